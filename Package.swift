@@ -1,0 +1,90 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings shared by every Swift target: Swift 6 language mode plus the upcoming features that keep
+/// existentials and imports explicit.
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "HaasLedger",
+    products: [
+        .executable(name: "haasledger", targets: ["haasledger"]),
+        .library(name: "EventLog", targets: ["EventLog"]),
+        .library(name: "Ledger", targets: ["Ledger"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+    ],
+    targets: [
+        // System libraries: Debian ships lmdb.pc and sqlite3.pc; the modulemaps also say `link`, so a
+        // machine without the .pc files still links.
+        .systemLibrary(
+            name: "CLMDB",
+            pkgConfig: "lmdb",
+            providers: [.apt(["liblmdb-dev"]), .brew(["lmdb"])]
+        ),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]
+        ),
+
+        // Layers, lowest first. Dependencies point down this list only.
+        .target(
+            name: "EventLog",
+            dependencies: ["CLMDB", .product(name: "Crypto", package: "swift-crypto")],
+            exclude: ["FORMAT.md"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Ledger",
+            dependencies: ["EventLog"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "haasledger",
+            dependencies: ["Ledger", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
+
+        // Test support that ships with the package, like HummingbirdTesting.
+        .target(
+            name: "EventLogTesting",
+            dependencies: ["EventLog", "CLMDB"],
+            swiftSettings: strictSettings
+        ),
+        // The child process of the crash test: appends batches and reports each commit on stdout.
+        .executableTarget(
+            name: "eventlog-crash-writer",
+            dependencies: ["EventLog"],
+            swiftSettings: strictSettings
+        ),
+        // The benchmark harness driven by tools/bench.
+        .executableTarget(
+            name: "haasledger-bench",
+            dependencies: ["EventLog"],
+            swiftSettings: strictSettings
+        ),
+
+        .testTarget(
+            name: "EventLogTests",
+            dependencies: ["EventLog", "EventLogTesting", "CLMDB", "eventlog-crash-writer"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LedgerTests",
+            dependencies: ["Ledger", "EventLogTesting"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "haasledgerTests",
+            dependencies: ["haasledger", "EventLogTesting"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

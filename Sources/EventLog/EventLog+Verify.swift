@@ -1,0 +1,157 @@
+/// What `verify` found.
+public struct VerifyReport: Sendable, Equatable {
+    /// The first thing wrong, by position (0 for problems outside the event sequence, such as a bad blob).
+    public struct Problem: Sendable, Equatable, CustomStringConvertible {
+        public let position: UInt64
+        public let reason: String
+        public var description: String {
+            position == 0 ? reason : "position \(position): \(reason)"
+        }
+    }
+
+    public let eventsChecked: UInt64
+    public let blobsChecked: Int
+    public let head: LogHead?
+    /// Set when the caller gave an expected head hash: whether the chain contains it.
+    public let expectedHeadFound: Bool?
+    public let problem: Problem?
+
+    public var isValid: Bool { problem == nil && expectedHeadFound != false }
+}
+
+extension EventLog {
+    /// Re-walks the hash chain from position 1, the indexes each event should appear in, and every blob.
+    ///
+    /// - Parameter expectedHead: a head hash kept elsewhere earlier; the chain must contain it, which is
+    ///   how truncation or a rewritten tail is detected.
+    public func verify(expectedHead: SHA256Hash? = nil) throws -> VerifyReport {
+        try read { reader in try ChainVerifier(reader: reader, expectedHead: expectedHead).run() }
+    }
+}
+
+private struct ChainVerifier: ~Copyable {
+    let reader: LogReader
+    let expectedHead: SHA256Hash?
+
+    init(reader: borrowing LogReader, expectedHead: SHA256Hash?) {
+        self.reader = LogReader(txn: LMDBTransaction(handle: reader.txn.handle), dbs: reader.dbs)
+        self.expectedHead = expectedHead
+    }
+
+    func run() throws -> VerifyReport {
+        var previous = SHA256Hash.zero
+        var expectedPosition: UInt64 = 1
+        var lastRecordedAt = Int64.min
+        var foundExpected = expectedHead == nil ? nil : Optional(false)
+        var verifiedBlobs = Set<SHA256Hash>()
+        var problem: VerifyReport.Problem?
+        var head: LogHead?
+        var streamVersions: [String: UInt64] = [:]
+
+        func fail(_ position: UInt64, _ reason: String) {
+            if problem == nil { problem = VerifyReport.Problem(position: position, reason: reason) }
+        }
+
+        try reader.txn.withCursor(reader.dbs.events) { cursor in
+            var entry = try cursor.first()
+            while let current = entry, problem == nil {
+                let position = Keys.uint64(current.key, bigEndian: true)
+                defer { expectedPosition += 1 }
+                if current.key.count != 8 { fail(expectedPosition, "key is \(current.key.count) bytes, not 8"); return }
+                if position != expectedPosition { fail(expectedPosition, "missing: the next stored position is \(position)"); return }
+                let decoder = RecordDecoder(record: current.value)
+                let event: RecordedEvent
+                let computed: SHA256Hash
+                do throws(RecordDecoder.Corrupt) {
+                    computed = SHA256Hash.chain(previous: previous, envelope: try decoder.envelope)
+                    event = try decoder.decode()
+                } catch {
+                    fail(position, "undecodable record: \(error.reason)")
+                    return
+                }
+                if computed != event.hash { fail(position, "hash mismatch: the record was altered (stored \(event.hash.hex), computed \(computed.hex))"); return }
+                if event.position != position { fail(position, "envelope says position \(event.position)"); return }
+                if event.recordedAt < lastRecordedAt { fail(position, "recordedAt goes backwards"); return }
+                let streamVersion = (streamVersions[event.stream] ?? 0) + 1
+                if event.streamVersion != streamVersion {
+                    fail(position, "stream '\(event.stream)' version is \(event.streamVersion), expected \(streamVersion)")
+                    return
+                }
+                streamVersions[event.stream] = streamVersion
+                try checkIndexes(event, fail: fail)
+                for hash in event.blobHashes where !verifiedBlobs.contains(hash) {
+                    if let reason = try blobProblem(hash) { fail(position, reason); return }
+                    verifiedBlobs.insert(hash)
+                }
+                if let expectedHead, event.hash == expectedHead { foundExpected = true }
+                previous = event.hash
+                lastRecordedAt = event.recordedAt
+                head = LogHead(position: position, hash: event.hash, recordedAt: event.recordedAt)
+                entry = try cursor.next()
+            }
+        }
+        if problem == nil {
+            for (stream, version) in streamVersions where try reader.streamVersion(stream) != version {
+                fail(0, "stream '\(stream)' head says version \(try reader.streamVersion(stream)), the log holds \(version) events")
+                break
+            }
+        }
+        var blobsChecked = verifiedBlobs.count
+        if problem == nil {
+            // Blobs no event refers to still must hold what their key says.
+            try reader.txn.withCursor(reader.dbs.blobs) { cursor in
+                var entry = try cursor.first()
+                while let current = entry, problem == nil {
+                    let hash = SHA256Hash(current.key)
+                    if !verifiedBlobs.contains(hash) {
+                        if let reason = try blobProblem(hash) { fail(0, reason) }
+                        blobsChecked += 1
+                    }
+                    entry = try cursor.next()
+                }
+            }
+        }
+        return VerifyReport(
+            eventsChecked: expectedPosition - 1, blobsChecked: blobsChecked, head: head,
+            expectedHeadFound: foundExpected, problem: problem)
+    }
+
+    private func checkIndexes(_ event: RecordedEvent, fail: (UInt64, String) -> Void) throws {
+        let indexed = try Keys.withID(event.id) { key in
+            try reader.txn.get(reader.dbs.ids, key).map { Keys.uint64($0, bigEndian: false) }
+        }
+        if indexed != event.position {
+            fail(event.position, "id index maps \(event.id) to \(indexed.map(String.init) ?? "nothing")")
+            return
+        }
+        guard let number = try reader.streamNumberAndVersion(event.stream)?.number else {
+            fail(event.position, "stream '\(event.stream)' is missing from the stream table")
+            return
+        }
+        let streamIndexed = try Keys.withPair(number, event.streamVersion) { key in
+            try reader.txn.get(reader.dbs.streamIndex, key).map { Keys.uint64($0, bigEndian: false) }
+        }
+        if streamIndexed != event.position {
+            fail(event.position, "stream index maps \(event.stream)@\(event.streamVersion) to \(streamIndexed.map(String.init) ?? "nothing")")
+            return
+        }
+        let typeNumber = try Keys.withUTF8(event.type) { key in
+            try reader.txn.get(reader.dbs.types, key).map { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
+        }
+        guard let typeNumber else {
+            fail(event.position, "type '\(event.type)' is missing from the type table")
+            return
+        }
+        let typeIndexed = try Keys.withTypeKey(typeNumber, event.position) { try reader.txn.get(reader.dbs.typeIndex, $0) != nil }
+        if !typeIndexed { fail(event.position, "type index has no entry for this event") }
+    }
+
+    private func blobProblem(_ hash: SHA256Hash) throws -> String? {
+        return try hash.bytes.withUnsafeBytes { key -> String? in
+            guard let stored = try reader.txn.get(reader.dbs.blobs, key) else { return "blob \(hash.hex) is missing" }
+            guard let content = BlobStore.content(of: stored) else { return "blob \(hash.hex) has an unknown encoding" }
+            let actual = SHA256Hash.of(content)
+            return actual == hash ? nil : "blob \(hash.hex) was altered (its content hashes to \(actual.hex))"
+        }
+    }
+}

@@ -1,0 +1,175 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The append-only, hash-chained event log: the ledger's only source of truth.
+///
+/// One instance per directory per process. Appends are serialised by a process-wide writer lock and go
+/// in one LMDB write transaction per batch (group commit); readers never block writers.
+public final class EventLog: Sendable {
+    /// How to open a log.
+    public struct Options: Sendable {
+        /// Create the directory and an empty log when there is none.
+        public var create: Bool
+        /// The first memory-map size; it doubles whenever the log fills it.
+        public var initialMapSize: Int
+        /// Full fsync on every commit. Turn off only for throwaway data.
+        public var durable: Bool
+        public var clock: any LedgerClock
+
+        public init(create: Bool = true, initialMapSize: Int = 256 << 20, durable: Bool = true,
+                    clock: any LedgerClock = SystemClock()) {
+            self.create = create
+            self.initialMapSize = initialMapSize
+            self.durable = durable
+            self.clock = clock
+        }
+    }
+
+    /// The log format this build writes and the newest it can read.
+    public static let formatVersion: UInt32 = 1
+
+    public let directory: String
+    let env: LMDBEnvironment
+    let dbs: LogDatabases
+    let clock: any LedgerClock
+    private let writerLock = Locked(())
+
+    /// Reader slots of processes that died while reading, cleared when the log was opened.
+    public var staleReadersCleared: Int { Int(env.staleReadersCleared) }
+
+    public static func open(directory: String, options: Options = Options()) throws -> EventLog {
+        try EventLog(directory: directory, options: options)
+    }
+
+    private init(directory: String, options: Options) throws {
+        let dataFile = directory + "/data.mdb"
+        if access(dataFile, F_OK) != 0 {
+            guard options.create else { throw EventLogError.notFound(path: directory) }
+            try FileSystem.makeDirectories(directory)
+        }
+        let canonical = FileSystem.canonicalPath(directory)
+        guard OpenLogs.claim(canonical) else { throw EventLogError.alreadyOpen(path: directory) }
+        do {
+            let env = try LMDBEnvironment(
+                path: directory,
+                options: LMDBOptions(initialMapSize: options.initialMapSize, maxDatabases: 16, maxReaders: 512,
+                                     durable: options.durable))
+            try EventLog.checkFormat(env)
+            self.env = env
+            self.dbs = try LogDatabases(opening: env)
+        } catch {
+            OpenLogs.release(canonical)
+            throw error
+        }
+        self.directory = directory
+        self.clock = options.clock
+        self.canonicalDirectory = canonical
+    }
+
+    private let canonicalDirectory: String
+
+    deinit {
+        OpenLogs.release(canonicalDirectory)
+    }
+
+    /// Refuses newer formats and foreign LMDB environments before anything is written; stamps new logs.
+    private static func checkFormat(_ env: LMDBEnvironment) throws {
+        if let meta = try env.openDatabase("meta", create: false) {
+            let found: UInt32? = try env.read { txn in
+                try Keys.withUTF8("format") { key in
+                    try txn.get(meta, key).map { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
+                }
+            }
+            guard let found else { throw EventLogError.notALedger(path: env.path, reason: "its meta record has no format version") }
+            guard found <= formatVersion else {
+                throw EventLogError.unsupportedFormat(path: env.path, found: found, supported: formatVersion)
+            }
+            return
+        }
+        let existingDatabases = try env.openDatabase("events", create: false) != nil
+        if existingDatabases {
+            throw EventLogError.notALedger(path: env.path, reason: "it has an events database but no meta record")
+        }
+        guard let meta = try env.openDatabase("meta", create: true) else { return }
+        try env.write { txn in
+            try Keys.withUTF8("format") { key in
+                try withUnsafeBytes(of: formatVersion.littleEndian) { value in
+                    _ = try txn.put(meta, key, value)
+                }
+            }
+        }
+    }
+
+    // MARK: Appending
+
+    /// Appends a batch atomically in one write transaction: every draft is recorded, or none is.
+    ///
+    /// - Returns: one outcome per draft, in order.
+    /// - Throws: `EventLogError.invalidDraft` or `.versionConflict` (nothing written), or a storage error.
+    @discardableResult
+    public func append(_ drafts: [EventDraft]) throws -> [AppendOutcome] {
+        for (index, draft) in drafts.enumerated() {
+            if let reason = DraftValidation.problem(with: draft) {
+                throw EventLogError.invalidDraft(index: index, reason: reason)
+            }
+        }
+        if drafts.isEmpty { return [] }
+        return try writerLock.withLock { _ in
+            try env.write { txn in
+                var batch = try AppendBatch(txn: txn, dbs: dbs, now: clock.nowMicroseconds())
+                let outcomes = try drafts.enumerated().map { try batch.append($1, index: $0, txn: txn) }
+                try batch.finish(txn: txn)
+                return outcomes
+            }
+        }
+    }
+
+    /// Appends one event; see `append(_:)`.
+    @discardableResult
+    public func append(_ draft: EventDraft) throws -> AppendOutcome {
+        try append([draft])[0]
+    }
+
+    // MARK: Reading
+
+    /// Runs `body` with a reader over one consistent snapshot of the log.
+    public func read<R>(_ body: (borrowing LogReader) throws -> R) throws -> R {
+        try env.read { txn in
+            try body(LogReader(txn: LMDBTransaction(handle: txn.handle), dbs: dbs))
+        }
+    }
+
+    /// The current map size in bytes.
+    public var mapSize: Int { env.mapSize }
+}
+
+/// Directories this process has open, so a second open fails clearly instead of breaking LMDB's locks.
+private enum OpenLogs {
+    private static let paths = Locked(Set<String>())
+
+    static func claim(_ path: String) -> Bool { paths.withLock { $0.insert(path).inserted } }
+    static func release(_ path: String) { _ = paths.withLock { $0.remove(path) } }
+}
+
+/// Checks that make a draft storable, run before the write transaction starts.
+enum DraftValidation {
+    static let maxNameBytes = 1024
+
+    static func problem(with draft: EventDraft) -> String? {
+        if let reason = nameProblem(draft.stream, field: "stream") { return reason }
+        if let reason = nameProblem(draft.type, field: "type") { return reason }
+        if draft.source.utf8.count > 64 * 1024 { return "source is longer than 64 KiB" }
+        if let causation = draft.causation, causation == 0 { return "causation must be a position (1 or more)" }
+        return nil
+    }
+
+    private static func nameProblem(_ name: String, field: String) -> String? {
+        if name.isEmpty { return "\(field) is empty" }
+        if name.utf8.count > maxNameBytes { return "\(field) is longer than \(maxNameBytes) bytes" }
+        if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            return "\(field) contains a control character"
+        }
+        return nil
+    }
+}

@@ -1,0 +1,56 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The few POSIX file operations the log needs, with errno turned into `EventLogError.io`.
+enum FileSystem {
+    static func makeDirectories(_ path: String) throws {
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for component in path.split(separator: "/") {
+            prefix += component + "/"
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                throw EventLogError.io(path: prefix, operation: "mkdir", errno: errno)
+            }
+        }
+    }
+
+    static func canonicalPath(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    static func fileSize(_ path: String) -> Int64? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return Int64(info.st_size)
+    }
+
+    static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    static func removeFile(_ path: String) throws {
+        if unlink(path) != 0 && errno != ENOENT {
+            throw EventLogError.io(path: path, operation: "unlink", errno: errno)
+        }
+    }
+
+    static func removeDirectory(_ path: String) throws {
+        if rmdir(path) != 0 && errno != ENOENT {
+            throw EventLogError.io(path: path, operation: "rmdir", errno: errno)
+        }
+    }
+
+    static func rename(_ from: String, to: String) throws {
+        if Glibc.rename(from, to) != 0 {
+            throw EventLogError.io(path: from, operation: "rename to \(to)", errno: errno)
+        }
+    }
+
+    /// fsyncs a directory so a rename inside it survives a crash.
+    static func syncDirectory(_ path: String) {
+        let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY)
+        guard fd >= 0 else { return }
+        fsync(fd)
+        close(fd)
+    }
+}

@@ -1,0 +1,59 @@
+/// The named LMDB databases of a log (see FORMAT.md for their keys and values).
+struct LogDatabases: Sendable {
+    let events: LMDBDatabase
+    let ids: LMDBDatabase
+    let streams: LMDBDatabase
+    let streamIndex: LMDBDatabase
+    let types: LMDBDatabase
+    let typeIndex: LMDBDatabase
+    let blobs: LMDBDatabase
+    let meta: LMDBDatabase
+
+    init(opening env: LMDBEnvironment) throws {
+        func open(_ name: String) throws -> LMDBDatabase {
+            guard let db = try env.openDatabase(name, create: true) else {
+                throw EventLogError.notALedger(path: env.path, reason: "database '\(name)' could not be created")
+            }
+            return db
+        }
+        events = try open("events")
+        ids = try open("ids")
+        streams = try open("streams")
+        streamIndex = try open("stream_index")
+        types = try open("types")
+        typeIndex = try open("type_index")
+        blobs = try open("blobs")
+        meta = try open("meta")
+    }
+}
+
+/// Key helpers: positions and counters are big-endian in keys so LMDB's byte order is numeric order.
+enum Keys {
+    static func withPosition<R>(_ position: UInt64, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try withUnsafeBytes(of: position.bigEndian, body)
+    }
+
+    static func withPair<R>(_ first: UInt64, _ second: UInt64, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try withUnsafeBytes(of: (first.bigEndian, second.bigEndian), body)
+    }
+
+    /// Type index key: type number (4 bytes) then position (8 bytes), big-endian, 12 bytes without padding.
+    static func withTypeKey<R>(_ type: UInt32, _ position: UInt64, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try withUnsafeBytes(of: (type.bigEndian, UInt32(truncatingIfNeeded: position >> 32).bigEndian,
+                                 UInt32(truncatingIfNeeded: position).bigEndian), body)
+    }
+
+    static func withID<R>(_ id: EventID, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try withUnsafeBytes(of: (id.high.bigEndian, id.low.bigEndian), body)
+    }
+
+    static func withUTF8<R>(_ text: String, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        var text = text
+        return try text.withUTF8 { try body(UnsafeRawBufferPointer($0)) }
+    }
+
+    static func uint64(_ buffer: UnsafeRawBufferPointer, at offset: Int = 0, bigEndian: Bool) -> UInt64 {
+        let raw = buffer.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+        return bigEndian ? UInt64(bigEndian: raw) : UInt64(littleEndian: raw)
+    }
+}

@@ -1,0 +1,143 @@
+/// The newest event of the log.
+public struct LogHead: Sendable, Equatable {
+    public let position: UInt64
+    public let hash: SHA256Hash
+    public let recordedAt: Int64
+}
+
+/// Reads one consistent snapshot of the log. Lent to a closure by `EventLog.read`; it cannot escape it.
+public struct LogReader: ~Copyable {
+    let txn: LMDBTransaction
+    let dbs: LogDatabases
+
+    /// The newest event, or nil for an empty log.
+    public func head() throws -> LogHead? { try LogReader.readHead(txn: txn, dbs: dbs) }
+
+    static func readHead(txn: borrowing LMDBTransaction, dbs: LogDatabases) throws -> LogHead? {
+        try txn.withCursor(dbs.events) { cursor in
+            guard let last = try cursor.last() else { return nil }
+            let record = RecordDecoder(record: last.value)
+            let position = Keys.uint64(last.key, bigEndian: true)
+            guard last.value.count >= EnvelopeLayout.fixedSize + EnvelopeLayout.hashSize else {
+                throw EventLogError.corruptRecord(position: position, reason: "record is truncated")
+            }
+            return LogHead(position: position, hash: SHA256Hash(record.storedHash), recordedAt: record.recordedAt)
+        }
+    }
+
+    /// The event at `position`, or nil when there is none.
+    public func event(at position: UInt64) throws -> RecordedEvent? {
+        try Keys.withPosition(position) { key in
+            try txn.get(dbs.events, key).map { try LogReader.decode($0, position: position) }
+        }
+    }
+
+    /// Visits events in position order from `from` through `through` (inclusive) until `visit` returns false.
+    public func forEachEvent(
+        from: UInt64 = 1, through: UInt64 = .max, _ visit: (RecordedEvent) throws -> Bool
+    ) throws {
+        guard from <= through else { return }
+        try txn.withCursor(dbs.events) { cursor in
+            var entry = try Keys.withPosition(from) { try cursor.seek(atLeast: $0) }
+            while let current = entry {
+                let position = Keys.uint64(current.key, bigEndian: true)
+                if position > through { return }
+                guard try visit(try LogReader.decode(current.value, position: position)) else { return }
+                entry = try cursor.next()
+            }
+        }
+    }
+
+    /// Visits the events of one stream in version order, starting at `fromVersion`.
+    public func forEachEvent(
+        inStream stream: String, fromVersion: UInt64 = 1, _ visit: (RecordedEvent) throws -> Bool
+    ) throws {
+        guard let number = try streamNumberAndVersion(stream)?.number else { return }
+        try txn.withCursor(dbs.streamIndex) { cursor in
+            var entry = try Keys.withPair(number, fromVersion) { try cursor.seek(atLeast: $0) }
+            while let current = entry, Keys.uint64(current.key, bigEndian: true) == number {
+                let position = Keys.uint64(current.value, bigEndian: false)
+                guard let event = try event(at: position) else {
+                    throw EventLogError.corruptRecord(position: position, reason: "stream index points at a missing event")
+                }
+                guard try visit(event) else { return }
+                entry = try cursor.next()
+            }
+        }
+    }
+
+    /// Visits the events of one type in position order, starting at position `from`.
+    public func forEachEvent(
+        ofType type: String, from: UInt64 = 1, _ visit: (RecordedEvent) throws -> Bool
+    ) throws {
+        let number = try Keys.withUTF8(type) { key in
+            try txn.get(dbs.types, key).map { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
+        }
+        guard let number else { return }
+        try txn.withCursor(dbs.typeIndex) { cursor in
+            var entry = try Keys.withTypeKey(number, from) { try cursor.seek(atLeast: $0) }
+            while let current = entry,
+                UInt32(bigEndian: current.key.loadUnaligned(as: UInt32.self)) == number
+            {
+                let position = Keys.uint64(current.key, at: 4, bigEndian: true)
+                guard let event = try event(at: position) else {
+                    throw EventLogError.corruptRecord(position: position, reason: "type index points at a missing event")
+                }
+                guard try visit(event) else { return }
+                entry = try cursor.next()
+            }
+        }
+    }
+
+    /// The current version of `stream` (0 when it has no events).
+    public func streamVersion(_ stream: String) throws -> UInt64 {
+        try streamNumberAndVersion(stream)?.version ?? 0
+    }
+
+    func streamNumberAndVersion(_ stream: String) throws -> (number: UInt64, version: UInt64)? {
+        try Keys.withUTF8(stream) { key in
+            try txn.get(dbs.streams, key).map {
+                (Keys.uint64($0, bigEndian: false), Keys.uint64($0, at: 8, bigEndian: false))
+            }
+        }
+    }
+
+    /// The last position whose `recordedAt` is at or before `time` (µs), or 0 when every event is later.
+    /// `recordedAt` never decreases along positions, so this is a binary search over the log.
+    public func position(asOf time: Int64) throws -> UInt64 {
+        guard let head = try head() else { return 0 }
+        var low: UInt64 = 0  // recordedAt(low) <= time holds (position 0 is "before everything")
+        var high = head.position + 1  // recordedAt(high) > time holds
+        while high - low > 1 {
+            let middle = low + (high - low) / 2
+            let recordedAt = try Keys.withPosition(middle) { key -> Int64 in
+                guard let record = try txn.get(dbs.events, key) else {
+                    throw EventLogError.corruptRecord(position: middle, reason: "missing (gap in positions)")
+                }
+                return RecordDecoder(record: record).recordedAt
+            }
+            if recordedAt <= time { low = middle } else { high = middle }
+        }
+        return low
+    }
+
+    /// The bytes of a stored blob, or nil when the store does not hold it.
+    public func blob(_ hash: SHA256Hash) throws -> [UInt8]? {
+        try hash.bytes.withUnsafeBytes { key in
+            try txn.get(dbs.blobs, key).map { stored in
+                guard let content = BlobStore.content(of: stored) else {
+                    throw EventLogError.corruptRecord(position: 0, reason: "blob \(hash.hex) has an unknown encoding")
+                }
+                return Array(content)
+            }
+        }
+    }
+
+    static func decode(_ record: UnsafeRawBufferPointer, position: UInt64) throws -> RecordedEvent {
+        do {
+            return try RecordDecoder(record: record).decode()
+        } catch {
+            throw EventLogError.corruptRecord(position: position, reason: error.reason)
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+
+/// Runs the package's own executables from tests: golden CLI tests and the crash test's writer.
+public enum ChildProcess {
+    /// What a finished process printed and how it exited.
+    public struct Result: Sendable {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+    }
+
+    /// The directory holding the built products: the one the test bundle itself runs from.
+    public static var productsDirectory: String {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0]
+        return (executable as NSString).deletingLastPathComponent
+    }
+
+    public static func executable(_ name: String) -> String { productsDirectory + "/" + name }
+
+    /// Runs `name` to completion. Output goes through temporary files, so a chatty child never blocks on a
+    /// full pipe.
+    public static func run(
+        _ name: String, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
+        workingDirectory: String? = nil
+    ) throws -> Result {
+        let scratch = try TemporaryDirectory(prefix: "haasledger-run")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable(name))
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["HAASLEDGER_PATH"] = nil
+        env["HAASLEDGER_CLOCK"] = nil
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
+        let inputPath = scratch.appending("stdin")
+        let outPath = scratch.appending("stdout")
+        let errPath = scratch.appending("stderr")
+        _ = FileManager.default.createFile(atPath: inputPath, contents: Data((stdin ?? "").utf8))
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        let input = try FileHandle(forReadingFrom: URL(fileURLWithPath: inputPath))
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        process.waitUntilExit()
+        try input.close()
+        try output.close()
+        try errors.close()
+        return Result(
+            status: process.terminationStatus,
+            stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+    }
+
+    /// A running child whose stdout is read line by line, for tests that act on what it reports.
+    public final class Streaming {
+        public let process = Process()
+        private let pipe = Pipe()
+        private var buffer: [UInt8] = []
+
+        public init(_ name: String, _ arguments: [String]) throws {
+            process.executableURL = URL(fileURLWithPath: ChildProcess.executable(name))
+            process.arguments = arguments
+            process.standardOutput = pipe
+            process.standardError = FileHandle.standardError
+            try process.run()
+        }
+
+        /// The next line the child printed, or nil once it closed its output. Blocks on the pipe; no polling.
+        public func nextLine() -> String? {
+            while true {
+                if let newline = buffer.firstIndex(of: 0x0A) {
+                    let line = String(decoding: buffer[..<newline], as: UTF8.self)
+                    buffer.removeSubrange(...newline)
+                    return line
+                }
+                let chunk = pipe.fileHandleForReading.availableData
+                if chunk.isEmpty { return nil }
+                buffer.append(contentsOf: chunk)
+            }
+        }
+
+        /// Sends SIGKILL and waits for the child to be gone.
+        public func kill() {
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import EventLog
+
+/// Errors of the ledger's use cases. Each names the file, line, field or flag at fault.
+public enum LedgerError: Error, CustomStringConvertible, Equatable {
+    /// Bad input data: a malformed line, a wrong field. `source` is the file name or "stdin".
+    case malformedInput(source: String, line: Int, reason: String)
+    /// A flag or argument value that cannot be used.
+    case invalidArgument(flag: String, reason: String)
+    /// A file could not be read or written.
+    case file(path: String, reason: String)
+    /// `verify` found the log damaged.
+    case integrity(String)
+
+    public var description: String {
+        switch self {
+        case let .malformedInput(source, line, reason): return "\(source): line \(line): \(reason)"
+        case let .invalidArgument(flag, reason): return "\(flag): \(reason)"
+        case let .file(path, reason): return "\(path): \(reason)"
+        case let .integrity(reason): return "integrity failure: \(reason)"
+        }
+    }
+}
+
+/// The process exit status a failure maps to (DESIGN §8): 1 runtime failure, 2 usage or input error,
+/// 3 integrity failure.
+public enum ExitStatus {
+    public static func code(for error: any Error) -> Int32 {
+        switch error {
+        case LedgerError.malformedInput, LedgerError.invalidArgument: return 2
+        case LedgerError.integrity: return 3
+        case EventLogError.invalidExport, EventLogError.invalidDraft: return 2
+        case EventLogError.corruptRecord: return 3
+        default: return 1
+        }
+    }
+}

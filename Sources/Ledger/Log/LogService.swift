@@ -1,0 +1,169 @@
+import EventLog
+
+/// The `haasledger log …` use cases. The CLI parses flags and prints; everything else happens here.
+public struct LogService: Sendable {
+    public let location: LedgerLocation
+    public let clock: any LedgerClock
+
+    public init(location: LedgerLocation, clock: any LedgerClock = SystemClock()) {
+        self.location = location
+        self.clock = clock
+    }
+
+    /// What `log append` did.
+    public struct AppendSummary: Sendable, Equatable, CustomStringConvertible {
+        public let appended: Int
+        public let duplicates: Int
+        public let firstPosition: UInt64?
+        public let lastPosition: UInt64?
+
+        public var description: String {
+            var text = "appended \(appended) event\(appended == 1 ? "" : "s")"
+            if let firstPosition, let lastPosition { text += " (positions \(firstPosition)–\(lastPosition))" }
+            if duplicates > 0 { text += "; \(duplicates) already recorded (same id), skipped" }
+            return text
+        }
+    }
+
+    /// Appends NDJSON events atomically: every line is parsed first, then all go in one group commit, so
+    /// a bad line or a version conflict appends nothing.
+    public func append(_ input: LineSource) throws -> AppendSummary {
+        let drafts = try NDJSONEventReader.drafts(from: input, defaultSource: input.name == "stdin" ? "stdin" : input.name)
+        let log = try location.openLog(create: true, clock: clock)
+        let outcomes: [AppendOutcome]
+        do {
+            outcomes = try log.append(drafts)
+        } catch EventLogError.invalidDraft(let index, let reason) {
+            throw LedgerError.malformedInput(source: input.name, line: lineNumber(ofDraft: index, in: input), reason: reason)
+        }
+        var appended: [UInt64] = []
+        var duplicates = 0
+        for outcome in outcomes {
+            switch outcome {
+            case .appended(let position, _): appended.append(position)
+            case .duplicate: duplicates += 1
+            }
+        }
+        return AppendSummary(appended: appended.count, duplicates: duplicates, firstPosition: appended.first,
+                             lastPosition: appended.last)
+    }
+
+    /// The input line of the `index`-th draft (blank lines produce no draft).
+    private func lineNumber(ofDraft index: Int, in input: LineSource) -> Int {
+        let nonBlank = input.lines.filter { !$0.bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 } }
+        return index < nonBlank.count ? nonBlank[index].number : 0
+    }
+
+    /// Prints the events `query` selects; returns the last position shown.
+    @discardableResult
+    public func show(_ query: LogQuery, format: EventFormat, output: OutputSink) throws -> UInt64? {
+        let log = try location.openLog(create: false, clock: clock)
+        return try log.read { reader in
+            switch format {
+            case .ndjson:
+                return try query.run(reader) { try output.writeLine(try EventPresentation.ndjsonLine($0)) }
+            case .table:
+                var rows: [[String]] = []
+                let last = try query.run(reader) { rows.append(EventPresentation.tableRow($0)) }
+                for line in EventPresentation.table.render(rows) { try output.writeLine(line) }
+                return last
+            }
+        }
+    }
+
+    /// Prints new matching events as they are appended, polling every `interval`, until the task is cancelled.
+    public func follow(
+        _ query: LogQuery, format: EventFormat, output: OutputSink, interval: Duration
+    ) async throws {
+        let log = try location.openLog(create: false, clock: clock)
+        var next = query.from
+        var printedHeader = false
+        while !Task.isCancelled {
+            var page = query
+            page.from = next
+            page.limit = 10_000
+            var rows: [[String]] = []
+            let last = try log.read { reader in
+                try page.run(reader) { event in
+                    switch format {
+                    case .ndjson: try output.writeLine(try EventPresentation.ndjsonLine(event))
+                    case .table: rows.append(EventPresentation.tableRow(event))
+                    }
+                }
+            }
+            if format == .table, !rows.isEmpty || !printedHeader {
+                for line in EventPresentation.table.render(rows, header: !printedHeader) { try output.writeLine(line) }
+                printedHeader = true
+            }
+            try output.finish()
+            if let last {
+                next = last + 1
+                if last >= query.through { return }
+            } else {
+                try await Task.sleep(for: interval)
+            }
+        }
+    }
+
+    public func verify(expectedHead: SHA256Hash?) throws -> VerifyReport {
+        try location.openLog(create: false, clock: clock).verify(expectedHead: expectedHead)
+    }
+
+    public func stats() throws -> LogStats {
+        try location.openLog(create: false, clock: clock).stats()
+    }
+
+    /// Writes the canonical export; returns the number of events.
+    public func export(to output: OutputSink) throws -> UInt64 {
+        let count = try location.openLog(create: false, clock: clock).exportNDJSON { try output.writeLine($0) }
+        try output.finish()
+        return count
+    }
+
+    /// Rebuilds the log from an export into this (empty) ledger.
+    public func importExport(_ input: LineSource) throws -> LogHead? {
+        do {
+            return try EventLog.importNDJSON(input.lines, into: location.logDirectory, options: .init(clock: clock))
+        } catch EventLogError.invalidExport(let line, let reason) {
+            throw LedgerError.malformedInput(source: input.name, line: line, reason: reason)
+        }
+    }
+}
+
+extension LogStats {
+    /// The `log stats --format json` object. Its keys are a contract for scripts: only ever add to them.
+    public var json: JSONValue {
+        .object([
+            ("format_version", .number(UInt64(formatVersion))),
+            ("events", .number(events)),
+            ("head_position", .number(head?.position ?? 0)),
+            ("head_hash", head.map { .string($0.hash.hex) } ?? .null),
+            ("first_recorded_at", firstRecordedAt.map { .string(Timestamp.format($0)) } ?? .null),
+            ("last_recorded_at", head.map { .string(Timestamp.format($0.recordedAt)) } ?? .null),
+            ("streams", .number(UInt64(streams))),
+            ("types", .number(UInt64(types))),
+            ("blobs", .number(UInt64(blobs))),
+            ("blob_bytes", .number(blobBytes)),
+            ("file_bytes", .number(fileBytes)),
+            ("map_bytes", .number(mapBytes)),
+        ])
+    }
+
+    /// Label/value lines for `--format table`.
+    public var tableRows: [[String]] {
+        [
+            ["events", String(events)],
+            ["head position", String(head?.position ?? 0)],
+            ["head hash", head?.hash.hex ?? "-"],
+            ["first recorded", firstRecordedAt.map(Timestamp.format) ?? "-"],
+            ["last recorded", head.map { Timestamp.format($0.recordedAt) } ?? "-"],
+            ["streams", String(streams)],
+            ["types", String(types)],
+            ["blobs", String(blobs)],
+            ["blob bytes", String(blobBytes)],
+            ["file bytes", String(fileBytes)],
+            ["map bytes", String(mapBytes)],
+            ["format version", String(formatVersion)],
+        ]
+    }
+}

@@ -1,0 +1,164 @@
+import ArgumentParser
+import EventLog
+import Ledger
+
+struct LogCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "log",
+        abstract: "Append to, read, verify, export and import the event log.",
+        subcommands: [Append.self, Show.self, Verify.self, Stats.self, Export.self, Import.self]
+    )
+
+    struct Append: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Append NDJSON events atomically (all lines or none).",
+            discussion: """
+                One JSON object per line: {"stream": "...", "type": "...", "payload": {...}} plus optional \
+                "id", "expected_version", "observed_at", "correlation_id", "causation", "schema_version", "source".
+                """)
+        @OptionGroup var options: LedgerOption
+        @Argument(help: "NDJSON file, or - for standard input.") var file: String = "-"
+
+        func run() async throws {
+            try await reportingFailures {
+                let service = LogService(location: options.location, clock: try ClockSetting.resolve(environment: ProcessEnvironment.values))
+                let summary = try service.append(try LineSource.read(file))
+                let output = try OutputSink(path: nil)
+                try output.writeLine(summary.description)
+                try output.finish()
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print events (replay), filtered by position, stream, type or time.")
+        @OptionGroup var options: LedgerOption
+        @Option(help: "First position to show.") var from: UInt64 = 1
+        @Option(help: "Last position to show.") var to: UInt64?
+        @Option(help: "Only this stream, such as backtest:<id>.") var stream: String?
+        @Option(help: "Only this event type.") var type: String?
+        @Option(name: .customLong("as-of"), help: "Show the log as it was at this ISO-8601 time.") var asOf: String?
+        @Option(help: "Show at most this many events.") var limit: Int?
+        @Option(help: "table or ndjson.") var format: EventFormat = .table
+        @Flag(help: "Keep printing new events until interrupted.") var follow = false
+        @Option(help: "With --follow: seconds between polls.") var interval: Double = 0.5
+
+        func validate() throws {
+            if let to, to < from { throw ValidationError("--to \(to) is before --from \(from)") }
+            if follow && asOf != nil { throw ValidationError("--follow shows new events; it cannot be combined with --as-of") }
+            if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+            if interval <= 0 { throw ValidationError("--interval must be more than 0 seconds") }
+            if let asOf, Timestamp.parse(asOf) == nil { throw ValidationError("--as-of: not an ISO-8601 time: \(asOf)") }
+        }
+
+        func run() async throws {
+            try await reportingFailures {
+                let service = LogService(location: options.location)
+                let query = LogQuery(from: from, through: to ?? .max, stream: stream, type: type,
+                                     asOf: asOf.flatMap(Timestamp.parse), limit: limit)
+                let output = try OutputSink(path: nil)
+                if follow {
+                    try await service.follow(query, format: format, output: output, interval: .milliseconds(Int(interval * 1000)))
+                } else {
+                    try service.show(query, format: format, output: output)
+                    try output.finish()
+                }
+            }
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Re-walk the hash chain, the indexes and every blob. Exit 3 names the first bad position.")
+        @OptionGroup var options: LedgerOption
+        @Option(name: .customLong("expect-head"), help: "A head hash kept earlier; the chain must still contain it.")
+        var expectHead: String?
+        @Option(help: "table or json.") var format: RecordFormat = .table
+
+        func validate() throws {
+            if let expectHead, SHA256Hash(hex: expectHead) == nil {
+                throw ValidationError("--expect-head must be 64 hexadecimal digits")
+            }
+        }
+
+        func run() async throws {
+            try await reportingFailures {
+                let report = try LogService(location: options.location).verify(expectedHead: expectHead.flatMap { SHA256Hash(hex: $0) })
+                let output = try OutputSink(path: nil)
+                for line in VerifyPresentation.lines(report, format: format == .json ? .json : .text) {
+                    try output.writeLine(line)
+                }
+                try output.finish()
+                if !report.isValid { throw LedgerError.integrity(VerifyPresentation.failureSummary(report)) }
+            }
+        }
+    }
+
+    struct Stats: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Counts and sizes of the log.")
+        @OptionGroup var options: LedgerOption
+        @Option(help: "table or json.") var format: RecordFormat = .table
+
+        func run() async throws {
+            try await reportingFailures {
+                let stats = try LogService(location: options.location).stats()
+                let output = try OutputSink(path: nil)
+                switch format {
+                case .json: try output.writeLine(CanonicalJSON.encode(stats.json))
+                case .table:
+                    for line in TableRenderer(columns: [.init("STAT"), .init("VALUE")]).render(stats.tableRows, header: false) {
+                        try output.writeLine(line)
+                    }
+                }
+                try output.finish()
+            }
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the whole log as canonical NDJSON, one event per line, blobs included.")
+        @OptionGroup var options: LedgerOption
+        @Argument(help: "Output file, or - for standard output.") var file: String = "-"
+
+        func run() async throws {
+            try await reportingFailures {
+                let count = try LogService(location: options.location).export(to: try OutputSink(path: file))
+                if file != "-" { FileHandleOutput.standardError("exported \(count) events to \(file)") }
+            }
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Rebuild a log from an export into an empty ledger; the head hash must come out the same.")
+        @OptionGroup var options: LedgerOption
+        @Argument(help: "An export file, or - for standard input.") var file: String
+
+        func run() async throws {
+            try await reportingFailures {
+                let head = try LogService(location: options.location).importExport(try LineSource.read(file))
+                let output = try OutputSink(path: nil)
+                if let head {
+                    try output.writeLine("imported \(head.position) events; head hash \(head.hash.hex)")
+                } else {
+                    try output.writeLine("imported 0 events")
+                }
+                try output.finish()
+            }
+        }
+    }
+}
+
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo", abstract: "Append a generated sample, verify it and show it.")
+    @Option(name: .long, help: "The ledger directory (default: ./haasledger-demo).") var ledger: String = "./haasledger-demo"
+
+    func run() async throws {
+        try await reportingFailures {
+            let clock = try ClockSetting.resolve(environment: ProcessEnvironment.values)
+            try DemoService(location: LedgerLocation(root: ledger), clock: clock).run(output: try OutputSink(path: nil))
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Ledger
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `--ledger PATH`, shared by every command.
+struct LedgerOption: ParsableArguments {
+    @Option(name: .long, help: "The ledger directory (default: $HAASLEDGER_PATH, else ./haasledger-data).")
+    var ledger: String?
+
+    var location: LedgerLocation {
+        LedgerLocation.resolve(flag: ledger, environment: ProcessEnvironment.values)
+    }
+}
+
+enum ProcessEnvironment {
+    static var values: [String: String] {
+        var result: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let equals = text.firstIndex(of: "=") {
+                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            pointer += 1
+        }
+        return result
+    }
+}
+
+enum FileHandleOutput {
+    static func standardError(_ text: String) {
+        var line = text
+        if !line.hasSuffix("\n") { line += "\n" }
+        var bytes = Array(line.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeMutableBytes { write(STDERR_FILENO, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 && errno == EINTR { continue }
+            if written <= 0 { return }
+            offset += written
+        }
+    }
+}
+
+/// Runs a command body, printing any failure as `error: …` on stderr and exiting with the ledger's code.
+func reportingFailures<R>(_ body: () async throws -> R) async throws -> R {
+    do {
+        return try await body()
+    } catch {
+        FileHandleOutput.standardError("error: \(error)")
+        throw ExitCode(ExitStatus.code(for: error))
+    }
+}
+
+extension EventFormat: ExpressibleByArgument {}
+
+/// `table` or `json`, for commands that print one record.
+enum RecordFormat: String, CaseIterable, ExpressibleByArgument {
+    case table
+    case json
+}

@@ -1,0 +1,42 @@
+import EventLog
+import Testing
+
+@Suite struct CanonicalJSONTests {
+    @Test func sortsKeysAndDropsWhitespace() throws {
+        let bytes = try CanonicalJSON.canonicalize(Array(#" { "b" : [1, 2.50, true], "a": null, "é": "x" } "#.utf8))
+        #expect(String(decoding: bytes, as: UTF8.self) == #"{"a":null,"b":[1,2.5,true],"é":"x"}"#)
+    }
+
+    @Test(arguments: [
+        ("1.0", "1"), ("-0", "0"), ("-0.0", "0"), ("1e2", "100"), ("0.1", "0.1"), ("1e-7", "1e-7"),
+        ("1.5E+300", "1.5e+300"), ("123456789012345678901234567890", "123456789012345678901234567890"),
+        ("2.5e-3", "0.0025"),
+    ])
+    func numbersHaveOneSpelling(input: String, canonical: String) throws {
+        #expect(CanonicalJSON.string(try JSONParser.parse(input)) == canonical)
+    }
+
+    @Test func escapesOnlyWhatJSONRequires() throws {
+        let value = try JSONParser.parse(#""tab\there \"q\" \\ \u0001 \u00e9 \ud83d\ude00 \/""#)
+        #expect(CanonicalJSON.string(value) == "\"tab\\there \\\"q\\\" \\\\ \\u0001 é 😀 /\"")
+    }
+
+    @Test(arguments: [
+        (#"{"a":1,"a":2}"#, "duplicate member name"), ("[1,]", "unexpected character"), ("01", "leading zeros"),
+        (#""\ud800""#, "unpaired surrogate"), ("1e999", "out of range"), ("{} x", "unexpected content"),
+        ("\"a\u{01}\"", "control character"), ("", "unexpected end"),
+    ])
+    func rejectsInvalidJSON(input: String, reason: String) {
+        let error = #expect(throws: JSONParseError.self) { try JSONParser.parse(input) }
+        #expect(error?.reason.contains(reason) == true, "\(String(describing: error))")
+    }
+
+    @Test func rejectsInvalidUTF8() {
+        #expect(throws: JSONParseError.self) { try JSONParser.parse([0x22, 0xFF, 0x22]) }
+    }
+
+    @Test func canonicalFormIsAFixedPoint() throws {
+        let once = try CanonicalJSON.canonicalize(Array(#"{"z":{"y":[{"b":1,"a":2}]},"x":-1.25e1}"#.utf8))
+        #expect(try CanonicalJSON.canonicalize(once) == once)
+    }
+}

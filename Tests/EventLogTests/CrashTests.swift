@@ -1,0 +1,67 @@
+import EventLog
+import EventLogTesting
+import Foundation
+import Testing
+
+@Suite struct CrashTests {
+    /// A writer appends batches in a child process and is SIGKILLed after a random number of reported commits,
+    /// 20 times over the same log. Every reported batch must survive whole, and the log must stay valid.
+    @Test func killedWriterLosesNothingItReportedCommitted() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.appending("log")
+        let batchSize = 40
+        var random = SplitMix(seed: 0x5EED_2026)
+        var reported: [(run: String, batch: Int, first: UInt64, last: UInt64)] = []
+        for round in 1...20 {
+            let child = try ChildProcess.Streaming("eventlog-crash-writer", [path, String(batchSize)])
+            let killAfter = Int(random.next() % 12) + 1
+            var seen = 0
+            while seen < killAfter, let line = child.nextLine() {
+                let fields = line.split(separator: " ")
+                guard fields.count == 5, fields[0] == "committed", let batch = Int(fields[2]),
+                    let first = UInt64(fields[3]), let last = UInt64(fields[4])
+                else {
+                    Issue.record("round \(round): unexpected line from the writer: \(line)")
+                    break
+                }
+                reported.append((String(fields[1]), batch, first, last))
+                seen += 1
+            }
+            child.kill()
+            #expect(seen == killAfter, "round \(round): the writer stopped early")
+
+            let log = try EventLog.open(directory: path, options: .init(create: false))
+            let report = try log.verify()
+            #expect(report.isValid, "round \(round): \(String(describing: report.problem))")
+            let head = try #require(report.head)
+            try log.read { reader in
+                for entry in reported {
+                    #expect(entry.last - entry.first + 1 == UInt64(batchSize))
+                    #expect(entry.last <= head.position, "round \(round): reported batch \(entry.batch) is gone")
+                    for position in [entry.first, entry.last] {
+                        let event = try #require(try reader.event(at: position))
+                        #expect(event.payload.description.contains(#""batch":\#(entry.batch),"#))
+                        #expect(event.payload.description.contains(entry.run))
+                    }
+                }
+                // No partial batch: the newest event closes its batch.
+                let newest = try #require(try reader.event(at: head.position))
+                #expect(newest.payload.description.contains(#""index":\#(batchSize - 1),"#), "round \(round): a partial batch survived")
+            }
+        }
+        #expect(reported.count >= 20)
+    }
+}
+
+/// Deterministic randomness for the kill schedule, so a failure can be replayed.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,34 @@
+import EventLog
+import EventLogTesting
+
+/// A log in its own temporary directory with a manual clock; the directory goes away with the value.
+struct TestLog {
+    let directory: TemporaryDirectory
+    let clock: ManualClock
+    let log: EventLog
+
+    init(initialMapSize: Int = 16 << 20) throws {
+        directory = try TemporaryDirectory()
+        clock = ManualClock()
+        log = try EventLog.open(
+            directory: directory.appending("log"),
+            options: .init(initialMapSize: initialMapSize, clock: clock))
+    }
+
+    var path: String { directory.appending("log") }
+}
+
+func draft(
+    _ stream: String, _ type: String = "test.happened", _ payload: JSONValue = .object([]),
+    id: EventID = .generate(), expectedVersion: UInt64? = nil, blobs: [Blob] = []
+) -> EventDraft {
+    EventDraft(id: id, stream: stream, type: type, payload: Payload(payload), expectedVersion: expectedVersion, blobs: blobs)
+}
+
+func allEvents(_ log: EventLog) throws -> [RecordedEvent] {
+    try log.read { reader in
+        var events: [RecordedEvent] = []
+        try reader.forEachEvent { events.append($0); return true }
+        return events
+    }
+}
