@@ -63,9 +63,12 @@ public enum ChildProcess {
         private let pipe = Pipe()
         private var buffer: [UInt8] = []
 
-        public init(_ name: String, _ arguments: [String]) throws {
+        public init(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws {
             process.executableURL = URL(fileURLWithPath: ChildProcess.executable(name))
             process.arguments = arguments
+            if !environment.isEmpty {
+                process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            }
             process.standardOutput = pipe
             process.standardError = FileHandle.standardError
             try process.run()

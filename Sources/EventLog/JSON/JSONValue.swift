@@ -52,6 +52,7 @@ public enum JSONValue: Sendable, Equatable {
         return nil
     }
 
+    public static func number(_ value: Int) -> JSONValue { .number(JSONNumber(Int64(value))) }
     public static func number(_ value: Int64) -> JSONValue { .number(JSONNumber(value)) }
     public static func number(_ value: UInt64) -> JSONValue { .number(JSONNumber(value)) }
 }
