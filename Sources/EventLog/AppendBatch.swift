@@ -7,15 +7,17 @@ struct AppendBatch {
     private var lastRecordedAt: Int64
     private let batchRecordedAt: Int64
     private var streams: [String: StreamHead] = [:]
-    private var nextStreamNumber: UInt64?
     private var types: [String: UInt32] = [:]
+    /// Batches often repeat one type; comparing with the last one skips a hash lookup.
+    private var lastType: (name: String, number: UInt32)?
     private var newTypes: [String: UInt32] = [:]
     private var nextTypeNumber: UInt32?
     private var encoder = EnvelopeEncoder()
 
-    private struct StreamHead {
-        let number: UInt64
+    /// A stream's version and the position of its newest event, as stored in the `streams` table.
+    struct StreamHead {
         var version: UInt64
+        var lastPosition: UInt64
         var dirty: Bool
     }
 
@@ -46,7 +48,8 @@ struct AppendBatch {
             return .duplicate(position: original)
         }
 
-        var stream = try streamHead(draft.stream, txn: txn)
+        let streamIndex = try streamSlot(draft.stream, txn: txn)
+        var stream = streams.values[streamIndex]
         if let expected = draft.expectedVersion, expected != stream.version {
             throw EventLogError.versionConflict(stream: draft.stream, expected: expected, actual: stream.version)
         }
@@ -54,29 +57,29 @@ struct AppendBatch {
         if recordedAt < lastRecordedAt {
             throw EventLogError.clockRegression(position: position, recordedAt: recordedAt, previous: lastRecordedAt)
         }
+        let previousInStream = stream.lastPosition
         stream.version += 1
+        stream.lastPosition = position
         stream.dirty = true
-        streams[draft.stream] = stream
+        streams.values[streamIndex] = stream
         let typeNumber = try self.typeNumber(draft.type, txn: txn)
 
-        encoder.encode(draft, position: position, recordedAt: recordedAt, streamVersion: stream.version)
-        let hash = encoder.buffer.withUnsafeBytes { SHA256Hash.chain(previous: headHash, envelope: $0) }
+        encoder.encode(draft, position: position, recordedAt: recordedAt, streamVersion: stream.version,
+                       previousInStream: previousInStream)
+        let hash = encoder.withBytes { SHA256Hash.chain(previous: headHash, envelope: $0) }
         encoder.seal(with: hash)
         let appended = try Keys.withPosition(position) { key in
-            try encoder.buffer.withUnsafeBytes { try txn.put(dbs.events, key, $0, flags: .append) }
+            try encoder.withBytes { try txn.put(dbs.events, key, $0, flags: .append) }
         }
         guard appended else {
             throw EventLogError.corruptRecord(position: position, reason: "a record already exists at or after this position")
-        }
-        try Keys.withPair(stream.number, stream.version) { key in
-            try withUnsafeBytes(of: position.littleEndian) { _ = try txn.put(dbs.streamIndex, key, $0) }
         }
         try Keys.withTypeKey(typeNumber, position) { key in
             _ = try txn.put(dbs.typeIndex, key, UnsafeRawBufferPointer(start: nil, count: 0))
         }
         for blob in draft.blobs { try BlobStore.store(blob, txn: txn, dbs: dbs) }
         if let hashes = draft.importedBlobHashes {
-            for hash in hashes where try hash.bytes.withUnsafeBytes({ try txn.get(dbs.blobs, $0) }) == nil {
+            for hash in hashes where try hash.withUnsafeBytes({ try txn.get(dbs.blobs, $0) }) == nil {
                 throw EventLogError.invalidDraft(index: index, reason: "blob \(hash.hex) is referenced but its bytes were never given")
             }
         }
@@ -91,7 +94,7 @@ struct AppendBatch {
     func finish(txn: borrowing LMDBTransaction) throws {
         for (name, head) in streams where head.dirty {
             try Keys.withUTF8(name) { key in
-                try withUnsafeBytes(of: (head.number.littleEndian, head.version.littleEndian)) {
+                try withUnsafeBytes(of: (head.version.littleEndian, head.lastPosition.littleEndian)) {
                     _ = try txn.put(dbs.streams, key, $0)
                 }
             }
@@ -103,20 +106,25 @@ struct AppendBatch {
         }
     }
 
-    private mutating func streamHead(_ name: String, txn: borrowing LMDBTransaction) throws -> StreamHead {
-        if let cached = streams[name] { return cached }
+    /// The dictionary slot of a stream's head, loading it on first use; one hash lookup per event.
+    private mutating func streamSlot(_ name: String, txn: borrowing LMDBTransaction) throws -> Dictionary<String, StreamHead>.Index {
+        if let index = streams.index(forKey: name) { return index }
+        streams[name] = try loadStreamHead(name, txn: txn)
+        return streams.index(forKey: name)!
+    }
+
+    private func loadStreamHead(_ name: String, txn: borrowing LMDBTransaction) throws -> StreamHead {
         let stored = try Keys.withUTF8(name) { key in
             try txn.get(dbs.streams, key).map {
-                StreamHead(number: Keys.uint64($0, bigEndian: false), version: Keys.uint64($0, at: 8, bigEndian: false), dirty: false)
+                StreamHead(version: Keys.uint64($0, bigEndian: false), lastPosition: Keys.uint64($0, at: 8, bigEndian: false), dirty: false)
             }
         }
-        if let stored { return stored }
-        let number = try nextStreamNumber ?? UInt64(txn.entryCount(dbs.streams)) + 1
-        nextStreamNumber = number + 1
-        return StreamHead(number: number, version: 0, dirty: true)
+        return stored ?? StreamHead(version: 0, lastPosition: 0, dirty: true)
     }
 
     private mutating func typeNumber(_ name: String, txn: borrowing LMDBTransaction) throws -> UInt32 {
+        if let last = lastType, last.name == name { return last.number }
+        defer { lastType = (name, types[name]!) }
         if let cached = types[name] { return cached }
         let stored = try Keys.withUTF8(name) { key in
             try txn.get(dbs.types, key).map { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }

@@ -5,12 +5,12 @@ enum BlobStore {
     static let identityEncoding: UInt8 = 0
 
     static func store(_ blob: Blob, txn: borrowing LMDBTransaction, dbs: LogDatabases) throws {
-        let exists = try blob.hash.bytes.withUnsafeBytes { try txn.get(dbs.blobs, $0) != nil }
+        let exists = try blob.hash.withUnsafeBytes { try txn.get(dbs.blobs, $0) != nil }
         if exists { return }
         var stored = [identityEncoding]
         stored.reserveCapacity(blob.bytes.count + 1)
         stored.append(contentsOf: blob.bytes)
-        try blob.hash.bytes.withUnsafeBytes { key in
+        try blob.hash.withUnsafeBytes { key in
             try stored.withUnsafeBytes { _ = try txn.put(dbs.blobs, key, $0, flags: .noOverwrite) }
         }
     }

@@ -43,6 +43,7 @@ enum ExportLine {
             ("id", .string(event.id.description)),
             ("stream", .string(event.stream)),
             ("stream_version", .number(event.streamVersion)),
+            ("previous_in_stream", event.previousInStream.map { .number($0) } ?? .null),
             ("type", .string(event.type)),
             ("schema_version", .number(UInt64(event.schemaVersion))),
             ("recorded_at", .number(event.recordedAt)),

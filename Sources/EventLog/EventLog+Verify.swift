@@ -46,7 +46,7 @@ private struct ChainVerifier: ~Copyable {
         var verifiedBlobs = Set<SHA256Hash>()
         var problem: VerifyReport.Problem?
         var head: LogHead?
-        var streamVersions: [String: UInt64] = [:]
+        var streams: [String: (version: UInt64, last: UInt64)] = [:]
 
         func fail(_ position: UInt64, _ reason: String) {
             if problem == nil { problem = VerifyReport.Problem(position: position, reason: reason) }
@@ -72,12 +72,16 @@ private struct ChainVerifier: ~Copyable {
                 if computed != event.hash { fail(position, "hash mismatch: the record was altered (stored \(event.hash.hex), computed \(computed.hex))"); return }
                 if event.position != position { fail(position, "envelope says position \(event.position)"); return }
                 if event.recordedAt < lastRecordedAt { fail(position, "recordedAt goes backwards"); return }
-                let streamVersion = (streamVersions[event.stream] ?? 0) + 1
-                if event.streamVersion != streamVersion {
-                    fail(position, "stream '\(event.stream)' version is \(event.streamVersion), expected \(streamVersion)")
+                let before = streams[event.stream] ?? (0, 0)
+                if event.streamVersion != before.version + 1 {
+                    fail(position, "stream '\(event.stream)' version is \(event.streamVersion), expected \(before.version + 1)")
                     return
                 }
-                streamVersions[event.stream] = streamVersion
+                if (event.previousInStream ?? 0) != before.last {
+                    fail(position, "stream '\(event.stream)' links back to \(event.previousInStream ?? 0), expected \(before.last)")
+                    return
+                }
+                streams[event.stream] = (event.streamVersion, position)
                 try checkIndexes(event, fail: fail)
                 for hash in event.blobHashes where !verifiedBlobs.contains(hash) {
                     if let reason = try blobProblem(hash) { fail(position, reason); return }
@@ -91,9 +95,15 @@ private struct ChainVerifier: ~Copyable {
             }
         }
         if problem == nil {
-            for (stream, version) in streamVersions where try reader.streamVersion(stream) != version {
-                fail(0, "stream '\(stream)' head says version \(try reader.streamVersion(stream)), the log holds \(version) events")
-                break
+            for (stream, expected) in streams {
+                let head = try reader.streamHead(stream)
+                if head?.version != expected.version || head?.lastPosition != expected.last {
+                    fail(0, "stream table says '\(stream)' is at version \(head?.version ?? 0) ending at \(head?.lastPosition ?? 0); the log says version \(expected.version) ending at \(expected.last)")
+                    break
+                }
+            }
+            if try reader.txn.entryCount(reader.dbs.streams) != streams.count {
+                fail(0, "stream table holds \(try reader.txn.entryCount(reader.dbs.streams)) streams; the log has \(streams.count)")
             }
         }
         var blobsChecked = verifiedBlobs.count
@@ -124,17 +134,6 @@ private struct ChainVerifier: ~Copyable {
             fail(event.position, "id index maps \(event.id) to \(indexed.map(String.init) ?? "nothing")")
             return
         }
-        guard let number = try reader.streamNumberAndVersion(event.stream)?.number else {
-            fail(event.position, "stream '\(event.stream)' is missing from the stream table")
-            return
-        }
-        let streamIndexed = try Keys.withPair(number, event.streamVersion) { key in
-            try reader.txn.get(reader.dbs.streamIndex, key).map { Keys.uint64($0, bigEndian: false) }
-        }
-        if streamIndexed != event.position {
-            fail(event.position, "stream index maps \(event.stream)@\(event.streamVersion) to \(streamIndexed.map(String.init) ?? "nothing")")
-            return
-        }
         let typeNumber = try Keys.withUTF8(event.type) { key in
             try reader.txn.get(reader.dbs.types, key).map { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
         }
@@ -147,7 +146,7 @@ private struct ChainVerifier: ~Copyable {
     }
 
     private func blobProblem(_ hash: SHA256Hash) throws -> String? {
-        return try hash.bytes.withUnsafeBytes { key -> String? in
+        return try hash.withUnsafeBytes { key -> String? in
             guard let stored = try reader.txn.get(reader.dbs.blobs, key) else { return "blob \(hash.hex) is missing" }
             guard let content = BlobStore.content(of: stored) else { return "blob \(hash.hex) has an unknown encoding" }
             let actual = SHA256Hash.of(content)

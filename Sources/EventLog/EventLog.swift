@@ -109,16 +109,26 @@ public final class EventLog: Sendable {
     /// - Throws: `EventLogError.invalidDraft` or `.versionConflict` (nothing written), or a storage error.
     @discardableResult
     public func append(_ drafts: [EventDraft]) throws -> [AppendOutcome] {
-        for (index, draft) in drafts.enumerated() {
-            if let reason = DraftValidation.problem(with: draft) {
-                throw EventLogError.invalidDraft(index: index, reason: reason)
+        try append(drafts[...])
+    }
+
+    /// Appends a slice of a larger array as one batch, without copying it.
+    @discardableResult
+    public func append(_ drafts: ArraySlice<EventDraft>) throws -> [AppendOutcome] {
+        for index in drafts.indices {
+            if let reason = DraftValidation.problem(with: drafts[index]) {
+                throw EventLogError.invalidDraft(index: index - drafts.startIndex, reason: reason)
             }
         }
         if drafts.isEmpty { return [] }
         return try writerLock.withLock { _ in
             try env.write { txn in
                 var batch = try AppendBatch(txn: txn, dbs: dbs, now: clock.nowMicroseconds())
-                let outcomes = try drafts.enumerated().map { try batch.append($1, index: $0, txn: txn) }
+                var outcomes: [AppendOutcome] = []
+                outcomes.reserveCapacity(drafts.count)
+                for index in drafts.indices {
+                    outcomes.append(try batch.append(drafts[index], index: index - drafts.startIndex, txn: txn))
+                }
                 try batch.finish(txn: txn)
                 return outcomes
             }
@@ -165,11 +175,11 @@ enum DraftValidation {
     }
 
     private static func nameProblem(_ name: String, field: String) -> String? {
-        if name.isEmpty { return "\(field) is empty" }
-        if name.utf8.count > maxNameBytes { return "\(field) is longer than \(maxNameBytes) bytes" }
-        if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
-            return "\(field) contains a control character"
-        }
+        let utf8 = name.utf8
+        if utf8.isEmpty { return "\(field) is empty" }
+        if utf8.count > maxNameBytes { return "\(field) is longer than \(maxNameBytes) bytes" }
+        // C0 controls and DEL are single bytes in UTF-8 and never occur inside a multi-byte sequence.
+        if utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) { return "\(field) contains a control character" }
         return nil
     }
 }

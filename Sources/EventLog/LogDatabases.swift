@@ -3,7 +3,6 @@ struct LogDatabases: Sendable {
     let events: LMDBDatabase
     let ids: LMDBDatabase
     let streams: LMDBDatabase
-    let streamIndex: LMDBDatabase
     let types: LMDBDatabase
     let typeIndex: LMDBDatabase
     let blobs: LMDBDatabase
@@ -19,7 +18,6 @@ struct LogDatabases: Sendable {
         events = try open("events")
         ids = try open("ids")
         streams = try open("streams")
-        streamIndex = try open("stream_index")
         types = try open("types")
         typeIndex = try open("type_index")
         blobs = try open("blobs")
@@ -31,10 +29,6 @@ struct LogDatabases: Sendable {
 enum Keys {
     static func withPosition<R>(_ position: UInt64, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try withUnsafeBytes(of: position.bigEndian, body)
-    }
-
-    static func withPair<R>(_ first: UInt64, _ second: UInt64, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try withUnsafeBytes(of: (first.bigEndian, second.bigEndian), body)
     }
 
     /// Type index key: type number (4 bytes) then position (8 bytes), big-endian, 12 bytes without padding.

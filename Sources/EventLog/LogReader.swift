@@ -49,20 +49,29 @@ public struct LogReader: ~Copyable {
     }
 
     /// Visits the events of one stream in version order, starting at `fromVersion`.
+    ///
+    /// Walks the stream's `previousInStream` links back from its head, then visits forward: the cost grows
+    /// with the stream's length, not the log's.
     public func forEachEvent(
         inStream stream: String, fromVersion: UInt64 = 1, _ visit: (RecordedEvent) throws -> Bool
     ) throws {
-        guard let number = try streamNumberAndVersion(stream)?.number else { return }
-        try txn.withCursor(dbs.streamIndex) { cursor in
-            var entry = try Keys.withPair(number, fromVersion) { try cursor.seek(atLeast: $0) }
-            while let current = entry, Keys.uint64(current.key, bigEndian: true) == number {
-                let position = Keys.uint64(current.value, bigEndian: false)
-                guard let event = try event(at: position) else {
-                    throw EventLogError.corruptRecord(position: position, reason: "stream index points at a missing event")
-                }
-                guard try visit(event) else { return }
-                entry = try cursor.next()
+        guard let head = try streamHead(stream), head.version >= fromVersion else { return }
+        var chain: [RecordedEvent] = []
+        chain.reserveCapacity(Int(min(head.version - fromVersion + 1, 1 << 16)))
+        var position = head.lastPosition
+        while true {
+            guard let event = try event(at: position) else {
+                throw EventLogError.corruptRecord(position: position, reason: "stream '\(stream)' links to a missing event")
             }
+            guard event.stream == stream else {
+                throw EventLogError.corruptRecord(position: position, reason: "stream '\(stream)' links to an event of '\(event.stream)'")
+            }
+            chain.append(event)
+            guard event.streamVersion > fromVersion, let previous = event.previousInStream else { break }
+            position = previous
+        }
+        for event in chain.reversed() {
+            guard try visit(event) else { return }
         }
     }
 
@@ -91,13 +100,14 @@ public struct LogReader: ~Copyable {
 
     /// The current version of `stream` (0 when it has no events).
     public func streamVersion(_ stream: String) throws -> UInt64 {
-        try streamNumberAndVersion(stream)?.version ?? 0
+        try streamHead(stream)?.version ?? 0
     }
 
-    func streamNumberAndVersion(_ stream: String) throws -> (number: UInt64, version: UInt64)? {
+    func streamHead(_ stream: String) throws -> AppendBatch.StreamHead? {
         try Keys.withUTF8(stream) { key in
             try txn.get(dbs.streams, key).map {
-                (Keys.uint64($0, bigEndian: false), Keys.uint64($0, at: 8, bigEndian: false))
+                AppendBatch.StreamHead(version: Keys.uint64($0, bigEndian: false),
+                                       lastPosition: Keys.uint64($0, at: 8, bigEndian: false), dirty: false)
             }
         }
     }
@@ -123,7 +133,7 @@ public struct LogReader: ~Copyable {
 
     /// The bytes of a stored blob, or nil when the store does not hold it.
     public func blob(_ hash: SHA256Hash) throws -> [UInt8]? {
-        try hash.bytes.withUnsafeBytes { key in
+        try hash.withUnsafeBytes { key in
             try txn.get(dbs.blobs, key).map { stored in
                 guard let content = BlobStore.content(of: stored) else {
                     throw EventLogError.corruptRecord(position: 0, reason: "blob \(hash.hex) has an unknown encoding")

@@ -190,3 +190,23 @@ import Testing
 func draft(_ stream: String, payload: JSONValue, blobs: [Blob] = []) -> EventDraft {
     draft(stream, "test.happened", payload, blobs: blobs)
 }
+
+extension AppendTests {
+    @Test func streamEventsLinkToTheirPredecessor() throws {
+        let fixture = try TestLog()
+        try fixture.log.append([draft("a"), draft("b"), draft("a"), draft("a")])
+        let events = try allEvents(fixture.log)
+        #expect(events.map(\.previousInStream) == [nil, nil, 1, 3])
+        try fixture.log.read { reader in
+            var versions: [UInt64] = []
+            try reader.forEachEvent(inStream: "a", fromVersion: 2) { versions.append($0.streamVersion); return true }
+            #expect(versions == [2, 3])
+            var first: [UInt64] = []
+            try reader.forEachEvent(inStream: "a") { first.append($0.position); return false }
+            #expect(first == [1], "returning false stops the visit")
+            var beyond = 0
+            try reader.forEachEvent(inStream: "a", fromVersion: 4) { _ in beyond += 1; return true }
+            #expect(beyond == 0)
+        }
+    }
+}

@@ -13,7 +13,7 @@ import Testing
         {"stream":"backtest:B1","type":"metrics.computed","payload":{"formula":"canonical@1","sharpe":"undefined"},"id":"0190f3a0-0000-7000-8000-000000000003","expected_version":1}
 
         """
-    static let headHash = "1f94faafdf7cf3d8718e4b530e3ffb5e41cb36ac48373a687637c31f5f8755d4"
+    static let headHash = "4d746dba90759ecfd2302d69f00b98a3d4d29dc8f06ea9d6b6f4db32a6ba27ab"
 
     let directory: TemporaryDirectory
     var ledger: String { directory.appending("ledger") }
@@ -44,7 +44,7 @@ import Testing
             """)
         let ndjson = try run(["log", "show", "--ledger", ledger, "--format", "ndjson", "--type", "metrics.computed"])
         #expect(ndjson.stdout == """
-            {"blobs":[],"causation":null,"correlation_id":null,"hash":"\(CLITests.headHash)","id":"0190f3a0-0000-7000-8000-000000000003","observed_at":null,"payload":{"formula":"canonical@1","sharpe":"undefined"},"position":3,"recorded_at":1795269600000000,"schema_version":1,"source":"stdin","stream":"backtest:B1","stream_version":2,"type":"metrics.computed"}
+            {"blobs":[],"causation":null,"correlation_id":null,"hash":"\(CLITests.headHash)","id":"0190f3a0-0000-7000-8000-000000000003","observed_at":null,"payload":{"formula":"canonical@1","sharpe":"undefined"},"position":3,"previous_in_stream":2,"recorded_at":1795269600000000,"schema_version":1,"source":"stdin","stream":"backtest:B1","stream_version":2,"type":"metrics.computed"}
 
             """)
         let stream = try run(["log", "show", "--ledger", ledger, "--format", "ndjson", "--stream", "backtest:B1", "--limit", "1"])

@@ -1,63 +1,105 @@
-/// Writes canonical envelope bytes. Reuses one buffer across a batch so the hot path does not allocate.
+/// Writes canonical envelope bytes straight into one reusable buffer, so the hot path neither allocates
+/// nor grows an array field by field.
 struct EnvelopeEncoder {
-    private(set) var buffer: [UInt8] = []
+    private var storage = [UInt8](repeating: 0, count: 4096)
+    /// Bytes of the current record: the envelope, plus the hash once sealed.
+    private(set) var count = 0
 
-    init() { buffer.reserveCapacity(1024) }
-
-    /// Encodes one envelope into `buffer`, replacing what was there.
+    /// Encodes one envelope, replacing what was there.
     mutating func encode(
-        _ draft: EventDraft, position: UInt64, recordedAt: Int64, streamVersion: UInt64
+        _ draft: EventDraft, position: UInt64, recordedAt: Int64, streamVersion: UInt64, previousInStream: UInt64
     ) {
-        buffer.removeAll(keepingCapacity: true)
-        buffer.append(EnvelopeLayout.format)
-        append(position)
-        append(UInt64(bitPattern: recordedAt))
-        append(streamVersion)
-        append(draft.schemaVersion)
-        var flags: UInt8 = 0
-        if draft.observedAt != nil { flags |= EnvelopeLayout.hasObservedAt }
-        if draft.correlationID != nil { flags |= EnvelopeLayout.hasCorrelation }
-        if draft.causation != nil { flags |= EnvelopeLayout.hasCausation }
-        buffer.append(flags)
-        append(draft.id)
-        append(UInt64(bitPattern: draft.observedAt ?? 0))
-        append(draft.correlationID ?? EventID(high: 0, low: 0))
-        append(draft.causation ?? 0)
-        appendString(draft.stream)
-        appendString(draft.type)
-        appendString(draft.source)
-        if let hashes = draft.importedBlobHashes {
-            append(UInt32(hashes.count))
-            for hash in hashes { buffer.append(contentsOf: hash.bytes) }
-        } else {
-            append(UInt32(draft.blobs.count))
-            for blob in draft.blobs { buffer.append(contentsOf: blob.hash.bytes) }
+        let blobHashes = draft.importedBlobHashes
+        let blobCount = blobHashes?.count ?? draft.blobs.count
+        let payload = draft.payload.canonicalBytes
+        let size = EnvelopeLayout.fixedSize + 12 + draft.stream.utf8.count + draft.type.utf8.count
+            + draft.source.utf8.count + 4 + 32 * blobCount + payload.count
+        if storage.count < size + EnvelopeLayout.hashSize {
+            storage = [UInt8](repeating: 0, count: (size + EnvelopeLayout.hashSize) * 2)
         }
-        append(UInt32(draft.payload.canonicalBytes.count))
-        buffer.append(contentsOf: draft.payload.canonicalBytes)
+        storage.withUnsafeMutableBytes { out in
+            var writer = Writer(out: out)
+            writer.byte(EnvelopeLayout.format)
+            writer.u64(position)
+            writer.u64(UInt64(bitPattern: recordedAt))
+            writer.u64(streamVersion)
+            writer.u32(draft.schemaVersion)
+            var flags: UInt8 = 0
+            if draft.observedAt != nil { flags |= EnvelopeLayout.hasObservedAt }
+            if draft.correlationID != nil { flags |= EnvelopeLayout.hasCorrelation }
+            if draft.causation != nil { flags |= EnvelopeLayout.hasCausation }
+            writer.byte(flags)
+            writer.id(draft.id)
+            writer.u64(UInt64(bitPattern: draft.observedAt ?? 0))
+            writer.id(draft.correlationID ?? EventID(high: 0, low: 0))
+            writer.u64(draft.causation ?? 0)
+            writer.u64(previousInStream)
+            writer.u32(UInt32(payload.count))
+            writer.string(draft.stream)
+            writer.string(draft.type)
+            writer.string(draft.source)
+            writer.u32(UInt32(blobCount))
+            if let blobHashes {
+                for hash in blobHashes { hash.withUnsafeBytes { writer.raw($0) } }
+            } else {
+                for blob in draft.blobs { blob.hash.withUnsafeBytes { writer.raw($0) } }
+            }
+            payload.withUnsafeBytes { writer.raw($0) }
+            count = writer.offset
+        }
     }
 
     /// Appends the chain hash, turning the envelope into the stored record.
-    mutating func seal(with hash: SHA256Hash) { buffer.append(contentsOf: hash.bytes) }
-
-    private mutating func append(_ value: UInt64) {
-        withUnsafeBytes(of: value.littleEndian) { buffer.append(contentsOf: $0) }
+    mutating func seal(with hash: SHA256Hash) {
+        let start = count
+        storage.withUnsafeMutableBytes { out in
+            hash.withUnsafeBytes { out.baseAddress!.advanced(by: start).copyMemory(from: $0.baseAddress!, byteCount: 32) }
+        }
+        count += EnvelopeLayout.hashSize
     }
 
-    private mutating func append(_ value: UInt32) {
-        withUnsafeBytes(of: value.littleEndian) { buffer.append(contentsOf: $0) }
+    /// The encoded bytes (the envelope, or after `seal` the whole record).
+    func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try storage.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
     }
 
-    private mutating func append(_ id: EventID) {
-        withUnsafeBytes(of: id.high.bigEndian) { buffer.append(contentsOf: $0) }
-        withUnsafeBytes(of: id.low.bigEndian) { buffer.append(contentsOf: $0) }
-    }
+    private struct Writer {
+        let out: UnsafeMutableRawBufferPointer
+        var offset = 0
 
-    private mutating func appendString(_ text: String) {
-        var text = text
-        text.withUTF8 { utf8 in
-            append(UInt32(utf8.count))
-            buffer.append(contentsOf: utf8)
+        mutating func byte(_ value: UInt8) {
+            out[offset] = value
+            offset += 1
+        }
+
+        mutating func u64(_ value: UInt64) {
+            out.storeBytes(of: value.littleEndian, toByteOffset: offset, as: UInt64.self)
+            offset += 8
+        }
+
+        mutating func u32(_ value: UInt32) {
+            out.storeBytes(of: value.littleEndian, toByteOffset: offset, as: UInt32.self)
+            offset += 4
+        }
+
+        mutating func id(_ id: EventID) {
+            out.storeBytes(of: id.high.bigEndian, toByteOffset: offset, as: UInt64.self)
+            out.storeBytes(of: id.low.bigEndian, toByteOffset: offset + 8, as: UInt64.self)
+            offset += 16
+        }
+
+        mutating func raw(_ bytes: UnsafeRawBufferPointer) {
+            guard bytes.count > 0 else { return }
+            out.baseAddress!.advanced(by: offset).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+            offset += bytes.count
+        }
+
+        mutating func string(_ text: String) {
+            var text = text
+            text.withUTF8 { utf8 in
+                u32(UInt32(utf8.count))
+                raw(UnsafeRawBufferPointer(utf8))
+            }
         }
     }
 }

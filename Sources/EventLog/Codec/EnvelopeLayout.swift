@@ -12,7 +12,10 @@ enum EnvelopeLayout {
     static let observedAtOffset = 46
     static let correlationOffset = 54
     static let causationOffset = 70
-    static let fixedSize = 78
+    static let previousInStreamOffset = 78
+    /// The payload is the envelope's last field; its length sits here so readers find it without a walk.
+    static let payloadLengthOffset = 86
+    static let fixedSize = 90
     static let hashSize = 32
 
     static let hasObservedAt: UInt8 = 1

@@ -42,7 +42,7 @@ struct RecordDecoder {
         var blobHashes: [SHA256Hash] = []
         blobHashes.reserveCapacity(blobCount)
         for _ in 0..<blobCount { blobHashes.append(SHA256Hash(try reader.bytes(32, "blob hash"))) }
-        let payloadLength = Int(try reader.uint32("payload length"))
+        let payloadLength = Int(UInt32(littleEndian: envelope.loadUnaligned(fromByteOffset: EnvelopeLayout.payloadLengthOffset, as: UInt32.self)))
         let payload = Array(try reader.bytes(payloadLength, "payload"))
         guard reader.offset == envelope.count else {
             throw Corrupt(reason: "\(envelope.count - reader.offset) unexpected bytes after the payload")
@@ -54,6 +54,7 @@ struct RecordDecoder {
             id: EventID(bigEndianBytes: UnsafeRawBufferPointer(rebasing: envelope[EnvelopeLayout.idOffset...])),
             stream: stream,
             streamVersion: u64(EnvelopeLayout.streamVersionOffset),
+            previousInStream: u64(EnvelopeLayout.previousInStreamOffset) == 0 ? nil : u64(EnvelopeLayout.previousInStreamOffset),
             type: type,
             schemaVersion: UInt32(littleEndian: envelope.loadUnaligned(fromByteOffset: EnvelopeLayout.schemaVersionOffset, as: UInt32.self)),
             recordedAt: Int64(bitPattern: u64(EnvelopeLayout.recordedAtOffset)),
@@ -67,11 +68,19 @@ struct RecordDecoder {
         )
     }
 
+    /// The payload bytes (the envelope's tail), found from the fixed header without decoding the rest.
+    func payloadBytes() throws(Corrupt) -> UnsafeRawBufferPointer {
+        let envelope = try self.envelope
+        let length = Int(UInt32(littleEndian: envelope.loadUnaligned(fromByteOffset: EnvelopeLayout.payloadLengthOffset, as: UInt32.self)))
+        guard length <= envelope.count - EnvelopeLayout.fixedSize else { throw Corrupt(reason: "payload runs past the end of the record") }
+        return UnsafeRawBufferPointer(rebasing: envelope[(envelope.count - length)...])
+    }
+
     /// The type string, read without decoding the rest (for filtering scans).
     func typeBytes() throws(Corrupt) -> UnsafeRawBufferPointer {
         var reader = FieldReader(data: try envelope, offset: EnvelopeLayout.fixedSize)
-        _ = try reader.bytes(Int(try reader.uint32("stream length")), "stream")
-        return try reader.bytes(Int(try reader.uint32("type length")), "type")
+        _ = try reader.lengthPrefixed("stream")
+        return try reader.lengthPrefixed("type")
     }
 }
 
@@ -79,12 +88,13 @@ private struct FieldReader {
     let data: UnsafeRawBufferPointer
     var offset: Int
 
-    mutating func uint32(_ field: String) throws(RecordDecoder.Corrupt) -> UInt32 {
+    // Field names are StaticStrings and only become messages on failure: this runs once per field per event.
+    mutating func uint32(_ field: StaticString) throws(RecordDecoder.Corrupt) -> UInt32 {
         let raw = try self.bytes(4, field)
         return UInt32(littleEndian: raw.loadUnaligned(as: UInt32.self))
     }
 
-    mutating func bytes(_ count: Int, _ field: String) throws(RecordDecoder.Corrupt) -> UnsafeRawBufferPointer {
+    mutating func bytes(_ count: Int, _ field: StaticString) throws(RecordDecoder.Corrupt) -> UnsafeRawBufferPointer {
         guard count >= 0, data.count - offset >= count else {
             throw RecordDecoder.Corrupt(reason: "\(field) runs past the end of the record")
         }
@@ -92,8 +102,13 @@ private struct FieldReader {
         return UnsafeRawBufferPointer(rebasing: data[offset..<(offset + count)])
     }
 
-    mutating func string(_ field: String) throws(RecordDecoder.Corrupt) -> String {
-        let raw = try bytes(Int(try uint32("\(field) length")), field)
+    /// A length-prefixed field's bytes.
+    mutating func lengthPrefixed(_ field: StaticString) throws(RecordDecoder.Corrupt) -> UnsafeRawBufferPointer {
+        try bytes(Int(try uint32(field)), field)
+    }
+
+    mutating func string(_ field: StaticString) throws(RecordDecoder.Corrupt) -> String {
+        let raw = try lengthPrefixed(field)
         guard let text = String(validating: raw, as: UTF8.self) else {
             throw RecordDecoder.Corrupt(reason: "\(field) is not valid UTF-8")
         }

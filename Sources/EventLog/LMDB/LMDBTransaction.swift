@@ -57,7 +57,7 @@ struct LMDBTransaction: ~Copyable {
     }
 
     /// Runs `body` with a cursor over `db`; the cursor is closed when the closure returns.
-    func withCursor<R>(_ db: LMDBDatabase, _ body: (borrowing LMDBCursor) throws -> R) throws -> R {
+    func withCursor<R>(_ db: LMDBDatabase, _ body: (LMDBCursor) throws -> R) throws -> R {
         var cursor: OpaquePointer?
         try check(mdb_cursor_open(handle, db.dbi, &cursor), "mdb_cursor_open(\(db.name))")
         guard let cursor else { throw LMDBError(code: EINVAL, operation: "mdb_cursor_open(\(db.name))") }
@@ -70,7 +70,11 @@ struct LMDBTransaction: ~Copyable {
 extension LMDBTransaction: Sendable {}
 
 /// A cursor lent to a closure. Each move returns the entry it lands on, or nil past either end.
-struct LMDBCursor: ~Copyable {
+///
+/// Unlike `LMDBTransaction` it is Copyable: with `~Copyable`, Swift 6.3.1's generic specializer crashes
+/// (`Cannot initialize a nonCopyable type with a guaranteed value`) on `withCursor` in release builds.
+/// It is still created only by `withCursor`, closed when that returns, and not Sendable.
+struct LMDBCursor {
     typealias Entry = (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
 
     let handle: OpaquePointer

@@ -4,6 +4,9 @@ public struct RecordedEvent: Sendable, Equatable {
     public let id: EventID
     public let stream: String
     public let streamVersion: UInt64
+    /// The position of the previous event of the same stream (nil for a stream's first event). Stream reads
+    /// follow these links instead of a separate index, so an append never touches a per-stream B-tree page.
+    public let previousInStream: UInt64?
     public let type: String
     public let schemaVersion: UInt32
     /// Ledger clock, microseconds since the Unix epoch; never decreases along positions.
