@@ -1,16 +1,29 @@
-/// The state of one write transaction while it appends: the chain head, stream heads touched so far, and
-/// type numbers. Stream heads and new types are written once, in `finish`, rather than once per event.
+/// What the single writer remembers between batches: stream heads and type numbers it has read or written.
+///
+/// It is valid only while this process made the last commit: `transactionID` is LMDB's id of our last
+/// write transaction, and a batch whose transaction id is not the next one (another process appended in
+/// between) starts from an empty cache and reads the tables again.
+struct WriterCache {
+    var transactionID: Int?
+    var streams: [String: AppendBatch.StreamHead] = [:]
+    var types: [String: UInt32] = [:]
+
+    /// Beyond this many cached streams the cache is dropped after a batch, bounding the writer's memory.
+    static let maxStreams = 1_000_000
+}
+
+/// The state of one write transaction while it appends: the chain head, the stream heads it touched, and
+/// type numbers. Stream heads and new types are written once per batch, in `finish`, not once per event.
 struct AppendBatch {
     private let dbs: LogDatabases
     private var headPosition: UInt64
     private var headHash: SHA256Hash
     private var lastRecordedAt: Int64
     private let batchRecordedAt: Int64
-    private var streams: [String: StreamHead] = [:]
-    private var types: [String: UInt32] = [:]
-    /// Batches often repeat one type; comparing with the last one skips a hash lookup.
-    private var lastType: (name: String, number: UInt32)?
-    private var newTypes: [String: UInt32] = [:]
+    private var cache: WriterCache
+    /// Streams whose head this batch changed, in first-touch order.
+    private var dirtyStreams: [String] = []
+    private var newTypes: [(name: String, number: UInt32)] = []
     private var nextTypeNumber: UInt32?
     private var encoder = EnvelopeEncoder()
 
@@ -18,11 +31,13 @@ struct AppendBatch {
     struct StreamHead {
         var version: UInt64
         var lastPosition: UInt64
-        var dirty: Bool
+        /// Changed by the current batch and not yet written to the table.
+        var dirty = false
     }
 
-    init(txn: borrowing LMDBTransaction, dbs: LogDatabases, now: Int64) throws {
+    init(txn: borrowing LMDBTransaction, dbs: LogDatabases, now: Int64, cache: WriterCache) throws {
         self.dbs = dbs
+        self.cache = cache
         let head = try LogReader.readHead(txn: txn, dbs: dbs)
         headPosition = head?.position ?? 0
         headHash = head?.hash ?? .zero
@@ -44,12 +59,14 @@ struct AppendBatch {
             let original = try Keys.withID(draft.id) { key in
                 try txn.get(dbs.ids, key).map { Keys.uint64($0, bigEndian: false) }
             }
-            guard let original else { throw EventLogError.corruptRecord(position: position, reason: "id index refused an id it does not hold") }
+            guard let original else {
+                throw EventLogError.corruptRecord(position: position, reason: "id index refused an id it does not hold")
+            }
             return .duplicate(position: original)
         }
 
-        let streamIndex = try streamSlot(draft.stream, txn: txn)
-        var stream = streams.values[streamIndex]
+        let slot = try streamSlot(draft.stream, txn: txn)
+        var stream = cache.streams.values[slot]
         if let expected = draft.expectedVersion, expected != stream.version {
             throw EventLogError.versionConflict(stream: draft.stream, expected: expected, actual: stream.version)
         }
@@ -60,8 +77,11 @@ struct AppendBatch {
         let previousInStream = stream.lastPosition
         stream.version += 1
         stream.lastPosition = position
-        stream.dirty = true
-        streams.values[streamIndex] = stream
+        if !stream.dirty {
+            stream.dirty = true
+            dirtyStreams.append(draft.stream)
+        }
+        cache.streams.values[slot] = stream
         let typeNumber = try self.typeNumber(draft.type, txn: txn)
 
         encoder.encode(draft, position: position, recordedAt: recordedAt, streamVersion: stream.version,
@@ -90,42 +110,44 @@ struct AppendBatch {
         return .appended(position: position, streamVersion: stream.version)
     }
 
-    /// Writes the stream heads and type names the batch changed.
-    func finish(txn: borrowing LMDBTransaction) throws {
-        for (name, head) in streams where head.dirty {
+    /// Writes the stream heads and type names the batch changed; returns the cache for the next batch
+    /// (to be kept only once the transaction has committed).
+    mutating func finish(txn: borrowing LMDBTransaction, transactionID: Int) throws -> WriterCache {
+        for name in dirtyStreams {
+            guard let slot = cache.streams.index(forKey: name) else { continue }
+            var head = cache.streams.values[slot]
             try Keys.withUTF8(name) { key in
                 try withUnsafeBytes(of: (head.version.littleEndian, head.lastPosition.littleEndian)) {
                     _ = try txn.put(dbs.streams, key, $0)
                 }
             }
+            head.dirty = false
+            cache.streams.values[slot] = head
         }
-        for (name, number) in newTypes {
-            try Keys.withUTF8(name) { key in
-                try withUnsafeBytes(of: number.littleEndian) { _ = try txn.put(dbs.types, key, $0) }
+        for type in newTypes {
+            try Keys.withUTF8(type.name) { key in
+                try withUnsafeBytes(of: type.number.littleEndian) { _ = try txn.put(dbs.types, key, $0) }
             }
         }
+        cache.transactionID = transactionID
+        if cache.streams.count > WriterCache.maxStreams { cache = WriterCache(transactionID: transactionID) }
+        return cache
     }
 
     /// The dictionary slot of a stream's head, loading it on first use; one hash lookup per event.
     private mutating func streamSlot(_ name: String, txn: borrowing LMDBTransaction) throws -> Dictionary<String, StreamHead>.Index {
-        if let index = streams.index(forKey: name) { return index }
-        streams[name] = try loadStreamHead(name, txn: txn)
-        return streams.index(forKey: name)!
-    }
-
-    private func loadStreamHead(_ name: String, txn: borrowing LMDBTransaction) throws -> StreamHead {
+        if let slot = cache.streams.index(forKey: name) { return slot }
         let stored = try Keys.withUTF8(name) { key in
             try txn.get(dbs.streams, key).map {
-                StreamHead(version: Keys.uint64($0, bigEndian: false), lastPosition: Keys.uint64($0, at: 8, bigEndian: false), dirty: false)
+                StreamHead(version: Keys.uint64($0, bigEndian: false), lastPosition: Keys.uint64($0, at: 8, bigEndian: false))
             }
         }
-        return stored ?? StreamHead(version: 0, lastPosition: 0, dirty: true)
+        cache.streams[name] = stored ?? StreamHead(version: 0, lastPosition: 0)
+        return cache.streams.index(forKey: name)!
     }
 
     private mutating func typeNumber(_ name: String, txn: borrowing LMDBTransaction) throws -> UInt32 {
-        if let last = lastType, last.name == name { return last.number }
-        defer { lastType = (name, types[name]!) }
-        if let cached = types[name] { return cached }
+        if let cached = cache.types[name] { return cached }
         let stored = try Keys.withUTF8(name) { key in
             try txn.get(dbs.types, key).map { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
         }
@@ -135,9 +157,9 @@ struct AppendBatch {
         } else {
             number = try nextTypeNumber ?? UInt32(txn.entryCount(dbs.types)) + 1
             nextTypeNumber = number + 1
-            newTypes[name] = number
+            newTypes.append((name, number))
         }
-        types[name] = number
+        cache.types[name] = number
         return number
     }
 }

@@ -33,7 +33,8 @@ public final class EventLog: Sendable {
     let env: LMDBEnvironment
     let dbs: LogDatabases
     let clock: any LedgerClock
-    private let writerLock = Locked(())
+    /// Serialises appends in this process and carries the writer's cache between batches.
+    private let writer = Locked(WriterCache())
 
     /// Reader slots of processes that died while reading, cleared when the log was opened.
     public var staleReadersCleared: Int { Int(env.staleReadersCleared) }
@@ -121,17 +122,30 @@ public final class EventLog: Sendable {
             }
         }
         if drafts.isEmpty { return [] }
-        return try writerLock.withLock { _ in
-            try env.write { txn in
-                var batch = try AppendBatch(txn: txn, dbs: dbs, now: clock.nowMicroseconds())
+        return try writer.withLock { cache in
+            // Taken out rather than copied: a copy-on-write of a large dictionary per batch would cost O(streams).
+            var carried = cache
+            cache = WriterCache()
+            var attempts = 0
+            let (outcomes, next) = try env.write { txn in
+                attempts += 1
+                let id = txn.id
+                // Only our own previous commit keeps the cache valid; a retry after map growth starts clean
+                // because the first attempt's changes were rolled back.
+                if attempts > 1 || carried.transactionID.map({ $0 + 1 != id }) ?? true {
+                    carried = WriterCache()
+                }
+                var batch = try AppendBatch(txn: txn, dbs: dbs, now: clock.nowMicroseconds(), cache: carried)
+                carried = WriterCache()
                 var outcomes: [AppendOutcome] = []
                 outcomes.reserveCapacity(drafts.count)
                 for index in drafts.indices {
                     outcomes.append(try batch.append(drafts[index], index: index - drafts.startIndex, txn: txn))
                 }
-                try batch.finish(txn: txn)
-                return outcomes
+                return (outcomes, try batch.finish(txn: txn, transactionID: id))
             }
+            cache = next
+            return outcomes
         }
     }
 
@@ -175,11 +189,13 @@ enum DraftValidation {
     }
 
     private static func nameProblem(_ name: String, field: String) -> String? {
-        let utf8 = name.utf8
-        if utf8.isEmpty { return "\(field) is empty" }
-        if utf8.count > maxNameBytes { return "\(field) is longer than \(maxNameBytes) bytes" }
-        // C0 controls and DEL are single bytes in UTF-8 and never occur inside a multi-byte sequence.
-        if utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) { return "\(field) contains a control character" }
-        return nil
+        var name = name
+        return name.withUTF8 { utf8 in
+            if utf8.isEmpty { return "\(field) is empty" }
+            if utf8.count > maxNameBytes { return "\(field) is longer than \(maxNameBytes) bytes" }
+            // C0 controls and DEL are single bytes in UTF-8 and never occur inside a multi-byte sequence.
+            for byte in utf8 where byte < 0x20 || byte == 0x7F { return "\(field) contains a control character" }
+            return nil
+        }
     }
 }

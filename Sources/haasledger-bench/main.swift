@@ -1,6 +1,7 @@
-// The Swift side of tools/bench. Each subcommand prints one JSON object on stdout; the script compares it
-// with the raw C baselines it measures in the same run.
+// The Swift side of tools/bench. `log` measures the event log and the raw C LMDB loop in the same run and
+// prints the comparison; the other modes exist for profilers.
 import EventLog
+import Foundation
 
 #if canImport(Glibc)
 import Glibc
@@ -13,16 +14,12 @@ func monotonicSeconds() -> Double {
 }
 
 func fail(_ message: String) -> Never {
-    let line = "haasledger-bench: \(message)\n"
-    _ = line.withCString { write(2, $0, strlen($0)) }
+    FileHandle.standardError.write(Data("haasledger-bench: \(message)\n".utf8))
     exit(2)
 }
 
-/// Appends `count` events with ~200-byte JSON payloads in batches of `batch`, durably, then replays them
-/// from position 1 decoding every envelope.
-func benchLogAppend(directory: String, count: Int, batch: Int) throws {
-    // Payloads are built before the clock starts, as the C loop's buffer is.
-    let streams = Int(getenv("BENCH_STREAMS").map { String(cString: $0) } ?? "10000") ?? 10_000
+/// Events shaped like a fetch run's: ~220-byte canonical payloads over 10,000 backtest streams and four types.
+func sampleDrafts(count: Int, streams: Int = 10_000) -> (drafts: [EventDraft], payloadBytes: Int) {
     let types = ["haas.backtest.runtime.fetched", "haas.backtest.result.observed", "metrics.computed", "haas.lab.observed"]
     var drafts: [EventDraft] = []
     drafts.reserveCapacity(count)
@@ -38,91 +35,179 @@ func benchLogAppend(directory: String, count: Int, batch: Int) throws {
             ("market", .string("BINANCE_BTC_USDT_")), ("note", .string("sample event for the append benchmark")),
         ]))
         payloadBytes += payload.canonicalBytes.count
-        drafts.append(EventDraft(stream: "backtest:\(index % streams)", type: types[index % types.count], payload: payload,
-                                 source: "http://127.0.0.1:8090"))
+        drafts.append(EventDraft(stream: "backtest:\(index % streams)", type: types[index % types.count],
+                                 payload: payload, source: "http://127.0.0.1:8090"))
     }
-    let log = try EventLog.open(directory: directory, options: .init(initialMapSize: 1 << 30))
-    let appendStart = monotonicSeconds()
+    return (drafts, payloadBytes)
+}
+
+/// Appends `drafts` in batches of `batch` (one durable write transaction each); returns the seconds spent.
+func timedAppend(_ drafts: [EventDraft], to log: EventLog, batch: Int) throws -> Double {
+    let start = monotonicSeconds()
     var offset = 0
-    while offset < count {
-        let end = min(offset + batch, count)
+    while offset < drafts.count {
+        let end = min(offset + batch, drafts.count)
         try log.append(drafts[offset..<end])
         offset = end
     }
-    let appendSeconds = monotonicSeconds() - appendStart
-    drafts = []
+    return monotonicSeconds() - start
+}
 
-    // Replay as a projection's first pass does: every event's position, version and payload, zero-copy.
-    let replayStart = monotonicSeconds()
-    var replayed = 0
-    var checksum: UInt64 = 0
+struct ReplayResult {
+    let events: Int
+    let seconds: Double
+    let recordBytes: Int
+}
+
+/// Replays from position 1 as a projection's first pass does: position, version and payload of every event,
+/// read zero-copy from the memory map.
+func timedViewReplay(_ log: EventLog) throws -> ReplayResult {
+    let start = monotonicSeconds()
+    var count = 0
     var recordBytes = 0
+    var checksum: UInt64 = 0
     try log.read { reader in
         try reader.forEachView { view in
-            replayed += 1
+            count += 1
             recordBytes += view.recordBytes
             checksum &+= view.streamVersion &+ view.position &+ UInt64(try view.withPayloadBytes { $0.count })
             return true
         }
     }
-    let replaySeconds = monotonicSeconds() - replayStart
-    guard replayed == count else { fail("replayed \(replayed) of \(count) events") }
+    precondition(checksum != 0 || count == 0)
+    return ReplayResult(events: count, seconds: monotonicSeconds() - start, recordBytes: recordBytes)
+}
 
-    // The same walk decoding every event into owned values (strings, payload copy).
-    let decodeStart = monotonicSeconds()
-    var decoded = 0
+/// The same walk decoding every event into owned `RecordedEvent` values.
+func timedDecodedReplay(_ log: EventLog) throws -> ReplayResult {
+    let start = monotonicSeconds()
+    var count = 0
+    var checksum: UInt64 = 0
     try log.read { reader in
         try reader.forEachEvent { event in
-            decoded += 1
+            count += 1
             checksum &+= event.streamVersion &+ UInt64(event.payload.canonicalBytes.count)
             return true
         }
     }
-    let decodeSeconds = monotonicSeconds() - decodeStart
-    let stats = try log.stats()
-    print("""
-        {"events":\(count),"batch":\(batch),"mean_payload_bytes":\(payloadBytes / count),\
-        "mean_record_bytes":\(recordBytes / count),"file_bytes_per_event":\(Int(stats.fileBytes) / count),\
-        "append_events_per_s":\(Int(Double(count) / appendSeconds)),"replay_events_per_s":\(Int(Double(replayed) / replaySeconds)),\
-        "replay_decoded_events_per_s":\(Int(Double(decoded) / decodeSeconds)),\
-        "file_bytes":\(stats.fileBytes),"checksum":\(checksum)}
-        """)
+    precondition(checksum != 0 || count == 0)
+    return ReplayResult(events: count, seconds: monotonicSeconds() - start, recordBytes: 0)
+}
+
+/// Runs the raw C LMDB loop (tools/baselines/lmdb_append.c) and reads its JSON line.
+func runBaseline(_ binary: String, directory: String, count: Int, batch: Int, valueBytes: Int) throws
+    -> (append: Double, replay: Double)
+{
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: binary)
+    process.arguments = [directory, String(count), String(batch), String(valueBytes)]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let output = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else { fail("baseline \(binary) exited with \(process.terminationStatus)") }
+    let json = try JSONParser.parse(Array(output))
+    guard let append = json["append_events_per_s"]?.numberValue?.doubleValue,
+        let replay = json["replay_events_per_s"]?.numberValue?.doubleValue
+    else { fail("baseline printed no rates: \(String(decoding: output, as: UTF8.self))") }
+    return (append, replay)
+}
+
+func grouped(_ value: Double) -> String {
+    let digits = String(Int(value.rounded()))
+    var out = ""
+    for (index, character) in digits.reversed().enumerated() {
+        if index > 0 && index % 3 == 0 { out.append(",") }
+        out.append(character)
+    }
+    return String(out.reversed())
+}
+
+func row(_ label: String, _ value: String, _ note: String = "") -> String {
+    label.padding(toLength: 54, withPad: " ", startingAt: 0) + String(repeating: " ", count: max(0, 12 - value.count))
+        + value + (note.isEmpty ? "" : "  " + note)
+}
+
+func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+
+/// `log`: the event log against the raw C loop, interleaved three times in one run; medians are reported
+/// because single durable-write runs on this VM vary by ±30 % with page-cache writeback.
+func logBenchmark(work: String, count: Int, batch: Int, baseline: String) throws {
+    let (drafts, payloadBytes) = sampleDrafts(count: count)
+    var append: [Double] = [], replay: [Double] = [], decoded: [Double] = []
+    var rawAppend: [Double] = [], rawReplay: [Double] = [], rawSmall: [Double] = []
+    var recordBytes = 0
+    var fileBytes: Int64 = 0
+    for round in 1...3 {
+        let directory = work + "/eventlog-\(round)"
+        try {
+            let log = try EventLog.open(directory: directory, options: .init(initialMapSize: 1 << 30))
+            append.append(Double(count) / (try timedAppend(drafts, to: log, batch: batch)))
+            let views = try timedViewReplay(log)
+            guard views.events == count else { fail("replayed \(views.events) of \(count) events") }
+            replay.append(Double(views.events) / views.seconds)
+            recordBytes = views.recordBytes / count
+            decoded.append(Double(count) / (try timedDecodedReplay(log)).seconds)
+            fileBytes = try log.stats().fileBytes
+        }()
+        try FileManager.default.removeItem(atPath: directory)
+        // "Same sizes": the C loop writes values as large as the log's average record (envelope + hash).
+        let same = try runBaseline(baseline, directory: work + "/raw", count: count, batch: batch, valueBytes: recordBytes)
+        rawAppend.append(same.append)
+        rawReplay.append(same.replay)
+        rawSmall.append(try runBaseline(baseline, directory: work + "/raw", count: count, batch: batch, valueBytes: 200).append)
+    }
+    let appendRatio = median(append) / median(rawAppend)
+    let replayRate = median(replay)
+    print("event log: \(grouped(Double(count))) events, \(grouped(Double(batch))) per write transaction, full fsync per commit; medians of 3 interleaved runs")
+    print("payload \(payloadBytes / count) B canonical JSON; record \(recordBytes) B (envelope + hash); data file \(fileBytes / Int64(count)) B/event with indexes")
+    print(row("", "events/s", "ratio"))
+    print(row("raw C LMDB append, \(recordBytes)-byte values (baseline)", grouped(median(rawAppend)), "1.00"))
+    print(row("raw C LMDB append, 200-byte values", grouped(median(rawSmall)),
+              String(format: "%.2f", median(rawSmall) / median(rawAppend))))
+    print(row("EventLog append (hash chain + id/type/stream tables)", grouped(median(append)),
+              String(format: "%.2f× raw  (goal ≥ 0.25×: %@)", appendRatio, appendRatio >= 0.25 ? "met" : "NOT met")))
+    print(row("raw C LMDB cursor replay", grouped(median(rawReplay)), "1.00"))
+    print(row("EventLog replay, zero-copy views", grouped(replayRate),
+              String(format: "%.2f× raw  (goal ≥ 5,000,000/s: %@)", replayRate / median(rawReplay),
+                     replayRate >= 5_000_000 ? "met" : "NOT met")))
+    print(row("EventLog replay, decoded RecordedEvent values", grouped(median(decoded)),
+              String(format: "%.2f× raw", median(decoded) / median(rawReplay))))
+    print("runs (events/s): append \(append.map(grouped)), raw \(rawAppend.map(grouped)); replay \(replay.map(grouped))")
 }
 
 let arguments = CommandLine.arguments
-guard arguments.count >= 2 else { fail("usage: haasledger-bench log-append DIR [EVENTS] [BATCH]") }
-switch arguments[1] {
-case "log-append":
-    guard arguments.count >= 3 else { fail("usage: haasledger-bench log-append DIR [EVENTS] [BATCH]") }
-    let count = arguments.count > 3 ? Int(arguments[3]) ?? 0 : 1_000_000
-    let batch = arguments.count > 4 ? Int(arguments[4]) ?? 0 : 10_000
-    guard count > 0, batch > 0 else { fail("EVENTS and BATCH must be positive integers") }
-    do {
-        try benchLogAppend(directory: arguments[2], count: count, batch: batch)
-    } catch {
-        fail("\(error)")
-    }
-case "log-replay":
-    guard arguments.count >= 3 else { fail("usage: haasledger-bench log-replay DIR [ROUNDS]") }
-    let rounds = arguments.count > 3 ? Int(arguments[3]) ?? 1 : 1
-    do {
-        let log = try EventLog.open(directory: arguments[2], options: .init(create: false))
-        for _ in 0..<rounds {
-            let start = monotonicSeconds()
-            var count = 0
-            var checksum: UInt64 = 0
-            try log.read { reader in
-                try reader.forEachView { view in
-                    count += 1
-                    checksum &+= view.streamVersion &+ view.position &+ UInt64(try view.withPayloadBytes { $0.count })
-                    return true
-                }
-            }
-            print("{\"events\":\(count),\"replay_events_per_s\":\(Int(Double(count) / (monotonicSeconds() - start))),\"checksum\":\(checksum)}")
+let usage = "usage: haasledger-bench log WORK_DIR BASELINE_BINARY [EVENTS] [BATCH] | log-append-profile WORK_DIR [EVENTS] | log-replay DIR [ROUNDS]"
+guard arguments.count >= 3 else { fail(usage) }
+do {
+    switch arguments[1] {
+    case "log":
+        guard arguments.count >= 4 else { fail(usage) }
+        let count = arguments.count > 4 ? Int(arguments[4]) ?? 0 : 1_000_000
+        let batch = arguments.count > 5 ? Int(arguments[5]) ?? 0 : 10_000
+        guard count > 0, batch > 0 else { fail("EVENTS and BATCH must be positive integers") }
+        try logBenchmark(work: arguments[2], count: count, batch: batch, baseline: arguments[3])
+    case "log-append-profile":
+        // For profilers: most of the run is appending (three logs in a row from one set of drafts).
+        let count = arguments.count > 3 ? Int(arguments[3]) ?? 0 : 300_000
+        let drafts = sampleDrafts(count: count).drafts
+        for round in 1...3 {
+            let log = try EventLog.open(directory: arguments[2] + "/round\(round)", options: .init(initialMapSize: 1 << 30))
+            let seconds = try timedAppend(drafts, to: log, batch: 10_000)
+            print("{\"round\":\(round),\"append_events_per_s\":\(Int(Double(count) / seconds))}")
         }
-    } catch {
-        fail("\(error)")
+    case "log-replay":
+        let log = try EventLog.open(directory: arguments[2], options: .init(create: false))
+        for _ in 0..<(arguments.count > 3 ? Int(arguments[3]) ?? 1 : 1) {
+            let result = try timedViewReplay(log)
+            print("{\"events\":\(result.events),\"replay_events_per_s\":\(Int(Double(result.events) / result.seconds))}")
+        }
+    default:
+        fail("unknown benchmark '\(arguments[1])'; \(usage)")
     }
-default:
-    fail("unknown benchmark '\(arguments[1])' (known: log-append)")
+} catch {
+    fail("\(error)")
 }

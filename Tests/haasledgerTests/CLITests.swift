@@ -178,3 +178,16 @@ import Testing
         #expect(lines[2] == second.stdout.split(separator: "\n")[2], "same head hash both times")
     }
 }
+
+extension CLITests {
+    /// The writer caches stream heads between batches; a commit by another process must invalidate that cache.
+    @Test func appendsFromAnotherProcessAreSeenByAnOpenWriter() throws {
+        let log = try EventLog.open(directory: ledger + "/log")
+        try log.append(EventDraft(stream: "lab:L9", type: "t", payload: Payload(.object([]))))
+        let other = try run(["log", "append", "--ledger", ledger], stdin: #"{"stream":"lab:L9","type":"t","payload":{}}"#)
+        #expect(other.status == 0, "\(other.stderr)")
+        let outcome = try log.append(EventDraft(stream: "lab:L9", type: "t", payload: Payload(.object([])), expectedVersion: 2))
+        #expect(outcome == .appended(position: 3, streamVersion: 3))
+        #expect(try log.verify().isValid)
+    }
+}

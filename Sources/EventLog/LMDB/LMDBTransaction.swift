@@ -49,6 +49,9 @@ struct LMDBTransaction: ~Copyable {
         return true
     }
 
+    /// LMDB's id of this transaction: a write transaction's id is one more than the last committed one's.
+    var id: Int { mdb_txn_id(handle) }
+
     /// Number of entries in a database, from LMDB's B-tree statistics (no scan).
     func entryCount(_ db: LMDBDatabase) throws(LMDBError) -> Int {
         var stat = MDB_stat()

@@ -67,7 +67,12 @@ public struct EventID: Hashable, Sendable, Comparable, CustomStringConvertible {
 private struct UUIDv7Generator {
     private var lastMillis: UInt64 = 0
     private var counter: UInt64 = 0
-    private var random = SystemRandomNumberGenerator()
+    /// The 62 random bits need uniqueness, not secrecy: a generator seeded once from the system keeps
+    /// `generate()` free of a getrandom(2) call per id.
+    private var random: Xoshiro256 = {
+        var system = SystemRandomNumberGenerator()
+        return Xoshiro256(seed: (system.next(), system.next(), system.next(), system.next()))
+    }()
 
     mutating func next() -> EventID {
         var now = UInt64(max(0, wallClockMillis()))
@@ -91,5 +96,27 @@ private struct UUIDv7Generator {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
+    }
+}
+
+/// xoshiro256** (Blackman and Vigna), for the random bits of generated ids.
+private struct Xoshiro256: RandomNumberGenerator {
+    private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+
+    init(seed: (UInt64, UInt64, UInt64, UInt64)) {
+        (s0, s1, s2, s3) = seed
+        if (s0 | s1 | s2 | s3) == 0 { s0 = 0x9E37_79B9_7F4A_7C15 }
+    }
+
+    mutating func next() -> UInt64 {
+        let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
+        let t = s1 << 17
+        s2 ^= s0
+        s3 ^= s1
+        s1 ^= s2
+        s0 ^= s3
+        s2 ^= t
+        s3 = s3 << 45 | s3 >> 19
+        return result
     }
 }
