@@ -94,8 +94,8 @@ struct AppendBatch {
         guard appended else {
             throw EventLogError.corruptRecord(position: position, reason: "a record already exists at or after this position")
         }
-        try Keys.withTypeKey(typeNumber, position) { key in
-            _ = try txn.put(dbs.typeIndex, key, UnsafeRawBufferPointer(start: nil, count: 0))
+        try Keys.withTypeEntry(typeNumber, position) { key, value in
+            _ = try txn.put(dbs.typeIndex, key, value, flags: .appendDuplicate)
         }
         for blob in draft.blobs { try BlobStore.store(blob, txn: txn, dbs: dbs) }
         if let hashes = draft.importedBlobHashes {

@@ -141,7 +141,9 @@ private struct ChainVerifier: ~Copyable {
             fail(event.position, "type '\(event.type)' is missing from the type table")
             return
         }
-        let typeIndexed = try Keys.withTypeKey(typeNumber, event.position) { try reader.txn.get(reader.dbs.typeIndex, $0) != nil }
+        let typeIndexed = try reader.txn.withCursor(reader.dbs.typeIndex) { cursor in
+            try Keys.withTypeEntry(typeNumber, event.position) { try cursor.seek(key: $0, value: $1) != nil }
+        }
         if !typeIndexed { fail(event.position, "type index has no entry for this event") }
     }
 

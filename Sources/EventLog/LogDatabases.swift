@@ -9,8 +9,8 @@ struct LogDatabases: Sendable {
     let meta: LMDBDatabase
 
     init(opening env: LMDBEnvironment) throws {
-        func open(_ name: String) throws -> LMDBDatabase {
-            guard let db = try env.openDatabase(name, create: true) else {
+        func open(_ name: String, sortedDuplicates: Bool = false) throws -> LMDBDatabase {
+            guard let db = try env.openDatabase(name, create: true, sortedDuplicates: sortedDuplicates) else {
                 throw EventLogError.notALedger(path: env.path, reason: "database '\(name)' could not be created")
             }
             return db
@@ -19,7 +19,7 @@ struct LogDatabases: Sendable {
         ids = try open("ids")
         streams = try open("streams")
         types = try open("types")
-        typeIndex = try open("type_index")
+        typeIndex = try open("type_index", sortedDuplicates: true)
         blobs = try open("blobs")
         meta = try open("meta")
     }
@@ -31,10 +31,12 @@ enum Keys {
         try withUnsafeBytes(of: position.bigEndian, body)
     }
 
-    /// Type index key: type number (4 bytes) then position (8 bytes), big-endian, 12 bytes without padding.
-    static func withTypeKey<R>(_ type: UInt32, _ position: UInt64, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try withUnsafeBytes(of: (type.bigEndian, UInt32(truncatingIfNeeded: position >> 32).bigEndian,
-                                 UInt32(truncatingIfNeeded: position).bigEndian), body)
+    /// Type index entry: key = type number (4 bytes), value = position (8 bytes), both big-endian, so the
+    /// duplicates of one type sort by position and appends use `MDB_APPENDDUP`.
+    static func withTypeEntry<R>(
+        _ type: UInt32, _ position: UInt64, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> R
+    ) rethrows -> R {
+        try withUnsafeBytes(of: type.bigEndian) { key in try withUnsafeBytes(of: position.bigEndian) { try body(key, $0) } }
     }
 
     static func withID<R>(_ id: EventID, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {

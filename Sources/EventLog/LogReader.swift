@@ -84,16 +84,14 @@ public struct LogReader: ~Copyable {
         }
         guard let number else { return }
         try txn.withCursor(dbs.typeIndex) { cursor in
-            var entry = try Keys.withTypeKey(number, from) { try cursor.seek(atLeast: $0) }
-            while let current = entry,
-                UInt32(bigEndian: current.key.loadUnaligned(as: UInt32.self)) == number
-            {
-                let position = Keys.uint64(current.key, at: 4, bigEndian: true)
+            var entry = try Keys.withTypeEntry(number, from) { try cursor.seek(key: $0, valueAtLeast: $1) }
+            while let current = entry {
+                let position = Keys.uint64(current.value, bigEndian: true)
                 guard let event = try event(at: position) else {
                     throw EventLogError.corruptRecord(position: position, reason: "type index points at a missing event")
                 }
                 guard try visit(event) else { return }
-                entry = try cursor.next()
+                entry = try cursor.nextDuplicate()
             }
         }
     }

@@ -102,10 +102,13 @@ final class LMDBEnvironment: @unchecked Sendable {
     }
 
     /// Opens (creating when asked) a named database. Call once at start-up and keep the handle.
-    func openDatabase(_ name: String, create: Bool) throws -> LMDBDatabase? {
+    /// - Parameter sortedDuplicates: a `MDB_DUPSORT | MDB_DUPFIXED` table: many fixed-size values per key.
+    func openDatabase(_ name: String, create: Bool, sortedDuplicates: Bool = false) throws -> LMDBDatabase? {
         try write { txn in
             var dbi: MDB_dbi = 0
-            let rc = mdb_dbi_open(txn.handle, name, create ? UInt32(MDB_CREATE) : 0, &dbi)
+            var flags = create ? UInt32(MDB_CREATE) : 0
+            if sortedDuplicates { flags |= UInt32(MDB_DUPSORT) | UInt32(MDB_DUPFIXED) }
+            let rc = mdb_dbi_open(txn.handle, name, flags, &dbi)
             if rc == MDB_NOTFOUND { return nil }
             try check(rc, "mdb_dbi_open(\(name))")
             return LMDBDatabase(dbi: dbi, name: name)

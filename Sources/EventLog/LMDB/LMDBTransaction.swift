@@ -15,6 +15,8 @@ struct PutFlags: OptionSet, Sendable {
     let rawValue: UInt32
     static let noOverwrite = PutFlags(rawValue: UInt32(MDB_NOOVERWRITE))
     static let append = PutFlags(rawValue: UInt32(MDB_APPEND))
+    /// In a duplicates table: the value sorts after every existing value of its key.
+    static let appendDuplicate = PutFlags(rawValue: UInt32(MDB_APPENDDUP))
 }
 
 /// An LMDB transaction, lent to a synchronous closure and never allowed to escape it.
@@ -89,10 +91,20 @@ struct LMDBCursor {
     func previous() throws(LMDBError) -> Entry? { try move(MDB_PREV, key: nil) }
     /// The first entry whose key is greater than or equal to `key`.
     func seek(atLeast key: UnsafeRawBufferPointer) throws(LMDBError) -> Entry? { try move(MDB_SET_RANGE, key: key) }
+    /// In a duplicates table: the first value of `key` that is greater than or equal to `value`.
+    func seek(key: UnsafeRawBufferPointer, valueAtLeast value: UnsafeRawBufferPointer) throws(LMDBError) -> Entry? {
+        try move(MDB_GET_BOTH_RANGE, key: key, value: value)
+    }
+    /// In a duplicates table: exactly this key and value.
+    func seek(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) throws(LMDBError) -> Entry? {
+        try move(MDB_GET_BOTH, key: key, value: value)
+    }
+    /// In a duplicates table: the next value of the current key.
+    func nextDuplicate() throws(LMDBError) -> Entry? { try move(MDB_NEXT_DUP, key: nil) }
 
-    private func move(_ op: MDB_cursor_op, key: UnsafeRawBufferPointer?) throws(LMDBError) -> Entry? {
+    private func move(_ op: MDB_cursor_op, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer? = nil) throws(LMDBError) -> Entry? {
         var k = MDB_val(mv_size: key?.count ?? 0, mv_data: UnsafeMutableRawPointer(mutating: key?.baseAddress))
-        var v = MDB_val()
+        var v = MDB_val(mv_size: value?.count ?? 0, mv_data: UnsafeMutableRawPointer(mutating: value?.baseAddress))
         let rc = mdb_cursor_get(handle, &k, &v, op)
         if rc == MDB_NOTFOUND { return nil }
         try check(rc, "mdb_cursor_get(\(database.name))")
