@@ -17,7 +17,6 @@ struct WriterCache {
 struct AppendBatch {
     private let dbs: LogDatabases
     private var headPosition: UInt64
-    private var headHash: SHA256Hash
     private var lastRecordedAt: Int64
     private let batchRecordedAt: Int64
     private var cache: WriterCache
@@ -25,7 +24,8 @@ struct AppendBatch {
     private var dirtyStreams: [String] = []
     private var newTypes: [(name: String, number: UInt32)] = []
     private var nextTypeNumber: UInt32?
-    private var encoder = EnvelopeEncoder()
+    /// The chain hash before this batch: where the hasher starts.
+    let previousHash: SHA256Hash
 
     /// A stream's version and the position of its newest event, as stored in the `streams` table.
     struct StreamHead {
@@ -40,13 +40,17 @@ struct AppendBatch {
         self.cache = cache
         let head = try LogReader.readHead(txn: txn, dbs: dbs)
         headPosition = head?.position ?? 0
-        headHash = head?.hash ?? .zero
+        previousHash = head?.hash ?? .zero
         lastRecordedAt = head?.recordedAt ?? Int64.min
         batchRecordedAt = max(now, lastRecordedAt)
     }
 
-    /// Appends one draft; `index` is its place in the caller's batch, for error messages.
-    mutating func append(_ draft: EventDraft, index: Int, txn: borrowing LMDBTransaction) throws -> AppendOutcome {
+    /// Stages one draft: claims its id, advances its stream, indexes its type, stores its blobs and encodes its
+    /// envelope into `arena` slot `index` (its place in the caller's batch, also used in error messages).
+    /// The record itself is appended by `writeRecords` once the chain hash is known.
+    mutating func stage(
+        _ draft: borrowing EventDraft, index: Int, arena: RecordArena, txn: borrowing LMDBTransaction
+    ) throws -> AppendOutcome {
         let position = headPosition + 1
         // Claim the id first: one B-tree operation both checks for a repeat and records the new id.
         let claimed = try Keys.withID(draft.id) { key in
@@ -62,6 +66,7 @@ struct AppendBatch {
             guard let original else {
                 throw EventLogError.corruptRecord(position: position, reason: "id index refused an id it does not hold")
             }
+            arena.publish(index, isRecord: false)
             return .duplicate(position: original)
         }
 
@@ -84,16 +89,6 @@ struct AppendBatch {
         cache.streams.values[slot] = stream
         let typeNumber = try self.typeNumber(draft.type, txn: txn)
 
-        encoder.encode(draft, position: position, recordedAt: recordedAt, streamVersion: stream.version,
-                       previousInStream: previousInStream)
-        let hash = encoder.withBytes { SHA256Hash.chain(previous: headHash, envelope: $0) }
-        encoder.seal(with: hash)
-        let appended = try Keys.withPosition(position) { key in
-            try encoder.withBytes { try txn.put(dbs.events, key, $0, flags: .append) }
-        }
-        guard appended else {
-            throw EventLogError.corruptRecord(position: position, reason: "a record already exists at or after this position")
-        }
         try Keys.withTypeEntry(typeNumber, position) { key, value in
             _ = try txn.put(dbs.typeIndex, key, value, flags: .appendDuplicate)
         }
@@ -104,10 +99,23 @@ struct AppendBatch {
             }
         }
 
+        EnvelopeEncoder.encode(draft, position: position, recordedAt: recordedAt, streamVersion: stream.version,
+                               previousInStream: previousInStream, into: arena.envelopeSlot(index))
+        arena.publish(index, isRecord: true)
         headPosition = position
-        headHash = hash
         lastRecordedAt = recordedAt
         return .appended(position: position, streamVersion: stream.version)
+    }
+
+    /// Appends the sealed records in position order, each as soon as the hasher has sealed it.
+    func writeRecords(_ arena: RecordArena, outcomes: [AppendOutcome], txn: borrowing LMDBTransaction) throws {
+        for index in 0..<arena.count {
+            guard let record = arena.waitForRecord(index), case .appended(let position, _) = outcomes[index] else { continue }
+            let appended = try Keys.withPosition(position) { try txn.put(dbs.events, $0, record, flags: .append) }
+            guard appended else {
+                throw EventLogError.corruptRecord(position: position, reason: "a record already exists at or after this position")
+            }
+        }
     }
 
     /// Writes the stream heads and type names the batch changed; returns the cache for the next batch

@@ -116,36 +116,51 @@ public final class EventLog: Sendable {
     /// Appends a slice of a larger array as one batch, without copying it.
     @discardableResult
     public func append(_ drafts: ArraySlice<EventDraft>) throws -> [AppendOutcome] {
-        for index in drafts.indices {
-            if let reason = DraftValidation.problem(with: drafts[index]) {
-                throw EventLogError.invalidDraft(index: index - drafts.startIndex, reason: reason)
+        // Drafts are borrowed from the array's storage throughout: copying one retains every field.
+        try drafts.withUnsafeBufferPointer { buffer in
+            for index in buffer.indices {
+                if let reason = DraftValidation.problem(with: buffer[index]) {
+                    throw EventLogError.invalidDraft(index: index, reason: reason)
+                }
             }
-        }
-        if drafts.isEmpty { return [] }
-        return try writer.withLock { cache in
-            // Taken out rather than copied: a copy-on-write of a large dictionary per batch would cost O(streams).
-            var carried = cache
-            cache = WriterCache()
-            var attempts = 0
-            let (outcomes, next) = try env.write { txn in
-                attempts += 1
-                let id = txn.id
-                // Only our own previous commit keeps the cache valid; a retry after map growth starts clean
-                // because the first attempt's changes were rolled back.
-                if attempts > 1 || carried.transactionID.map({ $0 + 1 != id }) ?? true {
+            if buffer.isEmpty { return [] }
+            let envelopeSizes = buffer.map { EnvelopeEncoder.size(of: $0) }
+            return try writer.withLock { cache in
+                // Taken out rather than copied: a copy-on-write of a large dictionary per batch would cost O(streams).
+                var carried = cache
+                cache = WriterCache()
+                var attempts = 0
+                let (outcomes, next) = try env.write { txn in
+                    attempts += 1
+                    let id = txn.id
+                    // Only our own previous commit keeps the cache valid; a retry after map growth starts clean
+                    // because the first attempt's changes were rolled back.
+                    if attempts > 1 || carried.transactionID.map({ $0 + 1 != id }) ?? true {
+                        carried = WriterCache()
+                    }
+                    var batch = try AppendBatch(txn: txn, dbs: dbs, now: clock.nowMicroseconds(), cache: carried)
                     carried = WriterCache()
+                    let arena = RecordArena(envelopeSizes: envelopeSizes)
+                    let previous = batch.previousHash
+                    // Large batches chain their hashes on a helper thread while this one stages the rest.
+                    let hasher = buffer.count >= RecordArena.concurrentThreshold
+                        ? HelperThread { arena.hashAll(startingFrom: previous) } : nil
+                    defer {
+                        arena.abandon()
+                        hasher?.join()
+                    }
+                    var outcomes: [AppendOutcome] = []
+                    outcomes.reserveCapacity(buffer.count)
+                    for index in buffer.indices {
+                        outcomes.append(try batch.stage(buffer[index], index: index, arena: arena, txn: txn))
+                    }
+                    if hasher == nil { arena.hashAll(startingFrom: previous) }
+                    try batch.writeRecords(arena, outcomes: outcomes, txn: txn)
+                    return (outcomes, try batch.finish(txn: txn, transactionID: id))
                 }
-                var batch = try AppendBatch(txn: txn, dbs: dbs, now: clock.nowMicroseconds(), cache: carried)
-                carried = WriterCache()
-                var outcomes: [AppendOutcome] = []
-                outcomes.reserveCapacity(drafts.count)
-                for index in drafts.indices {
-                    outcomes.append(try batch.append(drafts[index], index: index - drafts.startIndex, txn: txn))
-                }
-                return (outcomes, try batch.finish(txn: txn, transactionID: id))
+                cache = next
+                return outcomes
             }
-            cache = next
-            return outcomes
         }
     }
 
@@ -180,7 +195,7 @@ private enum OpenLogs {
 enum DraftValidation {
     static let maxNameBytes = 1024
 
-    static func problem(with draft: EventDraft) -> String? {
+    static func problem(with draft: borrowing EventDraft) -> String? {
         if let reason = nameProblem(draft.stream, field: "stream") { return reason }
         if let reason = nameProblem(draft.type, field: "type") { return reason }
         if draft.source.utf8.count > 64 * 1024 { return "source is longer than 64 KiB" }
@@ -189,8 +204,7 @@ enum DraftValidation {
     }
 
     private static func nameProblem(_ name: String, field: String) -> String? {
-        var name = name
-        return name.withUTF8 { utf8 in
+        Keys.withUTF8Bytes(name) { utf8 in
             if utf8.isEmpty { return "\(field) is empty" }
             if utf8.count > maxNameBytes { return "\(field) is longer than \(maxNameBytes) bytes" }
             // C0 controls and DEL are single bytes in UTF-8 and never occur inside a multi-byte sequence.

@@ -44,8 +44,13 @@ enum Keys {
     }
 
     static func withUTF8<R>(_ text: String, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        var text = text
-        return try text.withUTF8 { try body(UnsafeRawBufferPointer($0)) }
+        try withUTF8Bytes(text) { try body(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// A string's UTF-8 bytes without copying the string (native Swift strings are contiguous).
+    static func withUTF8Bytes<R>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        if let result = try text.utf8.withContiguousStorageIfAvailable(body) { return result }
+        return try Array(text.utf8).withUnsafeBufferPointer(body)
     }
 
     static func uint64(_ buffer: UnsafeRawBufferPointer, at offset: Int = 0, bigEndian: Bool) -> UInt64 {

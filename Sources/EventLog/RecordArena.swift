@@ -1,0 +1,110 @@
+import Synchronization
+
+/// One batch's records, laid out in a single allocation: each slot holds an envelope followed by room for
+/// its 32-byte hash.
+///
+/// The writer thread fills slots in order and publishes how many are staged; a helper thread chains the
+/// hashes right behind it (`SHA-256(previous ‖ envelope)` is strictly sequential, but it need not run on
+/// the thread that holds the LMDB transaction). The writer then appends each sealed record once its hash is
+/// published. Every slot is written by one thread before its counter is released and read by the other only
+/// after acquiring that counter, which is what makes the `@unchecked Sendable` sound.
+final class RecordArena: @unchecked Sendable {
+    private let storage: UnsafeMutableRawBufferPointer
+    private let offsets: UnsafeMutableBufferPointer<Int>
+    private let envelopeSizes: UnsafeMutableBufferPointer<Int>
+    /// False for drafts whose id was already in the log: they have no record.
+    private let isRecord: UnsafeMutableBufferPointer<Bool>
+    let count: Int
+
+    /// Slots [0, staged) have been decided (record or duplicate) and, if records, encoded.
+    private let staged = Atomic<Int>(0)
+    /// Slots [0, hashed) carry their hash.
+    private let hashed = Atomic<Int>(0)
+    /// Set when the writer gives up on the batch; the hasher stops waiting.
+    private let abandoned = Atomic<Bool>(false)
+
+    /// Batches at least this large hash on a helper thread; smaller ones hash inline, where a thread
+    /// hand-off would cost more than it saves.
+    static let concurrentThreshold = 512
+
+    init(envelopeSizes sizes: [Int]) {
+        count = sizes.count
+        offsets = .allocate(capacity: max(1, count))
+        envelopeSizes = .allocate(capacity: max(1, count))
+        isRecord = .allocate(capacity: max(1, count))
+        var total = 0
+        for (index, size) in sizes.enumerated() {
+            offsets[index] = total
+            envelopeSizes[index] = size
+            total += size + EnvelopeLayout.hashSize
+        }
+        isRecord.initialize(repeating: false)
+        storage = .allocate(byteCount: max(1, total), alignment: 8)
+    }
+
+    deinit {
+        storage.deallocate()
+        offsets.deallocate()
+        envelopeSizes.deallocate()
+        isRecord.deallocate()
+    }
+
+    /// The envelope bytes of a slot, for the writer to encode into.
+    func envelopeSlot(_ index: Int) -> UnsafeMutableRawBufferPointer {
+        UnsafeMutableRawBufferPointer(rebasing: storage[offsets[index]..<(offsets[index] + envelopeSizes[index])])
+    }
+
+    /// Publishes slot `index` (in order) as a record or as a duplicate without one.
+    func publish(_ index: Int, isRecord record: Bool) {
+        isRecord[index] = record
+        staged.store(index + 1, ordering: .releasing)
+    }
+
+    /// Marks the batch abandoned so a waiting hasher returns.
+    func abandon() { abandoned.store(true, ordering: .releasing) }
+
+    /// Chains hashes over every record slot, starting from `previous`, waiting for slots the writer has not
+    /// published yet. Returns early if the batch is abandoned.
+    func hashAll(startingFrom previous: SHA256Hash) {
+        var previous = previous
+        var index = 0
+        while index < count {
+            var available = staged.load(ordering: .acquiring)
+            var spins = 0
+            while available <= index {
+                if abandoned.load(ordering: .acquiring) { return }
+                spins += 1
+                if spins > 64 { sched_yield() }
+                available = staged.load(ordering: .acquiring)
+            }
+            while index < available {
+                if isRecord[index] {
+                    let envelope = UnsafeRawBufferPointer(envelopeSlot(index))
+                    previous = SHA256Hash.chain(previous: previous, envelope: envelope)
+                    previous.withUnsafeBytes { hash in
+                        storage.baseAddress!.advanced(by: offsets[index] + envelopeSizes[index])
+                            .copyMemory(from: hash.baseAddress!, byteCount: EnvelopeLayout.hashSize)
+                    }
+                }
+                index += 1
+                hashed.store(index, ordering: .releasing)
+            }
+        }
+    }
+
+    /// The sealed record of slot `index` (envelope ‖ hash) once its hash is published, or nil for a duplicate.
+    func waitForRecord(_ index: Int) -> UnsafeRawBufferPointer? {
+        var spins = 0
+        while hashed.load(ordering: .acquiring) <= index {
+            spins += 1
+            if spins > 64 { sched_yield() }
+        }
+        guard isRecord[index] else { return nil }
+        let start = offsets[index]
+        return UnsafeRawBufferPointer(rebasing: storage[start..<(start + envelopeSizes[index] + EnvelopeLayout.hashSize)])
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
