@@ -26,6 +26,8 @@ struct AppendBatch {
     private var nextTypeNumber: UInt32?
     /// The chain hash before this batch: where the hasher starts.
     let previousHash: SHA256Hash
+    /// The next arena slot whose record `writeRecords` appends.
+    private var nextRecord = 0
 
     /// A stream's version and the position of its newest event, as stored in the `streams` table.
     struct StreamHead {
@@ -107,9 +109,15 @@ struct AppendBatch {
         return .appended(position: position, streamVersion: stream.version)
     }
 
-    /// Appends the sealed records in position order, each as soon as the hasher has sealed it.
-    func writeRecords(_ arena: RecordArena, outcomes: [AppendOutcome], txn: borrowing LMDBTransaction) throws {
-        for index in 0..<arena.count {
+    /// Appends sealed records in position order: with `waiting`, every remaining one (waiting for the hasher);
+    /// without, only those already sealed, so records are written while they are still in cache.
+    mutating func writeRecords(
+        _ arena: RecordArena, outcomes: [AppendOutcome], txn: borrowing LMDBTransaction, waiting: Bool
+    ) throws {
+        let end = waiting ? arena.count : min(arena.sealedCount, outcomes.count)
+        while nextRecord < end {
+            let index = nextRecord
+            nextRecord += 1
             guard let record = arena.waitForRecord(index), case .appended(let position, _) = outcomes[index] else { continue }
             let appended = try Keys.withPosition(position) { try txn.put(dbs.events, $0, record, flags: .append) }
             guard appended else {

@@ -153,9 +153,12 @@ public final class EventLog: Sendable {
                     outcomes.reserveCapacity(buffer.count)
                     for index in buffer.indices {
                         outcomes.append(try batch.stage(buffer[index], index: index, arena: arena, txn: txn))
+                        if hasher != nil && index % 64 == 63 {
+                            try batch.writeRecords(arena, outcomes: outcomes, txn: txn, waiting: false)
+                        }
                     }
                     if hasher == nil { arena.hashAll(startingFrom: previous) }
-                    try batch.writeRecords(arena, outcomes: outcomes, txn: txn)
+                    try batch.writeRecords(arena, outcomes: outcomes, txn: txn, waiting: true)
                     return (outcomes, try batch.finish(txn: txn, transactionID: id))
                 }
                 cache = next

@@ -92,6 +92,9 @@ final class RecordArena: @unchecked Sendable {
         }
     }
 
+    /// How many leading slots are sealed right now (never blocks).
+    var sealedCount: Int { hashed.load(ordering: .acquiring) }
+
     /// The sealed record of slot `index` (envelope ‖ hash) once its hash is published, or nil for a duplicate.
     func waitForRecord(_ index: Int) -> UnsafeRawBufferPointer? {
         var spins = 0
