@@ -47,9 +47,9 @@ struct AppendBatch {
         batchRecordedAt = max(now, lastRecordedAt)
     }
 
-    /// Stages one draft: claims its id, advances its stream, indexes its type, stores its blobs and encodes its
-    /// envelope into `arena` slot `index` (its place in the caller's batch, also used in error messages).
-    /// The record itself is appended by `writeRecords` once the chain hash is known.
+    /// Stages one draft: claims its id, advances its stream, indexes its type, stores its blobs and publishes
+    /// its placement in `arena` slot `index` (its place in the caller's batch, also used in error messages).
+    /// The record itself is encoded and sealed by `RecordArena.sealAll` and appended by `writeRecords`.
     mutating func stage(
         _ draft: borrowing EventDraft, index: Int, arena: RecordArena, txn: borrowing LMDBTransaction
     ) throws -> AppendOutcome {
@@ -68,7 +68,7 @@ struct AppendBatch {
             guard let original else {
                 throw EventLogError.corruptRecord(position: position, reason: "id index refused an id it does not hold")
             }
-            arena.publish(index, isRecord: false)
+            arena.publishDuplicate(index)
             return .duplicate(position: original)
         }
 
@@ -101,9 +101,8 @@ struct AppendBatch {
             }
         }
 
-        EnvelopeEncoder.encode(draft, position: position, recordedAt: recordedAt, streamVersion: stream.version,
-                               previousInStream: previousInStream, into: arena.envelopeSlot(index))
-        arena.publish(index, isRecord: true)
+        arena.publishRecord(index, RecordArena.Placement(
+            position: position, recordedAt: recordedAt, streamVersion: stream.version, previousInStream: previousInStream))
         headPosition = position
         lastRecordedAt = recordedAt
         return .appended(position: position, streamVersion: stream.version)

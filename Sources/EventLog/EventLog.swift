@@ -124,7 +124,9 @@ public final class EventLog: Sendable {
                 }
             }
             if buffer.isEmpty { return [] }
-            let envelopeSizes = buffer.map { EnvelopeEncoder.size(of: $0) }
+            var envelopeSizes: [Int] = []
+            envelopeSizes.reserveCapacity(buffer.count)
+            for index in buffer.indices { envelopeSizes.append(EnvelopeEncoder.size(of: buffer[index])) }
             return try writer.withLock { cache in
                 // Taken out rather than copied: a copy-on-write of a large dictionary per batch would cost O(streams).
                 var carried = cache
@@ -140,24 +142,24 @@ public final class EventLog: Sendable {
                     }
                     var batch = try AppendBatch(txn: txn, dbs: dbs, now: clock.nowMicroseconds(), cache: carried)
                     carried = WriterCache()
-                    let arena = RecordArena(envelopeSizes: envelopeSizes)
+                    let arena = RecordArena(drafts: buffer, envelopeSizes: envelopeSizes)
                     let previous = batch.previousHash
-                    // Large batches chain their hashes on a helper thread while this one stages the rest.
-                    let hasher = buffer.count >= RecordArena.concurrentThreshold
-                        ? HelperThread { arena.hashAll(startingFrom: previous) } : nil
+                    // Large batches encode and chain on a helper thread while this one stages the rest.
+                    let sealer = buffer.count >= RecordArena.concurrentThreshold
+                        ? HelperThread { arena.sealAll(startingFrom: previous) } : nil
                     defer {
                         arena.abandon()
-                        hasher?.join()
+                        sealer?.join()
                     }
                     var outcomes: [AppendOutcome] = []
                     outcomes.reserveCapacity(buffer.count)
                     for index in buffer.indices {
                         outcomes.append(try batch.stage(buffer[index], index: index, arena: arena, txn: txn))
-                        if hasher != nil && index % 64 == 63 {
+                        if sealer != nil && index % 64 == 63 {
                             try batch.writeRecords(arena, outcomes: outcomes, txn: txn, waiting: false)
                         }
                     }
-                    if hasher == nil { arena.hashAll(startingFrom: previous) }
+                    if sealer == nil { arena.sealAll(startingFrom: previous) }
                     try batch.writeRecords(arena, outcomes: outcomes, txn: txn, waiting: true)
                     return (outcomes, try batch.finish(txn: txn, transactionID: id))
                 }

@@ -3,17 +3,30 @@ import Synchronization
 /// One batch's records, laid out in a single allocation: each slot holds an envelope followed by room for
 /// its 32-byte hash.
 ///
-/// The writer thread fills slots in order and publishes how many are staged; a helper thread chains the
-/// hashes right behind it (`SHA-256(previous ‖ envelope)` is strictly sequential, but it need not run on
-/// the thread that holds the LMDB transaction). The writer then appends each sealed record once its hash is
-/// published. Every slot is written by one thread before its counter is released and read by the other only
-/// after acquiring that counter, which is what makes the `@unchecked Sendable` sound.
+/// The writer thread decides each draft in order (id claim, stream version and link, position) and
+/// publishes how many are staged; a helper thread encodes the envelopes and chains the hashes right behind
+/// it (`SHA-256(previous ‖ envelope)` is strictly sequential, but it need not run on the thread that holds
+/// the LMDB transaction). The writer then appends each sealed record. Every slot is written by one thread
+/// before its counter is released and read by the other only after acquiring that counter, and the drafts
+/// are only read, which is what makes the `@unchecked Sendable` sound.
 final class RecordArena: @unchecked Sendable {
     private let storage: UnsafeMutableRawBufferPointer
     private let offsets: UnsafeMutableBufferPointer<Int>
     private let envelopeSizes: UnsafeMutableBufferPointer<Int>
     /// False for drafts whose id was already in the log: they have no record.
     private let isRecord: UnsafeMutableBufferPointer<Bool>
+    /// What the writer decided for each record slot, for the encoder.
+    private let placements: UnsafeMutableBufferPointer<Placement>
+    /// The batch's drafts, borrowed from the caller's array for the life of the batch.
+    private let drafts: UnsafeBufferPointer<EventDraft>
+
+    /// The envelope fields the log assigns.
+    struct Placement {
+        var position: UInt64 = 0
+        var recordedAt: Int64 = 0
+        var streamVersion: UInt64 = 0
+        var previousInStream: UInt64 = 0
+    }
     let count: Int
 
     /// Slots [0, staged) have been decided (record or duplicate) and, if records, encoded.
@@ -27,8 +40,11 @@ final class RecordArena: @unchecked Sendable {
     /// hand-off would cost more than it saves.
     static let concurrentThreshold = 512
 
-    init(envelopeSizes sizes: [Int]) {
+    init(drafts: UnsafeBufferPointer<EventDraft>, envelopeSizes sizes: [Int]) {
+        self.drafts = drafts
         count = sizes.count
+        placements = .allocate(capacity: max(1, count))
+        placements.initialize(repeating: Placement())
         offsets = .allocate(capacity: max(1, count))
         envelopeSizes = .allocate(capacity: max(1, count))
         isRecord = .allocate(capacity: max(1, count))
@@ -47,25 +63,32 @@ final class RecordArena: @unchecked Sendable {
         offsets.deallocate()
         envelopeSizes.deallocate()
         isRecord.deallocate()
+        placements.deallocate()
     }
 
-    /// The envelope bytes of a slot, for the writer to encode into.
-    func envelopeSlot(_ index: Int) -> UnsafeMutableRawBufferPointer {
+    private func envelopeSlot(_ index: Int) -> UnsafeMutableRawBufferPointer {
         UnsafeMutableRawBufferPointer(rebasing: storage[offsets[index]..<(offsets[index] + envelopeSizes[index])])
     }
 
-    /// Publishes slot `index` (in order) as a record or as a duplicate without one.
-    func publish(_ index: Int, isRecord record: Bool) {
-        isRecord[index] = record
+    /// Publishes slot `index` (in order) as a record placed as given.
+    func publishRecord(_ index: Int, _ placement: Placement) {
+        placements[index] = placement
+        isRecord[index] = true
+        staged.store(index + 1, ordering: .releasing)
+    }
+
+    /// Publishes slot `index` (in order) as a duplicate, which has no record.
+    func publishDuplicate(_ index: Int) {
+        isRecord[index] = false
         staged.store(index + 1, ordering: .releasing)
     }
 
     /// Marks the batch abandoned so a waiting hasher returns.
     func abandon() { abandoned.store(true, ordering: .releasing) }
 
-    /// Chains hashes over every record slot, starting from `previous`, waiting for slots the writer has not
-    /// published yet. Returns early if the batch is abandoned.
-    func hashAll(startingFrom previous: SHA256Hash) {
+    /// Encodes every record slot and chains its hash, starting from `previous`, waiting for slots the writer
+    /// has not published yet. Returns early if the batch is abandoned.
+    func sealAll(startingFrom previous: SHA256Hash) {
         var previous = previous
         var index = 0
         while index < count {
@@ -79,7 +102,12 @@ final class RecordArena: @unchecked Sendable {
             }
             while index < available {
                 if isRecord[index] {
-                    let envelope = UnsafeRawBufferPointer(envelopeSlot(index))
+                    let placement = placements[index]
+                    let slot = envelopeSlot(index)
+                    EnvelopeEncoder.encode(
+                        drafts[index], position: placement.position, recordedAt: placement.recordedAt,
+                        streamVersion: placement.streamVersion, previousInStream: placement.previousInStream, into: slot)
+                    let envelope = UnsafeRawBufferPointer(slot)
                     previous = SHA256Hash.chain(previous: previous, envelope: envelope)
                     previous.withUnsafeBytes { hash in
                         storage.baseAddress!.advanced(by: offsets[index] + envelopeSizes[index])
