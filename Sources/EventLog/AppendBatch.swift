@@ -97,12 +97,16 @@ struct AppendBatch {
         for blob in draft.blobs { try BlobStore.store(blob, txn: txn, dbs: dbs) }
         if let hashes = draft.importedBlobHashes {
             for hash in hashes where try hash.withUnsafeBytes({ try txn.get(dbs.blobs, $0) }) == nil {
-                throw EventLogError.invalidDraft(index: index, reason: "blob \(hash.hex) is referenced but its bytes were never given")
+                throw EventLogError.invalidDraft(
+                    index: index, reason: "blob \(hash.hex) is referenced but its bytes were never given")
             }
         }
 
-        arena.publishRecord(index, RecordArena.Placement(
-            position: position, recordedAt: recordedAt, streamVersion: stream.version, previousInStream: previousInStream))
+        arena.publishRecord(
+            index,
+            RecordArena.Placement(
+                position: position, recordedAt: recordedAt, streamVersion: stream.version,
+                previousInStream: previousInStream))
         headPosition = position
         lastRecordedAt = recordedAt
         return .appended(position: position, streamVersion: stream.version)
@@ -117,10 +121,13 @@ struct AppendBatch {
         while nextRecord < end {
             let index = nextRecord
             nextRecord += 1
-            guard let record = arena.waitForRecord(index), case .appended(let position, _) = outcomes[index] else { continue }
+            guard let record = arena.waitForRecord(index), case .appended(let position, _) = outcomes[index] else {
+                continue
+            }
             let appended = try Keys.withPosition(position) { try txn.put(dbs.events, $0, record, flags: .append) }
             guard appended else {
-                throw EventLogError.corruptRecord(position: position, reason: "a record already exists at or after this position")
+                throw EventLogError.corruptRecord(
+                    position: position, reason: "a record already exists at or after this position")
             }
         }
     }
@@ -150,11 +157,14 @@ struct AppendBatch {
     }
 
     /// The dictionary slot of a stream's head, loading it on first use; one hash lookup per event.
-    private mutating func streamSlot(_ name: String, txn: borrowing LMDBTransaction) throws -> Dictionary<String, StreamHead>.Index {
+    private mutating func streamSlot(_ name: String, txn: borrowing LMDBTransaction) throws
+        -> Dictionary<String, StreamHead>.Index
+    {
         if let slot = cache.streams.index(forKey: name) { return slot }
         let stored = try Keys.withUTF8(name) { key in
             try txn.get(dbs.streams, key).map {
-                StreamHead(version: Keys.uint64($0, bigEndian: false), lastPosition: Keys.uint64($0, at: 8, bigEndian: false))
+                StreamHead(
+                    version: Keys.uint64($0, bigEndian: false), lastPosition: Keys.uint64($0, at: 8, bigEndian: false))
             }
         }
         cache.streams[name] = stored ?? StreamHead(version: 0, lastPosition: 0)

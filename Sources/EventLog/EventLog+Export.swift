@@ -14,7 +14,8 @@ extension EventLog {
                     var members: [(key: String, value: JSONValue)] = [("sha256", .string(hash.hex))]
                     if emitted.insert(hash).inserted {
                         guard let bytes = try reader.blob(hash) else {
-                            throw EventLogError.corruptRecord(position: event.position, reason: "blob \(hash.hex) is missing")
+                            throw EventLogError.corruptRecord(
+                                position: event.position, reason: "blob \(hash.hex) is missing")
                         }
                         members.append(("data", .string(Base64.encode(bytes))))
                     }

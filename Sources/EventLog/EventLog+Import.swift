@@ -11,7 +11,8 @@ extension EventLog {
         options: Options = Options()
     ) throws -> LogHead? {
         if FileSystem.exists(directory + "/data.mdb") {
-            let existing = try EventLog.open(directory: directory, options: Options(create: false, clock: options.clock))
+            let existing = try EventLog.open(
+                directory: directory, options: Options(create: false, clock: options.clock))
             if let head = try existing.read({ try $0.head() }) {
                 throw EventLogError.importIntoNonEmptyLog(path: directory, events: head.position)
             }
@@ -58,7 +59,8 @@ private struct ExportImporter {
             if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
             let parsed = try ExportLineParser.parse(bytes, line: number)
             guard parsed.expected.position == nextPosition else {
-                throw EventLogError.invalidExport(line: number, reason: "position \(parsed.expected.position) where \(nextPosition) was expected")
+                throw EventLogError.invalidExport(
+                    line: number, reason: "position \(parsed.expected.position) where \(nextPosition) was expected")
             }
             nextPosition += 1
             batch.append((number, parsed.draft, parsed.expected))
@@ -85,13 +87,19 @@ private struct ExportImporter {
         try log.read { reader in
             for (entry, outcome) in zip(batch, outcomes) {
                 guard case .appended(let position, let version) = outcome else {
-                    throw EventLogError.invalidExport(line: entry.line, reason: "event id \(entry.draft.id) appears twice")
+                    throw EventLogError.invalidExport(
+                        line: entry.line, reason: "event id \(entry.draft.id) appears twice")
                 }
                 guard version == entry.expected.streamVersion else {
-                    throw EventLogError.invalidExport(line: entry.line, reason: "stream_version \(entry.expected.streamVersion) but the rebuilt stream is at \(version)")
+                    throw EventLogError.invalidExport(
+                        line: entry.line,
+                        reason: "stream_version \(entry.expected.streamVersion) but the rebuilt stream is at \(version)"
+                    )
                 }
                 guard let event = try reader.event(at: position), event.hash == entry.expected.hash else {
-                    throw EventLogError.invalidExport(line: entry.line, reason: "hash does not match the rebuilt chain (the export was altered, or a line is missing)")
+                    throw EventLogError.invalidExport(
+                        line: entry.line,
+                        reason: "hash does not match the rebuilt chain (the export was altered, or a line is missing)")
                 }
             }
         }
@@ -123,7 +131,9 @@ enum ExportLineParser {
             return text
         }
         func unsigned(_ name: String) throws -> UInt64 {
-            guard let value = try field(name).numberValue?.uint64Value else { throw fail("'\(name)' must be a whole number ≥ 0") }
+            guard let value = try field(name).numberValue?.uint64Value else {
+                throw fail("'\(name)' must be a whole number ≥ 0")
+            }
             return value
         }
         func optionalSigned(_ name: String) throws -> Int64? {
@@ -158,7 +168,9 @@ enum ExportLineParser {
             }
             blobHashes.append(blobHash)
             if let data = entry["data"] {
-                guard let text = data.stringValue, let bytes = Base64.decode(text) else { throw fail("blob \(hex): 'data' is not base64") }
+                guard let text = data.stringValue, let bytes = Base64.decode(text) else {
+                    throw fail("blob \(hex): 'data' is not base64")
+                }
                 let blob = Blob(bytes)
                 guard blob.hash == blobHash else { throw fail("blob \(hex): its data hashes to \(blob.hash.hex)") }
                 blobs.append(blob)
@@ -173,6 +185,10 @@ enum ExportLineParser {
             correlationID: correlation, causation: causation, source: try string("source"), blobs: blobs)
         draft.importedRecordedAt = recordedAt
         draft.importedBlobHashes = blobHashes
-        return (draft, ExpectedRecord(position: try unsigned("position"), streamVersion: try unsigned("stream_version"), hash: hash))
+        return (
+            draft,
+            ExpectedRecord(
+                position: try unsigned("position"), streamVersion: try unsigned("stream_version"), hash: hash)
+        )
     }
 }

@@ -58,7 +58,9 @@ private struct ChainVerifier: ~Copyable {
                 let position = Keys.uint64(current.key, bigEndian: true)
                 defer { expectedPosition += 1 }
                 if current.key.count != 8 { fail(expectedPosition, "key is \(current.key.count) bytes, not 8"); return }
-                if position != expectedPosition { fail(expectedPosition, "missing: the next stored position is \(position)"); return }
+                if position != expectedPosition {
+                    fail(expectedPosition, "missing: the next stored position is \(position)"); return
+                }
                 let decoder = RecordDecoder(record: current.value)
                 let event: RecordedEvent
                 let computed: SHA256Hash
@@ -69,16 +71,26 @@ private struct ChainVerifier: ~Copyable {
                     fail(position, "undecodable record: \(error.reason)")
                     return
                 }
-                if computed != event.hash { fail(position, "hash mismatch: the record was altered (stored \(event.hash.hex), computed \(computed.hex))"); return }
+                if computed != event.hash {
+                    fail(
+                        position,
+                        "hash mismatch: the record was altered (stored \(event.hash.hex), computed \(computed.hex))");
+                    return
+                }
                 if event.position != position { fail(position, "envelope says position \(event.position)"); return }
                 if event.recordedAt < lastRecordedAt { fail(position, "recordedAt goes backwards"); return }
                 let before = streams[event.stream] ?? (0, 0)
                 if event.streamVersion != before.version + 1 {
-                    fail(position, "stream '\(event.stream)' version is \(event.streamVersion), expected \(before.version + 1)")
+                    fail(
+                        position,
+                        "stream '\(event.stream)' version is \(event.streamVersion), expected \(before.version + 1)")
                     return
                 }
                 if (event.previousInStream ?? 0) != before.last {
-                    fail(position, "stream '\(event.stream)' links back to \(event.previousInStream ?? 0), expected \(before.last)")
+                    fail(
+                        position,
+                        "stream '\(event.stream)' links back to \(event.previousInStream ?? 0), expected \(before.last)"
+                    )
                     return
                 }
                 streams[event.stream] = (event.streamVersion, position)
@@ -98,12 +110,18 @@ private struct ChainVerifier: ~Copyable {
             for (stream, expected) in streams {
                 let head = try reader.streamHead(stream)
                 if head?.version != expected.version || head?.lastPosition != expected.last {
-                    fail(0, "stream table says '\(stream)' is at version \(head?.version ?? 0) ending at \(head?.lastPosition ?? 0); the log says version \(expected.version) ending at \(expected.last)")
+                    fail(
+                        0,
+                        "stream table says '\(stream)' is at version \(head?.version ?? 0) ending at \(head?.lastPosition ?? 0); the log says version \(expected.version) ending at \(expected.last)"
+                    )
                     break
                 }
             }
             if try reader.txn.entryCount(reader.dbs.streams) != streams.count {
-                fail(0, "stream table holds \(try reader.txn.entryCount(reader.dbs.streams)) streams; the log has \(streams.count)")
+                fail(
+                    0,
+                    "stream table holds \(try reader.txn.entryCount(reader.dbs.streams)) streams; the log has \(streams.count)"
+                )
             }
         }
         var blobsChecked = verifiedBlobs.count

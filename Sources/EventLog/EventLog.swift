@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The append-only, hash-chained event log: the ledger's only source of truth.
@@ -17,8 +17,10 @@ public final class EventLog: Sendable {
         public var durable: Bool
         public var clock: any LedgerClock
 
-        public init(create: Bool = true, initialMapSize: Int = 256 << 20, durable: Bool = true,
-                    clock: any LedgerClock = SystemClock()) {
+        public init(
+            create: Bool = true, initialMapSize: Int = 256 << 20, durable: Bool = true,
+            clock: any LedgerClock = SystemClock()
+        ) {
             self.create = create
             self.initialMapSize = initialMapSize
             self.durable = durable
@@ -54,8 +56,9 @@ public final class EventLog: Sendable {
         do {
             let env = try LMDBEnvironment(
                 path: directory,
-                options: LMDBOptions(initialMapSize: options.initialMapSize, maxDatabases: 16, maxReaders: 512,
-                                     durable: options.durable))
+                options: LMDBOptions(
+                    initialMapSize: options.initialMapSize, maxDatabases: 16, maxReaders: 512,
+                    durable: options.durable))
             try EventLog.checkFormat(env)
             self.env = env
             self.dbs = try LogDatabases(opening: env)
@@ -82,7 +85,9 @@ public final class EventLog: Sendable {
                     try txn.get(meta, key).map { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
                 }
             }
-            guard let found else { throw EventLogError.notALedger(path: env.path, reason: "its meta record has no format version") }
+            guard let found else {
+                throw EventLogError.notALedger(path: env.path, reason: "its meta record has no format version")
+            }
             guard found <= formatVersion else {
                 throw EventLogError.unsupportedFormat(path: env.path, found: found, supported: formatVersion)
             }
@@ -145,7 +150,8 @@ public final class EventLog: Sendable {
                     let arena = RecordArena(drafts: buffer, envelopeSizes: envelopeSizes)
                     let previous = batch.previousHash
                     // Large batches encode and chain on a helper thread while this one stages the rest.
-                    let sealer = buffer.count >= RecordArena.concurrentThreshold
+                    let sealer =
+                        buffer.count >= RecordArena.concurrentThreshold
                         ? HelperThread { arena.sealAll(startingFrom: previous) } : nil
                     defer {
                         arena.abandon()

@@ -26,9 +26,11 @@ public enum EventLogError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .versionConflict(stream, expected, actual):
-            return "version conflict on stream '\(stream)': expected version \(expected), but the stream is at version \(actual)"
+            return
+                "version conflict on stream '\(stream)': expected version \(expected), but the stream is at version \(actual)"
         case let .unsupportedFormat(path, found, supported):
-            return "the log at \(path) has format version \(found), but this haasledger understands formats up to \(supported); upgrade haasledger to read it"
+            return
+                "the log at \(path) has format version \(found), but this haasledger understands formats up to \(supported); upgrade haasledger to read it"
         case let .notALedger(path, reason):
             return "\(path) is not a HaasLedger log: \(reason)"
         case let .notFound(path):
@@ -40,9 +42,11 @@ public enum EventLogError: Error, CustomStringConvertible, Equatable {
         case let .corruptRecord(position, reason):
             return "record at position \(position) is corrupt: \(reason)"
         case let .clockRegression(position, recordedAt, previous):
-            return "event at position \(position) was recorded at \(recordedAt) µs, before the previous event (\(previous) µs)"
+            return
+                "event at position \(position) was recorded at \(recordedAt) µs, before the previous event (\(previous) µs)"
         case let .importIntoNonEmptyLog(path, events):
-            return "refusing to import into \(path): it already holds \(events) events (import only into an empty ledger)"
+            return
+                "refusing to import into \(path): it already holds \(events) events (import only into an empty ledger)"
         case let .invalidExport(line, reason):
             return "line \(line): \(reason)"
         case let .io(path, operation, errno):
@@ -52,5 +56,5 @@ public enum EventLogError: Error, CustomStringConvertible, Equatable {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

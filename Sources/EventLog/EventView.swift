@@ -50,7 +50,8 @@ extension LogReader {
             var entry = try Keys.withPosition(from) { try cursor.seek(atLeast: $0) }
             while let current = entry {
                 guard current.value.count >= EnvelopeLayout.fixedSize + EnvelopeLayout.hashSize else {
-                    throw EventLogError.corruptRecord(position: Keys.uint64(current.key, bigEndian: true), reason: "record is truncated")
+                    throw EventLogError.corruptRecord(
+                        position: Keys.uint64(current.key, bigEndian: true), reason: "record is truncated")
                 }
                 let view = EventView(record: current.value)
                 if view.position > through { return }

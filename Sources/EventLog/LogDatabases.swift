@@ -36,7 +36,9 @@ enum Keys {
     static func withTypeEntry<R>(
         _ type: UInt32, _ position: UInt64, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> R
     ) rethrows -> R {
-        try withUnsafeBytes(of: type.bigEndian) { key in try withUnsafeBytes(of: position.bigEndian) { try body(key, $0) } }
+        try withUnsafeBytes(of: type.bigEndian) { key in
+            try withUnsafeBytes(of: position.bigEndian) { try body(key, $0) }
+        }
     }
 
     static func withID<R>(_ id: EventID, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {

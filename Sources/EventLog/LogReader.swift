@@ -61,10 +61,12 @@ public struct LogReader: ~Copyable {
         var position = head.lastPosition
         while true {
             guard let event = try event(at: position) else {
-                throw EventLogError.corruptRecord(position: position, reason: "stream '\(stream)' links to a missing event")
+                throw EventLogError.corruptRecord(
+                    position: position, reason: "stream '\(stream)' links to a missing event")
             }
             guard event.stream == stream else {
-                throw EventLogError.corruptRecord(position: position, reason: "stream '\(stream)' links to an event of '\(event.stream)'")
+                throw EventLogError.corruptRecord(
+                    position: position, reason: "stream '\(stream)' links to an event of '\(event.stream)'")
             }
             chain.append(event)
             guard event.streamVersion > fromVersion, let previous = event.previousInStream else { break }
@@ -88,7 +90,8 @@ public struct LogReader: ~Copyable {
             while let current = entry {
                 let position = Keys.uint64(current.value, bigEndian: true)
                 guard let event = try event(at: position) else {
-                    throw EventLogError.corruptRecord(position: position, reason: "type index points at a missing event")
+                    throw EventLogError.corruptRecord(
+                        position: position, reason: "type index points at a missing event")
                 }
                 guard try visit(event) else { return }
                 entry = try cursor.nextDuplicate()
@@ -104,8 +107,9 @@ public struct LogReader: ~Copyable {
     func streamHead(_ stream: String) throws -> AppendBatch.StreamHead? {
         try Keys.withUTF8(stream) { key in
             try txn.get(dbs.streams, key).map {
-                AppendBatch.StreamHead(version: Keys.uint64($0, bigEndian: false),
-                                       lastPosition: Keys.uint64($0, at: 8, bigEndian: false), dirty: false)
+                AppendBatch.StreamHead(
+                    version: Keys.uint64($0, bigEndian: false),
+                    lastPosition: Keys.uint64($0, at: 8, bigEndian: false), dirty: false)
             }
         }
     }

@@ -106,7 +106,8 @@ final class RecordArena: @unchecked Sendable {
                     let slot = envelopeSlot(index)
                     EnvelopeEncoder.encode(
                         drafts[index], position: placement.position, recordedAt: placement.recordedAt,
-                        streamVersion: placement.streamVersion, previousInStream: placement.previousInStream, into: slot)
+                        streamVersion: placement.streamVersion, previousInStream: placement.previousInStream, into: slot
+                    )
                     let envelope = UnsafeRawBufferPointer(slot)
                     previous = SHA256Hash.chain(previous: previous, envelope: envelope)
                     previous.withUnsafeBytes { hash in
@@ -132,10 +133,11 @@ final class RecordArena: @unchecked Sendable {
         }
         guard isRecord[index] else { return nil }
         let start = offsets[index]
-        return UnsafeRawBufferPointer(rebasing: storage[start..<(start + envelopeSizes[index] + EnvelopeLayout.hashSize)])
+        return UnsafeRawBufferPointer(
+            rebasing: storage[start..<(start + envelopeSizes[index] + EnvelopeLayout.hashSize)])
     }
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

@@ -4,7 +4,7 @@
 import EventLog
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Writes straight to a descriptor: a line reported on stdout must be out of the process before the next append.
@@ -32,10 +32,11 @@ do {
         let drafts = (0..<batchSize).map { index in
             EventDraft(
                 stream: "crash:\(index % 5)", type: "crash.test.appended",
-                payload: Payload(.object([
-                    ("run", .string(run.description)), ("batch", .number(Int64(batch))),
-                    ("index", .number(Int64(index))), ("of", .number(Int64(batchSize))),
-                ])),
+                payload: Payload(
+                    .object([
+                        ("run", .string(run.description)), ("batch", .number(Int64(batch))),
+                        ("index", .number(Int64(index))), ("of", .number(Int64(batchSize))),
+                    ])),
                 blobs: index == 0 ? [Blob("batch \(batch) of run \(run)")] : [])
         }
         let outcomes = try log.append(drafts)

@@ -4,7 +4,7 @@ import EventLog
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 func monotonicSeconds() -> Double {
@@ -20,23 +20,28 @@ func fail(_ message: String) -> Never {
 
 /// Events shaped like a fetch run's: ~220-byte canonical payloads over 10,000 backtest streams and four types.
 func sampleDrafts(count: Int, streams: Int = 10_000) -> (drafts: [EventDraft], payloadBytes: Int) {
-    let types = ["haas.backtest.runtime.fetched", "haas.backtest.result.observed", "metrics.computed", "haas.lab.observed"]
+    let types = [
+        "haas.backtest.runtime.fetched", "haas.backtest.result.observed", "metrics.computed", "haas.lab.observed",
+    ]
     var drafts: [EventDraft] = []
     drafts.reserveCapacity(count)
     var payloadBytes = 0
     for index in 0..<count {
-        let payload = Payload(.object([
-            ("backtest_id", .string("bt-\(String(index % streams, radix: 16))-5f0c9a6e8b7d4c3a")),
-            ("lab_id", .string("lab-\(index % 97)")),
-            ("generation", .number(index % 50)), ("population", .number(index % 20)),
-            ("roi", .number(JSONNumber(Double(index % 10_007) / 97.0)!)),
-            ("realized_profit", .number(JSONNumber(Double(index % 3_001) * 1.25)!)),
-            ("fees", .number(JSONNumber(Double(index % 101) / 8.0)!)),
-            ("market", .string("BINANCE_BTC_USDT_")), ("note", .string("sample event for the append benchmark")),
-        ]))
+        let payload = Payload(
+            .object([
+                ("backtest_id", .string("bt-\(String(index % streams, radix: 16))-5f0c9a6e8b7d4c3a")),
+                ("lab_id", .string("lab-\(index % 97)")),
+                ("generation", .number(index % 50)), ("population", .number(index % 20)),
+                ("roi", .number(JSONNumber(Double(index % 10_007) / 97.0)!)),
+                ("realized_profit", .number(JSONNumber(Double(index % 3_001) * 1.25)!)),
+                ("fees", .number(JSONNumber(Double(index % 101) / 8.0)!)),
+                ("market", .string("BINANCE_BTC_USDT_")), ("note", .string("sample event for the append benchmark")),
+            ]))
         payloadBytes += payload.canonicalBytes.count
-        drafts.append(EventDraft(stream: "backtest:\(index % streams)", type: types[index % types.count],
-                                 payload: payload, source: "http://127.0.0.1:8090"))
+        drafts.append(
+            EventDraft(
+                stream: "backtest:\(index % streams)", type: types[index % types.count],
+                payload: payload, source: "http://127.0.0.1:8090"))
     }
     return (drafts, payloadBytes)
 }
@@ -155,32 +160,49 @@ func logBenchmark(work: String, count: Int, batch: Int, baseline: String) throws
         }()
         try FileManager.default.removeItem(atPath: directory)
         // "Same sizes": the C loop writes values as large as the log's average record (envelope + hash).
-        let same = try runBaseline(baseline, directory: work + "/raw", count: count, batch: batch, valueBytes: recordBytes)
+        let same = try runBaseline(
+            baseline, directory: work + "/raw", count: count, batch: batch, valueBytes: recordBytes)
         rawAppend.append(same.append)
         rawReplay.append(same.replay)
-        rawSmall.append(try runBaseline(baseline, directory: work + "/raw", count: count, batch: batch, valueBytes: 200).append)
+        rawSmall.append(
+            try runBaseline(baseline, directory: work + "/raw", count: count, batch: batch, valueBytes: 200).append)
     }
     let appendRatio = median(append) / median(rawAppend)
     let replayRate = median(replay)
-    print("event log: \(grouped(Double(count))) events, \(grouped(Double(batch))) per write transaction, full fsync per commit; medians of 3 interleaved runs")
-    print("payload \(payloadBytes / count) B canonical JSON; record \(recordBytes) B (envelope + hash); data file \(fileBytes / Int64(count)) B/event with indexes")
+    print(
+        "event log: \(grouped(Double(count))) events, \(grouped(Double(batch))) per write transaction, full fsync per commit; medians of 3 interleaved runs"
+    )
+    print(
+        "payload \(payloadBytes / count) B canonical JSON; record \(recordBytes) B (envelope + hash); data file \(fileBytes / Int64(count)) B/event with indexes"
+    )
     print(row("", "events/s", "ratio"))
     print(row("raw C LMDB append, \(recordBytes)-byte values (baseline)", grouped(median(rawAppend)), "1.00"))
-    print(row("raw C LMDB append, 200-byte values", grouped(median(rawSmall)),
-              String(format: "%.2f", median(rawSmall) / median(rawAppend))))
-    print(row("EventLog append (hash chain + id/type/stream tables)", grouped(median(append)),
-              String(format: "%.2f× raw  (goal ≥ 0.25×: %@)", appendRatio, appendRatio >= 0.25 ? "met" : "NOT met")))
+    print(
+        row(
+            "raw C LMDB append, 200-byte values", grouped(median(rawSmall)),
+            String(format: "%.2f", median(rawSmall) / median(rawAppend))))
+    print(
+        row(
+            "EventLog append (hash chain + id/type/stream tables)", grouped(median(append)),
+            String(format: "%.2f× raw  (goal ≥ 0.25×: %@)", appendRatio, appendRatio >= 0.25 ? "met" : "NOT met")))
     print(row("raw C LMDB cursor replay", grouped(median(rawReplay)), "1.00"))
-    print(row("EventLog replay, zero-copy views", grouped(replayRate),
-              String(format: "%.2f× raw  (goal ≥ 5,000,000/s: %@)", replayRate / median(rawReplay),
-                     replayRate >= 5_000_000 ? "met" : "NOT met")))
-    print(row("EventLog replay, decoded RecordedEvent values", grouped(median(decoded)),
-              String(format: "%.2f× raw", median(decoded) / median(rawReplay))))
-    print("runs (events/s): append \(append.map(grouped)), raw \(rawAppend.map(grouped)); replay \(replay.map(grouped))")
+    print(
+        row(
+            "EventLog replay, zero-copy views", grouped(replayRate),
+            String(
+                format: "%.2f× raw  (goal ≥ 5,000,000/s: %@)", replayRate / median(rawReplay),
+                replayRate >= 5_000_000 ? "met" : "NOT met")))
+    print(
+        row(
+            "EventLog replay, decoded RecordedEvent values", grouped(median(decoded)),
+            String(format: "%.2f× raw", median(decoded) / median(rawReplay))))
+    print(
+        "runs (events/s): append \(append.map(grouped)), raw \(rawAppend.map(grouped)); replay \(replay.map(grouped))")
 }
 
 let arguments = CommandLine.arguments
-let usage = "usage: haasledger-bench log WORK_DIR BASELINE_BINARY [EVENTS] [BATCH] | log-append-profile WORK_DIR [EVENTS] | log-replay DIR [ROUNDS]"
+let usage =
+    "usage: haasledger-bench log WORK_DIR BASELINE_BINARY [EVENTS] [BATCH] | log-append-profile WORK_DIR [EVENTS] | log-replay DIR [ROUNDS]"
 guard arguments.count >= 3 else { fail(usage) }
 do {
     switch arguments[1] {
@@ -195,7 +217,8 @@ do {
         let count = arguments.count > 3 ? Int(arguments[3]) ?? 0 : 300_000
         let drafts = sampleDrafts(count: count).drafts
         for round in 1...3 {
-            let log = try EventLog.open(directory: arguments[2] + "/round\(round)", options: .init(initialMapSize: 1 << 30))
+            let log = try EventLog.open(
+                directory: arguments[2] + "/round\(round)", options: .init(initialMapSize: 1 << 30))
             let seconds = try timedAppend(drafts, to: log, batch: 10_000)
             print("{\"round\":\(round),\"append_events_per_s\":\(Int(Double(count) / seconds))}")
         }
@@ -203,7 +226,8 @@ do {
         let log = try EventLog.open(directory: arguments[2], options: .init(create: false))
         for _ in 0..<(arguments.count > 3 ? Int(arguments[3]) ?? 1 : 1) {
             let result = try timedViewReplay(log)
-            print("{\"events\":\(result.events),\"replay_events_per_s\":\(Int(Double(result.events) / result.seconds))}")
+            print(
+                "{\"events\":\(result.events),\"replay_events_per_s\":\(Int(Double(result.events) / result.seconds))}")
         }
     default:
         fail("unknown benchmark '\(arguments[1])'; \(usage)")

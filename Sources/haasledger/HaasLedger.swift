@@ -2,7 +2,7 @@ import ArgumentParser
 import Ledger
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @main

@@ -21,7 +21,8 @@ struct LogCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let service = LogService(location: options.location, clock: try ClockSetting.resolve(environment: ProcessEnvironment.values))
+                let service = LogService(
+                    location: options.location, clock: try ClockSetting.resolve(environment: ProcessEnvironment.values))
                 let summary = try service.append(try LineSource.read(file))
                 let output = try OutputSink(path: nil)
                 try output.writeLine(summary.description)
@@ -31,7 +32,8 @@ struct LogCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print events (replay), filtered by position, stream, type or time.")
+        static let configuration = CommandConfiguration(
+            abstract: "Print events (replay), filtered by position, stream, type or time.")
         @OptionGroup var options: LedgerOption
         @Option(help: "First position to show.") var from: UInt64 = 1
         @Option(help: "Last position to show.") var to: UInt64?
@@ -45,20 +47,26 @@ struct LogCommand: AsyncParsableCommand {
 
         func validate() throws {
             if let to, to < from { throw ValidationError("--to \(to) is before --from \(from)") }
-            if follow && asOf != nil { throw ValidationError("--follow shows new events; it cannot be combined with --as-of") }
+            if follow && asOf != nil {
+                throw ValidationError("--follow shows new events; it cannot be combined with --as-of")
+            }
             if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
             if interval <= 0 { throw ValidationError("--interval must be more than 0 seconds") }
-            if let asOf, Timestamp.parse(asOf) == nil { throw ValidationError("--as-of: not an ISO-8601 time: \(asOf)") }
+            if let asOf, Timestamp.parse(asOf) == nil {
+                throw ValidationError("--as-of: not an ISO-8601 time: \(asOf)")
+            }
         }
 
         func run() async throws {
             try await reportingFailures {
                 let service = LogService(location: options.location)
-                let query = LogQuery(from: from, through: to ?? .max, stream: stream, type: type,
-                                     asOf: asOf.flatMap(Timestamp.parse), limit: limit)
+                let query = LogQuery(
+                    from: from, through: to ?? .max, stream: stream, type: type,
+                    asOf: asOf.flatMap(Timestamp.parse), limit: limit)
                 let output = try OutputSink(path: nil)
                 if follow {
-                    try await service.follow(query, format: format, output: output, interval: .milliseconds(Int(interval * 1000)))
+                    try await service.follow(
+                        query, format: format, output: output, interval: .milliseconds(Int(interval * 1000)))
                 } else {
                     try service.show(query, format: format, output: output)
                     try output.finish()
@@ -83,7 +91,8 @@ struct LogCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let report = try LogService(location: options.location).verify(expectedHead: expectHead.flatMap { SHA256Hash(hex: $0) })
+                let report = try LogService(location: options.location).verify(
+                    expectedHead: expectHead.flatMap { SHA256Hash(hex: $0) })
                 let output = try OutputSink(path: nil)
                 for line in VerifyPresentation.lines(report, format: format == .json ? .json : .text) {
                     try output.writeLine(line)
@@ -106,7 +115,9 @@ struct LogCommand: AsyncParsableCommand {
                 switch format {
                 case .json: try output.writeLine(CanonicalJSON.encode(stats.json))
                 case .table:
-                    for line in TableRenderer(columns: [.init("STAT"), .init("VALUE")]).render(stats.tableRows, header: false) {
+                    for line in TableRenderer(columns: [.init("STAT"), .init("VALUE")]).render(
+                        stats.tableRows, header: false)
+                    {
                         try output.writeLine(line)
                     }
                 }
@@ -153,7 +164,8 @@ struct LogCommand: AsyncParsableCommand {
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo", abstract: "Append a generated sample, verify it and show it.")
-    @Option(name: .long, help: "The ledger directory (default: ./haasledger-demo).") var ledger: String = "./haasledger-demo"
+    @Option(name: .long, help: "The ledger directory (default: ./haasledger-demo).") var ledger: String =
+        "./haasledger-demo"
 
     func run() async throws {
         try await reportingFailures {

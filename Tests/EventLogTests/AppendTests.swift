@@ -12,8 +12,11 @@ import Testing
         first.correlationID = correlation
         first.source = "http://127.0.0.1:8090"
         let outcomes = try fixture.log.append([first, draft("lab:2"), draft("lab:1")])
-        #expect(outcomes == [.appended(position: 1, streamVersion: 1), .appended(position: 2, streamVersion: 1),
-                             .appended(position: 3, streamVersion: 2)])
+        #expect(
+            outcomes == [
+                .appended(position: 1, streamVersion: 1), .appended(position: 2, streamVersion: 1),
+                .appended(position: 3, streamVersion: 2),
+            ])
         let event = try #require(try fixture.log.read { try $0.event(at: 1) })
         #expect(event.id == first.id)
         #expect(event.stream == "lab:1")
@@ -54,7 +57,9 @@ import Testing
         let fixture = try TestLog()
         let id = EventID.generate()
         try fixture.log.append([draft("x"), draft("s", id: id)])
-        let again = try fixture.log.append([draft("s", "test.happened", .object([("different", .bool(true))]), id: id), draft("y")])
+        let again = try fixture.log.append([
+            draft("s", "test.happened", .object([("different", .bool(true))]), id: id), draft("y"),
+        ])
         #expect(again == [.duplicate(position: 2), .appended(position: 3, streamVersion: 1)])
         let withinBatch = EventID.generate()
         let outcomes = try fixture.log.append([draft("z", id: withinBatch), draft("z", id: withinBatch)])
@@ -72,7 +77,10 @@ import Testing
         #expect(stats.blobs == 2)
         #expect(stats.blobBytes == Int64(body.bytes.count + 5))
         #expect(try fixture.log.read { try $0.blob(body.hash) } == body.bytes)
-        #expect(try allEvents(fixture.log).map(\.blobHashes) == [[body.hash], [body.hash], [body.hash, Blob("other").hash]])
+        #expect(
+            try allEvents(fixture.log).map(\.blobHashes) == [
+                [body.hash], [body.hash], [body.hash, Blob("other").hash],
+            ])
     }
 
     @Test func invalidDraftsAreRefusedBeforeWriting() throws {
@@ -112,23 +120,37 @@ import Testing
         ])
         try fixture.log.read { reader in
             var range: [UInt64] = []
-            try reader.forEachEvent(from: 2, through: 4) { range.append($0.position); return true }
+            try reader.forEachEvent(from: 2, through: 4) {
+                range.append($0.position); return true
+            }
             #expect(range == [2, 3, 4])
             var stream: [UInt64] = []
-            try reader.forEachEvent(inStream: "bt:1") { stream.append($0.position); return true }
+            try reader.forEachEvent(inStream: "bt:1") {
+                stream.append($0.position); return true
+            }
             #expect(stream == [2, 4])
             var fromVersion: [UInt64] = []
-            try reader.forEachEvent(inStream: "bt:1", fromVersion: 2) { fromVersion.append($0.streamVersion); return true }
+            try reader.forEachEvent(inStream: "bt:1", fromVersion: 2) {
+                fromVersion.append($0.streamVersion); return true
+            }
             #expect(fromVersion == [2])
             var type: [UInt64] = []
-            try reader.forEachEvent(ofType: "bt.seen") { type.append($0.position); return true }
+            try reader.forEachEvent(ofType: "bt.seen") {
+                type.append($0.position); return true
+            }
             #expect(type == [2, 5])
             var typeFrom: [UInt64] = []
-            try reader.forEachEvent(ofType: "bt.seen", from: 3) { typeFrom.append($0.position); return true }
+            try reader.forEachEvent(ofType: "bt.seen", from: 3) {
+                typeFrom.append($0.position); return true
+            }
             #expect(typeFrom == [5])
             var none = 0
-            try reader.forEachEvent(inStream: "missing") { _ in none += 1; return true }
-            try reader.forEachEvent(ofType: "missing") { _ in none += 1; return true }
+            try reader.forEachEvent(inStream: "missing") { _ in
+                none += 1; return true
+            }
+            try reader.forEachEvent(ofType: "missing") { _ in
+                none += 1; return true
+            }
             #expect(none == 0)
         }
     }
@@ -144,11 +166,15 @@ import Testing
                 group.addTask {
                     var mine: [UInt64] = []
                     for batch in 0..<batchesPerTask {
-                        let drafts = (0..<eventsPerBatch).map { _ in draft("task:\(task)", payload: .object([("batch", .number(Int64(batch)))])) }
+                        let drafts = (0..<eventsPerBatch).map { _ in
+                            draft("task:\(task)", payload: .object([("batch", .number(Int64(batch)))]))
+                        }
                         let outcomes = try log.append(drafts)
                         let batchPositions = outcomes.map(\.position)
-                        #expect(batchPositions == Array(batchPositions[0]...(batchPositions[0] + UInt64(eventsPerBatch) - 1)),
-                                "a batch occupies consecutive positions")
+                        #expect(
+                            batchPositions
+                                == Array(batchPositions[0]...(batchPositions[0] + UInt64(eventsPerBatch) - 1)),
+                            "a batch occupies consecutive positions")
                         mine += batchPositions
                     }
                     return mine
@@ -174,7 +200,9 @@ import Testing
         let payload = JSONValue.object([("text", .string(String(repeating: "x", count: 500)))])
         for batch in 0..<20 {
             let drafts = (0..<100).map { index in
-                draft("grow:\(index % 10)", payload: payload, blobs: [Blob("blob \(batch) \(index) " + String(repeating: "y", count: 300))])
+                draft(
+                    "grow:\(index % 10)", payload: payload,
+                    blobs: [Blob("blob \(batch) \(index) " + String(repeating: "y", count: 300))])
             }
             try fixture.log.append(drafts)
         }
@@ -199,13 +227,19 @@ extension AppendTests {
         #expect(events.map(\.previousInStream) == [nil, nil, 1, 3])
         try fixture.log.read { reader in
             var versions: [UInt64] = []
-            try reader.forEachEvent(inStream: "a", fromVersion: 2) { versions.append($0.streamVersion); return true }
+            try reader.forEachEvent(inStream: "a", fromVersion: 2) {
+                versions.append($0.streamVersion); return true
+            }
             #expect(versions == [2, 3])
             var first: [UInt64] = []
-            try reader.forEachEvent(inStream: "a") { first.append($0.position); return false }
+            try reader.forEachEvent(inStream: "a") {
+                first.append($0.position); return false
+            }
             #expect(first == [1], "returning false stops the visit")
             var beyond = 0
-            try reader.forEachEvent(inStream: "a", fromVersion: 4) { _ in beyond += 1; return true }
+            try reader.forEachEvent(inStream: "a", fromVersion: 4) { _ in
+                beyond += 1; return true
+            }
             #expect(beyond == 0)
         }
     }

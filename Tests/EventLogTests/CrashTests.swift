@@ -46,7 +46,9 @@ import Testing
                 }
                 // No partial batch: the newest event closes its batch.
                 let newest = try #require(try reader.event(at: head.position))
-                #expect(newest.payload.description.contains(#""index":\#(batchSize - 1),"#), "round \(round): a partial batch survived")
+                #expect(
+                    newest.payload.description.contains(#""index":\#(batchSize - 1),"#),
+                    "round \(round): a partial batch survived")
             }
         }
         #expect(reported.count >= 20)

@@ -10,10 +10,12 @@ import Testing
         let path = directory.appending("log")
         let head: LogHead = try {
             let log = try EventLog.open(directory: path, options: .init(clock: ManualClock()))
-            try log.append((1...10).map { index in
-                draft("s:\(index % 3)", "t", .object([("n", .number(Int64(index)))]),
-                      blobs: index % 5 == 0 ? [Blob("body \(index)")] : [])
-            })
+            try log.append(
+                (1...10).map { index in
+                    draft(
+                        "s:\(index % 3)", "t", .object([("n", .number(Int64(index)))]),
+                        blobs: index % 5 == 0 ? [Blob("body \(index)")] : [])
+                })
             return try #require(try log.read { try $0.head() })
         }()
         return (directory, path, head)
@@ -67,8 +69,9 @@ import Testing
     @Test func refusesAnUnknownNewerFormat() throws {
         let (directory, path, _) = try sampleLog()
         _ = directory
-        try RawLMDB.put(directory: path, database: "meta", key: Array("format".utf8),
-                        value: withUnsafeBytes(of: UInt32(99).littleEndian) { Array($0) })
+        try RawLMDB.put(
+            directory: path, database: "meta", key: Array("format".utf8),
+            value: withUnsafeBytes(of: UInt32(99).littleEndian) { Array($0) })
         let error = #expect(throws: EventLogError.self) { try EventLog.open(directory: path) }
         #expect(error == .unsupportedFormat(path: path, found: 99, supported: EventLog.formatVersion))
         #expect(error?.description.contains("format version 99") == true)
@@ -97,7 +100,9 @@ import Testing
     @Test func exportThenImportReproducesTheHeadHash() throws {
         let (directory, path, head) = try sampleLog()
         var lines: [[UInt8]] = []
-        let exported = try EventLog.open(directory: path, options: .init(create: false)).exportNDJSON { lines.append($0) }
+        let exported = try EventLog.open(directory: path, options: .init(create: false)).exportNDJSON {
+            lines.append($0)
+        }
         #expect(exported == 10)
         let text = lines.map { String(decoding: $0, as: UTF8.self) }
         #expect(text[4].contains(#""data":"#), "the first reference carries the blob's bytes")
@@ -120,7 +125,8 @@ import Testing
             try EventLog.importNDJSON(numbered, into: path)
         }
         var altered = numbered
-        altered[6].1 = Array(String(decoding: altered[6].1, as: UTF8.self).replacingOccurrences(of: #""n":7"#, with: #""n":8"#).utf8)
+        altered[6].1 = Array(
+            String(decoding: altered[6].1, as: UTF8.self).replacingOccurrences(of: #""n":7"#, with: #""n":8"#).utf8)
         let target = directory.appending("altered")
         let error = #expect(throws: EventLogError.self) { try EventLog.importNDJSON(altered, into: target) }
         guard case .invalidExport(let line, let reason)? = error else {
@@ -141,8 +147,9 @@ extension IntegrityTests {
         // Point the id of event 3 at another position, as a bad restore of one database file would.
         let event3 = try EventLog.open(directory: path, options: .init(create: false)).read { try $0.event(at: 3) }
         let id = try #require(event3?.id)
-        try RawLMDB.put(directory: path, database: "ids", key: id.bigEndianBytes,
-                        value: withUnsafeBytes(of: UInt64(9).littleEndian) { Array($0) })
+        try RawLMDB.put(
+            directory: path, database: "ids", key: id.bigEndianBytes,
+            value: withUnsafeBytes(of: UInt64(9).littleEndian) { Array($0) })
         let report = try EventLog.open(directory: path, options: .init(create: false)).verify()
         #expect(report.problem?.position == 3)
         #expect(report.problem?.reason.contains("id index") == true)

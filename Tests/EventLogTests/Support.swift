@@ -22,13 +22,16 @@ func draft(
     _ stream: String, _ type: String = "test.happened", _ payload: JSONValue = .object([]),
     id: EventID = .generate(), expectedVersion: UInt64? = nil, blobs: [Blob] = []
 ) -> EventDraft {
-    EventDraft(id: id, stream: stream, type: type, payload: Payload(payload), expectedVersion: expectedVersion, blobs: blobs)
+    EventDraft(
+        id: id, stream: stream, type: type, payload: Payload(payload), expectedVersion: expectedVersion, blobs: blobs)
 }
 
 func allEvents(_ log: EventLog) throws -> [RecordedEvent] {
     try log.read { reader in
         var events: [RecordedEvent] = []
-        try reader.forEachEvent { events.append($0); return true }
+        try reader.forEachEvent {
+            events.append($0); return true
+        }
         return events
     }
 }

@@ -11,7 +11,8 @@ import Testing
     }
 
     private func lines(_ count: Int, stream: String = "s") -> LineSource {
-        let text = (1...count).map { #"{"stream":"\#(stream)","type":"t","payload":{"n":\#($0)}}"# }.joined(separator: "\n")
+        let text = (1...count).map { #"{"stream":"\#(stream)","type":"t","payload":{"n":\#($0)}}"# }.joined(
+            separator: "\n")
         return LineSource(name: "stdin", bytes: Array(text.utf8))
     }
 
@@ -19,7 +20,9 @@ import Testing
         let directory = try TemporaryDirectory()
         let first = try service(directory).append(lines(3))
         #expect(first.description == "appended 3 events (positions 1–3)")
-        let withID = LineSource(name: "f", bytes: Array(#"{"stream":"s","type":"t","payload":{},"id":"0190f3a0-0000-7000-8000-0000000000aa"}"#.utf8))
+        let withID = LineSource(
+            name: "f",
+            bytes: Array(#"{"stream":"s","type":"t","payload":{},"id":"0190f3a0-0000-7000-8000-0000000000aa"}"#.utf8))
         _ = try service(directory).append(withID)
         let again = try service(directory).append(withID)
         #expect(again.description == "appended 0 events; 1 already recorded (same id), skipped")
@@ -28,9 +31,15 @@ import Testing
     @Test func aMalformedLineAppendsNothing() throws {
         let directory = try TemporaryDirectory()
         _ = try service(directory).append(lines(2))
-        let bad = LineSource(name: "batch.ndjson", bytes: Array(
-            (#"{"stream":"s","type":"t","payload":{}}"# + "\n" + #"{"stream":"s","type":"t","payload":{}}"# + "\n{oops}\n").utf8))
-        #expect(throws: LedgerError.malformedInput(source: "batch.ndjson", line: 3, reason: "invalid JSON: expected a member name in quotes at byte 2")) {
+        let bad = LineSource(
+            name: "batch.ndjson",
+            bytes: Array(
+                (#"{"stream":"s","type":"t","payload":{}}"# + "\n" + #"{"stream":"s","type":"t","payload":{}}"#
+                    + "\n{oops}\n").utf8))
+        #expect(
+            throws: LedgerError.malformedInput(
+                source: "batch.ndjson", line: 3, reason: "invalid JSON: expected a member name in quotes at byte 2")
+        ) {
             try service(directory).append(bad)
         }
         #expect(try service(directory).stats().events == 2)
@@ -39,8 +48,11 @@ import Testing
     @Test func aVersionConflictAppendsNothing() throws {
         let directory = try TemporaryDirectory()
         _ = try service(directory).append(lines(2, stream: "lab:1"))
-        let conflicting = LineSource(name: "stdin", bytes: Array((#"{"stream":"x","type":"t","payload":{}}"# + "\n"
-            + #"{"stream":"lab:1","type":"t","payload":{},"expected_version":5}"#).utf8))
+        let conflicting = LineSource(
+            name: "stdin",
+            bytes: Array(
+                (#"{"stream":"x","type":"t","payload":{}}"# + "\n"
+                    + #"{"stream":"lab:1","type":"t","payload":{},"expected_version":5}"#).utf8))
         #expect(throws: EventLogError.versionConflict(stream: "lab:1", expected: 5, actual: 2)) {
             try service(directory).append(conflicting)
         }
@@ -53,8 +65,12 @@ import Testing
         clock.set(1_000)
         _ = try ledger.append(lines(3, stream: "a"))  // 1-3
         clock.set(2_000)
-        _ = try ledger.append(LineSource(name: "stdin", bytes: Array((#"{"stream":"b","type":"u","payload":{}}"# + "\n"
-            + #"{"stream":"a","type":"u","payload":{}}"#).utf8)))  // 4-5
+        _ = try ledger.append(
+            LineSource(
+                name: "stdin",
+                bytes: Array(
+                    (#"{"stream":"b","type":"u","payload":{}}"# + "\n"
+                        + #"{"stream":"a","type":"u","payload":{}}"#).utf8)))  // 4-5
         let log = try ledger.location.openLog(create: false, clock: clock)
         func positions(_ query: LogQuery) throws -> [UInt64] {
             try log.read { reader in
@@ -82,7 +98,9 @@ import Testing
             return
         }
         let keys = Set(members.map(\.key))
-        for key in ["events", "head_position", "head_hash", "streams", "blobs", "blob_bytes", "file_bytes", "map_bytes"] {
+        for key in [
+            "events", "head_position", "head_hash", "streams", "blobs", "blob_bytes", "file_bytes", "map_bytes",
+        ] {
             #expect(keys.contains(key), "missing \(key)")
         }
     }
@@ -103,9 +121,10 @@ import Testing
 
     @Test func tableRendererAlignsColumns() {
         let table = TableRenderer(columns: [.init("N", rightAligned: true), .init("NAME"), .init("NOTE")])
-        #expect(table.render([["1", "alpha", "x"], ["100", "b", "longer note"]]) == [
-            "  N  NAME   NOTE", "  1  alpha  x", "100  b      longer note",
-        ])
+        #expect(
+            table.render([["1", "alpha", "x"], ["100", "b", "longer note"]]) == [
+                "  N  NAME   NOTE", "  1  alpha  x", "100  b      longer note",
+            ])
     }
 
     @Test func sampleLogIsDeterministicAndIdempotent() throws {

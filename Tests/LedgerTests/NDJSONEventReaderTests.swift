@@ -8,13 +8,14 @@ import Testing
     }
 
     @Test func readsEveryFieldAndSkipsBlankLines() throws {
-        let drafts = try NDJSONEventReader.drafts(from: input(
-            #"{"stream":"lab:1","type":"t","payload":{"b":2,"a":1}}"#,
-            "   ",
-            #"{"stream":"lab:1","type":"t","payload":{},"id":"0190f3a0-0000-7000-8000-000000000001","expected_version":1,"#
-                + #""observed_at":"2026-01-02T03:04:05Z","correlation_id":"0190f3a0-0000-7000-8000-000000000002","#
-                + #""causation":1,"schema_version":2,"source":"unit"}"#
-        ), defaultSource: "events.ndjson")
+        let drafts = try NDJSONEventReader.drafts(
+            from: input(
+                #"{"stream":"lab:1","type":"t","payload":{"b":2,"a":1}}"#,
+                "   ",
+                #"{"stream":"lab:1","type":"t","payload":{},"id":"0190f3a0-0000-7000-8000-000000000001","expected_version":1,"#
+                    + #""observed_at":"2026-01-02T03:04:05Z","correlation_id":"0190f3a0-0000-7000-8000-000000000002","#
+                    + #""causation":1,"schema_version":2,"source":"unit"}"#
+            ), defaultSource: "events.ndjson")
         #expect(drafts.count == 2)
         #expect(drafts[0].payload.description == #"{"a":1,"b":2}"#)
         #expect(drafts[0].source == "events.ndjson")
@@ -42,7 +43,8 @@ import Testing
     ])
     func namesTheLineAndTheProblem(line: String, reason: String) {
         let error = #expect(throws: LedgerError.self) {
-            try NDJSONEventReader.drafts(from: input(#"{"stream":"ok","type":"t","payload":{}}"#, line), defaultSource: "x")
+            try NDJSONEventReader.drafts(
+                from: input(#"{"stream":"ok","type":"t","payload":{}}"#, line), defaultSource: "x")
         }
         guard case .malformedInput(let source, let number, let text)? = error else {
             Issue.record("unexpected error \(String(describing: error))")

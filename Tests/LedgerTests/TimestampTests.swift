@@ -18,8 +18,10 @@ import Testing
         #expect(Timestamp.parse(text) == micros)
     }
 
-    @Test(arguments: ["", "2026-13-01", "2025-02-29", "2026-11-21T24:00:00Z", "2026-11-21T14:00:00Q", "21/11/2026",
-                      "2026-11-21T14:00:00.Z", "2026-11-21T14"])
+    @Test(arguments: [
+        "", "2026-13-01", "2025-02-29", "2026-11-21T24:00:00Z", "2026-11-21T14:00:00Q", "21/11/2026",
+        "2026-11-21T14:00:00.Z", "2026-11-21T14",
+    ])
     func rejects(text: String) {
         #expect(Timestamp.parse(text) == nil)
     }

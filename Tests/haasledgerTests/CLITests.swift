@@ -35,30 +35,35 @@ import Testing
     @Test func appendShowVerifyStats() throws {
         try seeded()
         let table = try run(["log", "show", "--ledger", ledger])
-        #expect(table.stdout == """
-            POSITION  RECORDED_AT                  STREAM       VERSION  TYPE                           PAYLOAD
-                   1  2026-11-21T14:00:00.000000Z  lab:L1             1  haas.lab.observed              {"backtests":2,"name":"ADX lab"}
-                   2  2026-11-21T14:00:00.000000Z  backtest:B1        1  haas.backtest.result.observed  {"roi":50.5465}
-                   3  2026-11-21T14:00:00.000000Z  backtest:B1        2  metrics.computed               {"formula":"canonical@1","sharpe":"undefined"}
+        #expect(
+            table.stdout == """
+                POSITION  RECORDED_AT                  STREAM       VERSION  TYPE                           PAYLOAD
+                       1  2026-11-21T14:00:00.000000Z  lab:L1             1  haas.lab.observed              {"backtests":2,"name":"ADX lab"}
+                       2  2026-11-21T14:00:00.000000Z  backtest:B1        1  haas.backtest.result.observed  {"roi":50.5465}
+                       3  2026-11-21T14:00:00.000000Z  backtest:B1        2  metrics.computed               {"formula":"canonical@1","sharpe":"undefined"}
 
-            """)
+                """)
         let ndjson = try run(["log", "show", "--ledger", ledger, "--format", "ndjson", "--type", "metrics.computed"])
-        #expect(ndjson.stdout == """
-            {"blobs":[],"causation":null,"correlation_id":null,"hash":"\(CLITests.headHash)","id":"0190f3a0-0000-7000-8000-000000000003","observed_at":null,"payload":{"formula":"canonical@1","sharpe":"undefined"},"position":3,"previous_in_stream":2,"recorded_at":1795269600000000,"schema_version":1,"source":"stdin","stream":"backtest:B1","stream_version":2,"type":"metrics.computed"}
+        #expect(
+            ndjson.stdout == """
+                {"blobs":[],"causation":null,"correlation_id":null,"hash":"\(CLITests.headHash)","id":"0190f3a0-0000-7000-8000-000000000003","observed_at":null,"payload":{"formula":"canonical@1","sharpe":"undefined"},"position":3,"previous_in_stream":2,"recorded_at":1795269600000000,"schema_version":1,"source":"stdin","stream":"backtest:B1","stream_version":2,"type":"metrics.computed"}
 
-            """)
-        let stream = try run(["log", "show", "--ledger", ledger, "--format", "ndjson", "--stream", "backtest:B1", "--limit", "1"])
+                """)
+        let stream = try run([
+            "log", "show", "--ledger", ledger, "--format", "ndjson", "--stream", "backtest:B1", "--limit", "1",
+        ])
         #expect(stream.stdout.contains(#""causation":1,"#))
         #expect(stream.stdout.contains(#""observed_at":1795168800000000,"#))
         let verify = try run(["log", "verify", "--ledger", ledger])
         #expect(verify.status == 0)
-        #expect(verify.stdout == """
-            events checked: 3
-            blobs checked:  0
-            head:           3 \(CLITests.headHash)
-            ok
+        #expect(
+            verify.stdout == """
+                events checked: 3
+                blobs checked:  0
+                head:           3 \(CLITests.headHash)
+                ok
 
-            """)
+                """)
         let stats = try run(["log", "stats", "--ledger", ledger, "--format", "json"])
         let json = try JSONParser.parse(stats.stdout.trimmingCharacters(in: .newlines))
         #expect(json["events"] == .number(3))
@@ -77,21 +82,32 @@ import Testing
             "haasledger", ["log", "append", "--ledger", ledger], stdin: #"{"stream":"lab:L1","type":"t","payload":{}}"#,
             environment: ["HAASLEDGER_CLOCK": "2026-11-22T09:00:00Z"])
         #expect(later.status == 0)
-        let before = try run(["log", "show", "--ledger", ledger, "--as-of", "2026-11-21T23:00:00+02:00", "--format", "ndjson"])
+        let before = try run([
+            "log", "show", "--ledger", ledger, "--as-of", "2026-11-21T23:00:00+02:00", "--format", "ndjson",
+        ])
         #expect(before.stdout.split(separator: "\n").count == 3)
-        let after = try run(["log", "show", "--ledger", ledger, "--as-of", "2026-11-22T09:00:00Z", "--format", "ndjson"])
+        let after = try run([
+            "log", "show", "--ledger", ledger, "--as-of", "2026-11-22T09:00:00Z", "--format", "ndjson",
+        ])
         #expect(after.stdout.split(separator: "\n").count == 4)
     }
 
     @Test func malformedLineFailsWholeAppend() throws {
         try seeded()
-        let bad = try run(["log", "append", "--ledger", ledger],
-                          stdin: "{\"stream\":\"x\",\"type\":\"t\",\"payload\":{}}\n{\"stream\":\"x\",\"type\":\"t\",\"payload\":{},\"bogus\":1}\n")
+        let bad = try run(
+            ["log", "append", "--ledger", ledger],
+            stdin:
+                "{\"stream\":\"x\",\"type\":\"t\",\"payload\":{}}\n{\"stream\":\"x\",\"type\":\"t\",\"payload\":{},\"bogus\":1}\n"
+        )
         #expect(bad.status == 2)
         #expect(bad.stdout == "")
-        #expect(bad.stderr == "error: stdin: line 2: unknown field 'bogus' (known: causation, correlation_id, expected_version, id, observed_at, payload, schema_version, source, stream, type)\n")
+        #expect(
+            bad.stderr
+                == "error: stdin: line 2: unknown field 'bogus' (known: causation, correlation_id, expected_version, id, observed_at, payload, schema_version, source, stream, type)\n"
+        )
         let file = directory.appending("events.ndjson")
-        try "{\"stream\":\"x\",\"type\":\"t\",\"payload\":{}}\nnot json\n".write(toFile: file, atomically: true, encoding: .utf8)
+        try "{\"stream\":\"x\",\"type\":\"t\",\"payload\":{}}\nnot json\n".write(
+            toFile: file, atomically: true, encoding: .utf8)
         let fromFile = try run(["log", "append", "--ledger", ledger, file])
         #expect(fromFile.status == 2)
         #expect(fromFile.stderr.hasPrefix("error: \(file): line 2: invalid JSON"))
@@ -138,11 +154,13 @@ import Testing
     @Test func followPrintsEventsAppendedLater() throws {
         try seeded()
         let follower = try ChildProcess.Streaming(
-            "haasledger", ["log", "show", "--ledger", ledger, "--follow", "--format", "ndjson", "--from", "3", "--interval", "0.05"])
+            "haasledger",
+            ["log", "show", "--ledger", ledger, "--follow", "--format", "ndjson", "--from", "3", "--interval", "0.05"])
         defer { follower.kill() }
         let existing = try #require(follower.nextLine())
         #expect(existing.contains(#""position":3,"#))
-        let appended = try run(["log", "append", "--ledger", ledger], stdin: #"{"stream":"lab:L1","type":"late","payload":{"n":4}}"#)
+        let appended = try run(
+            ["log", "append", "--ledger", ledger], stdin: #"{"stream":"lab:L1","type":"late","payload":{"n":4}}"#)
         #expect(appended.status == 0)
         let next = try #require(follower.nextLine())
         #expect(next.contains(#""position":4,"#))
@@ -174,7 +192,8 @@ import Testing
         #expect(first.stdout.contains("last 10 events:"))
         #expect(first.stdout.contains("run.finished"))
         let second = try run(["demo", "--ledger", demo])
-        #expect(second.stdout.contains("appended 0 sample events in one group commit; 17 were already recorded (same ids)"))
+        #expect(
+            second.stdout.contains("appended 0 sample events in one group commit; 17 were already recorded (same ids)"))
         #expect(lines[2] == second.stdout.split(separator: "\n")[2], "same head hash both times")
     }
 }
@@ -184,9 +203,11 @@ extension CLITests {
     @Test func appendsFromAnotherProcessAreSeenByAnOpenWriter() throws {
         let log = try EventLog.open(directory: ledger + "/log")
         try log.append(EventDraft(stream: "lab:L9", type: "t", payload: Payload(.object([]))))
-        let other = try run(["log", "append", "--ledger", ledger], stdin: #"{"stream":"lab:L9","type":"t","payload":{}}"#)
+        let other = try run(
+            ["log", "append", "--ledger", ledger], stdin: #"{"stream":"lab:L9","type":"t","payload":{}}"#)
         #expect(other.status == 0, "\(other.stderr)")
-        let outcome = try log.append(EventDraft(stream: "lab:L9", type: "t", payload: Payload(.object([])), expectedVersion: 2))
+        let outcome = try log.append(
+            EventDraft(stream: "lab:L9", type: "t", payload: Payload(.object([])), expectedVersion: 2))
         #expect(outcome == .appended(position: 3, streamVersion: 3))
         #expect(try log.verify().isValid)
     }

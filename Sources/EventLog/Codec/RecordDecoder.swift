@@ -21,10 +21,14 @@ struct RecordDecoder {
         UnsafeRawBufferPointer(rebasing: record[(record.count - EnvelopeLayout.hashSize)...])
     }
 
-    var position: UInt64 { UInt64(littleEndian: record.loadUnaligned(fromByteOffset: EnvelopeLayout.positionOffset, as: UInt64.self)) }
+    var position: UInt64 {
+        UInt64(littleEndian: record.loadUnaligned(fromByteOffset: EnvelopeLayout.positionOffset, as: UInt64.self))
+    }
 
     var recordedAt: Int64 {
-        Int64(bitPattern: UInt64(littleEndian: record.loadUnaligned(fromByteOffset: EnvelopeLayout.recordedAtOffset, as: UInt64.self)))
+        Int64(
+            bitPattern: UInt64(
+                littleEndian: record.loadUnaligned(fromByteOffset: EnvelopeLayout.recordedAtOffset, as: UInt64.self)))
     }
 
     func decode() throws(Corrupt) -> RecordedEvent {
@@ -42,23 +46,33 @@ struct RecordDecoder {
         var blobHashes: [SHA256Hash] = []
         blobHashes.reserveCapacity(blobCount)
         for _ in 0..<blobCount { blobHashes.append(SHA256Hash(try reader.bytes(32, "blob hash"))) }
-        let payloadLength = Int(UInt32(littleEndian: envelope.loadUnaligned(fromByteOffset: EnvelopeLayout.payloadLengthOffset, as: UInt32.self)))
+        let payloadLength = Int(
+            UInt32(
+                littleEndian: envelope.loadUnaligned(
+                    fromByteOffset: EnvelopeLayout.payloadLengthOffset, as: UInt32.self)))
         let payload = Array(try reader.bytes(payloadLength, "payload"))
         guard reader.offset == envelope.count else {
             throw Corrupt(reason: "\(envelope.count - reader.offset) unexpected bytes after the payload")
         }
-        func u64(_ offset: Int) -> UInt64 { UInt64(littleEndian: envelope.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
-        let correlation = EventID(bigEndianBytes: UnsafeRawBufferPointer(rebasing: envelope[EnvelopeLayout.correlationOffset...]))
+        func u64(_ offset: Int) -> UInt64 {
+            UInt64(littleEndian: envelope.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        }
+        let correlation = EventID(
+            bigEndianBytes: UnsafeRawBufferPointer(rebasing: envelope[EnvelopeLayout.correlationOffset...]))
         return RecordedEvent(
             position: u64(EnvelopeLayout.positionOffset),
             id: EventID(bigEndianBytes: UnsafeRawBufferPointer(rebasing: envelope[EnvelopeLayout.idOffset...])),
             stream: stream,
             streamVersion: u64(EnvelopeLayout.streamVersionOffset),
-            previousInStream: u64(EnvelopeLayout.previousInStreamOffset) == 0 ? nil : u64(EnvelopeLayout.previousInStreamOffset),
+            previousInStream: u64(EnvelopeLayout.previousInStreamOffset) == 0
+                ? nil : u64(EnvelopeLayout.previousInStreamOffset),
             type: type,
-            schemaVersion: UInt32(littleEndian: envelope.loadUnaligned(fromByteOffset: EnvelopeLayout.schemaVersionOffset, as: UInt32.self)),
+            schemaVersion: UInt32(
+                littleEndian: envelope.loadUnaligned(
+                    fromByteOffset: EnvelopeLayout.schemaVersionOffset, as: UInt32.self)),
             recordedAt: Int64(bitPattern: u64(EnvelopeLayout.recordedAtOffset)),
-            observedAt: flags & EnvelopeLayout.hasObservedAt != 0 ? Int64(bitPattern: u64(EnvelopeLayout.observedAtOffset)) : nil,
+            observedAt: flags & EnvelopeLayout.hasObservedAt != 0
+                ? Int64(bitPattern: u64(EnvelopeLayout.observedAtOffset)) : nil,
             correlationID: flags & EnvelopeLayout.hasCorrelation != 0 ? correlation : nil,
             causation: flags & EnvelopeLayout.hasCausation != 0 ? u64(EnvelopeLayout.causationOffset) : nil,
             source: source,
@@ -71,8 +85,13 @@ struct RecordDecoder {
     /// The payload bytes (the envelope's tail), found from the fixed header without decoding the rest.
     func payloadBytes() throws(Corrupt) -> UnsafeRawBufferPointer {
         let envelope = try self.envelope
-        let length = Int(UInt32(littleEndian: envelope.loadUnaligned(fromByteOffset: EnvelopeLayout.payloadLengthOffset, as: UInt32.self)))
-        guard length <= envelope.count - EnvelopeLayout.fixedSize else { throw Corrupt(reason: "payload runs past the end of the record") }
+        let length = Int(
+            UInt32(
+                littleEndian: envelope.loadUnaligned(
+                    fromByteOffset: EnvelopeLayout.payloadLengthOffset, as: UInt32.self)))
+        guard length <= envelope.count - EnvelopeLayout.fixedSize else {
+            throw Corrupt(reason: "payload runs past the end of the record")
+        }
         return UnsafeRawBufferPointer(rebasing: envelope[(envelope.count - length)...])
     }
 

@@ -1,6 +1,7 @@
 internal import CLMDB
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A named database inside an environment. DBI handles are plain integers, opened once at start-up and
@@ -102,14 +103,18 @@ struct LMDBCursor {
     /// In a duplicates table: the next value of the current key.
     func nextDuplicate() throws(LMDBError) -> Entry? { try move(MDB_NEXT_DUP, key: nil) }
 
-    private func move(_ op: MDB_cursor_op, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer? = nil) throws(LMDBError) -> Entry? {
+    private func move(_ op: MDB_cursor_op, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer? = nil)
+        throws(LMDBError) -> Entry?
+    {
         var k = MDB_val(mv_size: key?.count ?? 0, mv_data: UnsafeMutableRawPointer(mutating: key?.baseAddress))
         var v = MDB_val(mv_size: value?.count ?? 0, mv_data: UnsafeMutableRawPointer(mutating: value?.baseAddress))
         let rc = mdb_cursor_get(handle, &k, &v, op)
         if rc == MDB_NOTFOUND { return nil }
         try check(rc, "mdb_cursor_get(\(database.name))")
-        return (UnsafeRawBufferPointer(start: k.mv_data, count: k.mv_size),
-                UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size))
+        return (
+            UnsafeRawBufferPointer(start: k.mv_data, count: k.mv_size),
+            UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size)
+        )
     }
 }
 

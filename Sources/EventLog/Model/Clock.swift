@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The source of `recordedAt`. The log forces it non-decreasing, so a clock stepping back cannot

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A 128-bit event identifier in UUID text form. Repeating an id makes an append a no-op.

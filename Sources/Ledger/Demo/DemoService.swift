@@ -16,14 +16,20 @@ public struct DemoService: Sendable {
         let outcomes = try log.append(SampleLog.drafts())
         let appended = outcomes.filter { if case .appended = $0 { return true } else { return false } }.count
         try output.writeLine("ledger: \(location.root)")
-        try output.writeLine("appended \(appended) sample events in one group commit; \(outcomes.count - appended) were already recorded (same ids)")
+        try output.writeLine(
+            "appended \(appended) sample events in one group commit; \(outcomes.count - appended) were already recorded (same ids)"
+        )
         let report = try log.verify()
         guard report.isValid, let head = report.head else {
             throw LedgerError.integrity(report.problem?.description ?? "verify found no events")
         }
-        try output.writeLine("verify: ok — \(report.eventsChecked) events and \(report.blobsChecked) blobs checked; head \(head.position) \(head.hash.hex)")
+        try output.writeLine(
+            "verify: ok — \(report.eventsChecked) events and \(report.blobsChecked) blobs checked; head \(head.position) \(head.hash.hex)"
+        )
         try output.writeLine("")
-        for line in TableRenderer(columns: [.init("STAT"), .init("VALUE")]).render(try log.stats().tableRows, header: false) {
+        for line in TableRenderer(columns: [.init("STAT"), .init("VALUE")]).render(
+            try log.stats().tableRows, header: false)
+        {
             try output.writeLine(line)
         }
         try output.writeLine("")

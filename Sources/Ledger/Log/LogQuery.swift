@@ -10,8 +10,10 @@ public struct LogQuery: Sendable, Equatable {
     public var asOf: Int64?
     public var limit: Int?
 
-    public init(from: UInt64 = 1, through: UInt64 = .max, stream: String? = nil, type: String? = nil,
-                asOf: Int64? = nil, limit: Int? = nil) {
+    public init(
+        from: UInt64 = 1, through: UInt64 = .max, stream: String? = nil, type: String? = nil,
+        asOf: Int64? = nil, limit: Int? = nil
+    ) {
         self.from = from
         self.through = through
         self.stream = stream

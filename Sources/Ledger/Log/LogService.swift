@@ -28,13 +28,15 @@ public struct LogService: Sendable {
     /// Appends NDJSON events atomically: every line is parsed first, then all go in one group commit, so
     /// a bad line or a version conflict appends nothing.
     public func append(_ input: LineSource) throws -> AppendSummary {
-        let drafts = try NDJSONEventReader.drafts(from: input, defaultSource: input.name == "stdin" ? "stdin" : input.name)
+        let drafts = try NDJSONEventReader.drafts(
+            from: input, defaultSource: input.name == "stdin" ? "stdin" : input.name)
         let log = try location.openLog(create: true, clock: clock)
         let outcomes: [AppendOutcome]
         do {
             outcomes = try log.append(drafts)
         } catch EventLogError.invalidDraft(let index, let reason) {
-            throw LedgerError.malformedInput(source: input.name, line: lineNumber(ofDraft: index, in: input), reason: reason)
+            throw LedgerError.malformedInput(
+                source: input.name, line: lineNumber(ofDraft: index, in: input), reason: reason)
         }
         var appended: [UInt64] = []
         var duplicates = 0
@@ -44,8 +46,9 @@ public struct LogService: Sendable {
             case .duplicate: duplicates += 1
             }
         }
-        return AppendSummary(appended: appended.count, duplicates: duplicates, firstPosition: appended.first,
-                             lastPosition: appended.last)
+        return AppendSummary(
+            appended: appended.count, duplicates: duplicates, firstPosition: appended.first,
+            lastPosition: appended.last)
     }
 
     /// The input line of the `index`-th draft (blank lines produce no draft).

@@ -35,21 +35,28 @@ public enum NDJSONEventReader {
         } catch {
             throw Reason(text: "invalid JSON: \(error)")
         }
-        guard case .object(let members) = json else { throw Reason(text: "expected a JSON object, found \(json.kindName)") }
+        guard case .object(let members) = json else {
+            throw Reason(text: "expected a JSON object, found \(json.kindName)")
+        }
         if let unknown = members.first(where: { !knownFields.contains($0.key) }) {
-            throw Reason(text: "unknown field '\(unknown.key)' (known: \(knownFields.sorted().joined(separator: ", ")))")
+            throw Reason(
+                text: "unknown field '\(unknown.key)' (known: \(knownFields.sorted().joined(separator: ", ")))")
         }
         guard let stream = try requiredString(json, "stream") else { throw Reason(text: "missing field 'stream'") }
         guard let type = try requiredString(json, "type") else { throw Reason(text: "missing field 'type'") }
         guard let payload = json["payload"] else { throw Reason(text: "missing field 'payload'") }
-        guard case .object = payload else { throw Reason(text: "'payload' must be an object, found \(payload.kindName)") }
+        guard case .object = payload else {
+            throw Reason(text: "'payload' must be an object, found \(payload.kindName)")
+        }
         var draft = EventDraft(stream: stream, type: type, payload: Payload(payload), source: defaultSource)
         if let id = try requiredString(json, "id") {
             guard let parsed = EventID(id) else { throw Reason(text: "'id' is not a UUID: \(id)") }
             draft.id = parsed
         }
         if let correlation = try requiredString(json, "correlation_id") {
-            guard let parsed = EventID(correlation) else { throw Reason(text: "'correlation_id' is not a UUID: \(correlation)") }
+            guard let parsed = EventID(correlation) else {
+                throw Reason(text: "'correlation_id' is not a UUID: \(correlation)")
+            }
             draft.correlationID = parsed
         }
         draft.expectedVersion = try unsigned(json, "expected_version", minimum: 0)
@@ -79,7 +86,9 @@ public enum NDJSONEventReader {
 
     private static func requiredString(_ json: JSONValue, _ name: String) throws -> String? {
         guard let value = json[name] else { return nil }
-        guard let text = value.stringValue else { throw Reason(text: "'\(name)' must be a string, found \(value.kindName)") }
+        guard let text = value.stringValue else {
+            throw Reason(text: "'\(name)' must be a string, found \(value.kindName)")
+        }
         guard !text.isEmpty else { throw Reason(text: "'\(name)' is empty") }
         return text
     }
@@ -87,7 +96,10 @@ public enum NDJSONEventReader {
     private static func unsigned(_ json: JSONValue, _ name: String, minimum: UInt64) throws -> UInt64? {
         guard let value = json[name], value != .null else { return nil }
         guard let number = value.numberValue?.uint64Value, number >= minimum else {
-            throw Reason(text: "'\(name)' must be a whole number ≥ \(minimum), found \(value.numberValue?.description ?? value.kindName)")
+            throw Reason(
+                text:
+                    "'\(name)' must be a whole number ≥ \(minimum), found \(value.numberValue?.description ?? value.kindName)"
+            )
         }
         return number
     }

@@ -25,7 +25,8 @@ public enum VerifyPresentation {
                 "head:           \(report.head.map { "\($0.position) \($0.hash.hex)" } ?? "(empty log)")",
             ]
             if let found = report.expectedHeadFound {
-                lines.append("expected head:  \(found ? "found in the chain" : "NOT in the chain (truncated or rewritten)")")
+                lines.append(
+                    "expected head:  \(found ? "found in the chain" : "NOT in the chain (truncated or rewritten)")")
             }
             lines.append(report.isValid ? "ok" : "FAILED: \(failureSummary(report))")
             return lines
