@@ -17,7 +17,10 @@ extension EventLog {
                 throw EventLogError.importIntoNonEmptyLog(path: directory, events: head.position)
             }
         }
-        let staging = directory.hasSuffix("/") ? String(directory.dropLast()) + ".importing" : directory + ".importing"
+        let target = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
+        let staging = target + ".importing"
+        let parent = target.contains("/") ? String(target[..<target.lastIndex(of: "/")!]) : "."
+        let parentExisted = FileSystem.exists(parent)
         try removeLogDirectory(staging)
         var stagingOptions = options
         stagingOptions.create = true
@@ -35,6 +38,8 @@ extension EventLog {
             return head
         } catch {
             try? removeLogDirectory(staging)
+            // Leave no trace of a ledger directory this import created.
+            if !parentExisted && !parent.isEmpty { try? FileSystem.removeDirectory(parent) }
             throw error
         }
     }

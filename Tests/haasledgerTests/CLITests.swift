@@ -146,6 +146,13 @@ import Testing
         #expect(again.stdout == original.stdout)
         #expect(try String(contentsOfFile: exportFile, encoding: .utf8) == original.stdout)
 
+        let garbage = directory.appending("garbage.ndjson")
+        try "<html>not an export</html>\n".write(toFile: garbage, atomically: true, encoding: .utf8)
+        let failed = try run(["log", "import", "--ledger", directory.appending("never"), garbage])
+        #expect(failed.status == 2)
+        #expect(failed.stderr == "error: \(garbage): line 1: not JSON: unexpected character '<' at byte 1\n")
+        #expect(!FileManager.default.fileExists(atPath: directory.appending("never")), "a failed import leaves no ledger behind")
+
         let refused = try run(["log", "import", "--ledger", ledger, exportFile])
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("refusing to import into \(ledger)/log: it already holds 3 events"))
