@@ -151,7 +151,9 @@ import Testing
         let failed = try run(["log", "import", "--ledger", directory.appending("never"), garbage])
         #expect(failed.status == 2)
         #expect(failed.stderr == "error: \(garbage): line 1: not JSON: unexpected character '<' at byte 1\n")
-        #expect(!FileManager.default.fileExists(atPath: directory.appending("never")), "a failed import leaves no ledger behind")
+        #expect(
+            !FileManager.default.fileExists(atPath: directory.appending("never")),
+            "a failed import leaves no ledger behind")
 
         let refused = try run(["log", "import", "--ledger", ledger, exportFile])
         #expect(refused.status == 1)
