@@ -19,6 +19,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // System libraries: Debian ships lmdb.pc and sqlite3.pc; the modulemaps also say `link`, so a
@@ -42,13 +45,27 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "HaasAPI",
+            dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "HaasSimulator",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "Ledger",
-            dependencies: ["EventLog"],
+            dependencies: ["EventLog", "HaasAPI"],
             swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "haasledger",
-            dependencies: ["Ledger", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Ledger", "HaasSimulator", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strictSettings
         ),
 
@@ -67,7 +84,7 @@ let package = Package(
         // The benchmark harness driven by tools/bench.
         .executableTarget(
             name: "haasledger-bench",
-            dependencies: ["EventLog"],
+            dependencies: ["EventLog", "Ledger", "HaasSimulator"],
             swiftSettings: strictSettings
         ),
 
@@ -77,8 +94,18 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "HaasAPITests",
+            dependencies: ["HaasAPI", "HaasSimulator"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "HaasSimulatorTests",
+            dependencies: ["HaasSimulator"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "LedgerTests",
-            dependencies: ["Ledger", "EventLogTesting"],
+            dependencies: ["Ledger", "HaasSimulator", "EventLogTesting"],
             swiftSettings: strictSettings
         ),
         .testTarget(

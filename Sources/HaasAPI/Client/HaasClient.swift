@@ -1,0 +1,326 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// What a successful call returns: the decoded payload and the body it came from (credentials redacted).
+public struct HaasReply<Value: Sendable>: Sendable {
+    public let value: Value
+    public let body: [UInt8]
+}
+
+/// A HaasOnline Trade Server client. Every HTTP attempt is reported to the observer, failures included.
+public final class HaasClient: Sendable {
+    public let configuration: HaasClientConfiguration
+    private let http: HTTPClient
+    private let observer: any HaasExchangeObserver
+    private let limiter: ConcurrencyLimiter
+    private let session = SessionStore()
+    private let redactor: Locked<Redactor>
+
+    public init(configuration: HaasClientConfiguration, observer: any HaasExchangeObserver) {
+        self.configuration = configuration
+        self.observer = observer
+        limiter = ConcurrencyLimiter(limit: configuration.concurrency)
+        var httpConfiguration = HTTPClient.Configuration()
+        httpConfiguration.connectionPool = .init(
+            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.concurrency)
+        httpConfiguration.timeout = .init(connect: .seconds(10))
+        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
+        redactor = Locked(Redactor(secrets: [configuration.credentials.email, configuration.credentials.password]))
+    }
+
+    /// Closes connections. Call once when done.
+    public func shutdown() async throws {
+        try await http.shutdown()
+    }
+
+    // MARK: Channels
+
+    public func labs() async throws -> HaasReply<[LabRecord]> {
+        try await call(.labs, "GET_LABS", [:], subject: (nil, nil))
+    }
+
+    public func labDetails(labID: String) async throws -> HaasReply<LabRecord> {
+        try await call(.labs, "GET_LAB_DETAILS", ["labid": labID], subject: (labID, nil))
+    }
+
+    public func backtestResultPage(labID: String, nextPageID: Int, pageLength: Int) async throws
+        -> HaasReply<BacktestResultPage>
+    {
+        try await call(
+            .labs, "GET_BACKTEST_RESULT_PAGE",
+            ["labid": labID, "nextpageid": String(nextPageID), "pagelength": String(pageLength)],
+            subject: (labID, nil))
+    }
+
+    public func backtestRuntime(labID: String, backtestID: String) async throws -> HaasReply<BacktestRuntime> {
+        try await call(
+            .labs, "GET_BACKTEST_RUNTIME", ["labid": labID, "backtestid": backtestID], subject: (labID, backtestID))
+    }
+
+    /// The backtest's log lines; opt-in because the server is slow to build them (504s are common).
+    public func backtestLog(labID: String, backtestID: String) async throws -> HaasReply<AnyJSON> {
+        try await call(
+            .labs, "GET_BACKTEST_LOG", ["labid": labID, "backtestid": backtestID], subject: (labID, backtestID),
+            long: true)
+    }
+
+    /// The backtest's chart (often 0.5–0.8 MB); opt-in. Only the envelope is checked; the body is kept as is.
+    public func backtestChart(labID: String, backtestID: String) async throws -> HaasReply<AnyJSON> {
+        try await call(
+            .labs, "GET_BACKTEST_CHART", ["labid": labID, "backtestid": backtestID], subject: (labID, backtestID),
+            long: true)
+    }
+
+    public func labExecutionUpdate(labID: String) async throws -> HaasReply<LabExecutionUpdate> {
+        try await call(.labs, "GET_LAB_EXECUTION_UPDATE", ["labid": labID], subject: (labID, nil))
+    }
+
+    public func historyStatus() async throws -> HaasReply<[String: HistoryStatusEntry]> {
+        try await call(.setup, "GET_HISTORY_STATUS", [:], subject: (nil, nil))
+    }
+
+    // MARK: Login
+
+    /// Logs in (two steps) unless a session is already established.
+    public func login() async throws {
+        _ = try await session.credentials { try await self.performLogin() }
+    }
+
+    private func performLogin() async throws -> Session {
+        // The server never issues the interface key: the client invents one (haas-api.md §1.4).
+        let key = (0..<10).map { _ in String(Int.random(in: 0...100)) }.joined()
+        redactor.withLock {
+            $0 = Redactor(secrets: [configuration.credentials.email, configuration.credentials.password, key])
+        }
+        let credentials = configuration.credentials
+        do {
+            let _: (IgnoredData?, [UInt8]) = try await exchange(
+                .user, "LOGIN_WITH_CREDENTIALS",
+                ["email": credentials.email, "password": credentials.password, "interfacekey": key],
+                subject: (nil, nil), timeout: configuration.shortTimeout, keepBody: false)
+            let pin = String(Int.random(in: 100_000...999_999))
+            let (result, _): (LoginResult?, [UInt8]) = try await exchange(
+                .user, "LOGIN_WITH_ONE_TIME_CODE", ["email": credentials.email, "pincode": pin, "interfacekey": key],
+                subject: (nil, nil), timeout: configuration.shortTimeout, keepBody: false)
+            guard let userID = result?.details.userID else {
+                throw HaasAPIError.loginFailed(step: "LOGIN_WITH_ONE_TIME_CODE", message: "no user id in the reply")
+            }
+            redactor.withLock {
+                $0 = Redactor(secrets: [credentials.email, credentials.password, key, userID])
+            }
+            return Session(userID: userID, interfaceKey: key)
+        } catch let error as HaasAPIError {
+            switch error {
+            case .loginFailed: throw error
+            default: throw HaasAPIError.loginFailed(step: "login", message: error.description)
+            }
+        }
+    }
+
+    // MARK: Calls
+
+    /// An authenticated call with retries. A refusal that looks like an expired session triggers a fresh login
+    /// and one more try; a call gives up after `maxRelogins` of those, so a server that refuses every session
+    /// fails the call instead of looping. (With calls in flight, one call can meet two expiries.)
+    private func call<Value: Decodable & Sendable>(
+        _ endpoint: HaasEndpoint, _ channel: String, _ parameters: [String: String],
+        subject: (lab: String?, backtest: String?), long: Bool = false
+    ) async throws -> HaasReply<Value> {
+        var relogins = 0
+        while true {
+            let current = try await session.credentials { try await self.performLogin() }
+            var authenticated = parameters
+            authenticated["userid"] = current.userID
+            authenticated["interfacekey"] = current.interfaceKey
+            do {
+                let (value, body): (Value?, [UInt8]) = try await exchange(
+                    endpoint, channel, authenticated, subject: subject,
+                    timeout: long ? configuration.longTimeout : configuration.shortTimeout, keepBody: true)
+                guard let value else {
+                    throw HaasAPIError.protocolViolation(channel: channel, httpStatus: 200, reason: "Data is missing")
+                }
+                return HaasReply(value: value, body: body)
+            } catch let error as HaasAPIError where error.looksLikeAuthentication && relogins < HaasClient.maxRelogins {
+                relogins += 1
+                await session.invalidate(current)
+            }
+        }
+    }
+
+    /// One call with retries, holding a concurrency slot throughout. Each attempt is reported to the observer.
+    /// Returns `Data` (nil when absent) and the body as kept (redacted; empty unless `keepBody`).
+    private func exchange<Value: Decodable>(
+        _ endpoint: HaasEndpoint, _ channel: String, _ parameters: [String: String],
+        subject: (lab: String?, backtest: String?), timeout: Duration, keepBody: Bool
+    ) async throws -> (Value?, [UInt8]) {
+        await limiter.acquire()
+        do {
+            let result: (Value?, [UInt8]) = try await attempts(
+                endpoint, channel, parameters, subject: subject, timeout: timeout, keepBody: keepBody)
+            await limiter.release()
+            return result
+        } catch {
+            await limiter.release()
+            throw error
+        }
+    }
+
+    private func attempts<Value: Decodable>(
+        _ endpoint: HaasEndpoint, _ channel: String, _ parameters: [String: String],
+        subject: (lab: String?, backtest: String?), timeout: Duration, keepBody: Bool
+    ) async throws -> (Value?, [UInt8]) {
+        let safeParameters = parameters.filter { !HaasClient.secretParameters.contains($0.key) }
+        // Anything that carries credentials or JSON goes as a form body, never in the URL.
+        let usePost =
+            channel.hasPrefix("LOGIN")
+            || parameters.keys.contains { ["settings", "config", "parameters"].contains($0) }
+        var attempt = 0
+        while true {
+            attempt += 1
+            let started = ContinuousClock.now
+            var status: Int?
+            var received: [UInt8] = []
+            var failure: HaasAPIError?
+            var header: EnvelopeHeader?
+            var value: Value?
+            do {
+                let (code, bytes) = try await send(endpoint, channel, parameters, post: usePost, timeout: timeout)
+                status = code
+                received = bytes
+                (header, value) = try decode(channel: channel, status: code, body: bytes)
+            } catch let error as HaasAPIError {
+                failure = error
+            } catch {
+                failure = .transport(channel: channel, reason: String(describing: error))
+            }
+            let latency = ContinuousClock.now - started
+            let scrubbed: (body: [UInt8], replacements: Int) =
+                keepBody ? redactor.withLock { $0 }.scrub(received) : ([], 0)
+            observer.record(
+                HaasExchange(
+                    channel: channel, endpoint: endpoint, parameters: safeParameters, method: usePost ? "POST" : "GET",
+                    attempt: attempt, httpStatus: status,
+                    latencyMicros: latency.components.seconds * 1_000_000 + latency.components.attoseconds
+                        / 1_000_000_000_000,
+                    body: scrubbed.body, redactions: scrubbed.replacements, envelopeSuccess: header?.success,
+                    envelopeError: header?.error, failure: failure, labID: subject.lab, backtestID: subject.backtest))
+            if configuration.politenessDelay > .zero { try await Task.sleep(for: configuration.politenessDelay) }
+            guard let failure else { return (value, scrubbed.body) }
+            guard failure.isTransient && attempt < configuration.retry.maxAttempts else { throw failure }
+            let delay = configuration.retry.delay(afterAttempt: attempt)
+            if delay > .zero { try await Task.sleep(for: delay) }
+        }
+    }
+
+    static let maxRelogins = 3
+
+    private static let secretParameters: Set<String> = ["email", "password", "interfacekey", "userid", "pincode"]
+
+    private func send(
+        _ endpoint: HaasEndpoint, _ channel: String, _ parameters: [String: String], post: Bool, timeout: Duration
+    ) async throws -> (Int, [UInt8]) {
+        var query = "channel=\(FormEncoding.encode(channel))"
+        let encoded = FormEncoding.encode(parameters)
+        if !post && !encoded.isEmpty { query += "&" + encoded }
+        var request = HTTPClientRequest(url: configuration.server.url(endpoint: endpoint, query: query))
+        if post {
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            request.body = .bytes(ByteBuffer(string: encoded))
+        }
+        let response = try await http.execute(request, timeout: .seconds(max(1, timeout.components.seconds)))
+        var buffer = try await response.body.collect(upTo: 256 << 20)
+        let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+        return (Int(response.status.code), bytes)
+    }
+
+    /// Checks status and envelope; an HTML or otherwise non-JSON body is a protocol violation, never a crash.
+    private func decode<Value: Decodable>(
+        channel: String, status: Int, body: [UInt8]
+    ) throws(HaasAPIError) -> (EnvelopeHeader, Value?) {
+        guard status == 200 else { throw .httpStatus(channel: channel, status: status) }
+        let firstByte = body.first { !($0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09) }
+        if firstByte == UInt8(ascii: "<") {
+            throw .protocolViolation(
+                channel: channel, httpStatus: status,
+                reason: "the server answered HTML, not JSON (a wrong path returns the web UI with status 200)")
+        }
+        let data = Data(body)
+        let header: EnvelopeHeader
+        do {
+            header = try JSONDecoder().decode(EnvelopeHeader.self, from: data)
+        } catch {
+            throw .protocolViolation(
+                channel: channel, httpStatus: status,
+                reason: body.isEmpty
+                    ? "empty body" : "the body is not a {Success, Error, Data} JSON envelope (\(body.count) bytes)")
+        }
+        guard header.success else {
+            throw .serverRefused(channel: channel, message: header.error ?? "(no message)")
+        }
+        do {
+            return (header, try JSONDecoder().decode(Envelope<Value>.self, from: data).data)
+        } catch {
+            throw .protocolViolation(
+                channel: channel, httpStatus: status, reason: "Data has an unexpected shape: \(error)")
+        }
+    }
+}
+
+/// The logged-in session shared by concurrent calls; a login in progress is awaited, not repeated.
+struct Session: Sendable, Equatable {
+    let userID: String
+    let interfaceKey: String
+}
+
+actor SessionStore {
+    private var current: Session?
+    private var pending: Task<Session, any Error>?
+
+    func credentials(login: @escaping @Sendable () async throws -> Session) async throws -> Session {
+        if let current { return current }
+        if let pending { return try await pending.value }
+        let task = Task { try await login() }
+        pending = task
+        defer { pending = nil }
+        let session = try await task.value
+        current = session
+        return session
+    }
+
+    /// Forgets `session` if it is still the current one (another task may have logged in again already).
+    func invalidate(_ session: Session) {
+        if current == session { current = nil }
+    }
+}
+
+/// `application/x-www-form-urlencoded`, with every reserved character escaped (V1 did not, and broke on `&`).
+enum FormEncoding {
+    private static let allowed: CharacterSet = {
+        var set = CharacterSet.alphanumerics
+        set.insert(charactersIn: "-._~")
+        return set
+    }()
+
+    static func encode(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+
+    static func encode(_ parameters: [String: String]) -> String {
+        parameters.sorted { $0.key < $1.key }.map { "\(encode($0.key))=\(encode($0.value))" }.joined(separator: "&")
+    }
+}
+
+/// A small pthread-free lock for the redactor (read on every response, replaced at login).
+final class Locked<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+/// A HaasOnline-compatible HTTP server for the demo, the tests and the benchmarks.
+public final class SimulatorServer: Sendable {
+    public let world: SimulatedWorld
+    /// The port it listens on (the one the system chose when started with port 0).
+    public let port: Int
+    private let task: Task<Void, any Error>
+
+    private init(world: SimulatedWorld, port: Int, task: Task<Void, any Error>) {
+        self.world = world
+        self.port = port
+        self.task = task
+    }
+
+    /// Starts listening on `host:port` (port 0 picks a free one) and returns once connections are accepted.
+    public static func start(configuration: SimulatorConfiguration, host: String = "127.0.0.1", port: Int = 0)
+        async throws -> SimulatorServer
+    {
+        let world = SimulatedWorld(configuration: configuration)
+        let responder = SimulatorResponder(world: world, state: SimulatorState())
+        let router = Router()
+        router.on("**", method: .get) { request, _ in try await handle(request, responder) }
+        router.on("**", method: .post) { request, _ in try await handle(request, responder) }
+        let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
+        var logger = Logger(label: "haasledger.simulator")
+        logger.logLevel = .warning
+        let application = Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "HaasLedger-Simulator"),
+            onServerRunning: { channel in
+                portContinuation.yield(channel.localAddress?.port ?? port)
+                portContinuation.finish()
+            },
+            logger: logger)
+        let task = Task { try await application.run() }
+        var iterator = portStream.makeAsyncIterator()
+        guard let bound = await iterator.next() else {
+            task.cancel()
+            throw SimulatorError.couldNotStart(host: host, port: port)
+        }
+        return SimulatorServer(world: world, port: bound, task: task)
+    }
+
+    /// Runs until the surrounding task is cancelled (for `haasledger simulate`).
+    public func waitUntilStopped() async throws {
+        try await withTaskCancellationHandler {
+            _ = try await task.value
+        } onCancel: {
+            task.cancel()
+        }
+    }
+
+    public func stop() async {
+        task.cancel()
+        _ = try? await task.value
+    }
+
+    private static func handle(_ request: Request, _ responder: SimulatorResponder) async throws -> Response {
+        var parameters: [String: String] = [:]
+        for (key, value) in request.uri.queryParameters { parameters[String(key)] = String(value) }
+        if request.method == .post {
+            var request = request
+            let body = try await request.collectBody(upTo: 16 << 20)
+            for (key, value) in FormDecoding.decode(String(buffer: body)) { parameters[key] = value }
+        }
+        let reply = await responder.respond(path: request.uri.path, parameters: parameters)
+        return Response(
+            status: HTTPResponse.Status(code: reply.status),
+            headers: [.contentType: reply.contentType],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: reply.body)))
+    }
+}
+
+public enum SimulatorError: Error, CustomStringConvertible {
+    case couldNotStart(host: String, port: Int)
+
+    public var description: String {
+        switch self {
+        case let .couldNotStart(host, port): return "the simulator could not listen on \(host):\(port)"
+        }
+    }
+}
+
+/// `application/x-www-form-urlencoded` bodies.
+enum FormDecoding {
+    static func decode(_ body: String) -> [(String, String)] {
+        body.split(separator: "&").compactMap { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let key = parts.first.flatMap({ unescape(String($0)) }) else { return nil }
+            return (key, parts.count > 1 ? unescape(String(parts[1])) ?? "" : "")
+        }
+    }
+
+    private static func unescape(_ text: String) -> String? {
+        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+    }
+}

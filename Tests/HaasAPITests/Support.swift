@@ -1,0 +1,67 @@
+import Foundation
+import HaasAPI
+import HaasSimulator
+
+/// Collects every exchange the client reports.
+final class ExchangeLog: HaasExchangeObserver, @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [HaasExchange] = []
+
+    func record(_ exchange: HaasExchange) {
+        lock.lock()
+        items.append(exchange)
+        lock.unlock()
+    }
+
+    var exchanges: [HaasExchange] {
+        lock.lock()
+        defer { lock.unlock() }
+        return items
+    }
+}
+
+/// The shared fixtures, found relative to the package root; nil (with the reason printed) when absent.
+enum Fixtures {
+    static let root: URL? = {
+        let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let shared = package.deletingLastPathComponent().appendingPathComponent("shared/fixtures/haas")
+        guard FileManager.default.fileExists(atPath: shared.path) else {
+            print("skipping HaasOnline fixture tests: \(shared.path) is absent")
+            return nil
+        }
+        return shared
+    }()
+
+    static func data(_ path: String) throws -> Data? {
+        guard let root else { return nil }
+        return try Data(contentsOf: root.appendingPathComponent(path))
+    }
+}
+
+/// A simulator on an ephemeral loopback port and a client for it, without retry delays (tests never sleep).
+func withSimulator<R>(
+    _ configuration: SimulatorConfiguration = SimulatorConfiguration(),
+    retry: RetryPolicy = RetryPolicy(maxAttempts: 8, baseDelay: .zero),
+    concurrency: Int = 4,
+    _ body: (HaasClient, SimulatorServer, ExchangeLog) async throws -> R
+) async throws -> R {
+    let server = try await SimulatorServer.start(configuration: configuration)
+    let log = ExchangeLog()
+    let client = HaasClient(
+        configuration: HaasClientConfiguration(
+            server: HaasServer(host: "127.0.0.1", port: server.port),
+            credentials: HaasCredentials(email: configuration.email, password: configuration.password),
+            concurrency: concurrency, retry: retry),
+        observer: log)
+    do {
+        let result = try await body(client, server, log)
+        try await client.shutdown()
+        await server.stop()
+        return result
+    } catch {
+        try? await client.shutdown()
+        await server.stop()
+        throw error
+    }
+}
