@@ -110,7 +110,7 @@ let package = Package(
         ),
         .testTarget(
             name: "haasledgerTests",
-            dependencies: ["haasledger", "EventLogTesting"],
+            dependencies: ["haasledger", "EventLogTesting", "HaasSimulator"],
             swiftSettings: strictSettings
         ),
     ]

@@ -9,25 +9,31 @@ public final class SimulatorServer: Sendable {
     /// The port it listens on (the one the system chose when started with port 0).
     public let port: Int
     private let task: Task<Void, any Error>
+    private let state: SimulatorState
 
-    private init(world: SimulatedWorld, port: Int, task: Task<Void, any Error>) {
+    private init(world: SimulatedWorld, port: Int, task: Task<Void, any Error>, state: SimulatorState) {
         self.world = world
         self.port = port
         self.task = task
+        self.state = state
     }
+
+    /// The interface keys clients have logged in with (tests check that none was recorded).
+    public var interfaceKeys: [String] { state.interfaceKeys }
 
     /// Starts listening on `host:port` (port 0 picks a free one) and returns once connections are accepted.
     public static func start(configuration: SimulatorConfiguration, host: String = "127.0.0.1", port: Int = 0)
         async throws -> SimulatorServer
     {
         let world = SimulatedWorld(configuration: configuration)
-        let responder = SimulatorResponder(world: world, state: SimulatorState())
+        let state = SimulatorState()
+        let responder = SimulatorResponder(world: world, state: state)
         let router = Router()
         router.on("**", method: .get) { request, _ in try await handle(request, responder) }
         router.on("**", method: .post) { request, _ in try await handle(request, responder) }
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
         var logger = Logger(label: "haasledger.simulator")
-        logger.logLevel = .warning
+        logger.logLevel = .critical  // cancelling the server on stop is normal, not an error
         let application = Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "HaasLedger-Simulator"),
@@ -42,7 +48,7 @@ public final class SimulatorServer: Sendable {
             task.cancel()
             throw SimulatorError.couldNotStart(host: host, port: port)
         }
-        return SimulatorServer(world: world, port: bound, task: task)
+        return SimulatorServer(world: world, port: bound, task: task, state: state)
     }
 
     /// Runs until the surrounding task is cancelled (for `haasledger simulate`).

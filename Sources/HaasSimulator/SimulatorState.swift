@@ -9,7 +9,17 @@ final class SimulatorState: @unchecked Sendable {
     private var polls: [String: Int] = [:]  // lab id → status polls seen
     private var requests: UInt64 = 0
 
-    func beginLogin(key: String) { _ = locked { pendingLogins.insert(key) } }
+    private var issuedKeys: [String] = []
+
+    func beginLogin(key: String) {
+        locked {
+            pendingLogins.insert(key)
+            issuedKeys.append(key)
+        }
+    }
+
+    /// Every interface key a client has logged in with, for tests that check none reached the ledger.
+    var interfaceKeys: [String] { locked { issuedKeys } }
 
     func completeLogin(key: String) -> Bool {
         locked {

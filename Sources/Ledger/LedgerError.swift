@@ -10,6 +10,8 @@ public enum LedgerError: Error, CustomStringConvertible, Equatable {
     case file(path: String, reason: String)
     /// `verify` found the log damaged.
     case integrity(String)
+    /// The command finished, but some of its work failed (and was recorded as such).
+    case partialFailure(String)
 
     public var description: String {
         switch self {
@@ -17,6 +19,7 @@ public enum LedgerError: Error, CustomStringConvertible, Equatable {
         case let .invalidArgument(flag, reason): return "\(flag): \(reason)"
         case let .file(path, reason): return "\(path): \(reason)"
         case let .integrity(reason): return "integrity failure: \(reason)"
+        case let .partialFailure(reason): return reason
         }
     }
 }

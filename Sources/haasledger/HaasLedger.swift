@@ -15,7 +15,10 @@ struct HaasLedger: AsyncParsableCommand {
             Environment: HAASLEDGER_PATH (default ledger), HAASLEDGER_CLOCK (pin the ledger clock to an \
             ISO-8601 time, for reproducible runs).
             """,
-        subcommands: [LogCommand.self, DemoCommand.self]
+        subcommands: [
+            DemoCommand.self, FetchCommand.self, WatchCommand.self, HistoryStatusCommand.self, SimulateCommand.self,
+            LogCommand.self,
+        ]
     )
 
     /// Maps argument-parser failures to exit code 2 (DESIGN §8) instead of its default 64.

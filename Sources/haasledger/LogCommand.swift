@@ -160,17 +160,3 @@ struct LogCommand: AsyncParsableCommand {
         }
     }
 }
-
-struct DemoCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "demo", abstract: "Append a generated sample, verify it and show it.")
-    @Option(name: .long, help: "The ledger directory (default: ./haasledger-demo).") var ledger: String =
-        "./haasledger-demo"
-
-    func run() async throws {
-        try await reportingFailures {
-            let clock = try ClockSetting.resolve(environment: ProcessEnvironment.values)
-            try DemoService(location: LedgerLocation(root: ledger), clock: clock).run(output: try OutputSink(path: nil))
-        }
-    }
-}

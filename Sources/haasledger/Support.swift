@@ -31,9 +31,9 @@ enum ProcessEnvironment {
 }
 
 enum FileHandleOutput {
-    static func standardError(_ text: String) {
+    static func standardError(_ text: String, newline: Bool = true) {
         var line = text
-        if !line.hasSuffix("\n") { line += "\n" }
+        if newline && !line.hasSuffix("\n") { line += "\n" }
         var bytes = Array(line.utf8)
         var offset = 0
         while offset < bytes.count {

@@ -126,18 +126,4 @@ import Testing
                 "  N  NAME   NOTE", "  1  alpha  x", "100  b      longer note",
             ])
     }
-
-    @Test func sampleLogIsDeterministicAndIdempotent() throws {
-        let first = SampleLog.drafts()
-        let second = SampleLog.drafts()
-        #expect(first.map(\.id) == second.map(\.id))
-        #expect(first.map(\.payload) == second.map(\.payload))
-        let directory = try TemporaryDirectory()
-        let demo = DemoService(location: LedgerLocation(root: directory.appending("demo")), clock: clock)
-        let log = try demo.location.openLog(create: true, clock: clock)
-        let outcomes = try log.append(first)
-        #expect(outcomes.count == 17)
-        #expect(try log.append(second).allSatisfy { if case .duplicate = $0 { return true } else { return false } })
-        #expect(try log.stats().blobs == 12)
-    }
 }

@@ -1,6 +1,7 @@
 import EventLog
 import EventLogTesting
 import Foundation
+import HaasSimulator
 import Testing
 
 /// Golden tests of the built `haasledger` binary. The clock is pinned with HAASLEDGER_CLOCK and ids are
@@ -191,19 +192,23 @@ import Testing
         #expect(unreadable.stderr.contains("absent.ndjson: No such file or directory"))
     }
 
-    @Test func demoAppendsVerifiesAndShowsThenIsIdempotent() throws {
+    @Test func demoFetchesFromTheSimulatorVerifiesAndShows() throws {
         let demo = directory.appending("demo")
-        let first = try run(["demo", "--ledger", demo])
+        let first = try run(["demo", "--ledger", demo, "--labs", "2", "--backtests", "5"])
         #expect(first.status == 0, "\(first.stderr)")
-        let lines = first.stdout.split(separator: "\n", omittingEmptySubsequences: false)
-        #expect(lines[1] == "appended 17 sample events in one group commit; 0 were already recorded (same ids)")
-        #expect(lines[2].hasPrefix("verify: ok — 17 events and 12 blobs checked; head 17 "))
-        #expect(first.stdout.contains("last 10 events:"))
-        #expect(first.stdout.contains("run.finished"))
-        let second = try run(["demo", "--ledger", demo])
-        #expect(
-            second.stdout.contains("appended 0 sample events in one group commit; 17 were already recorded (same ids)"))
-        #expect(lines[2] == second.stdout.split(separator: "\n")[2], "same head hash both times")
+        let lines = first.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines[0].hasPrefix("simulator: http://127.0.0.1:"))
+        #expect(lines[1] == "ledger: \(demo)")
+        #expect(lines[2].hasPrefix("fetched 2 labs, 10 backtests, 10 runtimes (0 already recorded) in "))
+        #expect(lines[2].hasSuffix("; 0 failures"))
+        #expect(lines[3].hasPrefix("verify: ok — "))
+        #expect(lines.contains { $0.hasPrefix("haas.backtest.runtime.fetched ") && $0.hasSuffix(" 10") })
+        #expect(first.stdout.contains("top 10 of 10 backtests by the server's reported ROI"))
+        let second = try run(["demo", "--ledger", demo, "--labs", "2", "--backtests", "5"])
+        #expect(second.stdout.contains("10 backtests, 0 runtimes (10 already recorded)"))
+        let bad = try run(["demo", "--ledger", demo, "--faults", "meteor:1"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("--faults: 'meteor:1': unknown fault kind"))
     }
 }
 
@@ -219,5 +224,45 @@ extension CLITests {
             EventDraft(stream: "lab:L9", type: "t", payload: Payload(.object([])), expectedVersion: 2))
         #expect(outcome == .appended(position: 3, streamVersion: 3))
         #expect(try log.verify().isValid)
+    }
+}
+
+extension CLITests {
+    @Test func fetchAgainstARunningServer() async throws {
+        let server = try await SimulatorServer.start(
+            configuration: SimulatorConfiguration(seed: 21, labs: 1, backtestsPerLab: 4))
+        defer { Task { await server.stop() } }
+        let environment = [
+            "HAAS_EMAIL": server.world.configuration.email, "HAAS_PASSWORD": server.world.configuration.password,
+        ]
+        let fetched = try ChildProcess.run(
+            "haasledger",
+            [
+                "fetch", "--ledger", ledger, "--server", "http://127.0.0.1:\(server.port)", "--all-labs", "--runtimes",
+                "--format", "json",
+            ],
+            environment: environment, workingDirectory: directory.path)
+        #expect(fetched.status == 0, "\(fetched.stderr)")
+        let summary = try JSONParser.parse(fetched.stdout.trimmingCharacters(in: .newlines))
+        #expect(summary["runtimes_fetched"] == .number(4))
+        #expect(summary["failures"] == .number(0))
+        let neither = try run(["fetch", "--ledger", ledger, "--server", "http://127.0.0.1:1"])
+        #expect(neither.status == 2)
+        #expect(neither.stderr.contains("give either --lab ID (one or more) or --all-labs"))
+        let noPassword = try ChildProcess.run(
+            "haasledger", ["fetch", "--ledger", ledger, "--server", "http://127.0.0.1:\(server.port)", "--all-labs"],
+            environment: ["HAAS_EMAIL": "x@example.invalid"], workingDirectory: directory.path)
+        #expect(noPassword.status == 2)
+        #expect(noPassword.stderr.contains("--password: no password given"))
+        let html = try ChildProcess.run(
+            "haasledger",
+            [
+                "fetch", "--ledger", ledger, "--server", "http://127.0.0.1:\(server.port)/", "--lab", "x", "--attempts",
+                "1",
+            ],
+            environment: ["HAAS_EMAIL": "wrong@example.invalid", "HAAS_PASSWORD": "nope"],
+            workingDirectory: directory.path)
+        #expect(html.status == 1)
+        #expect(html.stderr.contains("login failed at LOGIN_WITH_CREDENTIALS"), "\(html.stderr)")
     }
 }

@@ -114,6 +114,7 @@ public final class HaasClient: Sendable {
         } catch let error as HaasAPIError {
             switch error {
             case .loginFailed: throw error
+            case let .serverRefused(channel, message): throw HaasAPIError.loginFailed(step: channel, message: message)
             default: throw HaasAPIError.loginFailed(step: "login", message: error.description)
             }
         }

@@ -1,0 +1,109 @@
+import EventLog
+import Foundation
+import HaasAPI
+
+/// Collects a run's events: every HTTP exchange the client reports (as `haas.response.recorded`, body in
+/// the blob store) and the domain events the use case adds. `flush` commits what has accumulated as one
+/// batch, so a crash loses at most the batch in flight.
+public final class EventRecorder: HaasExchangeObserver, @unchecked Sendable {
+    public let correlationID: EventID
+    public let source: String
+    private let log: EventLog
+    private let lock = NSLockish()
+    private var pending: [EventDraft] = []
+    private var counts = Counts()
+
+    /// What the run has recorded so far.
+    public struct Counts: Sendable, Equatable {
+        public var exchanges = 0
+        public var failedExchanges = 0
+        public var bodyBytes = 0
+        public var events = 0
+    }
+
+    public init(log: EventLog, correlationID: EventID, source: String) {
+        self.log = log
+        self.correlationID = correlationID
+        self.source = source
+    }
+
+    public var snapshot: Counts { lock.withLock { counts } }
+
+    public func record(_ exchange: HaasExchange) {
+        let blob = exchange.body.isEmpty ? nil : Blob(exchange.body)
+        var members: [(key: String, value: JSONValue)] = [
+            ("channel", .string(exchange.channel)),
+            ("endpoint", .string("\(exchange.endpoint.rawValue)API.php")),
+            ("method", .string(exchange.method)),
+            ("parameters", .object(exchange.parameters.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+            ("attempt", .number(exchange.attempt)),
+            ("http_status", .optional(exchange.httpStatus)),
+            ("latency_us", .number(exchange.latencyMicros)),
+            ("envelope_success", exchange.envelopeSuccess.map(JSONValue.bool) ?? .null),
+            ("envelope_error", .optional(exchange.envelopeError)),
+            ("failure", .optional(exchange.failure?.description)),
+            ("body_sha256", .optional(blob?.hash.hex)),
+            ("body_bytes", .number(exchange.body.count)),
+            ("redactions", .number(exchange.redactions)),
+        ]
+        if exchange.channel.hasPrefix("LOGIN") { members.append(("body_kept", .bool(false))) }
+        let stream = RecorderStreams.subject(lab: exchange.labID, backtest: exchange.backtestID, server: source)
+        add(
+            EventDraft(
+                stream: stream, type: "haas.response.recorded", payload: Payload(.object(members)),
+                correlationID: correlationID, source: source, blobs: blob.map { [$0] } ?? []))
+        lock.withLock {
+            counts.exchanges += 1
+            counts.bodyBytes += exchange.body.count
+            if exchange.failure != nil { counts.failedExchanges += 1 }
+        }
+    }
+
+    /// Queues a domain event of this run.
+    public func add(_ draft: EventDraft) {
+        var draft = draft
+        draft.correlationID = correlationID
+        if draft.source.isEmpty { draft.source = source }
+        lock.withLock { pending.append(draft) }
+    }
+
+    /// Commits everything queued, as one batch.
+    @discardableResult
+    public func flush() throws -> Int {
+        let batch = lock.withLock { () -> [EventDraft] in
+            defer { pending.removeAll(keepingCapacity: true) }
+            return pending
+        }
+        guard !batch.isEmpty else { return 0 }
+        try log.append(batch)
+        lock.withLock { counts.events += batch.count }
+        return batch.count
+    }
+
+    var pendingCount: Int { lock.withLock { pending.count } }
+}
+
+/// Stream names used by the recorder.
+public enum RecorderStreams {
+    public static func lab(_ id: String) -> String { "lab:\(id)" }
+    public static func backtest(_ id: String) -> String { "backtest:\(id)" }
+    public static func market(_ tag: String) -> String { "market:\(tag)" }
+    public static func run(_ id: EventID) -> String { "run:\(id)" }
+
+    /// The stream of an exchange or failure: its backtest, else its lab, else the server.
+    static func subject(lab: String?, backtest: String?, server: String) -> String {
+        if let backtest { return self.backtest(backtest) }
+        if let lab { return self.lab(lab) }
+        return "server:\(server)"
+    }
+}
+
+/// NSLock with a closure helper (Foundation's `withLock` is not available on every toolchain).
+final class NSLockish: @unchecked Sendable {
+    private let lock = NSLock()
+    func withLock<R>(_ body: () throws -> R) rethrows -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+}

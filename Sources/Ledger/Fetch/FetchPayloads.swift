@@ -1,0 +1,122 @@
+import EventLog
+import HaasAPI
+
+/// The domain events a fetch records (DESIGN §5). Wire facts keep their true names; nothing is "fixed".
+enum FetchPayloads {
+    static func lab(_ lab: LabRecord, channel: String, bodyHash: String) -> EventDraft {
+        EventDraft(
+            stream: RecorderStreams.lab(lab.labID), type: "haas.lab.observed",
+            payload: Payload(
+                .object([
+                    ("lab_id", .string(lab.labID)), ("channel", .string(channel)), ("name", .optional(lab.name)),
+                    ("script_id", .optional(lab.scriptID)), ("status", .optional(lab.status)),
+                    ("scheduled_backtests", .optional(lab.scheduledBacktests)),
+                    ("completed_backtests", .optional(lab.completedBacktests)),
+                    ("created_at", .optional(lab.createdAt)),
+                    ("updated_at", .optional(lab.updatedAt)), ("parameters", .optional(lab.parameters)),
+                    ("config", .optional(lab.config)), ("settings", .optional(lab.settings)),
+                    ("body_sha256", .string(bodyHash)),
+                ])))
+    }
+
+    static func result(_ record: BacktestResultRecord, lab: String, pageBodyHash: String) -> EventDraft {
+        EventDraft(
+            stream: RecorderStreams.backtest(record.backtestID), type: "haas.backtest.result.observed",
+            payload: Payload(
+                .object([
+                    ("lab_id", .string(record.labID ?? lab)), ("backtest_id", .string(record.backtestID)),
+                    ("record_id", .optional(record.recordID)), ("generation", .optional(record.generation)),
+                    ("population", .optional(record.population)), ("status", .optional(record.status)),
+                    ("parameters", .optional(record.parameters)), ("settings", .optional(record.settings)),
+                    ("summary", .optional(record.summary?.raw)), ("page_body_sha256", .string(pageBodyHash)),
+                ])))
+    }
+
+    /// Compares the records paged in with the lab's completed count `CB`.
+    static func reconciliation(lab: String, expected: Int?, results: PagedBacktestResults) -> (
+        draft: EventDraft, matches: Bool
+    ) {
+        let matches = expected.map { $0 == results.records.count } ?? true
+        let draft = EventDraft(
+            stream: RecorderStreams.lab(lab), type: "haas.lab.results.reconciled",
+            payload: Payload(
+                .object([
+                    ("lab_id", .string(lab)), ("expected_completed", .optional(expected)),
+                    ("fetched", .number(results.records.count)), ("pages", .number(results.pages.count)),
+                    ("duplicates_dropped", .number(results.duplicatesDropped)),
+                    ("stop", .string(results.stop.rawValue)),
+                    ("matches", .bool(matches)),
+                ])))
+        return (draft, matches)
+    }
+
+    /// The runtime's facts plus the server's own report values under their true names (RM is the ROI
+    /// margin, PC the market's price change).
+    static func runtime(_ runtime: BacktestRuntime, lab: String, backtest: String, bodyHash: String) -> EventDraft {
+        let report = runtime.primaryReport
+        let profits = report?.profits
+        let reported: JSONValue = .object([
+            ("roi", .optional(profits?.returnOnInvestment)), ("realized_profits", .optional(profits?.realizedProfits)),
+            ("gross_profits", .optional(profits?.grossProfits)), ("roi_margin", .optional(profits?.roiMargin)),
+            ("price_change_pct", .optional(profits?.priceChange)),
+            ("unrealized_profits", .optional(profits?.unrealizedProfits)),
+            ("start_balance", .optional(profits?.startBalance)), ("start_price", .optional(profits?.startPrice)),
+            ("total_fee_costs", .optional(report?.fees?.totalFeeCosts)),
+            ("sharpe", .optional(report?.performance?.sharpe)),
+            ("sortino", .optional(report?.performance?.sortino)),
+            ("profit_factor", .optional(report?.performance?.profitFactor)),
+            ("win_percentage", .optional(report?.performance?.winPercentage)),
+            ("max_drawdown", .optional(report?.performance?.maxDrawDown)),
+            ("closed_positions", .optional(report?.positions?.closed)),
+            ("winning_positions", .optional(report?.positions?.winning)),
+        ])
+        return EventDraft(
+            stream: RecorderStreams.backtest(backtest), type: "haas.backtest.runtime.fetched",
+            payload: Payload(
+                .object([
+                    ("lab_id", .string(lab)), ("backtest_id", .string(backtest)),
+                    ("market", .optional(runtime.priceMarket)),
+                    ("script_id", .optional(runtime.scriptID)), ("script_name", .optional(runtime.scriptName)),
+                    ("account_id", .optional(runtime.accountID)), ("leverage", .optional(runtime.leverage)),
+                    ("started_at", .optional(runtime.activatedSince)),
+                    ("ended_at", .optional(runtime.lastUpdateTimestamp)),
+                    ("finished_positions", .number(runtime.finishedPositions.count)), ("reported", reported),
+                    ("body_sha256", .string(bodyHash)),
+                ])),
+            observedAt: runtime.lastUpdateTimestamp.map { $0 * 1_000_000 })
+    }
+
+    static func attachment(channel: String, lab: String, backtest: String, bodyHash: String, bytes: Int) -> EventDraft {
+        EventDraft(
+            stream: RecorderStreams.backtest(backtest),
+            type: channel == "GET_BACKTEST_LOG" ? "haas.backtest.log.fetched" : "haas.backtest.chart.fetched",
+            payload: Payload(
+                .object([
+                    ("lab_id", .string(lab)), ("backtest_id", .string(backtest)), ("body_sha256", .string(bodyHash)),
+                    ("body_bytes", .number(bytes)),
+                ])))
+    }
+
+    static func execution(_ update: LabExecutionUpdate, lab: String) -> EventDraft {
+        EventDraft(
+            stream: RecorderStreams.lab(lab), type: "haas.lab.execution.updated",
+            payload: Payload(
+                .object([
+                    ("lab_id", .string(lab)), ("status", .optional(update.status)),
+                    ("progress", .optional(update.progress)),
+                    ("completed_backtests", .optional(update.completedBacktests)),
+                    ("scheduled_backtests", .optional(update.scheduledBacktests)), ("raw", JSONValue(update.raw)),
+                ])))
+    }
+
+    static func historyStatus(_ entry: HistoryStatusEntry, bodyHash: String) -> EventDraft {
+        EventDraft(
+            stream: RecorderStreams.market(entry.market), type: "haas.history.status.observed",
+            payload: Payload(
+                .object([
+                    ("market", .string(entry.market)), ("status", .optional(entry.status)),
+                    ("synched", .bool(entry.status == 3)), ("max_months", .optional(entry.maxMonths)),
+                    ("body_sha256", .string(bodyHash)),
+                ])))
+    }
+}

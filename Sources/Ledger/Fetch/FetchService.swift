@@ -1,0 +1,336 @@
+import EventLog
+import Foundation
+import HaasAPI
+
+/// What `haasledger fetch` was asked to do.
+public struct FetchRequest: Sendable {
+    public enum Labs: Sendable, Equatable {
+        case all
+        case ids([String])
+    }
+
+    public var client: HaasClientConfiguration
+    public var labs: Labs
+    public var runtimes: Bool
+    public var logs: Bool
+    public var charts: Bool
+    public var pageLength: Int
+    /// Fetch runtimes again even when the ledger already holds them.
+    public var refresh: Bool
+
+    public init(
+        client: HaasClientConfiguration, labs: Labs, runtimes: Bool = false, logs: Bool = false,
+        charts: Bool = false, pageLength: Int = 100, refresh: Bool = false
+    ) {
+        self.client = client
+        self.labs = labs
+        self.runtimes = runtimes
+        self.logs = logs
+        self.charts = charts
+        self.pageLength = pageLength
+        self.refresh = refresh
+    }
+}
+
+/// What a fetch run did. Failures are recorded as `fetch.failed` events, not hidden.
+public struct FetchSummary: Sendable, Equatable {
+    public var runID: EventID
+    public var labs = 0
+    public var backtests = 0
+    public var runtimesFetched = 0
+    public var runtimesSkipped = 0
+    public var logsFetched = 0
+    public var chartsFetched = 0
+    public var countMismatches = 0
+    public var failures = 0
+    public var exchanges = 0
+    public var bodyBytes = 0
+    public var events = 0
+    public var seconds = 0.0
+
+    public var json: JSONValue {
+        .object([
+            ("run_id", .string(runID.description)), ("labs", .number(labs)), ("backtests", .number(backtests)),
+            ("runtimes_fetched", .number(runtimesFetched)), ("runtimes_skipped", .number(runtimesSkipped)),
+            ("logs_fetched", .number(logsFetched)), ("charts_fetched", .number(chartsFetched)),
+            ("count_mismatches", .number(countMismatches)), ("failures", .number(failures)),
+            ("exchanges", .number(exchanges)), ("body_bytes", .number(bodyBytes)), ("events", .number(events)),
+            ("seconds", .optional((seconds * 1000).rounded() / 1000)),
+        ])
+    }
+}
+
+/// Progress of a running fetch, for a display on a terminal.
+public struct FetchProgress: Sendable {
+    public let phase: String
+    public let done: Int
+    public let total: Int
+}
+
+/// `haasledger fetch`: records every exchange with the server and the facts in it, framed by
+/// `run.started` / `run.finished`, committing as it goes.
+public struct FetchService: Sendable {
+    public let location: LedgerLocation
+    public let clock: any LedgerClock
+    /// Runtimes committed per batch.
+    public var runtimeBatch = 250
+
+    public init(location: LedgerLocation, clock: any LedgerClock = SystemClock()) {
+        self.location = location
+        self.clock = clock
+    }
+
+    public func run(_ request: FetchRequest, progress: (@Sendable (FetchProgress) -> Void)? = nil) async throws
+        -> FetchSummary
+    {
+        let log = try location.openLog(create: true, clock: clock)
+        let started = ContinuousClock.now
+        let runID = EventID.generate()
+        let server = request.client.server.description
+        let recorder = EventRecorder(log: log, correlationID: runID, source: server)
+        var summary = FetchSummary(runID: runID)
+        recorder.add(
+            EventDraft(
+                stream: RecorderStreams.run(runID), type: "run.started",
+                payload: Payload(
+                    .object([
+                        ("command", .string("fetch")), ("server", .string(server)),
+                        (
+                            "labs",
+                            request.labs == .all ? .string("all") : .array(labIDs(request.labs).map(JSONValue.string))
+                        ),
+                        ("runtimes", .bool(request.runtimes)), ("logs", .bool(request.logs)),
+                        ("charts", .bool(request.charts)),
+                        ("refresh", .bool(request.refresh)), ("page_length", .number(request.pageLength)),
+                        ("concurrency", .number(request.client.concurrency)),
+                    ])),
+                expectedVersion: 0))
+        try recorder.flush()
+        let client = HaasClient(configuration: request.client, observer: recorder)
+        var runError: (any Error)?
+        do {
+            try await fetch(
+                request, client: client, recorder: recorder, log: log, summary: &summary, progress: progress)
+        } catch {
+            runError = error
+            summary.failures += 1
+            recorder.add(failure(channel: "run", lab: nil, backtest: nil, error: error, server: server))
+        }
+        try? await client.shutdown()
+        let counts = recorder.snapshot
+        summary.exchanges = counts.exchanges
+        summary.bodyBytes = counts.bodyBytes
+        summary.seconds = (ContinuousClock.now - started).seconds
+        var finished = summary.json
+        if case .object(var members) = finished {
+            members.append(("error", .optional(runError.map { String(describing: $0) })))
+            finished = .object(members)
+        }
+        recorder.add(EventDraft(stream: RecorderStreams.run(runID), type: "run.finished", payload: Payload(finished)))
+        try recorder.flush()
+        summary.events = recorder.snapshot.events
+        if let runError { throw FetchFailure(summary: summary, underlying: runError) }
+        return summary
+    }
+
+    private func labIDs(_ labs: FetchRequest.Labs) -> [String] {
+        if case .ids(let ids) = labs { return ids }
+        return []
+    }
+
+    private func fetch(
+        _ request: FetchRequest, client: HaasClient, recorder: EventRecorder, log: EventLog,
+        summary: inout FetchSummary,
+        progress: (@Sendable (FetchProgress) -> Void)?
+    ) async throws {
+        let server = request.client.server.description
+        var labs: [(id: String, expected: Int?)] = []
+        switch request.labs {
+        case .all:
+            let reply = try await client.labs()
+            let hash = Blob(reply.body).hash.hex
+            for lab in reply.value {
+                recorder.add(FetchPayloads.lab(lab, channel: "GET_LABS", bodyHash: hash))
+                labs.append((lab.labID, lab.completedBacktests))
+            }
+        case .ids(let ids):
+            for id in ids {
+                do {
+                    let reply = try await client.labDetails(labID: id)
+                    recorder.add(
+                        FetchPayloads.lab(reply.value, channel: "GET_LAB_DETAILS", bodyHash: Blob(reply.body).hash.hex))
+                    labs.append((id, reply.value.completedBacktests))
+                } catch let error as HaasAPIError where error.endsTheRun {
+                    throw error
+                } catch {
+                    summary.failures += 1
+                    recorder.add(
+                        failure(channel: "GET_LAB_DETAILS", lab: id, backtest: nil, error: error, server: server))
+                }
+            }
+        }
+        try recorder.flush()
+        summary.labs = labs.count
+
+        var backtests: [(lab: String, backtest: String)] = []
+        for (index, lab) in labs.enumerated() {
+            progress?(FetchProgress(phase: "results", done: index, total: labs.count))
+            do {
+                let results = try await client.allBacktestResults(labID: lab.id, pageLength: request.pageLength)
+                let pageHashes = results.pages.map { Blob($0.body).hash.hex }
+                for (record, page) in results.records {
+                    recorder.add(FetchPayloads.result(record, lab: lab.id, pageBodyHash: pageHashes[page]))
+                    backtests.append((lab.id, record.backtestID))
+                }
+                let reconciled = FetchPayloads.reconciliation(lab: lab.id, expected: lab.expected, results: results)
+                if !reconciled.matches { summary.countMismatches += 1 }
+                recorder.add(reconciled.draft)
+            } catch let error as HaasAPIError where error.endsTheRun {
+                throw error
+            } catch {
+                summary.failures += 1
+                recorder.add(
+                    failure(
+                        channel: "GET_BACKTEST_RESULT_PAGE", lab: lab.id, backtest: nil, error: error, server: server))
+            }
+            try recorder.flush()
+        }
+        summary.backtests = backtests.count
+
+        if request.runtimes {
+            let known = request.refresh ? [] : try recordedRuntimes(log)
+            let todo = backtests.filter { !known.contains($0.backtest) }
+            summary.runtimesSkipped = backtests.count - todo.count
+            try await forEachConcurrently(
+                todo, limit: request.client.concurrency, batch: runtimeBatch, recorder: recorder,
+                progress: { progress?(FetchProgress(phase: "runtimes", done: $0, total: todo.count)) }
+            ) { item in
+                do {
+                    let reply = try await client.backtestRuntime(labID: item.lab, backtestID: item.backtest)
+                    recorder.add(
+                        FetchPayloads.runtime(
+                            reply.value, lab: item.lab, backtest: item.backtest,
+                            bodyHash: Blob(reply.body).hash.hex))
+                    return .fetched
+                } catch {
+                    recorder.add(
+                        self.failure(
+                            channel: "GET_BACKTEST_RUNTIME", lab: item.lab, backtest: item.backtest,
+                            error: error, server: server))
+                    return .failed
+                }
+            } tally: { outcome in
+                if outcome == .fetched { summary.runtimesFetched += 1 } else { summary.failures += 1 }
+            }
+        }
+        for (enabled, channel) in [(request.logs, "GET_BACKTEST_LOG"), (request.charts, "GET_BACKTEST_CHART")]
+        where enabled {
+            try await forEachConcurrently(
+                backtests, limit: request.client.concurrency, batch: 50, recorder: recorder,
+                progress: { progress?(FetchProgress(phase: channel, done: $0, total: backtests.count)) }
+            ) { item in
+                do {
+                    let reply =
+                        channel == "GET_BACKTEST_LOG"
+                        ? try await client.backtestLog(labID: item.lab, backtestID: item.backtest)
+                        : try await client.backtestChart(labID: item.lab, backtestID: item.backtest)
+                    recorder.add(
+                        FetchPayloads.attachment(
+                            channel: channel, lab: item.lab, backtest: item.backtest,
+                            bodyHash: Blob(reply.body).hash.hex, bytes: reply.body.count))
+                    return .fetched
+                } catch {
+                    recorder.add(
+                        self.failure(
+                            channel: channel, lab: item.lab, backtest: item.backtest, error: error, server: server))
+                    return .failed
+                }
+            } tally: { outcome in
+                if outcome == .fetched {
+                    if channel == "GET_BACKTEST_LOG" { summary.logsFetched += 1 } else { summary.chartsFetched += 1 }
+                } else {
+                    summary.failures += 1
+                }
+            }
+        }
+        progress?(FetchProgress(phase: "done", done: 1, total: 1))
+    }
+
+    enum ItemOutcome: Sendable { case fetched, failed }
+
+    /// Runs `work` over `items` with at most `limit` in flight, committing every `batch` completions.
+    private func forEachConcurrently(
+        _ items: [(lab: String, backtest: String)], limit: Int, batch: Int, recorder: EventRecorder,
+        progress: (Int) -> Void,
+        _ work: @escaping @Sendable ((lab: String, backtest: String)) async -> ItemOutcome,
+        tally: (ItemOutcome) -> Void
+    ) async throws {
+        try await withThrowingTaskGroup(of: ItemOutcome.self) { group in
+            var next = 0
+            var done = 0
+            while next < min(limit, items.count) {
+                let item = items[next]
+                group.addTask { await work(item) }
+                next += 1
+            }
+            while let outcome = try await group.next() {
+                tally(outcome)
+                done += 1
+                if done % batch == 0 {
+                    try recorder.flush()
+                    progress(done)
+                }
+                if next < items.count {
+                    let item = items[next]
+                    group.addTask { await work(item) }
+                    next += 1
+                }
+            }
+            try recorder.flush()
+            progress(done)
+        }
+    }
+
+    /// Backtests whose runtime the ledger already holds (the streams of `haas.backtest.runtime.fetched`).
+    private func recordedRuntimes(_ log: EventLog) throws -> Set<String> {
+        try log.read { reader in
+            var ids = Set<String>()
+            try reader.forEachEvent(ofType: "haas.backtest.runtime.fetched") { event in
+                if event.stream.hasPrefix("backtest:") { ids.insert(String(event.stream.dropFirst("backtest:".count))) }
+                return true
+            }
+            return ids
+        }
+    }
+
+    func failure(channel: String, lab: String?, backtest: String?, error: any Error, server: String) -> EventDraft {
+        EventDraft(
+            stream: RecorderStreams.subject(lab: lab, backtest: backtest, server: server), type: "fetch.failed",
+            payload: Payload(
+                .object([
+                    ("channel", .string(channel)), ("lab_id", .optional(lab)), ("backtest_id", .optional(backtest)),
+                    ("error", .string(String(describing: error))),
+                ])))
+    }
+}
+
+/// A fetch that could not finish; what it did record is in the ledger and in `summary`.
+public struct FetchFailure: Error, CustomStringConvertible {
+    public let summary: FetchSummary
+    public let underlying: any Error
+    public var description: String {
+        "fetch failed: \(underlying) (run \(summary.runID) recorded \(summary.events) events)"
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+extension HaasAPIError {
+    /// Failures no further call can get past: recorded once, and the run stops.
+    var endsTheRun: Bool {
+        if case .loginFailed = self { return true }
+        return false
+    }
+}

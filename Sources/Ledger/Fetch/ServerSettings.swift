@@ -1,0 +1,78 @@
+import Foundation
+import HaasAPI
+
+/// Where the server and credentials come from: flags first, then the environment (`HAAS_SERVER_URL` or
+/// `API_HOST` + `API_PORT`, `HAAS_EMAIL`/`API_EMAIL`, `HAAS_PASSWORD`/`API_PASSWORD`), then a `.env` file.
+public enum ServerSettings {
+    public static func resolve(
+        serverFlag: String?, emailFlag: String?, passwordFlag: String?, environment: [String: String],
+        dotEnvPath: String = ".env"
+    ) throws -> (HaasServer, HaasCredentials) {
+        let dotEnv = try DotEnv.load(dotEnvPath)
+        func value(_ names: [String]) -> String? {
+            for name in names { if let value = environment[name], !value.isEmpty { return value } }
+            for name in names { if let value = dotEnv[name], !value.isEmpty { return value } }
+            return nil
+        }
+        let serverText: String
+        if let serverFlag, !serverFlag.isEmpty {
+            serverText = serverFlag
+        } else if let url = value(["HAAS_SERVER_URL"]) {
+            serverText = url
+        } else if let host = value(["API_HOST"]) {
+            serverText = "http://\(host):\(value(["API_PORT"]) ?? "8090")"
+        } else {
+            throw LedgerError.invalidArgument(
+                flag: "--server",
+                reason: "no server given (use --server URL, HAAS_SERVER_URL, or API_HOST and API_PORT)")
+        }
+        let server: HaasServer
+        do {
+            server = try HaasServer(url: serverText)
+        } catch {
+            throw LedgerError.invalidArgument(flag: "--server", reason: error.description)
+        }
+        guard let email = emailFlag ?? value(["HAAS_EMAIL", "API_EMAIL"]) else {
+            throw LedgerError.invalidArgument(
+                flag: "--email", reason: "no e-mail given (use --email, HAAS_EMAIL or API_EMAIL)")
+        }
+        guard let password = passwordFlag ?? value(["HAAS_PASSWORD", "API_PASSWORD"]) else {
+            throw LedgerError.invalidArgument(
+                flag: "--password",
+                reason: "no password given (use HAAS_PASSWORD or API_PASSWORD; a flag shows in `ps`)")
+        }
+        return (server, HaasCredentials(email: email, password: password))
+    }
+}
+
+/// `KEY=VALUE` lines; `#` comments, `export ` prefixes and single or double quotes are understood.
+public enum DotEnv {
+    public static func load(_ path: String) throws -> [String: String] {
+        guard FileManager.default.fileExists(atPath: path) else { return [:] }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw LedgerError.file(path: path, reason: "cannot be read as UTF-8 text")
+        }
+        return try parse(text, path: path)
+    }
+
+    public static func parse(_ text: String, path: String) throws -> [String: String] {
+        var values: [String: String] = [:]
+        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var line = rawLine.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            if line.hasPrefix("export ") { line = String(line.dropFirst(7)).trimmingCharacters(in: .whitespaces) }
+            guard let equals = line.firstIndex(of: "=") else {
+                throw LedgerError.malformedInput(source: path, line: index + 1, reason: "expected KEY=VALUE")
+            }
+            let key = line[..<equals].trimmingCharacters(in: .whitespaces)
+            var value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
+                value = String(value.dropFirst().dropLast())
+            } else if let comment = value.range(of: " #") {
+                value = String(value[..<comment.lowerBound]).trimmingCharacters(in: .whitespaces)
+            }
+            values[key] = value
+        }
+        return values
+    }
+}

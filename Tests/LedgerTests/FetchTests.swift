@@ -1,0 +1,197 @@
+import EventLog
+import EventLogTesting
+import Foundation
+import HaasAPI
+import HaasSimulator
+import Ledger
+import Testing
+
+/// Fetch, watch and history-status against the in-process simulator.
+@Suite struct FetchTests {
+    let directory: TemporaryDirectory
+    let location: LedgerLocation
+
+    init() throws {
+        directory = try TemporaryDirectory(prefix: "haasledger-fetch")
+        location = LedgerLocation(root: directory.appending("ledger"))
+    }
+
+    func client(_ server: SimulatorServer, concurrency: Int = 4) -> HaasClientConfiguration {
+        HaasClientConfiguration(
+            server: HaasServer(host: "127.0.0.1", port: server.port),
+            credentials: HaasCredentials(
+                email: server.world.configuration.email, password: server.world.configuration.password),
+            concurrency: concurrency, retry: RetryPolicy(maxAttempts: 8, baseDelay: .zero))
+    }
+
+    func events(_ type: String? = nil) throws -> [RecordedEvent] {
+        let log = try location.openLog(create: false)
+        return try log.read { reader in
+            var events: [RecordedEvent] = []
+            try reader.forEachEvent { event in
+                if type == nil || event.type == type { events.append(event) }
+                return true
+            }
+            return events
+        }
+    }
+
+    @Test func recordsLabsResultsRuntimesAndEveryExchange() async throws {
+        let server = try await SimulatorServer.start(
+            configuration: SimulatorConfiguration(seed: 11, labs: 2, backtestsPerLab: 15))
+        defer { Task { await server.stop() } }
+        let summary = try await FetchService(location: location).run(
+            FetchRequest(client: client(server), labs: .all, runtimes: true))
+        #expect(summary.labs == 2)
+        #expect(summary.backtests == 30)
+        #expect(summary.runtimesFetched == 30)
+        #expect(summary.failures == 0)
+        #expect(summary.countMismatches == 0)
+        #expect(try events("haas.backtest.runtime.fetched").count == 30)
+        #expect(try events("haas.backtest.result.observed").count == 30)
+        #expect(try events("haas.lab.observed").count == 2)
+        let responses = try events("haas.response.recorded")
+        #expect(responses.count == summary.exchanges)
+        // Every event of the run carries its correlation id.
+        #expect(try events().allSatisfy { $0.correlationID == summary.runID })
+        // Runtime events keep the server's values under their true names and link to the verbatim body.
+        let runtime = try #require(try events("haas.backtest.runtime.fetched").first)
+        let json = try runtime.payload.json
+        let reported = try #require(json["reported"])
+        let rp = try #require(reported["realized_profits"]?.numberValue?.doubleValue)
+        let gp = try #require(reported["gross_profits"]?.numberValue?.doubleValue)
+        let fees = try #require(reported["total_fee_costs"]?.numberValue?.doubleValue)
+        #expect(abs(gp - fees - rp) < 1e-6)
+        #expect(reported["roi_margin"] != nil && reported["max_drawdown"] == .null)
+        let bodyHash = try #require(json["body_sha256"]?.stringValue)
+        let body = try location.openLog(create: false).read { try $0.blob(SHA256Hash(hex: bodyHash)!) }
+        #expect(body.map { String(decoding: $0, as: UTF8.self).contains("\"FinishedPositions\"") } == true)
+        #expect(try location.openLog(create: false).verify().isValid)
+    }
+
+    @Test func noSecretReachesTheLog() async throws {
+        var configuration = SimulatorConfiguration(seed: 12, labs: 1, backtestsPerLab: 10)
+        configuration.faults = try FaultPlan(spec: "expire:6")
+        let server = try await SimulatorServer.start(configuration: configuration)
+        defer { Task { await server.stop() } }
+        _ = try await FetchService(location: location).run(
+            FetchRequest(client: client(server, concurrency: 2), labs: .all, runtimes: true))
+        let secrets = [configuration.email, configuration.password] + server.interfaceKeys
+        #expect(server.interfaceKeys.count >= 2, "sessions expired and the client logged in again")
+        let log = try location.openLog(create: false)
+        var scanned = 0
+        try log.read { reader in
+            try reader.forEachEvent { event in
+                let envelope = CanonicalJSON.string(try event.envelopeJSON())
+                for secret in secrets { #expect(!envelope.contains(secret), "event \(event.position) holds a secret") }
+                for hash in event.blobHashes {
+                    let blob = String(decoding: try reader.blob(hash) ?? [], as: UTF8.self)
+                    for secret in secrets { #expect(!blob.contains(secret), "blob \(hash.hex) holds a secret") }
+                    scanned += 1
+                }
+                return true
+            }
+        }
+        #expect(scanned > 10)
+        // The raw files, too.
+        let data = try Data(contentsOf: URL(fileURLWithPath: location.logDirectory + "/data.mdb"))
+        for secret in secrets { #expect(data.range(of: Data(secret.utf8)) == nil) }
+    }
+
+    @Test func aSecondFetchSkipsRecordedRuntimesUnlessRefreshing() async throws {
+        let server = try await SimulatorServer.start(
+            configuration: SimulatorConfiguration(seed: 13, labs: 1, backtestsPerLab: 12))
+        defer { Task { await server.stop() } }
+        let service = FetchService(location: location)
+        let request = FetchRequest(client: client(server), labs: .all, runtimes: true)
+        _ = try await service.run(request)
+        let second = try await service.run(request)
+        #expect(second.runtimesFetched == 0)
+        #expect(second.runtimesSkipped == 12)
+        let runtimeCalls = try events("haas.response.recorded").filter {
+            try $0.correlationID == second.runID && $0.payload.json["channel"] == .string("GET_BACKTEST_RUNTIME")
+        }
+        #expect(runtimeCalls.isEmpty, "a resumed fetch does not refetch")
+        var refresh = request
+        refresh.refresh = true
+        let third = try await service.run(refresh)
+        #expect(third.runtimesFetched == 12)
+        #expect(try events("haas.backtest.runtime.fetched").count == 24)
+    }
+
+    @Test func underMixedFaultsEveryBacktestIsFetchedAndFailuresAreRecorded() async throws {
+        var configuration = SimulatorConfiguration(seed: 14, labs: 2, backtestsPerLab: 40)
+        configuration.faults = try FaultPlan(spec: "504:0.06,429:0.04,html:0.05,truncate:0.05,expire:30")
+        let server = try await SimulatorServer.start(configuration: configuration)
+        defer { Task { await server.stop() } }
+        let summary = try await FetchService(location: location).run(
+            FetchRequest(client: client(server), labs: .all, runtimes: true, pageLength: 15))
+        #expect(summary.failures == 0)
+        #expect(summary.runtimesFetched == 80)
+        let failedAttempts = try events("haas.response.recorded").filter { (try $0.payload.json)["failure"] != .null }
+        #expect(failedAttempts.count > 5, "faulty attempts are recorded too")
+        #expect(try location.openLog(create: false).verify().isValid)
+    }
+
+    @Test func callsThatFailAfterRetriesBecomeFetchFailedEvents() async throws {
+        let server = try await SimulatorServer.start(
+            configuration: SimulatorConfiguration(seed: 15, labs: 1, backtestsPerLab: 3))
+        defer { Task { await server.stop() } }
+        let summary = try await FetchService(location: location).run(
+            FetchRequest(client: client(server), labs: .ids(["no-such-lab", server.world.labs[0].id]), runtimes: true))
+        #expect(summary.failures == 1)
+        #expect(summary.runtimesFetched == 3)
+        let failed = try #require(try events("fetch.failed").first)
+        #expect(failed.stream == "lab:no-such-lab")
+        #expect((try failed.payload.json)["error"]?.stringValue?.contains("Lab not found") == true)
+        let finished = try #require(try events("run.finished").last)
+        #expect((try finished.payload.json)["failures"] == .number(1))
+    }
+
+    @Test func watchRecordsAProgressTimeline() async throws {
+        let server = try await SimulatorServer.start(
+            configuration: SimulatorConfiguration(
+                seed: 16, labs: 1, backtestsPerLab: 20, runningLabs: 1, pollsToComplete: 4))
+        defer { Task { await server.stop() } }
+        let summary = try await WatchService(location: location).run(
+            client: client(server), labID: server.world.labs[0].id, interval: .zero)
+        #expect(summary.finalStatus == 3)
+        let timeline = try events("haas.lab.execution.updated").map { try $0.payload.json }
+        #expect(timeline.count == summary.changes)
+        let completed = timeline.compactMap { $0["completed_backtests"]?.numberValue?.int64Value }
+        #expect(completed == [0, 5, 10, 15, 20])
+        #expect(timeline.last?["status"] == .number(3))
+    }
+
+    @Test func historyStatusIsRecordedPerMarket() async throws {
+        let server = try await SimulatorServer.start(configuration: SimulatorConfiguration(seed: 17, labs: 0))
+        defer { Task { await server.stop() } }
+        let entries = try await HistoryStatusService(location: location).run(client: client(server))
+        #expect(entries.count == 5)
+        let recorded = try events("haas.history.status.observed")
+        #expect(Set(recorded.map(\.stream)) == Set(entries.map { "market:\($0.market)" }))
+    }
+
+    @Test func serverSettingsComeFromFlagsEnvironmentOrDotEnv() throws {
+        let dotEnv = directory.appending(".env")
+        try
+            "# comment\nexport API_HOST=10.1.2.3\nAPI_PORT=9000\nAPI_EMAIL='me@example.invalid'\nAPI_PASSWORD=\"s3cret\" \n"
+            .write(toFile: dotEnv, atomically: true, encoding: .utf8)
+        let (server, credentials) = try ServerSettings.resolve(
+            serverFlag: nil, emailFlag: nil, passwordFlag: nil, environment: [:], dotEnvPath: dotEnv)
+        #expect(server.description == "http://10.1.2.3:9000")
+        #expect(credentials.email == "me@example.invalid" && credentials.password == "s3cret")
+        let (flagged, _) = try ServerSettings.resolve(
+            serverFlag: "http://127.0.0.1:8090", emailFlag: nil, passwordFlag: nil,
+            environment: ["HAAS_SERVER_URL": "http://ignored:1"], dotEnvPath: dotEnv)
+        #expect(flagged.port == 8090)
+        #expect(throws: LedgerError.self) {
+            try ServerSettings.resolve(
+                serverFlag: nil, emailFlag: nil, passwordFlag: nil, environment: [:], dotEnvPath: "/nonexistent")
+        }
+        #expect(!String(describing: credentials).contains("s3cret"))
+        #expect(throws: LedgerError.malformedInput(source: dotEnv, line: 1, reason: "expected KEY=VALUE")) {
+            try DotEnv.parse("garbage", path: dotEnv)
+        }
+    }
+}
