@@ -2,6 +2,9 @@
 // prints the comparison; the other modes exist for profilers.
 import EventLog
 import Foundation
+import HaasAPI
+import HaasSimulator
+import Ledger
 
 #if canImport(Glibc)
     import Glibc
@@ -200,6 +203,35 @@ func logBenchmark(work: String, count: Int, batch: Int, baseline: String) throws
         "runs (events/s): append \(append.map(grouped)), raw \(rawAppend.map(grouped)); replay \(replay.map(grouped))")
 }
 
+/// `fetch`: labs, result pages and runtimes of `backtests` backtests from an in-process simulator into a
+/// fresh ledger, through the real client, recorder and log.
+func fetchBenchmark(work: String, backtests: Int, concurrency: Int) async throws {
+    let labs = max(1, backtests / 1_000)
+    let configuration = SimulatorConfiguration(seed: 2026, labs: labs, backtestsPerLab: backtests / labs)
+    let server = try await SimulatorServer.start(configuration: configuration)
+    let location = LedgerLocation(root: work + "/fetch-ledger")
+    let request = FetchRequest(
+        client: HaasClientConfiguration(
+            server: HaasServer(host: "127.0.0.1", port: server.port),
+            credentials: HaasCredentials(email: configuration.email, password: configuration.password),
+            concurrency: concurrency),
+        labs: .all, runtimes: true, pageLength: 1_000)
+    let summary = try await FetchService(location: location).run(request)
+    await server.stop()
+    guard summary.runtimesFetched == labs * (backtests / labs), summary.failures == 0 else {
+        fail("fetched \(summary.runtimesFetched) runtimes with \(summary.failures) failures")
+    }
+    let fileBytes = try location.openLog(create: false).stats().fileBytes
+    try FileManager.default.removeItem(atPath: work + "/fetch-ledger")
+    let rate = Double(summary.runtimesFetched) / summary.seconds
+    print("fetch: \(grouped(Double(summary.runtimesFetched))) backtests with runtimes from the in-process simulator, concurrency \(concurrency)")
+    print(row("", "per second", ""))
+    print(row("backtests fetched and recorded (result + runtime)", grouped(rate),
+              String(format: "(goal ≥ 500/s: %@)", rate >= 500 ? "met" : "NOT met")))
+    print(row("MB of response bodies recorded", String(format: "%.1f", Double(summary.bodyBytes) / summary.seconds / 1e6), ""))
+    print("\(summary.exchanges) HTTP exchanges, \(summary.events) events, \(String(format: "%.1f", Double(summary.bodyBytes) / 1e6)) MB of bodies, \(String(format: "%.1f", Double(fileBytes) / 1e6)) MB data file, \(String(format: "%.2f", summary.seconds)) s")
+}
+
 let arguments = CommandLine.arguments
 let usage =
     "usage: haasledger-bench log WORK_DIR BASELINE_BINARY [EVENTS] [BATCH] | log-append-profile WORK_DIR [EVENTS] | log-replay DIR [ROUNDS]"
@@ -212,6 +244,11 @@ do {
         let batch = arguments.count > 5 ? Int(arguments[5]) ?? 0 : 10_000
         guard count > 0, batch > 0 else { fail("EVENTS and BATCH must be positive integers") }
         try logBenchmark(work: arguments[2], count: count, batch: batch, baseline: arguments[3])
+    case "fetch":
+        let count = arguments.count > 3 ? Int(arguments[3]) ?? 0 : 10_000
+        let concurrency = arguments.count > 4 ? Int(arguments[4]) ?? 0 : 4
+        guard count >= 1, concurrency >= 1 else { fail("BACKTESTS and CONCURRENCY must be positive integers") }
+        try await fetchBenchmark(work: arguments[2], backtests: count, concurrency: concurrency)
     case "log-append-profile":
         // For profilers: most of the run is appending (three logs in a row from one set of drafts).
         let count = arguments.count > 3 ? Int(arguments[3]) ?? 0 : 300_000
