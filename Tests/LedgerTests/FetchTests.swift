@@ -148,6 +148,23 @@ import Testing
         #expect((try finished.payload.json)["failures"] == .number(1))
     }
 
+    @Test func logsAndChartsAreOptIn() async throws {
+        let server = try await SimulatorServer.start(
+            configuration: SimulatorConfiguration(seed: 18, labs: 1, backtestsPerLab: 4))
+        defer { Task { await server.stop() } }
+        let plain = try await FetchService(location: location).run(FetchRequest(client: client(server), labs: .all))
+        #expect(plain.logsFetched == 0 && plain.chartsFetched == 0 && plain.runtimesFetched == 0)
+        let full = try await FetchService(location: location).run(
+            FetchRequest(client: client(server), labs: .all, logs: true, charts: true))
+        #expect(full.logsFetched == 4 && full.chartsFetched == 4)
+        let logs = try events("haas.backtest.log.fetched")
+        #expect(logs.count == 4)
+        let hash = try #require(try logs[0].payload.json["body_sha256"]?.stringValue)
+        let body = try location.openLog(create: false).read { try $0.blob(SHA256Hash(hex: hash)!) }
+        #expect(body.map { String(decoding: $0, as: UTF8.self).contains("Entered") } == true)
+        #expect(try events("haas.backtest.chart.fetched").count == 4)
+    }
+
     @Test func watchRecordsAProgressTimeline() async throws {
         let server = try await SimulatorServer.start(
             configuration: SimulatorConfiguration(
