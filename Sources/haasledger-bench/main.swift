@@ -224,12 +224,21 @@ func fetchBenchmark(work: String, backtests: Int, concurrency: Int) async throws
     let fileBytes = try location.openLog(create: false).stats().fileBytes
     try FileManager.default.removeItem(atPath: work + "/fetch-ledger")
     let rate = Double(summary.runtimesFetched) / summary.seconds
-    print("fetch: \(grouped(Double(summary.runtimesFetched))) backtests with runtimes from the in-process simulator, concurrency \(concurrency)")
+    print(
+        "fetch: \(grouped(Double(summary.runtimesFetched))) backtests with runtimes from the in-process simulator, concurrency \(concurrency)"
+    )
     print(row("", "per second", ""))
-    print(row("backtests fetched and recorded (result + runtime)", grouped(rate),
-              String(format: "(goal ≥ 500/s: %@)", rate >= 500 ? "met" : "NOT met")))
-    print(row("MB of response bodies recorded", String(format: "%.1f", Double(summary.bodyBytes) / summary.seconds / 1e6), ""))
-    print("\(summary.exchanges) HTTP exchanges, \(summary.events) events, \(String(format: "%.1f", Double(summary.bodyBytes) / 1e6)) MB of bodies, \(String(format: "%.1f", Double(fileBytes) / 1e6)) MB data file, \(String(format: "%.2f", summary.seconds)) s")
+    print(
+        row(
+            "backtests fetched and recorded (result + runtime)", grouped(rate),
+            String(format: "(goal ≥ 500/s: %@)", rate >= 500 ? "met" : "NOT met")))
+    print(
+        row(
+            "MB of response bodies recorded", String(format: "%.1f", Double(summary.bodyBytes) / summary.seconds / 1e6),
+            ""))
+    print(
+        "\(summary.exchanges) HTTP exchanges, \(summary.events) events, \(String(format: "%.1f", Double(summary.bodyBytes) / 1e6)) MB of bodies, \(String(format: "%.1f", Double(fileBytes) / 1e6)) MB data file, \(String(format: "%.2f", summary.seconds)) s"
+    )
 }
 
 let arguments = CommandLine.arguments
