@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "haasledger", targets: ["haasledger"]),
         .library(name: "EventLog", targets: ["EventLog"]),
         .library(name: "Ledger", targets: ["Ledger"]),
+        .library(name: "BacktestMetrics", targets: ["BacktestMetrics"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -45,6 +46,10 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "BacktestMetrics",
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "HaasAPI",
             dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")],
             swiftSettings: strictSettings
@@ -58,7 +63,7 @@ let package = Package(
         ),
         .target(
             name: "Ledger",
-            dependencies: ["EventLog", "HaasAPI"],
+            dependencies: ["EventLog", "HaasAPI", "BacktestMetrics"],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -91,6 +96,12 @@ let package = Package(
         .testTarget(
             name: "EventLogTests",
             dependencies: ["EventLog", "EventLogTesting", "CLMDB", "eventlog-crash-writer"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "BacktestMetricsTests",
+            dependencies: ["BacktestMetrics"],
+            resources: [.copy("Vectors")],
             swiftSettings: strictSettings
         ),
         .testTarget(
