@@ -69,7 +69,8 @@ let package = Package(
         .executableTarget(
             name: "haasledger",
             dependencies: [
-                "Ledger", "HaasSimulator", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Ledger", "HaasSimulator", "BacktestMetrics",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
         ),

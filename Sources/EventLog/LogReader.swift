@@ -99,6 +99,11 @@ public struct LogReader: ~Copyable {
         }
     }
 
+    /// The position of the event with this id, or nil when the log does not hold it.
+    public func position(ofID id: EventID) throws -> UInt64? {
+        try Keys.withID(id) { key in try txn.get(dbs.ids, key).map { Keys.uint64($0, bigEndian: false) } }
+    }
+
     /// The current version of `stream` (0 when it has no events).
     public func streamVersion(_ stream: String) throws -> UInt64 {
         try streamHead(stream)?.version ?? 0

@@ -51,6 +51,8 @@ enum FileHandleOutput {
 func reportingFailures<R>(_ body: () async throws -> R) async throws -> R {
     do {
         return try await body()
+    } catch let exit as ExitCode {
+        throw exit
     } catch {
         FileHandleOutput.standardError("error: \(error)")
         throw ExitCode(ExitStatus.code(for: error))

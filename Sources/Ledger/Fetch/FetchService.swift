@@ -1,3 +1,4 @@
+import BacktestMetrics
 import EventLog
 import Foundation
 import HaasAPI
@@ -42,6 +43,8 @@ public struct FetchSummary: Sendable, Equatable {
     public var logsFetched = 0
     public var chartsFetched = 0
     public var countMismatches = 0
+    /// `metrics.computed` events appended with the default formula for this run's runtimes.
+    public var metricsComputed = 0
     public var failures = 0
     public var exchanges = 0
     public var bodyBytes = 0
@@ -53,7 +56,8 @@ public struct FetchSummary: Sendable, Equatable {
             ("run_id", .string(runID.description)), ("labs", .number(labs)), ("backtests", .number(backtests)),
             ("runtimes_fetched", .number(runtimesFetched)), ("runtimes_skipped", .number(runtimesSkipped)),
             ("logs_fetched", .number(logsFetched)), ("charts_fetched", .number(chartsFetched)),
-            ("count_mismatches", .number(countMismatches)), ("failures", .number(failures)),
+            ("count_mismatches", .number(countMismatches)), ("metrics_computed", .number(metricsComputed)),
+            ("failures", .number(failures)),
             ("exchanges", .number(exchanges)), ("body_bytes", .number(bodyBytes)), ("events", .number(events)),
             ("seconds", .optional((seconds * 1000).rounded() / 1000)),
         ])
@@ -198,6 +202,15 @@ public struct FetchService: Sendable {
         summary.backtests = backtests.count
 
         if request.runtimes {
+            let runtimesFrom = try log.read { try $0.head()?.position ?? 0 }
+            defer {
+                // Every runtime recorded gets the default formula; `metrics recompute` fills any gap left by a crash.
+                if let metrics = try? MetricsEngine(log: log).compute(
+                    formula: FormulaRegistry.defaultName, after: runtimesFrom)
+                {
+                    summary.metricsComputed = metrics.computed
+                }
+            }
             let known = request.refresh ? [] : try recordedRuntimes(log)
             let todo = backtests.filter { !known.contains($0.backtest) }
             summary.runtimesSkipped = backtests.count - todo.count

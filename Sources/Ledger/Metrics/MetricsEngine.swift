@@ -1,0 +1,115 @@
+import BacktestMetrics
+import EventLog
+import Foundation
+import HaasAPI
+
+/// Computes a formula set for recorded runtimes and appends `metrics.computed` events.
+///
+/// Idempotent by construction: each event's id derives from the formula and the runtime event's id, so the
+/// same formula on the same runtime appends nothing the second time (the log treats a repeated id as a no-op).
+public struct MetricsEngine {
+    public let log: EventLog
+    public let registry: FormulaRegistry
+
+    public init(log: EventLog, registry: FormulaRegistry = .builtIn) {
+        self.log = log
+        self.registry = registry
+    }
+
+    public struct Summary: Sendable, Equatable {
+        public var computed = 0
+        public var alreadyComputed = 0
+        public var failed = 0
+        public var runtimes = 0
+    }
+
+    /// - Parameters:
+    ///   - formula: `id@version`; must be registered.
+    ///   - lab: only runtimes of this lab.
+    ///   - after: only runtime events after this position (a fetch passes where its runtimes began).
+    public func compute(formula name: String, lab: String? = nil, after: UInt64 = 0, batchSize: Int = 1_000) throws
+        -> Summary
+    {
+        guard let formula = registry.find(name) else {
+            throw LedgerError.invalidArgument(
+                flag: "--formula",
+                reason: "unknown formula \(name) (known: \(registry.sets.map(\.name).joined(separator: ", ")))")
+        }
+        var summary = Summary()
+        var pending: [EventDraft] = []
+        let runtimes = try log.read { reader in
+            var found: [(event: RecordedEvent, lab: String, backtest: String, body: String)] = []
+            try reader.forEachEvent(ofType: "haas.backtest.runtime.fetched", from: after + 1) { event in
+                let json = try event.payload.json
+                guard let labID = json["lab_id"]?.stringValue, let backtest = json["backtest_id"]?.stringValue,
+                    let body = json["body_sha256"]?.stringValue
+                else { return true }
+                if lab == nil || lab == labID { found.append((event, labID, backtest, body)) }
+                return true
+            }
+            return found
+        }
+        summary.runtimes = runtimes.count
+        for runtime in runtimes {
+            let id = MetricsEngine.eventID(formula: formula.name, runtime: runtime.event.id)
+            if try log.read({ try $0.position(ofID: id) }) != nil {
+                summary.alreadyComputed += 1
+                continue
+            }
+            do {
+                let decoded = try decodeRuntime(bodyHash: runtime.body, position: runtime.event.position)
+                pending.append(
+                    MetricsPayloads.computed(
+                        id: id, formula: formula, runtime: decoded, runtimeEvent: runtime.event, lab: runtime.lab,
+                        backtest: runtime.backtest))
+                summary.computed += 1
+            } catch {
+                pending.append(
+                    EventDraft(
+                        id: id, stream: RecorderStreams.backtest(runtime.backtest), type: "metrics.failed",
+                        payload: Payload(
+                            .object([
+                                ("formula", .string(formula.name)), ("backtest_id", .string(runtime.backtest)),
+                                ("error", .string(String(describing: error))),
+                            ])), correlationID: runtime.event.correlationID, causation: runtime.event.position,
+                        source: runtime.event.source))
+                summary.failed += 1
+            }
+            if pending.count >= batchSize {
+                try log.append(pending)
+                pending.removeAll(keepingCapacity: true)
+            }
+        }
+        if !pending.isEmpty { try log.append(pending) }
+        return summary
+    }
+
+    private func decodeRuntime(bodyHash: String, position: UInt64) throws -> BacktestRuntime {
+        guard let hash = SHA256Hash(hex: bodyHash), let body = try log.read({ try $0.blob(hash) }) else {
+            throw LedgerError.integrity("runtime at position \(position) refers to blob \(bodyHash), which is missing")
+        }
+        return try RuntimeDecoding.decode(body)
+    }
+
+    /// A UUID (version 8, RFC 9562 custom) derived from the formula and the runtime event's id.
+    static func eventID(formula: String, runtime: EventID) -> EventID {
+        let digest = SHA256Hash.of(Array("metrics.computed|\(formula)|\(runtime)".utf8)).bytes
+        let high = digest[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } & 0xFFFF_FFFF_FFFF_0FFF | 0x8000
+        let low =
+            digest[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000
+        return EventID(high: high, low: low)
+    }
+}
+
+/// Runtime bodies as recorded: the `{Success, Error, Data}` envelope of `GET_BACKTEST_RUNTIME`, or bare `Data`.
+public enum RuntimeDecoding {
+    private struct Envelope: Decodable {
+        let Data: BacktestRuntime
+    }
+
+    public static func decode(_ body: [UInt8]) throws -> BacktestRuntime {
+        let data = Data(body)
+        if let envelope = try? JSONDecoder().decode(Envelope.self, from: data) { return envelope.Data }
+        return try JSONDecoder().decode(BacktestRuntime.self, from: data)
+    }
+}

@@ -1,0 +1,75 @@
+import BacktestMetrics
+import EventLog
+import HaasAPI
+
+extension MetricValue {
+    /// Numbers as JSON numbers; `+inf`, `-inf` and `undefined` as strings (JSON has no non-finite numbers).
+    var json: JSONValue {
+        switch self {
+        case .value(let number): return JSONNumber(number).map(JSONValue.number) ?? .string("undefined")
+        default: return .string(description)
+        }
+    }
+}
+
+enum MetricsPayloads {
+    /// `metrics.computed`: the formula and its parameters, the computed values, the server's reported values
+    /// under their true names, and `beats_buy_hold`.
+    static func computed(
+        id: EventID, formula: FormulaSet, runtime: BacktestRuntime, runtimeEvent: RecordedEvent, lab: String,
+        backtest: String
+    ) -> EventDraft {
+        let adapted = RuntimeAdapter.adapt(runtime)
+        let values = formula.compute(adapted.inputs, settings: adapted.settings)
+        let report = runtime.primaryReport
+        let profits = report?.profits
+        let leverage = runtime.leverage.flatMap { $0 > 0 ? $0 : nil } ?? 1
+        // ROI is measured on margin, so it carries the leverage; PC is the unleveraged price change. Comparing
+        // ROI / leverage (the return on the notional traded) with PC puts both on the market's scale.
+        let beatsBuyHold: JSONValue =
+            if let roi = profits?.returnOnInvestment, let change = profits?.priceChange {
+                .bool(roi / leverage > change)
+            } else { .null }
+        return EventDraft(
+            id: id, stream: RecorderStreams.backtest(backtest), type: "metrics.computed",
+            payload: Payload(
+                .object([
+                    ("formula", .string(formula.name)), ("formula_id", .string(formula.id)),
+                    ("formula_version", .number(formula.version)),
+                    ("parameters", .object(formula.parameters.entries.map { ($0.0, .string($0.1)) })),
+                    ("lab_id", .string(lab)), ("backtest_id", .string(backtest)),
+                    ("values", .object(values.entries.map { ($0.name, $0.value.json) })),
+                    (
+                        "inputs",
+                        .object([
+                            ("equity_anchor", .string("RM (ROI margin)")), ("capital", .optional(adapted.capital)),
+                            ("periods", .number(max(0, adapted.inputs.equity.count - 1))),
+                            ("periods_per_year", .optional(adapted.settings.periodsPerYear)),
+                            ("trades", .number(adapted.inputs.trades.count)),
+                            ("start", .optional(Int64(adapted.inputs.startTime))),
+                            ("end", .optional(Int64(adapted.inputs.endTime))),
+                        ])
+                    ),
+                    ("unrealized_profits", .optional(adapted.unrealizedProfits)),
+                    (
+                        "reported",
+                        .object([
+                            ("roi", .optional(profits?.returnOnInvestment)),
+                            ("realized_profits", .optional(profits?.realizedProfits)),
+                            ("gross_profits", .optional(profits?.grossProfits)),
+                            ("roi_margin", .optional(profits?.roiMargin)),
+                            ("price_change_pct", .optional(profits?.priceChange)),
+                            ("total_fee_costs", .optional(report?.fees?.totalFeeCosts)),
+                            ("sharpe", .optional(report?.performance?.sharpe)),
+                            ("sortino", .optional(report?.performance?.sortino)),
+                            ("profit_factor", .optional(report?.performance?.profitFactor)),
+                            ("win_percentage", .optional(report?.performance?.winPercentage)),
+                            ("closed_positions", .optional(report?.positions?.closed)),
+                            ("winning_positions", .optional(report?.positions?.winning)),
+                        ])
+                    ),
+                    ("beats_buy_hold", beatsBuyHold),
+                ])),
+            correlationID: runtimeEvent.correlationID, causation: runtimeEvent.position, source: runtimeEvent.source)
+    }
+}
