@@ -91,6 +91,13 @@ public struct SimulatedWorld: Sendable {
     }
 
     public func lab(id: String) -> Lab? { labs.first { $0.id == id } }
+
+    /// The exact `GET_BACKTEST_RUNTIME` body this world serves for a backtest (for benchmarks and tests).
+    public func runtimeBody(lab: Lab, backtest: Backtest) -> [UInt8] {
+        Payloads.envelope {
+            Payloads.runtime(world: self, lab: lab, backtest: backtest, userID: configuration.email, into: &$0)
+        }
+    }
 }
 
 /// One backtest's trades and report, computed with the server's arithmetic (haas-api.md §3.3):

@@ -1,5 +1,6 @@
 // The Swift side of tools/bench. `log` measures the event log and the raw C LMDB loop in the same run and
 // prints the comparison; the other modes exist for profilers.
+import BacktestMetrics
 import EventLog
 import Foundation
 import HaasAPI
@@ -241,6 +242,43 @@ func fetchBenchmark(work: String, backtests: Int, concurrency: Int) async throws
     )
 }
 
+/// `metrics`: parse and compute canonical@1 for `count` runtimes of 100 positions each.
+func metricsBenchmark(count: Int) throws {
+    let labs = max(1, count / 1_000)
+    let world = SimulatedWorld(
+        configuration: SimulatorConfiguration(
+            seed: 77, labs: labs, backtestsPerLab: count / labs, positionsPerBacktest: 100...100))
+    let bodies = world.labs.flatMap { lab in lab.backtests.map { world.runtimeBody(lab: lab, backtest: $0) } }
+    let bytes = bodies.reduce(0) { $0 + $1.count }
+    let parseStart = monotonicSeconds()
+    let runtimes = try bodies.map { try RuntimeDecoding.decode($0) }
+    let parseSeconds = monotonicSeconds() - parseStart
+    let computeStart = monotonicSeconds()
+    var checksum = 0.0
+    for runtime in runtimes {
+        let adapted = RuntimeAdapter.adapt(runtime)
+        let values = FormulaSet.canonicalV1.compute(adapted.inputs, settings: adapted.settings)
+        checksum += values["total_return"]?.double ?? 0
+    }
+    let computeSeconds = monotonicSeconds() - computeStart
+    precondition(checksum.isFinite)
+    let computeRate = Double(runtimes.count) / computeSeconds
+    let parseRate = Double(runtimes.count) / parseSeconds
+    print(
+        "metrics: \(grouped(Double(runtimes.count))) runtimes with 100 positions each (\(String(format: "%.1f", Double(bytes) / 1e6)) MB of bodies)"
+    )
+    print(row("", "per second", ""))
+    print(
+        row(
+            "compute canonical@1 (adapter + 32 metrics)", grouped(computeRate),
+            String(format: "(goal ≥ 20,000/s: %@)", computeRate >= 20_000 ? "met" : "NOT met")))
+    print(
+        row(
+            "parse runtime JSON (JSONDecoder, fields needed only)", grouped(parseRate),
+            String(format: "%.1f MB/s", Double(bytes) / parseSeconds / 1e6)))
+    print(row("parse + compute", grouped(Double(runtimes.count) / (parseSeconds + computeSeconds)), ""))
+}
+
 let arguments = CommandLine.arguments
 let usage =
     "usage: haasledger-bench log WORK_DIR BASELINE_BINARY [EVENTS] [BATCH] | log-append-profile WORK_DIR [EVENTS] | log-replay DIR [ROUNDS]"
@@ -258,6 +296,10 @@ do {
         let concurrency = arguments.count > 4 ? Int(arguments[4]) ?? 0 : 4
         guard count >= 1, concurrency >= 1 else { fail("BACKTESTS and CONCURRENCY must be positive integers") }
         try await fetchBenchmark(work: arguments[2], backtests: count, concurrency: concurrency)
+    case "metrics":
+        let count = Int(arguments[2]) ?? 0
+        guard count >= 1 else { fail("RUNTIMES must be a positive integer") }
+        try metricsBenchmark(count: count)
     case "log-append-profile":
         // For profilers: most of the run is appending (three logs in a row from one set of drafts).
         let count = arguments.count > 3 ? Int(arguments[3]) ?? 0 : 300_000
