@@ -219,8 +219,12 @@ func fetchBenchmark(work: String, backtests: Int, concurrency: Int) async throws
         labs: .all, runtimes: true, pageLength: 1_000)
     let summary = try await FetchService(location: location).run(request)
     await server.stop()
-    guard summary.runtimesFetched == labs * (backtests / labs), summary.failures == 0 else {
-        fail("fetched \(summary.runtimesFetched) runtimes with \(summary.failures) failures")
+    guard summary.runtimesFetched == labs * (backtests / labs), summary.failures == 0,
+        summary.metricsComputed == summary.runtimesFetched
+    else {
+        fail(
+            "fetched \(summary.runtimesFetched) runtimes, \(summary.metricsComputed) metrics, \(summary.failures) failures"
+        )
     }
     let fileBytes = try location.openLog(create: false).stats().fileBytes
     try FileManager.default.removeItem(atPath: work + "/fetch-ledger")

@@ -203,27 +203,28 @@ public struct FetchService: Sendable {
 
         if request.runtimes {
             let runtimesFrom = try log.read { try $0.head()?.position ?? 0 }
-            defer {
-                // Every runtime recorded gets the default formula; `metrics recompute` fills any gap left by a crash.
-                if let metrics = try? MetricsEngine(log: log).compute(
-                    formula: FormulaRegistry.defaultName, after: runtimesFrom)
-                {
-                    summary.metricsComputed = metrics.computed
-                }
-            }
             let known = request.refresh ? [] : try recordedRuntimes(log)
             let todo = backtests.filter { !known.contains($0.backtest) }
             summary.runtimesSkipped = backtests.count - todo.count
+            let decoded = DecodedRuntimes()
+            let log = log
             try await forEachConcurrently(
                 todo, limit: request.client.concurrency, batch: runtimeBatch, recorder: recorder,
-                progress: { progress?(FetchProgress(phase: "runtimes", done: $0, total: todo.count)) }
+                progress: { progress?(FetchProgress(phase: "runtimes", done: $0, total: todo.count)) },
+                afterFlush: {
+                    // The runtimes just committed have positions now: their metrics cite them as causation,
+                    // computed from the runtime already decoded rather than from the stored body again.
+                    let drafts = try decoded.metricsDrafts(log: log)
+                    summary.metricsComputed += drafts.count
+                    for draft in drafts { recorder.add(draft) }
+                }
             ) { item in
                 do {
                     let reply = try await client.backtestRuntime(labID: item.lab, backtestID: item.backtest)
-                    recorder.add(
-                        FetchPayloads.runtime(
-                            reply.value, lab: item.lab, backtest: item.backtest,
-                            bodyHash: Blob(reply.body).hash.hex))
+                    let draft = FetchPayloads.runtime(
+                        reply.value, lab: item.lab, backtest: item.backtest, bodyHash: Blob(reply.body).hash.hex)
+                    recorder.add(draft)
+                    decoded.add(eventID: draft.id, runtime: reply.value, lab: item.lab, backtest: item.backtest)
                     return .fetched
                 } catch {
                     recorder.add(
@@ -235,12 +236,15 @@ public struct FetchService: Sendable {
             } tally: { outcome in
                 if outcome == .fetched { summary.runtimesFetched += 1 } else { summary.failures += 1 }
             }
+            // Any runtime of this run still without the default formula (none, unless a batch failed midway).
+            let gaps = try MetricsEngine(log: log).compute(formula: FormulaRegistry.defaultName, after: runtimesFrom)
+            summary.metricsComputed += gaps.computed
         }
         for (enabled, channel) in [(request.logs, "GET_BACKTEST_LOG"), (request.charts, "GET_BACKTEST_CHART")]
         where enabled {
             try await forEachConcurrently(
                 backtests, limit: request.client.concurrency, batch: 50, recorder: recorder,
-                progress: { progress?(FetchProgress(phase: channel, done: $0, total: backtests.count)) }
+                progress: { progress?(FetchProgress(phase: channel, done: $0, total: backtests.count)) }, afterFlush: {}
             ) { item in
                 do {
                     let reply =
@@ -271,10 +275,11 @@ public struct FetchService: Sendable {
 
     enum ItemOutcome: Sendable { case fetched, failed }
 
-    /// Runs `work` over `items` with at most `limit` in flight, committing every `batch` completions.
+    /// Runs `work` over `items` with at most `limit` in flight, committing every `batch` completions and
+    /// calling `afterFlush` after each commit.
     private func forEachConcurrently(
         _ items: [(lab: String, backtest: String)], limit: Int, batch: Int, recorder: EventRecorder,
-        progress: (Int) -> Void,
+        progress: (Int) -> Void, afterFlush: () throws -> Void,
         _ work: @escaping @Sendable ((lab: String, backtest: String)) async -> ItemOutcome,
         tally: (ItemOutcome) -> Void
     ) async throws {
@@ -291,6 +296,7 @@ public struct FetchService: Sendable {
                 done += 1
                 if done % batch == 0 {
                     try recorder.flush()
+                    try afterFlush()
                     progress(done)
                 }
                 if next < items.count {
@@ -299,6 +305,8 @@ public struct FetchService: Sendable {
                     next += 1
                 }
             }
+            try recorder.flush()
+            try afterFlush()
             try recorder.flush()
             progress(done)
         }
@@ -345,5 +353,40 @@ extension HaasAPIError {
     var endsTheRun: Bool {
         if case .loginFailed = self { return true }
         return false
+    }
+}
+
+/// Runtimes decoded during a fetch whose metrics are still to be computed (once their events have positions).
+final class DecodedRuntimes: @unchecked Sendable {
+    private let lock = NSLockish()
+    private var pending: [(eventID: EventID, runtime: BacktestRuntime, lab: String, backtest: String)] = []
+
+    func add(eventID: EventID, runtime: BacktestRuntime, lab: String, backtest: String) {
+        lock.withLock { pending.append((eventID, runtime, lab, backtest)) }
+    }
+
+    /// `metrics.computed` drafts (default formula) for the pending runtimes whose events are committed.
+    func metricsDrafts(log: EventLog) throws -> [EventDraft] {
+        let items = lock.withLock {
+            () -> [(eventID: EventID, runtime: BacktestRuntime, lab: String, backtest: String)] in
+            defer { pending.removeAll() }
+            return pending
+        }
+        guard let formula = FormulaRegistry.builtIn.find(FormulaRegistry.defaultName) else { return [] }
+        var waiting: [(eventID: EventID, runtime: BacktestRuntime, lab: String, backtest: String)] = []
+        let drafts = try log.read { reader in
+            try items.compactMap { item -> EventDraft? in
+                guard let position = try reader.position(ofID: item.eventID), let event = try reader.event(at: position)
+                else {
+                    waiting.append(item)
+                    return nil
+                }
+                return MetricsPayloads.computed(
+                    id: MetricsEngine.eventID(formula: formula.name, runtime: event.id), formula: formula,
+                    runtime: item.runtime, runtimeEvent: event, lab: item.lab, backtest: item.backtest)
+            }
+        }
+        if !waiting.isEmpty { lock.withLock { pending.append(contentsOf: waiting) } }
+        return drafts
     }
 }
