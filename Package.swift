@@ -101,7 +101,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BacktestMetricsTests",
-            dependencies: ["BacktestMetrics"],
+            dependencies: ["BacktestMetrics", "EventLogTesting"],
             resources: [.copy("Vectors")],
             swiftSettings: strictSettings
         ),

@@ -1,21 +1,10 @@
 import BacktestMetrics
+import EventLogTesting
 import Testing
 
 /// Invariants over many generated inputs (a fixed seed, so a failure can be replayed).
 @Suite struct PropertyTests {
-    struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
-    }
-
-    static func randomInputs(_ random: inout Generator) -> MetricInputs {
+    static func randomInputs(_ random: inout SeededRandom) -> MetricInputs {
         let tradeCount = Int(random.next() % 12)
         var equity = [1_000.0]
         var trades: [Trade] = []
@@ -36,7 +25,7 @@ import Testing
     }
 
     @Test func invariantsHoldOnGeneratedInputs() {
-        var random = Generator(state: 20_261_121)
+        var random = SeededRandom(seed: 20_261_121)
         for _ in 0..<2_000 {
             let inputs = Self.randomInputs(&random)
             let values = FormulaSet.canonicalV1.compute(inputs, settings: MetricSettings(periodsPerYear: 365))

@@ -10,7 +10,7 @@ import Testing
         let directory = try TemporaryDirectory()
         let path = directory.appending("log")
         let batchSize = 40
-        var random = SplitMix(seed: 0x5EED_2026)
+        var random = SeededRandom(seed: 0x5EED_2026)
         var reported: [(run: String, batch: Int, first: UInt64, last: UInt64)] = []
         for round in 1...20 {
             let child = try ChildProcess.Streaming("eventlog-crash-writer", [path, String(batchSize)])
@@ -52,18 +52,5 @@ import Testing
             }
         }
         #expect(reported.count >= 20)
-    }
-}
-
-/// Deterministic randomness for the kill schedule, so a failure can be replayed.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
