@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "EventLog", targets: ["EventLog"]),
         .library(name: "Ledger", targets: ["Ledger"]),
         .library(name: "BacktestMetrics", targets: ["BacktestMetrics"]),
+        .library(name: "SQLiteKit", targets: ["SQLiteKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -44,6 +45,27 @@ let package = Package(
             dependencies: ["CLMDB", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["FORMAT.md"],
             swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SQLiteKit",
+            dependencies: ["CSQLite"],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Projections",
+            dependencies: ["SQLiteKit", "EventLog"],
+            swiftSettings: strictSettings,
+            plugins: ["EmbedMigrations"]
+        ),
+        .executableTarget(
+            name: "migrations-embedder",
+            dependencies: ["SQLiteKit"],
+            swiftSettings: strictSettings
+        ),
+        .plugin(
+            name: "EmbedMigrations",
+            capability: .buildTool(),
+            dependencies: ["migrations-embedder"]
         ),
         .target(
             name: "BacktestMetrics",
@@ -97,6 +119,11 @@ let package = Package(
         .testTarget(
             name: "EventLogTests",
             dependencies: ["EventLog", "EventLogTesting", "CLMDB", "eventlog-crash-writer"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SQLiteKitTests",
+            dependencies: ["SQLiteKit", "Projections", "EventLogTesting"],
             swiftSettings: strictSettings
         ),
         .testTarget(
