@@ -122,6 +122,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "ProjectionsTests",
+            dependencies: ["Projections", "Ledger", "HaasSimulator", "EventLogTesting", "SQLiteKit"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "SQLiteKitTests",
             dependencies: ["SQLiteKit", "Projections", "EventLogTesting"],
             swiftSettings: strictSettings

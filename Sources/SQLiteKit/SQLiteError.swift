@@ -7,6 +7,13 @@ public struct SQLiteError: Error, CustomStringConvertible, Equatable, Sendable {
     public let message: String
     public let sql: String?
 
+    public init(code: Int32, extendedCode: Int32, message: String, sql: String?) {
+        self.code = code
+        self.extendedCode = extendedCode
+        self.message = message
+        self.sql = sql
+    }
+
     public var description: String {
         var text = "SQLite error \(code) (\(String(cString: sqlite3_errstr(code)))): \(message)"
         if let sql { text += " — in: \(sql.count > 300 ? String(sql.prefix(300)) + "…" : sql)" }

@@ -1,0 +1,209 @@
+import EventLog
+import SQLiteKit
+
+/// Applies log events to the read models. One SQLite transaction per batch holds both the rows and the
+/// checkpoint (`projection_state`), so a crash never leaves rows without the position that produced them.
+public final class Projector {
+    public static let name = "read_models"
+    let db: SQLiteConnection
+    private let labs: VersionedTable
+    private let backtests: VersionedTable
+    private let metrics: VersionedTable
+    private let cutoffs: VersionedTable
+    private let execution: SQLiteStatement
+    private let fetch: SQLiteStatement
+    private let cacheUpsert: SQLiteStatement
+    private let checkpoint: SQLiteStatement
+
+    public init(_ db: SQLiteConnection) throws {
+        self.db = db
+        labs = try VersionedTable(
+            db, name: "labs", keys: ["lab_id"],
+            values: ["name", "script_id", "status", "scheduled_backtests", "completed_backtests"])
+        backtests = try VersionedTable(
+            db, name: "backtests", keys: ["backtest_id"],
+            values: [
+                "lab_id", "generation", "population", "market", "script_id", "script_name", "started_at", "ended_at",
+                "parameters",
+            ] + ReportedColumns.all.map(\.column) + ["runtime_position"])
+        metrics = try VersionedTable(
+            db, name: "backtest_metrics", keys: ["backtest_id", "formula", "metric"],
+            values: ["value", "value_text", "runtime_position"])
+        cutoffs = try VersionedTable(
+            db, name: "history_cutoffs", keys: ["market"],
+            values: ["status", "synched", "max_months", "cutoff", "method", "precision"])
+        execution = try db.prepare(
+            "INSERT INTO executions (lab_id, position, recorded_at, status, progress, completed_backtests, scheduled_backtests) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        )
+        fetch = try db.prepare(
+            "INSERT INTO fetches (position, run_id, channel, subject, http_status, success, failure, latency_us, body_hash, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        )
+        cacheUpsert = try db.prepare(
+            """
+            INSERT INTO cache_index (blob_hash, kind, subject, bytes, first_position, last_position, fetch_count)
+            VALUES (?, ?, ?, ?, ?, ?, 1)
+            ON CONFLICT (blob_hash) DO UPDATE SET last_position = excluded.last_position, fetch_count = fetch_count + 1
+            """)
+        checkpoint = try db.prepare(
+            """
+            INSERT INTO projection_state (name, position, recorded_at, updated_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (name) DO UPDATE SET position = excluded.position, recorded_at = excluded.recorded_at,
+                updated_at = excluded.updated_at
+            """)
+    }
+
+    /// The last position applied (0 for an empty read model).
+    public func position() throws -> UInt64 {
+        let rows = try db.prepare("SELECT position FROM projection_state WHERE name = ?").rows([.text(Projector.name)])
+        if case .integer(let position)? = rows.first?.first { return UInt64(position) }
+        return 0
+    }
+
+    /// Applies every event after the checkpoint up to `through`, in batches; returns how many were applied.
+    @discardableResult
+    public func catchUp(from log: EventLog, through: UInt64 = .max, batchSize: Int = 20_000) throws -> Int {
+        var applied = 0
+        while true {
+            let start = try position() + 1
+            var batch: [RecordedEvent] = []
+            try log.read { reader in
+                try reader.forEachEvent(from: start, through: through) { event in
+                    batch.append(event)
+                    return batch.count < batchSize
+                }
+            }
+            guard let last = batch.last else { return applied }
+            try db.transaction {
+                for event in batch { try apply(event) }
+                try checkpoint.run([
+                    .text(Projector.name), .integer(Int64(last.position)), .integer(last.recordedAt),
+                    .integer(last.recordedAt),
+                ])
+            }
+            applied += batch.count
+        }
+    }
+
+    func apply(_ event: RecordedEvent) throws {
+        let position = event.position
+        switch event.type {
+        case "haas.lab.observed":
+            let json = try event.payload.json
+            guard let lab = json["lab_id"]?.stringValue else { return }
+            var changes: [String: SQLiteValue] = [:]
+            for (column, field) in [("name", "name"), ("script_id", "script_id")] {
+                if let value = json[field] { changes[column] = .init(value) }
+            }
+            for (column, field) in [
+                ("status", "status"), ("scheduled_backtests", "scheduled_backtests"),
+                ("completed_backtests", "completed_backtests"),
+            ] {
+                if let value = json[field], value != .null { changes[column] = .init(value) }
+            }
+            try labs.merge(key: [.text(lab)], changes: changes, position: position)
+        case "haas.backtest.result.observed":
+            let json = try event.payload.json
+            guard let backtest = json["backtest_id"]?.stringValue else { return }
+            try backtests.merge(
+                key: [.text(backtest)],
+                changes: [
+                    "lab_id": .init(json["lab_id"] ?? .null), "generation": .init(json["generation"] ?? .null),
+                    "population": .init(json["population"] ?? .null),
+                    "parameters": json["parameters"].map { .text(CanonicalJSON.string($0)) } ?? .null,
+                ], position: position)
+        case "haas.backtest.runtime.fetched":
+            let json = try event.payload.json
+            guard let backtest = json["backtest_id"]?.stringValue else { return }
+            var changes: [String: SQLiteValue] = [
+                "lab_id": .init(json["lab_id"] ?? .null), "market": .init(json["market"] ?? .null),
+                "script_id": .init(json["script_id"] ?? .null), "script_name": .init(json["script_name"] ?? .null),
+                "started_at": .init(json["started_at"] ?? .null), "ended_at": .init(json["ended_at"] ?? .null),
+                "runtime_position": .integer(Int64(position)),
+            ]
+            for column in ReportedColumns.all {
+                changes[column.column] = .init(json["reported"]?[column.field] ?? .null)
+            }
+            try backtests.merge(key: [.text(backtest)], changes: changes, position: position)
+        case "metrics.computed":
+            let json = try event.payload.json
+            guard let backtest = json["backtest_id"]?.stringValue, let formula = json["formula"]?.stringValue,
+                case .object(let values)? = json["values"]
+            else { return }
+            for (metric, value) in values {
+                let number: SQLiteValue = value.numberValue.map { .real($0.doubleValue) } ?? .null
+                let text: SQLiteValue =
+                    value.stringValue.map(SQLiteValue.text) ?? value.numberValue.map { .text($0.canonicalText) }
+                    ?? .null
+                try metrics.merge(
+                    key: [.text(backtest), .text(formula), .text(metric)],
+                    changes: [
+                        "value": number, "value_text": text, "runtime_position": .integer(Int64(event.causation ?? 0)),
+                    ],
+                    position: position)
+            }
+        case "haas.lab.execution.updated":
+            let json = try event.payload.json
+            guard let lab = json["lab_id"]?.stringValue else { return }
+            try execution.run([
+                .text(lab), .integer(Int64(position)), .integer(event.recordedAt), .init(json["status"] ?? .null),
+                .init(json["progress"] ?? .null), .init(json["completed_backtests"] ?? .null),
+                .init(json["scheduled_backtests"] ?? .null),
+            ])
+        case "haas.history.status.observed":
+            let json = try event.payload.json
+            guard let market = json["market"]?.stringValue else { return }
+            try cutoffs.merge(
+                key: [.text(market)],
+                changes: [
+                    "status": .init(json["status"] ?? .null), "synched": .init(json["synched"] ?? .null),
+                    "max_months": .init(json["max_months"] ?? .null),
+                ],
+                position: position)
+        case "haas.response.recorded":
+            let json = try event.payload.json
+            let channel = json["channel"]?.stringValue ?? "?"
+            let bodyHash = json["body_sha256"]?.stringValue
+            try fetch.run([
+                .integer(Int64(position)), event.correlationID.map { .text($0.description) } ?? .null, .text(channel),
+                .text(event.stream), .init(json["http_status"] ?? .null), .init(json["envelope_success"] ?? .null),
+                .init(json["failure"] ?? .null), .init(json["latency_us"] ?? .null),
+                bodyHash.map(SQLiteValue.text) ?? .null,
+                .integer(event.recordedAt),
+            ])
+            if let bodyHash {
+                try cacheUpsert.run([
+                    .text(bodyHash), .text(channel), .text(event.stream), .init(json["body_bytes"] ?? .null),
+                    .integer(Int64(position)), .integer(Int64(position)),
+                ])
+            }
+        default:
+            return
+        }
+    }
+}
+
+/// The server's reported values as columns of `backtests` (payload field → column).
+enum ReportedColumns {
+    static let all: [(field: String, column: String)] = [
+        ("roi", "reported_roi"), ("realized_profits", "reported_realized_profits"),
+        ("gross_profits", "reported_gross_profits"), ("roi_margin", "reported_roi_margin"),
+        ("price_change_pct", "reported_price_change_pct"), ("total_fee_costs", "reported_total_fee_costs"),
+        ("sharpe", "reported_sharpe"), ("sortino", "reported_sortino"), ("profit_factor", "reported_profit_factor"),
+        ("win_percentage", "reported_win_percentage"), ("closed_positions", "reported_closed_positions"),
+        ("winning_positions", "reported_winning_positions"),
+    ]
+}
+
+extension SQLiteValue {
+    /// A payload value as a column value: numbers as integers when whole, objects and arrays as canonical JSON.
+    init(_ json: JSONValue) {
+        switch json {
+        case .null: self = .null
+        case .bool(let flag): self = .integer(flag ? 1 : 0)
+        case .number(let number):
+            if let integer = number.int64Value { self = .integer(integer) } else { self = .real(number.doubleValue) }
+        case .string(let text): self = .text(text)
+        case .array, .object: self = .text(CanonicalJSON.string(json))
+        }
+    }
+}

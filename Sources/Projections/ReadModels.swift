@@ -1,0 +1,202 @@
+import EventLog
+import Foundation
+import SQLiteKit
+
+/// The read-model file of a ledger (`<ledger>/readmodels.sqlite`): migrated and caught up on open, so every
+/// read sees every event the log holds.
+public final class ReadModels {
+    public let path: String
+    public let db: SQLiteConnection
+    public let projector: Projector
+
+    /// Opens (creating and migrating when needed) the read models at `path` and applies new events.
+    public init(path: String, log: EventLog) throws {
+        self.path = path
+        db = try SQLiteConnection(path: path)
+        try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL")
+        try ReadModelSchema.migrator().migrate(db)
+        projector = try Projector(db)
+        try projector.catchUp(from: log)
+    }
+
+    public static func path(ledgerRoot: String) -> String { ledgerRoot + "/readmodels.sqlite" }
+
+    /// Replays the log from position 1 through `through` into a fresh file, then moves it to `output`
+    /// (atomically replacing what was there). Returns the position reached.
+    @discardableResult
+    public static func rebuild(log: EventLog, through: UInt64 = .max, output: String) throws -> UInt64 {
+        let staging = output + ".rebuild-\(ProcessInfo.processInfo.processIdentifier)"
+        for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: staging + suffix) }
+        do {
+            let position: UInt64 = try {
+                let db = try SQLiteConnection(path: staging)
+                try db.execute("PRAGMA journal_mode = DELETE; PRAGMA synchronous = OFF")
+                try ReadModelSchema.migrator().migrate(db)
+                let projector = try Projector(db)
+                try projector.catchUp(from: log, through: through)
+                let position = try projector.position()
+                try db.execute("PRAGMA synchronous = FULL; VACUUM")
+                return position
+            }()
+            for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: output + suffix) }
+            if rename(staging, output) != 0 {
+                throw SQLiteError(
+                    code: 14, extendedCode: 14,
+                    message: "cannot move \(staging) to \(output): \(String(cString: strerror(errno)))", sql: nil)
+            }
+            return position
+        } catch {
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                try? FileManager.default.removeItem(atPath: staging + suffix)
+            }
+            throw error
+        }
+    }
+}
+
+/// Which backtests `query backtests` returns.
+public struct BacktestQuery: Sendable, Equatable {
+    public struct Filter: Sendable, Equatable {
+        public enum Comparison: String, Sendable, CaseIterable {
+            case greaterOrEqual = ">=", lessOrEqual = "<=", notEqual = "!=", greater = ">", less = "<", equal = "="
+        }
+        public let metric: String
+        public let comparison: Comparison
+        public let value: Double
+
+        /// Parses `metric>value` (`>`, `>=`, `<`, `<=`, `=`, `!=`).
+        public init?(_ text: String) {
+            for comparison in Comparison.allCases {
+                if let range = text.range(of: comparison.rawValue) {
+                    let name = text[..<range.lowerBound].trimmingCharacters(in: .whitespaces)
+                    let number = text[range.upperBound...].trimmingCharacters(in: .whitespaces)
+                    guard !name.isEmpty, let value = Double(number) else { return nil }
+                    self.metric = name
+                    self.comparison = comparison
+                    self.value = value
+                    return
+                }
+            }
+            return nil
+        }
+
+        func accepts(_ value: Double?) -> Bool {
+            guard let value else { return false }
+            switch comparison {
+            case .greater: return value > self.value
+            case .greaterOrEqual: return value >= self.value
+            case .less: return value < self.value
+            case .lessOrEqual: return value <= self.value
+            case .equal: return value == self.value
+            case .notEqual: return value != self.value
+            }
+        }
+    }
+
+    public var lab: String?
+    public var market: String?
+    public var formula: String
+    public var filters: [Filter]
+    public var sort: String?
+    public var ascending: Bool
+    public var limit: Int?
+    /// Read as of this log position (nil: current).
+    public var asOf: UInt64?
+
+    public init(
+        lab: String? = nil, market: String? = nil, formula: String = "canonical@1", filters: [Filter] = [],
+        sort: String? = nil, ascending: Bool = false, limit: Int? = nil, asOf: UInt64? = nil
+    ) {
+        self.lab = lab
+        self.market = market
+        self.formula = formula
+        self.filters = filters
+        self.sort = sort
+        self.ascending = ascending
+        self.limit = limit
+        self.asOf = asOf
+    }
+}
+
+/// One backtest with its metrics under one formula.
+public struct BacktestRow: Sendable, Equatable {
+    public let backtestID: String
+    public let labID: String
+    public let generation: Int64?
+    public let population: Int64?
+    public let market: String?
+    /// Metric name → (number when finite, text as stored).
+    public let metrics: [(name: String, number: Double?, text: String)]
+
+    public static func == (lhs: BacktestRow, rhs: BacktestRow) -> Bool {
+        lhs.backtestID == rhs.backtestID && lhs.labID == rhs.labID && lhs.generation == rhs.generation
+            && lhs.population == rhs.population && lhs.market == rhs.market
+            && lhs.metrics.map(\.text) == rhs.metrics.map(\.text) && lhs.metrics.map(\.name) == rhs.metrics.map(\.name)
+    }
+
+    public func metric(_ name: String) -> (number: Double?, text: String)? {
+        metrics.first { $0.name == name }.map { ($0.number, $0.text) }
+    }
+}
+
+extension ReadModels {
+    static let validAt = "valid_from <= ?1 AND (valid_to IS NULL OR valid_to > ?1)"
+
+    /// Backtests and their metrics as of a position, filtered, sorted (ties by backtest id) and limited.
+    public func backtests(_ query: BacktestQuery) throws -> [BacktestRow] {
+        let at = SQLiteValue.integer(query.asOf.map { Int64(min($0, UInt64(Int64.max))) } ?? Int64.max)
+        var sql = "SELECT backtest_id, lab_id, generation, population, market FROM backtests WHERE \(Self.validAt)"
+        var parameters: [SQLiteValue] = [at]
+        if let lab = query.lab {
+            parameters.append(.text(lab))
+            sql += " AND lab_id = ?\(parameters.count)"
+        }
+        if let market = query.market {
+            parameters.append(.text(market))
+            sql += " AND market = ?\(parameters.count)"
+        }
+        sql += " ORDER BY backtest_id"
+        var metricsByBacktest: [String: [(name: String, number: Double?, text: String)]] = [:]
+        let metricRows = try db.prepare(
+            "SELECT backtest_id, metric, value, value_text FROM backtest_metrics WHERE \(Self.validAt) AND formula = ?2 ORDER BY backtest_id, metric"
+        )
+        try metricRows.bind([at, .text(query.formula)])
+        defer { metricRows.reset() }
+        while try metricRows.step() {
+            let id = metricRows.string(0) ?? ""
+            metricsByBacktest[id, default: []].append(
+                (metricRows.string(1) ?? "", metricRows.double(2), metricRows.string(3) ?? ""))
+        }
+        let statement = try db.prepare(sql)
+        try statement.bind(parameters)
+        defer { statement.reset() }
+        var rows: [BacktestRow] = []
+        while try statement.step() {
+            let id = statement.string(0) ?? ""
+            let row = BacktestRow(
+                backtestID: id, labID: statement.string(1) ?? "", generation: statement.int64(2),
+                population: statement.int64(3),
+                market: statement.string(4), metrics: metricsByBacktest[id] ?? [])
+            if query.filters.allSatisfy({ $0.accepts(row.metric($0.metric)?.number) }) { rows.append(row) }
+        }
+        if let sort = query.sort {
+            // Numbers order normally; non-finite and missing values go last whatever the direction.
+            rows.sort { left, right in
+                let a = left.metric(sort)?.number
+                let b = right.metric(sort)?.number
+                switch (a, b) {
+                case let (a?, b?) where a != b: return query.ascending ? a < b : a > b
+                case (.some, nil): return true
+                case (nil, .some): return false
+                default: return left.backtestID < right.backtestID
+                }
+            }
+        }
+        if let limit = query.limit { rows = Array(rows.prefix(limit)) }
+        return rows
+    }
+}
+
+#if canImport(Glibc)
+    import Glibc
+#endif

@@ -1,0 +1,134 @@
+import EventLog
+import EventLogTesting
+import Foundation
+import HaasAPI
+import HaasSimulator
+import Ledger
+import Projections
+import SQLiteKit
+import Testing
+
+@Suite struct ProjectionTests {
+    let directory: TemporaryDirectory
+    let location: LedgerLocation
+    let clock = ManualClock(micros: 1_800_000_000_000_000)
+
+    init() throws {
+        directory = try TemporaryDirectory(prefix: "haasledger-projections")
+        location = LedgerLocation(root: directory.appending("ledger"))
+    }
+
+    /// Fetches everything from a simulator at `revision` (runtimes refreshed), at the clock's current time.
+    func fetch(revision: Int) async throws {
+        let server = try await SimulatorServer.start(
+            configuration: SimulatorConfiguration(seed: 41, labs: 2, backtestsPerLab: 25, revision: revision))
+        let client = HaasClientConfiguration(
+            server: HaasServer(host: "127.0.0.1", port: server.port),
+            credentials: HaasCredentials(
+                email: server.world.configuration.email, password: server.world.configuration.password),
+            retry: RetryPolicy(baseDelay: .zero))
+        _ = try await FetchService(location: location, clock: clock).run(
+            FetchRequest(client: client, labs: .all, runtimes: true, refresh: revision > 1))
+        await server.stop()
+    }
+
+    /// A query's rows as text, the way a user would compare outputs.
+    func render(_ rows: [BacktestRow]) -> String {
+        rows.map { row in
+            ([row.backtestID, row.labID, String(row.generation ?? -1), String(row.population ?? -1), row.market ?? "-"]
+                + row.metrics.map { "\($0.name)=\($0.text)" }).joined(separator: " ")
+        }.joined(separator: "\n")
+    }
+
+    func dump(_ path: String) throws -> [String: [[SQLiteValue]]] {
+        let db = try SQLiteConnection(path: path, mode: .readOnly)
+        var tables: [String: [[SQLiteValue]]] = [:]
+        for table in [
+            "labs", "backtests", "backtest_metrics", "executions", "history_cutoffs", "cache_index", "fetches",
+            "projection_state",
+        ] {
+            let columns = try db.prepare("SELECT * FROM \(table)").columnCount
+            let order = (1...columns).map(String.init).joined(separator: ", ")
+            let exclude = table == "projection_state" ? "" : ""
+            tables[table] = try db.prepare("SELECT * FROM \(table)\(exclude) ORDER BY \(order)").rows()
+        }
+        return tables
+    }
+
+    @Test func rebuildingFromTheLogGivesTheSameAnswers() async throws {
+        try await fetch(revision: 1)
+        let log = try location.openLog(create: false)
+        let path = ReadModels.path(ledgerRoot: location.root)
+        let first = try render(ReadModels(path: path, log: log).backtests(BacktestQuery(sort: "total_return")))
+        #expect(first.split(separator: "\n").count == 50)
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        let second = try render(ReadModels(path: path, log: log).backtests(BacktestQuery(sort: "total_return")))
+        #expect(second == first, "deleting the read models and rebuilding gives byte-identical output")
+        let rebuilt = directory.appending("rebuilt.sqlite")
+        try ReadModels.rebuild(log: log, output: rebuilt)
+        #expect(try render(ReadModels(path: rebuilt, log: log).backtests(BacktestQuery(sort: "total_return"))) == first)
+    }
+
+    @Test func asOfATimeAnswersAsTheLedgerDidThen() async throws {
+        try await fetch(revision: 1)
+        let path = ReadModels.path(ledgerRoot: location.root)
+        let before = try render(
+            ReadModels(path: path, log: try location.openLog(create: false)).backtests(BacktestQuery()))
+        let then = clock.nowMicroseconds()
+        clock.advance(by: 3_600_000_000)
+        try await fetch(revision: 2)  // the log is closed again: a fetch opens it itself
+        let log = try location.openLog(create: false)
+        let models = try ReadModels(path: path, log: log)
+        let now = try render(models.backtests(BacktestQuery()))
+        #expect(now != before)
+        let position = try log.read { try $0.position(asOf: then) }
+        #expect(try render(models.backtests(BacktestQuery(asOf: position))) == before)
+
+        // What changed between the two moments is exactly the simulator's re-run subset.
+        let old = try models.backtests(BacktestQuery(asOf: position))
+        let new = try models.backtests(BacktestQuery())
+        let changed = Set(zip(old, new).filter { $0 != $1 }.map(\.0.backtestID))
+        let world = SimulatedWorld(configuration: SimulatorConfiguration(seed: 41, labs: 2, backtestsPerLab: 25))
+        #expect(changed == world.changedBacktestIDs(fromRevision: 1, toRevision: 2))
+        #expect(!changed.isEmpty)
+    }
+
+    @Test func catchingUpOneEventEqualsARebuild() async throws {
+        try await fetch(revision: 1)
+        let log = try location.openLog(create: false)
+        let path = ReadModels.path(ledgerRoot: location.root)
+        _ = try ReadModels(path: path, log: log)
+        try log.append(
+            EventDraft(
+                stream: "lab:late", type: "haas.lab.observed",
+                payload: Payload(
+                    .object([("lab_id", .string("late")), ("name", .string("Late lab")), ("status", .number(2))]))))
+        let caughtUp = try ReadModels(path: path, log: log)
+        #expect(try caughtUp.projector.position() == log.read { try $0.head()?.position })
+        try caughtUp.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        let rebuilt = directory.appending("full.sqlite")
+        try ReadModels.rebuild(log: log, output: rebuilt)
+        var incremental = try dump(path)
+        var full = try dump(rebuilt)
+        incremental["projection_state"] = incremental["projection_state"].map { $0.map { Array($0.prefix(3)) } }
+        full["projection_state"] = full["projection_state"].map { $0.map { Array($0.prefix(3)) } }
+        #expect(incremental == full)
+        #expect(incremental["labs"]?.contains { $0.first == .text("late") } == true)
+    }
+
+    @Test func filtersSortingAndLimits() async throws {
+        try await fetch(revision: 1)
+        let models = try ReadModels(
+            path: ReadModels.path(ledgerRoot: location.root), log: try location.openLog(create: false))
+        let winners = try models.backtests(
+            BacktestQuery(filters: [BacktestQuery.Filter("total_return>0")!], sort: "total_return", limit: 5))
+        #expect(winners.count <= 5)
+        #expect(winners.allSatisfy { ($0.metric("total_return")?.number ?? 0) > 0 })
+        let returns = winners.compactMap { $0.metric("total_return")?.number }
+        #expect(returns == returns.sorted(by: >))
+        let lab = try #require(winners.first?.labID)
+        #expect(try models.backtests(BacktestQuery(lab: lab)).allSatisfy { $0.labID == lab })
+        #expect(BacktestQuery.Filter("sharpe_ratio>=1.5")?.comparison == .greaterOrEqual)
+        #expect(BacktestQuery.Filter("nonsense") == nil)
+    }
+}
