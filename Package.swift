@@ -85,13 +85,13 @@ let package = Package(
         ),
         .target(
             name: "Ledger",
-            dependencies: ["EventLog", "HaasAPI", "BacktestMetrics"],
+            dependencies: ["EventLog", "HaasAPI", "BacktestMetrics", "Projections", "SQLiteKit"],
             swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "haasledger",
             dependencies: [
-                "Ledger", "HaasSimulator", "BacktestMetrics",
+                "Ledger", "HaasSimulator", "BacktestMetrics", "Projections",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

@@ -17,7 +17,7 @@ struct HaasLedger: AsyncParsableCommand {
             """,
         subcommands: [
             DemoCommand.self, FetchCommand.self, WatchCommand.self, HistoryStatusCommand.self, SimulateCommand.self,
-            MetricsCommand.self, LogCommand.self,
+            MetricsCommand.self, QueryCommand.self, SQLCommand.self, ProjectCommand.self, LogCommand.self,
         ]
     )
 

@@ -308,3 +308,50 @@ extension CLITests {
         #expect(missing.status == 1)
     }
 }
+
+extension CLITests {
+    @Test func queriesSQLAndProjectCommands() throws {
+        let demo = directory.appending("rm")
+        #expect(try run(["demo", "--ledger", demo, "--labs", "1", "--backtests", "4"]).status == 0)
+        let json = try run([
+            "query", "backtests", "--ledger", demo, "--format", "ndjson", "--sort", "total_return", "--limit", "2",
+        ])
+        #expect(json.status == 0, "\(json.stderr)")
+        let lines = json.stdout.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines[0].hasPrefix(#"{"backtest_id":""#))
+        #expect(
+            lines[0].contains(#","lab_id":""#) && lines[0].contains(#","generation":"#)
+                && lines[0].contains(#","market":""#))
+        let table = try run(["query", "backtests", "--ledger", demo])
+        #expect(table.stdout.hasPrefix("BACKTEST_ID"))
+        #expect(table.stdout.contains("SHARPE_RATIO") && !table.stdout.contains("AVG_TRADE_RETURN"))
+        let badWhere = try run(["query", "backtests", "--ledger", demo, "--where", "sharpe"])
+        #expect(badWhere.status == 2)
+
+        let count = try run([
+            "sql", "--ledger", demo, "--format", "csv", "SELECT count(*) AS n FROM backtests WHERE valid_to IS NULL",
+        ])
+        #expect(count.stdout == "n\n4\n")
+        for statement in [
+            "DELETE FROM backtests", "ATTACH DATABASE 'x.db' AS x", "PRAGMA journal_mode=DELETE",
+            "CREATE TABLE evil (x)",
+        ] {
+            let refused = try run(["sql", "--ledger", demo, statement])
+            #expect(refused.status == 2, "\(statement) was not refused")
+            #expect(refused.stderr.hasPrefix("error: sql: "))
+        }
+        let status = try run(["project", "status", "--ledger", demo, "--format", "json"])
+        #expect(status.stdout.contains(#""lag_events":0"#))
+        let rebuilt = try run(["project", "rebuild", "--ledger", demo])
+        #expect(rebuilt.stdout.hasPrefix("rebuilt the read models through position "))
+        let again = try run([
+            "query", "backtests", "--ledger", demo, "--format", "ndjson", "--sort", "total_return", "--limit", "2",
+        ])
+        #expect(again.stdout == json.stdout, "rebuilt read models answer byte for byte the same")
+        let early = try run(["query", "backtests", "--ledger", demo, "--at-position", "3", "--format", "csv"])
+        #expect(
+            early.stdout == "backtest_id,lab_id,generation,population,market\n",
+            "nothing about backtests was known at position 3")
+    }
+}

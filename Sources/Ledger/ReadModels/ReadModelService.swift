@@ -1,0 +1,137 @@
+import EventLog
+import Foundation
+import Projections
+import SQLiteKit
+
+/// Read commands: each opens the log, catches the read models up, and answers — as of a position or a time
+/// when asked.
+public struct ReadModelService {
+    public let location: LedgerLocation
+
+    public init(location: LedgerLocation) { self.location = location }
+
+    /// Where to read: the present, a position, or the last position recorded at or before a time (µs).
+    public enum Moment: Sendable, Equatable {
+        case now
+        case position(UInt64)
+        case time(Int64)
+    }
+
+    func open() throws -> (EventLog, ReadModels) {
+        let log = try location.openLog(create: false)
+        return (log, try ReadModels(path: ReadModels.path(ledgerRoot: location.root), log: log))
+    }
+
+    static func position(_ moment: Moment, _ log: EventLog) throws -> UInt64? {
+        switch moment {
+        case .now: return nil
+        case .position(let position): return position
+        case .time(let micros): return try log.read { try $0.position(asOf: micros) }
+        }
+    }
+
+    public static let backtestColumns = ["backtest_id", "lab_id", "generation", "population", "market"]
+
+    public func backtests(_ query: BacktestQuery, at moment: Moment) throws -> ResultTable {
+        let (log, models) = try open()
+        var query = query
+        query.asOf = try Self.position(moment, log)
+        let rows = try models.backtests(query)
+        let metricNames = Array(Set(rows.flatMap { $0.metrics.map(\.name) })).sorted()
+        return ResultTable(
+            columns: Self.backtestColumns + metricNames,
+            rows: rows.map { row in
+                [
+                    .text(row.backtestID), .text(row.labID), row.generation.map(ResultTable.Cell.integer) ?? .null,
+                    row.population.map(ResultTable.Cell.integer) ?? .null,
+                    row.market.map(ResultTable.Cell.text) ?? .null,
+                ]
+                    + metricNames.map { name in
+                        guard let metric = row.metric(name) else { return .null }
+                        return metric.number.map(ResultTable.Cell.number) ?? .text(metric.text)
+                    }
+            })
+    }
+
+    /// A read-only SQL statement against the read models (as of a moment: the views `*_asof` are not
+    /// needed; `:asof` is bound to the position). Writes, ATTACH and state-changing PRAGMAs are refused.
+    public func sql(_ text: String, at moment: Moment) throws -> ResultTable {
+        let (log, models) = try open()
+        let position = try Self.position(moment, log)
+        _ = models
+        let reader = try SQLiteConnection(path: ReadModels.path(ledgerRoot: location.root), mode: .readOnly)
+        let statement: SQLiteStatement
+        do {
+            statement = try reader.prepare(text)
+        } catch {
+            throw LedgerError.invalidArgument(flag: "sql", reason: error.message)
+        }
+        guard statement.isReadOnly else {
+            throw LedgerError.invalidArgument(
+                flag: "sql",
+                reason: "only read-only statements are allowed (no writes, ATTACH or state-changing PRAGMA)")
+        }
+        let lowered = text.lowercased()
+        if lowered.contains("attach") && lowered.range(of: #"\battach\b"#, options: .regularExpression) != nil {
+            throw LedgerError.invalidArgument(flag: "sql", reason: "ATTACH is not allowed")
+        }
+        let asOf = SQLiteValue.integer(Int64(min(position ?? UInt64(Int64.max), UInt64(Int64.max))))
+        let parameterCount = text.components(separatedBy: ":asof").count - 1
+        if parameterCount > 0 { try statement.bind(asOf, at: 1) }
+        var rows: [[ResultTable.Cell]] = []
+        while try statement.step() {
+            rows.append(
+                (0..<statement.columnCount).map { index in
+                    switch statement.value(index) {
+                    case .null: return .null
+                    case .integer(let value): return .integer(value)
+                    case .real(let value): return .number(value)
+                    case .text(let text): return .text(text)
+                    case .blob(let bytes): return .text("x'" + bytes.map { String(format: "%02x", $0) }.joined() + "'")
+                    }
+                })
+        }
+        return ResultTable(columns: (0..<statement.columnCount).map(statement.columnName), rows: rows)
+    }
+
+    /// Rebuilds the read models from the log (through a moment), atomically replacing the file, or into `output`.
+    public func rebuild(at moment: Moment, output: String?) throws -> UInt64 {
+        let log = try location.openLog(create: false)
+        let through = try Self.position(moment, log) ?? .max
+        return try ReadModels.rebuild(
+            log: log, through: through, output: output ?? ReadModels.path(ledgerRoot: location.root))
+    }
+
+    /// How far the read models lag behind the log, in events and in seconds of ledger time.
+    public func status() throws -> ResultTable {
+        let log = try location.openLog(create: false)
+        let path = ReadModels.path(ledgerRoot: location.root)
+        let head = try log.read { try $0.head() }
+        var applied: UInt64 = 0
+        var appliedAt: Int64?
+        if FileManager.default.fileExists(atPath: path) {
+            let db = try SQLiteConnection(path: path, mode: .readOnly)
+            if let row = try? db.prepare("SELECT position, recorded_at FROM projection_state WHERE name = ?").rows([
+                .text(Projector.name)
+            ]).first,
+                case .integer(let position) = row[0]
+            {
+                applied = UInt64(position)
+                if case .integer(let at) = row[1] { appliedAt = at }
+            }
+        }
+        let headPosition = head?.position ?? 0
+        let lagEvents = headPosition - min(applied, headPosition)
+        // Ledger time between the newest event applied (or the first event, when none is) and the log's head.
+        let fromTime = try appliedAt ?? log.read { try $0.event(at: 1)?.recordedAt } ?? head?.recordedAt ?? 0
+        let lagSeconds = lagEvents == 0 ? 0 : Double((head?.recordedAt ?? fromTime) - fromTime) / 1e6
+        return ResultTable(
+            columns: ["read_models", "log_head", "applied_position", "lag_events", "lag_seconds"],
+            rows: [
+                [
+                    .text(path), .integer(Int64(headPosition)), .integer(Int64(applied)), .integer(Int64(lagEvents)),
+                    .number(lagSeconds),
+                ]
+            ])
+    }
+}

@@ -1,0 +1,92 @@
+import EventLog
+import Foundation
+
+/// Rows of named columns, printed as a table, RFC 4180 CSV, a JSON array, or NDJSON.
+public struct ResultTable: Sendable, Equatable {
+    public enum Cell: Sendable, Equatable {
+        case null
+        case integer(Int64)
+        case number(Double)
+        case text(String)
+
+        var plain: String {
+            switch self {
+            case .null: return ""
+            case .integer(let value): return String(value)
+            case .number(let value): return JSONNumber(value)?.canonicalText ?? String(value)
+            case .text(let text): return text
+            }
+        }
+
+        var json: JSONValue {
+            switch self {
+            case .null: return .null
+            case .integer(let value): return .number(value)
+            case .number(let value): return JSONNumber(value).map(JSONValue.number) ?? .string(String(value))
+            case .text(let text): return .string(text)
+            }
+        }
+
+        var isNumeric: Bool {
+            switch self {
+            case .integer, .number: return true
+            default: return false
+            }
+        }
+    }
+
+    public enum Format: String, CaseIterable, Sendable { case table, csv, json, ndjson }
+
+    public let columns: [String]
+    public let rows: [[Cell]]
+
+    public init(columns: [String], rows: [[Cell]]) {
+        self.columns = columns
+        self.rows = rows
+    }
+
+    /// The same rows with only `names` (in that order); unknown names are skipped.
+    public func selecting(_ names: [String]) -> ResultTable {
+        let indexes = names.compactMap { columns.firstIndex(of: $0) }
+        return ResultTable(columns: indexes.map { columns[$0] }, rows: rows.map { row in indexes.map { row[$0] } })
+    }
+
+    public func lines(_ format: Format) -> [String] {
+        switch format {
+        case .table:
+            let renderer = TableRenderer(
+                columns: columns.enumerated().map { index, name in
+                    TableRenderer.Column(
+                        name.uppercased(), rightAligned: rows.first.map { $0[index].isNumeric } ?? false)
+                })
+            return renderer.render(rows.map { $0.map(\.plain) })
+        case .csv:
+            return [columns.map(ResultTable.csvField).joined(separator: ",")]
+                + rows.map { $0.map { ResultTable.csvField($0.plain) }.joined(separator: ",") }
+        case .json:
+            return ["[" + rows.map(object).joined(separator: ",") + "]"]
+        case .ndjson:
+            return rows.map(object)
+        }
+    }
+
+    /// An object with keys in column order (canonical JSON would sort them), so `backtest_id, lab_id, …`
+    /// lead as documented.
+    private func object(_ row: [Cell]) -> String {
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        for (index, (column, cell)) in zip(columns, row).enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            CanonicalJSON.writeString(column, into: &out)
+            out.append(UInt8(ascii: ":"))
+            CanonicalJSON.write(cell.json, into: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// RFC 4180: quote fields holding a comma, quote, CR or LF; double the quotes inside.
+    public static func csvField(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

@@ -1,0 +1,133 @@
+import ArgumentParser
+import Ledger
+import Projections
+
+/// `--as-of TIME` / `--at-position N`, for every command that reads the read models.
+struct MomentOptions: ParsableArguments {
+    @Option(name: .customLong("as-of"), help: "Answer as of this ISO-8601 time.") var asOf: String?
+    @Option(name: .customLong("at-position"), help: "Answer as of this log position.") var atPosition: UInt64?
+
+    func validate() throws {
+        if asOf != nil && atPosition != nil { throw ValidationError("give --as-of or --at-position, not both") }
+        if let asOf, Timestamp.parse(asOf) == nil { throw ValidationError("--as-of: not an ISO-8601 time: \(asOf)") }
+    }
+
+    var moment: ReadModelService.Moment {
+        if let atPosition { return .position(atPosition) }
+        if let asOf, let micros = Timestamp.parse(asOf) { return .time(micros) }
+        return .now
+    }
+}
+
+extension ResultTable.Format: ExpressibleByArgument {}
+
+func printTable(_ table: ResultTable, _ format: ResultTable.Format) throws {
+    let output = try OutputSink(path: nil)
+    for line in table.lines(format) { try output.writeLine(line) }
+    try output.finish()
+}
+
+struct QueryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "query", abstract: "Query the read models (caught up with the log first).",
+        subcommands: [Backtests.self])
+
+    struct Backtests: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Backtests with their metrics under one formula.")
+        @OptionGroup var options: LedgerOption
+        @OptionGroup var moment: MomentOptions
+        @Option(help: "Only this lab.") var lab: String?
+        @Option(help: "Only this market tag.") var market: String?
+        @Option(help: "Formula as ID@VERSION.") var formula: String = "canonical@1"
+        @Option(name: .customLong("where"), help: "A condition such as sharpe_ratio>1 (repeatable).") var conditions:
+            [String] = []
+        @Option(help: "Sort by this metric.") var sort: String?
+        @Flag(help: "Sort ascending.") var asc = false
+        @Flag(help: "Sort descending (the default).") var desc = false
+        @Option(help: "At most this many backtests.") var limit: Int?
+        @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
+
+        func validate() throws {
+            if asc && desc { throw ValidationError("give --asc or --desc, not both") }
+            for condition in conditions where BacktestQuery.Filter(condition) == nil {
+                throw ValidationError("--where '\(condition)': expected METRIC OP NUMBER with OP one of > >= < <= = !=")
+            }
+            if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        }
+
+        func run() async throws {
+            try await reportingFailures {
+                let query = BacktestQuery(
+                    lab: lab, market: market, formula: formula,
+                    filters: conditions.compactMap(BacktestQuery.Filter.init),
+                    sort: sort, ascending: asc, limit: limit)
+                let table = try ReadModelService(location: options.location).backtests(query, at: moment.moment)
+                // A terminal cannot show 32 metrics: the table keeps a standard set; csv and json keep all.
+                let standard = [
+                    "total_return", "cagr", "max_drawdown", "sharpe_ratio", "sortino_ratio", "win_rate",
+                    "profit_factor", "num_trades",
+                ]
+                let shown =
+                    format == .table
+                    ? table.selecting(
+                        ReadModelService.backtestColumns + standard
+                            + [sort].compactMap { $0 }.filter { !standard.contains($0) })
+                    : table
+                try printTable(shown, format)
+            }
+        }
+    }
+}
+
+struct ProjectCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "project", abstract: "Rebuild the read models from the log, or show how far behind they are.",
+        subcommands: [Rebuild.self, Status.self])
+
+    struct Rebuild: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replay the log into a new file and swap it in atomically (or write it to --output).")
+        @OptionGroup var options: LedgerOption
+        @OptionGroup var moment: MomentOptions
+        @Option(help: "Write the rebuilt read models here instead of replacing the ledger's.") var output: String?
+
+        func run() async throws {
+            try await reportingFailures {
+                let position = try ReadModelService(location: options.location).rebuild(
+                    at: moment.moment, output: output)
+                let output = try OutputSink(path: nil)
+                try output.writeLine("rebuilt the read models through position \(position)")
+                try output.finish()
+            }
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The read models' lag behind the log, in events and seconds.")
+        @OptionGroup var options: LedgerOption
+        @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
+
+        func run() async throws {
+            try await reportingFailures {
+                try printTable(try ReadModelService(location: options.location).status(), format)
+            }
+        }
+    }
+}
+
+struct SQLCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sql",
+        abstract: "Run a read-only SELECT on the read models (:asof is bound to the position asked for).")
+    @OptionGroup var options: LedgerOption
+    @OptionGroup var moment: MomentOptions
+    @Argument(help: "A read-only SQL statement.") var statement: String
+    @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
+
+    func run() async throws {
+        try await reportingFailures {
+            try printTable(try ReadModelService(location: options.location).sql(statement, at: moment.moment), format)
+        }
+    }
+}
