@@ -123,7 +123,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ProjectionsTests",
-            dependencies: ["Projections", "Ledger", "HaasSimulator", "EventLogTesting", "SQLiteKit"],
+            dependencies: ["Projections", "Ledger", "HaasSimulator", "EventLogTesting", "SQLiteKit", "BacktestMetrics"],
             swiftSettings: strictSettings
         ),
         .testTarget(

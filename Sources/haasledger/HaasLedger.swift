@@ -17,7 +17,8 @@ struct HaasLedger: AsyncParsableCommand {
             """,
         subcommands: [
             DemoCommand.self, FetchCommand.self, WatchCommand.self, HistoryStatusCommand.self, SimulateCommand.self,
-            MetricsCommand.self, QueryCommand.self, SQLCommand.self, ProjectCommand.self, LogCommand.self,
+            MetricsCommand.self, QueryCommand.self, HistoryCommand.self, DiffCommand.self, SQLCommand.self,
+            ProjectCommand.self, LogCommand.self,
         ]
     )
 

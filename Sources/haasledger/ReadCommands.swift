@@ -131,3 +131,67 @@ struct SQLCommand: AsyncParsableCommand {
         }
     }
 }
+
+struct HistoryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history", abstract: "Every event that touched a backtest, with its metric values after each one.")
+    @OptionGroup var options: LedgerOption
+    @Argument(help: "The backtest id.") var backtest: String
+    @Option(help: "Formula as ID@VERSION.") var formula: String = "canonical@1"
+    @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
+
+    func run() async throws {
+        try await reportingFailures {
+            try printTable(
+                try ReadModelService(location: options.location).history(backtest: backtest, formula: formula), format)
+        }
+    }
+}
+
+struct DiffCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diff",
+        abstract: "What changed between two moments (--from/--to), or what a formula change moved (--formula twice).")
+    @OptionGroup var options: LedgerOption
+    @Option(help: "The earlier moment: an ISO-8601 time or a log position (#N).") var from: String?
+    @Option(help: "The later moment (default: now).") var to: String?
+    @Option(
+        name: .customLong("formula"),
+        help: "Give twice to compare two formulas; once to choose the formula of a time diff.")
+    var formulas: [String] = []
+    @Option(help: "Only this lab.") var lab: String?
+    @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
+
+    func validate() throws {
+        if formulas.count > 2 { throw ValidationError("--formula at most twice") }
+        if formulas.count == 2 && (from != nil || to != nil) {
+            throw ValidationError("compare two formulas or two moments, not both")
+        }
+        if formulas.count < 2 && from == nil {
+            throw ValidationError("give --from TIME (and optionally --to), or --formula A --formula B")
+        }
+        for text in [from, to].compactMap({ $0 }) where DiffCommand.moment(text) == nil {
+            throw ValidationError("'\(text)' is neither an ISO-8601 time nor a position like #123")
+        }
+    }
+
+    static func moment(_ text: String) -> ReadModelService.Moment? {
+        if text.hasPrefix("#"), let position = UInt64(text.dropFirst()) { return .position(position) }
+        return Timestamp.parse(text).map(ReadModelService.Moment.time)
+    }
+
+    func run() async throws {
+        try await reportingFailures {
+            let service = ReadModelService(location: options.location)
+            let table: ResultTable
+            if formulas.count == 2 {
+                table = try service.diff(formulas: formulas[0], formulas[1], at: .now, lab: lab)
+            } else {
+                table = try service.diff(
+                    from: DiffCommand.moment(from ?? "") ?? .now, to: to.flatMap(DiffCommand.moment) ?? .now, lab: lab,
+                    formula: formulas.first ?? "canonical@1")
+            }
+            try printTable(table, format)
+        }
+    }
+}

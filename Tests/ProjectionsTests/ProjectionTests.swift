@@ -1,3 +1,4 @@
+import BacktestMetrics
 import EventLog
 import EventLogTesting
 import Foundation
@@ -130,5 +131,50 @@ import Testing
         #expect(try models.backtests(BacktestQuery(lab: lab)).allSatisfy { $0.labID == lab })
         #expect(BacktestQuery.Filter("sharpe_ratio>=1.5")?.comparison == .greaterOrEqual)
         #expect(BacktestQuery.Filter("nonsense") == nil)
+    }
+}
+
+extension ProjectionTests {
+    @Test func diffBetweenTwoFetchesListsExactlyTheRerunBacktests() async throws {
+        try await fetch(revision: 1)
+        let between = try location.openLog(create: false).read { try $0.head()!.position }
+        clock.advance(by: 60_000_000)
+        try await fetch(revision: 2)
+        let service = ReadModelService(location: location)
+        let diff = try service.diff(from: .position(between), to: .now, lab: nil, formula: "canonical@1")
+        let changed = Set(
+            diff.rows.filter { $0[0] == .text("changed") }.compactMap { row -> String? in
+                if case .text(let id) = row[1] { return id } else { return nil }
+            })
+        let world = SimulatedWorld(configuration: SimulatorConfiguration(seed: 41, labs: 2, backtestsPerLab: 25))
+        #expect(changed == world.changedBacktestIDs(fromRevision: 1, toRevision: 2))
+        #expect(diff.rows.allSatisfy { $0[0] == .text("changed") }, "no backtest was added or removed")
+
+        let id = try #require(changed.first)
+        let history = try service.history(backtest: id, formula: "canonical@1")
+        let types = history.rows.map { $0[2] }
+        #expect(types.filter { $0 == .text("haas.backtest.runtime.fetched") }.count == 2)
+        #expect(types.filter { $0 == .text("metrics.computed") }.count == 2)
+        let metricRows = history.rows.filter { $0[2] == .text("metrics.computed") }
+        #expect(metricRows[0][6] != metricRows[1][6], "total_return after each metrics event differs")
+    }
+
+    @Test func diffBetweenFormulasShowsWhatAFormulaChangeMoved() async throws {
+        try await fetch(revision: 1)
+        var registry = FormulaRegistry.builtIn
+        var parameters = FormulaParameters()
+        parameters.ddof = 0
+        try registry.register(
+            FormulaSet(id: "canonical", version: 2, parameters: parameters, summary: "population std", matches: []))
+        let computed = try MetricsEngine(log: try location.openLog(create: false), registry: registry).compute(
+            formula: "canonical@2")
+        #expect(computed.computed == 50)
+        let diff = try ReadModelService(location: location).diff(
+            formulas: "canonical@1", "canonical@2", at: .now, lab: nil)
+        let metrics = Set(
+            diff.rows.compactMap { row -> String? in if case .text(let name) = row[2] { name } else { nil } })
+        #expect(metrics.isSubset(of: ["annual_volatility", "sharpe_ratio"]), "only std-based metrics move: \(metrics)")
+        #expect(metrics.contains("sharpe_ratio"))
+        #expect(diff.columns == ["backtest_id", "lab_id", "metric", "canonical@1", "canonical@2", "delta"])
     }
 }

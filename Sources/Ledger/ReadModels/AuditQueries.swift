@@ -1,0 +1,128 @@
+import EventLog
+import Projections
+
+/// The audit questions: what happened to one backtest, and what changed between two moments or two formulas.
+extension ReadModelService {
+    /// Metrics shown by `history` and `diff` tables (csv/json carry every metric).
+    public static let keyMetrics = ["total_return", "max_drawdown", "sharpe_ratio", "win_rate", "profit_factor"]
+
+    /// Every event of `backtest:<id>` in order, with the key metric values (of `formula`) as they stood after it.
+    public func history(backtest id: String, formula: String) throws -> ResultTable {
+        let (log, models) = try open()
+        let events: [RecordedEvent] = try log.read { reader in
+            var events: [RecordedEvent] = []
+            try reader.forEachEvent(inStream: "backtest:\(id)") {
+                events.append($0); return true
+            }
+            return events
+        }
+        guard !events.isEmpty else {
+            throw LedgerError.invalidArgument(flag: "BACKTEST_ID", reason: "no event mentions backtest \(id)")
+        }
+        var rows: [[ResultTable.Cell]] = []
+        for event in events {
+            let after = try models.backtests(BacktestQuery(formula: formula, asOf: event.position)).first {
+                $0.backtestID == id
+            }
+            let json = try? event.payload.json
+            var detail = ""
+            switch event.type {
+            case "haas.response.recorded":
+                detail =
+                    "\(json?["channel"]?.stringValue ?? "?") HTTP \(json?["http_status"]?.numberValue?.canonicalText ?? "-")"
+                if let failure = json?["failure"]?.stringValue { detail += " failed: \(failure)" }
+            case "haas.backtest.runtime.fetched":
+                detail = "reported ROI \(json?["reported"]?["roi"]?.numberValue?.canonicalText ?? "-")"
+            case "metrics.computed":
+                detail =
+                    "\(json?["formula"]?.stringValue ?? "?") from runtime at \(event.causation.map(String.init) ?? "?")"
+            case "fetch.failed":
+                detail = json?["error"]?.stringValue ?? ""
+            default:
+                break
+            }
+            rows.append(
+                [
+                    .integer(Int64(event.position)), .text(Timestamp.format(event.recordedAt)), .text(event.type),
+                    .text(detail),
+                    .text(event.correlationID?.description ?? ""), .text(event.source),
+                ]
+                    + Self.keyMetrics.map { name in Self.cell(after?.metric(name)) })
+        }
+        return ResultTable(
+            columns: ["position", "recorded_at", "type", "detail", "run", "source"] + Self.keyMetrics, rows: rows)
+    }
+
+    /// Backtests added, removed or changed between two moments, with metric deltas and rank moves (rank by
+    /// `rankBy`, descending, ties by id).
+    public func diff(from: Moment, to: Moment, lab: String?, formula: String, rankBy: String = "total_return") throws
+        -> ResultTable
+    {
+        let (log, models) = try open()
+        let before = try models.backtests(
+            BacktestQuery(lab: lab, formula: formula, sort: rankBy, asOf: try Self.position(from, log) ?? .max))
+        let after = try models.backtests(
+            BacktestQuery(lab: lab, formula: formula, sort: rankBy, asOf: try Self.position(to, log) ?? .max))
+        let beforeByID = Dictionary(uniqueKeysWithValues: before.enumerated().map { ($1.backtestID, ($0 + 1, $1)) })
+        let afterByID = Dictionary(uniqueKeysWithValues: after.enumerated().map { ($1.backtestID, ($0 + 1, $1)) })
+        var rows: [[ResultTable.Cell]] = []
+        for id in Set(beforeByID.keys).union(afterByID.keys).sorted() {
+            let old = beforeByID[id]
+            let new = afterByID[id]
+            let change: String
+            switch (old, new) {
+            case (nil, _?): change = "added"
+            case (_?, nil): change = "removed"
+            case let (old?, new?) where old.1 != new.1: change = "changed"
+            default: continue
+            }
+            let lab = new?.1.labID ?? old?.1.labID ?? ""
+            rows.append(
+                [
+                    .text(change), .text(id), .text(lab), old.map { .integer(Int64($0.0)) } ?? .null,
+                    new.map { .integer(Int64($0.0)) } ?? .null,
+                ]
+                    + Self.keyMetrics.flatMap { name -> [ResultTable.Cell] in
+                        let a = old?.1.metric(name)
+                        let b = new?.1.metric(name)
+                        let delta: ResultTable.Cell =
+                            if let x = a?.number, let y = b?.number { .number(y - x) } else { .null }
+                        return [Self.cell(b), delta]
+                    })
+        }
+        return ResultTable(
+            columns: ["change", "backtest_id", "lab_id", "rank_from", "rank_to"]
+                + Self.keyMetrics.flatMap { [$0, "\($0)_delta"] },
+            rows: rows)
+    }
+
+    /// What a formula change moved: every metric of every backtest whose value differs between two formulas.
+    public func diff(formulas first: String, _ second: String, at moment: Moment, lab: String?) throws -> ResultTable {
+        let (log, models) = try open()
+        let position = try Self.position(moment, log) ?? .max
+        let one = try models.backtests(BacktestQuery(lab: lab, formula: first, asOf: position))
+        let two = Dictionary(
+            uniqueKeysWithValues: try models.backtests(BacktestQuery(lab: lab, formula: second, asOf: position))
+                .map { ($0.backtestID, $0) })
+        var rows: [[ResultTable.Cell]] = []
+        for row in one {
+            guard let other = two[row.backtestID] else { continue }
+            for metric in row.metrics {
+                guard let counterpart = other.metric(metric.name), counterpart.text != metric.text else { continue }
+                let delta: ResultTable.Cell =
+                    if let x = metric.number, let y = counterpart.number { .number(y - x) } else { .null }
+                rows.append([
+                    .text(row.backtestID), .text(row.labID), .text(metric.name),
+                    Self.cell((metric.number, metric.text)),
+                    Self.cell(counterpart), delta,
+                ])
+            }
+        }
+        return ResultTable(columns: ["backtest_id", "lab_id", "metric", first, second, "delta"], rows: rows)
+    }
+
+    static func cell(_ metric: (number: Double?, text: String)?) -> ResultTable.Cell {
+        guard let metric else { return .null }
+        return metric.number.map(ResultTable.Cell.number) ?? .text(metric.text)
+    }
+}
