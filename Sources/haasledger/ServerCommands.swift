@@ -4,6 +4,7 @@ import Foundation
 import HaasAPI
 import HaasSimulator
 import Ledger
+import Projections
 
 #if canImport(Glibc)
     import Glibc
@@ -219,34 +220,21 @@ struct SimulateCommand: AsyncParsableCommand {
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Start the simulator in-process, fetch everything into a ledger, verify it and show what is there.")
+        abstract: "Fetch from an in-process simulator, verify, show the top 10; fetch a revision, show the diff.")
     @Option(name: .long, help: "The ledger directory.") var ledger: String = "./haasledger-demo"
     @OptionGroup var simulator: SimulatorOptions
 
     func run() async throws {
         try await reportingFailures {
-            let configuration = try simulator.configuration()
-            let server = try await SimulatorServer.start(configuration: configuration)
             let location = LedgerLocation(root: ledger)
             let output = try OutputSink(path: nil)
-            do {
-                try output.writeLine(
-                    "simulator: http://127.0.0.1:\(server.port) (seed \(configuration.seed), \(configuration.labs) labs × \(configuration.backtestsPerLab) backtests, revision \(configuration.revision))"
-                )
-                let request = FetchRequest(
-                    client: HaasClientConfiguration(
-                        server: HaasServer(host: "127.0.0.1", port: server.port),
-                        credentials: HaasCredentials(email: configuration.email, password: configuration.password)),
-                    labs: .all, runtimes: true)
-                let summary = try await FetchService(
-                    location: location, clock: try ClockSetting.resolve(environment: ProcessEnvironment.values)
-                )
-                .run(request, progress: ProgressLine.show)
-                await server.stop()
-                try output.writeLine("ledger: \(location.root)")
-                try output.writeLine(
-                    "fetched \(summary.labs) labs, \(summary.backtests) backtests, \(summary.runtimesFetched) runtimes (\(summary.runtimesSkipped) already recorded) in \(String(format: "%.2f", summary.seconds)) s over \(summary.exchanges) HTTP exchanges; \(summary.failures) failures"
-                )
+            let clock = try ClockSetting.resolve(environment: ProcessEnvironment.values)
+            var configuration = try simulator.configuration()
+            _ = try await fetch(configuration, into: location, clock: clock, refresh: false, output: output)
+            let between = try location.openLog(create: false).read { try $0.head()?.position ?? 0 }
+
+            try {
+                // Scoped: the log is closed again before the read models open it.
                 let log = try location.openLog(create: false)
                 let report = try log.verify()
                 guard report.isValid, let head = report.head else {
@@ -256,12 +244,59 @@ struct DemoCommand: AsyncParsableCommand {
                     "verify: ok — \(report.eventsChecked) events and \(report.blobsChecked) blobs checked; head \(head.position) \(head.hash.hex)"
                 )
                 try output.writeLine("")
-                for line in try LedgerOverview.read(log).lines(limit: 10) { try output.writeLine(line) }
-                try output.finish()
-            } catch {
-                await server.stop()
-                throw error
-            }
+                for line in try LedgerOverview.read(log).lines(limit: 0) { try output.writeLine(line) }
+            }()
+            let service = ReadModelService(location: location)
+            try output.writeLine(
+                "top 10 backtests by computed total return (canonical@1; E0 = RM, so ×100 = the server's ROI):")
+            let top = try service.backtests(BacktestQuery(sort: "total_return", limit: 10), at: .now)
+            for line in top.selecting([
+                "backtest_id", "market", "total_return", "max_drawdown", "sharpe_ratio", "win_rate", "num_trades",
+            ])
+            .lines(.table) { try output.writeLine(line) }
+
+            configuration.revision += 1
+            try output.writeLine("")
+            try output.writeLine(
+                "the server re-runs some backtests (revision \(configuration.revision)); fetching again with --refresh:"
+            )
+            _ = try await fetch(configuration, into: location, clock: clock, refresh: true, output: output)
+            let diff = try service.diff(from: .position(between), to: .now, lab: nil, formula: "canonical@1")
+            try output.writeLine(
+                "diff between the two fetches (\(diff.rows.count) backtests changed; rank by total return):")
+            for line in diff.selecting([
+                "change", "backtest_id", "rank_from", "rank_to", "total_return", "total_return_delta",
+                "sharpe_ratio_delta",
+            ]).lines(.table).prefix(16) { try output.writeLine(line) }
+            try output.finish()
+        }
+    }
+
+    private func fetch(
+        _ configuration: SimulatorConfiguration, into location: LedgerLocation, clock: any LedgerClock,
+        refresh: Bool, output: OutputSink
+    ) async throws -> FetchSummary {
+        let server = try await SimulatorServer.start(configuration: configuration)
+        do {
+            try output.writeLine(
+                "simulator: http://127.0.0.1:\(server.port) (seed \(configuration.seed), \(configuration.labs) labs × \(configuration.backtestsPerLab) backtests, revision \(configuration.revision))"
+            )
+            let request = FetchRequest(
+                client: HaasClientConfiguration(
+                    server: HaasServer(host: "127.0.0.1", port: server.port),
+                    credentials: HaasCredentials(email: configuration.email, password: configuration.password)),
+                labs: .all, runtimes: true, refresh: refresh)
+            let summary = try await FetchService(location: location, clock: clock).run(
+                request, progress: ProgressLine.show)
+            await server.stop()
+            try output.writeLine("ledger: \(location.root)")
+            try output.writeLine(
+                "fetched \(summary.labs) labs, \(summary.backtests) backtests, \(summary.runtimesFetched) runtimes (\(summary.runtimesSkipped) already recorded) in \(String(format: "%.2f", summary.seconds)) s over \(summary.exchanges) HTTP exchanges; \(summary.failures) failures"
+            )
+            return summary
+        } catch {
+            await server.stop()
+            throw error
         }
     }
 }

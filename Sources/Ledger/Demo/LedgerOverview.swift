@@ -46,12 +46,13 @@ public struct LedgerOverview: Sendable {
         }
     }
 
-    /// Table lines: event counts, then the top `limit` backtests by the server's reported ROI.
+    /// Table lines: event counts, then (when `limit` > 0) the top `limit` backtests by the server's reported ROI.
     public func lines(limit: Int) -> [String] {
         var out = ["events by type:"]
         out += TableRenderer(columns: [.init("TYPE"), .init("EVENTS", rightAligned: true)])
             .render(eventsByType.map { [$0.type, String($0.count)] })
         out.append("")
+        guard limit > 0 else { return out }
         out.append(
             "top \(min(limit, backtests.count)) of \(backtests.count) backtests by the server's reported ROI (RP / RM × 100):"
         )
