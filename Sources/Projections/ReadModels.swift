@@ -140,7 +140,8 @@ public struct BacktestRow: Sendable, Equatable {
 }
 
 extension ReadModels {
-    static let validAt = "valid_from <= ?1 AND (valid_to IS NULL OR valid_to > ?1)"
+    /// The SQL condition of a row valid at position ?1.
+    public static let validAt = "valid_from <= ?1 AND (valid_to IS NULL OR valid_to > ?1)"
 
     /// Backtests and their metrics as of a position, filtered, sorted (ties by backtest id) and limited.
     public func backtests(_ query: BacktestQuery) throws -> [BacktestRow] {

@@ -30,7 +30,62 @@ func printTable(_ table: ResultTable, _ format: ResultTable.Format) throws {
 struct QueryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query", abstract: "Query the read models (caught up with the log first).",
-        subcommands: [Backtests.self])
+        subcommands: [Backtests.self, Labs.self, Executions.self, Cutoffs.self, Cache.self])
+
+    struct Labs: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Labs as last observed (or as of a moment).")
+        @OptionGroup var options: LedgerOption
+        @OptionGroup var moment: MomentOptions
+        @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
+
+        func run() async throws {
+            try await reportingFailures {
+                try printTable(try ReadModelService(location: options.location).labs(at: moment.moment), format)
+            }
+        }
+    }
+
+    struct Executions: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A lab's execution timeline, as recorded by watch.")
+        @OptionGroup var options: LedgerOption
+        @OptionGroup var moment: MomentOptions
+        @Option(help: "The lab.") var lab: String
+        @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
+
+        func run() async throws {
+            try await reportingFailures {
+                try printTable(
+                    try ReadModelService(location: options.location).executions(lab: lab, at: moment.moment), format)
+            }
+        }
+    }
+
+    struct Cutoffs: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Market history status and cutoffs.")
+        @OptionGroup var options: LedgerOption
+        @OptionGroup var moment: MomentOptions
+        @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
+
+        func run() async throws {
+            try await reportingFailures {
+                try printTable(try ReadModelService(location: options.location).cutoffs(at: moment.moment), format)
+            }
+        }
+    }
+
+    struct Cache: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Raw payloads held: kind, subject, bytes, first and last position, fetch count.")
+        @OptionGroup var options: LedgerOption
+        @OptionGroup var moment: MomentOptions
+        @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
+
+        func run() async throws {
+            try await reportingFailures {
+                try printTable(try ReadModelService(location: options.location).cache(at: moment.moment), format)
+            }
+        }
+    }
 
     struct Backtests: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Backtests with their metrics under one formula.")

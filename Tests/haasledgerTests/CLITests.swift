@@ -343,6 +343,16 @@ extension CLITests {
             #expect(refused.status == 2, "\(statement) was not refused")
             #expect(refused.stderr.hasPrefix("error: sql: "))
         }
+        let labs = try run(["query", "labs", "--ledger", demo, "--format", "csv"])
+        #expect(labs.stdout.split(separator: "\n").count == 2, "header and one lab")
+        let cache = try run(["query", "cache", "--ledger", demo, "--format", "ndjson"])
+        let cached = cache.stdout.split(separator: "\n")
+        #expect(
+            cached.contains { $0.contains(#""kind":"GET_LABS""#) && $0.contains(#""fetch_count":2"#) },
+            "the identical GET_LABS body of both demo fetches is one blob fetched twice")
+        #expect(cached.contains { $0.contains(#""kind":"GET_BACKTEST_RUNTIME""#) })
+        let cutoffs = try run(["query", "cutoffs", "--ledger", demo, "--format", "csv"])
+        #expect(cutoffs.stdout == "market,status,synched,max_months,cutoff,method,precision,valid_from\n")
         let status = try run(["project", "status", "--ledger", demo, "--format", "json"])
         #expect(status.stdout.contains(#""lag_events":0"#))
         let rebuilt = try run(["project", "rebuild", "--ledger", demo])

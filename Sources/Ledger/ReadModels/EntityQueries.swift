@@ -1,0 +1,58 @@
+import Projections
+import SQLiteKit
+
+/// The read models other than backtests, each as of a moment.
+extension ReadModelService {
+    public func labs(at moment: Moment) throws -> ResultTable {
+        try select(
+            "SELECT lab_id, name, script_id, status, scheduled_backtests, completed_backtests, valid_from FROM labs WHERE \(ReadModels.validAt) ORDER BY lab_id",
+            at: moment)
+    }
+
+    public func executions(lab: String, at moment: Moment) throws -> ResultTable {
+        try select(
+            "SELECT position, recorded_at, status, progress, completed_backtests, scheduled_backtests FROM executions WHERE position <= ?1 AND lab_id = ?2 ORDER BY position",
+            at: moment, extra: [.text(lab)])
+    }
+
+    public func cutoffs(at moment: Moment) throws -> ResultTable {
+        try select(
+            "SELECT market, status, synched, max_months, cutoff, method, precision, valid_from FROM history_cutoffs WHERE \(ReadModels.validAt) ORDER BY market",
+            at: moment)
+    }
+
+    /// Blobs: kind, subject, size, first and last position seen, and how often they were fetched.
+    public func cache(at moment: Moment) throws -> ResultTable {
+        // cache_index is cumulative; as of a position, recount from the fetch log instead.
+        try select(
+            """
+            SELECT body_hash AS blob_hash, min(channel) AS kind, min(subject) AS subject,
+                   (SELECT bytes FROM cache_index c WHERE c.blob_hash = f.body_hash) AS bytes,
+                   min(position) AS first_position, max(position) AS last_position, count(*) AS fetch_count
+            FROM fetches f WHERE body_hash IS NOT NULL AND position <= ?1
+            GROUP BY body_hash ORDER BY first_position
+            """, at: moment)
+    }
+
+    private func select(_ sql: String, at moment: Moment, extra: [SQLiteValue] = []) throws -> ResultTable {
+        let (log, models) = try open()
+        let position = try Self.position(moment, log).map { Int64(min($0, UInt64(Int64.max))) } ?? Int64.max
+        let statement = try models.db.prepare(sql)
+        try statement.bind([.integer(position)] + extra)
+        defer { statement.reset() }
+        var rows: [[ResultTable.Cell]] = []
+        while try statement.step() {
+            rows.append(
+                (0..<statement.columnCount).map { index in
+                    switch statement.value(index) {
+                    case .null: return .null
+                    case .integer(let value): return .integer(value)
+                    case .real(let value): return .number(value)
+                    case .text(let text): return .text(text)
+                    case .blob: return .text("(blob)")
+                    }
+                })
+        }
+        return ResultTable(columns: (0..<statement.columnCount).map(statement.columnName), rows: rows)
+    }
+}
