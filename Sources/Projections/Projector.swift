@@ -25,7 +25,7 @@ public final class Projector {
             values: [
                 "lab_id", "generation", "population", "market", "script_id", "script_name", "started_at", "ended_at",
                 "parameters",
-            ] + ReportedColumns.all.map(\.column) + ["runtime_position"])
+            ] + ReportedColumns.all.map(\.column) + ["runtime_position", "account_id", "leverage", "interval"])
         metrics = try VersionedTable(
             db, name: "backtest_metrics", keys: ["backtest_id", "formula", "metric"],
             values: ["value", "value_text", "runtime_position"])
@@ -110,6 +110,7 @@ public final class Projector {
                     "lab_id": .init(json["lab_id"] ?? .null), "generation": .init(json["generation"] ?? .null),
                     "population": .init(json["population"] ?? .null),
                     "parameters": json["parameters"].map { .text(CanonicalJSON.string($0)) } ?? .null,
+                    "interval": .init(json["settings"]?["interval"] ?? .null),
                 ], position: position)
         case "haas.backtest.runtime.fetched":
             let json = try event.payload.json
@@ -119,6 +120,7 @@ public final class Projector {
                 "script_id": .init(json["script_id"] ?? .null), "script_name": .init(json["script_name"] ?? .null),
                 "started_at": .init(json["started_at"] ?? .null), "ended_at": .init(json["ended_at"] ?? .null),
                 "runtime_position": .integer(Int64(position)),
+                "account_id": .init(json["account_id"] ?? .null), "leverage": .init(json["leverage"] ?? .null),
             ]
             for column in ReportedColumns.all {
                 changes[column.column] = .init(json["reported"]?[column.field] ?? .null)

@@ -250,3 +250,31 @@ struct DiffCommand: AsyncParsableCommand {
         }
     }
 }
+
+struct ExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export", abstract: "Export reports.", subcommands: [CSV.self])
+
+    struct CSV: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "csv",
+            abstract:
+                "pyHaasAPI's backtests_analytics.csv columns with their correct meanings, plus formula and as_of (RFC 4180)."
+        )
+        @OptionGroup var options: LedgerOption
+        @OptionGroup var moment: MomentOptions
+        @Option(help: "Only this lab.") var lab: String?
+        @Option(help: "Formula as ID@VERSION.") var formula: String = "canonical@1"
+        @Option(help: "Write to this file instead of standard output.") var output: String?
+
+        func run() async throws {
+            try await reportingFailures {
+                let table = try ReadModelService(location: options.location).analytics(
+                    lab: lab, formula: formula, at: moment.moment)
+                let sink = try OutputSink(path: output)
+                for line in table.lines(.csv) { try sink.writeLine(line) }
+                try sink.finish()
+            }
+        }
+    }
+}

@@ -353,6 +353,25 @@ extension CLITests {
         #expect(cached.contains { $0.contains(#""kind":"GET_BACKTEST_RUNTIME""#) })
         let cutoffs = try run(["query", "cutoffs", "--ledger", demo, "--format", "csv"])
         #expect(cutoffs.stdout == "market,status,synched,max_months,cutoff,method,precision,valid_from\n")
+        let exported = try run(["export", "csv", "--ledger", demo])
+        let csv = exported.stdout.split(separator: "\n").map(String.init)
+        #expect(csv[0].hasPrefix("account_id,backtest_id,beats_buy_hold,end_time,fees_usdt,generation,interval,"))
+        #expect(csv[0].hasSuffix(",formula,as_of"))
+        #expect(csv.count == 5)
+        let header = csv[0].split(separator: ",").map(String.init)
+        let firstRow = csv[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let exportedRow = Dictionary(uniqueKeysWithValues: zip(header, firstRow))
+        let queried = try JSONParser.parse(
+            try run(["query", "backtests", "--ledger", demo, "--format", "json"]).stdout.trimmingCharacters(
+                in: .newlines))
+        guard case .array(let backtests) = queried else { Issue.record("query json is not an array"); return }
+        let match = try #require(backtests.first { $0["backtest_id"]?.stringValue == exportedRow["backtest_id"] })
+        #expect(
+            exportedRow["max_drawdown"] == match["max_drawdown"]?.numberValue?.canonicalText,
+            "the computed drawdown, not RM")
+        #expect(exportedRow["generation"] == match["generation"]?.numberValue?.canonicalText)
+        #expect(exportedRow["interval"] == "15" && exportedRow["formula"] == "canonical@1")
+        #expect(exportedRow["stop_loss_percentage"]?.isEmpty == false, "from the script's Stop Loss parameter")
         let status = try run(["project", "status", "--ledger", demo, "--format", "json"])
         #expect(status.stdout.contains(#""lag_events":0"#))
         let rebuilt = try run(["project", "rebuild", "--ledger", demo])
