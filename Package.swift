@@ -112,7 +112,7 @@ let package = Package(
         // The benchmark harness driven by tools/bench.
         .executableTarget(
             name: "haasledger-bench",
-            dependencies: ["EventLog", "Ledger", "HaasSimulator"],
+            dependencies: ["EventLog", "Ledger", "HaasSimulator", "Projections"],
             swiftSettings: strictSettings
         ),
 

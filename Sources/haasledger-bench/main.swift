@@ -6,6 +6,7 @@ import Foundation
 import HaasAPI
 import HaasSimulator
 import Ledger
+import Projections
 
 #if canImport(Glibc)
     import Glibc
@@ -283,6 +284,117 @@ func metricsBenchmark(count: Int) throws {
     print(row("parse + compute", grouped(Double(runtimes.count) / (parseSeconds + computeSeconds)), ""))
 }
 
+/// `readmodels`: a synthetic log of `backtests` × `revisions` (runtime + metrics events each), rebuilt into the
+/// read models against a raw C SQLite insert loop of as many rows; then as-of query latency and catch-up.
+func readModelsBenchmark(work: String, backtests: Int, revisions: Int, baseline: String) throws {
+    let directory = work + "/readmodels-ledger"
+    let location = LedgerLocation(root: directory)
+    let metricNames = (0..<32).map { "metric_\($0 < 10 ? "0" : "")\($0)" }
+    var rowsWritten = 0
+    try {
+        let log = try location.openLog(create: true)
+        var random = SystemRandomNumberGenerator()
+        for revision in 0..<revisions {
+            var batch: [EventDraft] = []
+            for index in 0..<backtests {
+                let id = "bt-\(index)"
+                // Each revision re-runs a fifth of the backtests; the rest repeat their values (no new versions).
+                let changed = revision == 0 || index % 5 == revision % 5
+                let seed = Double(changed ? revision : 0) + Double(index) / Double(backtests)
+                batch.append(
+                    EventDraft(
+                        stream: "backtest:\(id)", type: "haas.backtest.runtime.fetched",
+                        payload: Payload(
+                            .object([
+                                ("lab_id", .string("lab-\(index % 20)")), ("backtest_id", .string(id)),
+                                ("market", .string("BINANCE_BTC_USDT_")),
+                                (
+                                    "reported",
+                                    .object([("roi", .number(JSONNumber(seed * 10)!)), ("roi_margin", .number(930))])
+                                ),
+                                ("body_sha256", .string(String(repeating: "0", count: 64))),
+                            ]))))
+                batch.append(
+                    EventDraft(
+                        stream: "backtest:\(id)", type: "metrics.computed",
+                        payload: Payload(
+                            .object([
+                                ("formula", .string("canonical@1")), ("backtest_id", .string(id)),
+                                ("lab_id", .string("lab-\(index % 20)")),
+                                (
+                                    "values",
+                                    .object(
+                                        metricNames.enumerated().map { ($1, .number(JSONNumber(seed + Double($0))!)) })
+                                ),
+                            ]))))
+                if changed { rowsWritten += 33 }
+                if batch.count >= 20_000 {
+                    try log.append(batch)
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            try log.append(batch)
+            _ = random.next()
+        }
+    }()
+    let log = try location.openLog(create: false)
+    let events = try log.read { try $0.head()?.position ?? 0 }
+    let start = monotonicSeconds()
+    try ReadModels.rebuild(log: log, output: ReadModels.path(ledgerRoot: directory))
+    let rebuildSeconds = monotonicSeconds() - start
+
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: baseline)
+    process.arguments = [work + "/raw.sqlite", String(rowsWritten)]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let output = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let raw = try JSONParser.parse(Array(output))["rows_per_s"]?.numberValue?.doubleValue ?? .nan
+
+    let models = try ReadModels(path: ReadModels.path(ledgerRoot: directory), log: log)
+    var latencies: [Double] = []
+    var generator = SystemRandomNumberGenerator()
+    for _ in 0..<50 {
+        let position = UInt64.random(in: 1...events, using: &generator)
+        let begin = monotonicSeconds()
+        _ = try models.backtests(BacktestQuery(sort: "metric_07", limit: 20, asOf: position))
+        latencies.append(monotonicSeconds() - begin)
+    }
+    latencies.sort()
+    try log.append(
+        EventDraft(
+            stream: "lab:late", type: "haas.lab.observed",
+            payload: Payload(.object([("lab_id", .string("late")), ("status", .number(3))]))))
+    let catchStart = monotonicSeconds()
+    let applied = try models.projector.catchUp(from: log)
+    let catchUp = monotonicSeconds() - catchStart
+    let rowsPerSecond = Double(rowsWritten) / rebuildSeconds
+    print(
+        "read models: \(grouped(Double(events))) events (\(grouped(Double(backtests))) backtests × \(revisions) revisions of runtime + metrics), \(grouped(Double(rowsWritten))) versioned rows"
+    )
+    print(row("", "per second", "ratio"))
+    print(row("raw C SQLite insert loop (one transaction)", grouped(raw), "1.00"))
+    print(
+        row(
+            "rebuild: rows written", grouped(rowsPerSecond),
+            String(
+                format: "%.2f× raw (goal ≥ 0.5×: %@); %@ events/s", rowsPerSecond / raw,
+                rowsPerSecond / raw >= 0.5 ? "met" : "NOT met",
+                grouped(Double(events) / rebuildSeconds))))
+    let p50 = latencies[latencies.count / 2] * 1000
+    let p99 = latencies[min(latencies.count - 1, latencies.count * 99 / 100)] * 1000
+    print(
+        String(
+            format:
+                "as-of query (top 20 by one metric, random position): p50 %.1f ms, p99 %.1f ms (goals ≤ 5 / ≤ 50 ms: %@)",
+            p50, p99,
+            p50 <= 5 && p99 <= 50 ? "met" : "NOT met"))
+    print(String(format: "catch-up of one new event: %.2f ms (%d applied)", catchUp * 1000, applied))
+    try FileManager.default.removeItem(atPath: directory)
+}
+
 let arguments = CommandLine.arguments
 let usage =
     "usage: haasledger-bench log WORK_DIR BASELINE_BINARY [EVENTS] [BATCH] | log-append-profile WORK_DIR [EVENTS] | log-replay DIR [ROUNDS]"
@@ -304,6 +416,12 @@ do {
         let count = Int(arguments[2]) ?? 0
         guard count >= 1 else { fail("RUNTIMES must be a positive integer") }
         try metricsBenchmark(count: count)
+    case "readmodels":
+        guard arguments.count >= 4 else { fail(usage) }
+        let backtests = arguments.count > 4 ? Int(arguments[4]) ?? 0 : 100_000
+        let revisions = arguments.count > 5 ? Int(arguments[5]) ?? 0 : 5
+        guard backtests > 0, revisions > 0 else { fail("BACKTESTS and REVISIONS must be positive integers") }
+        try readModelsBenchmark(work: arguments[2], backtests: backtests, revisions: revisions, baseline: arguments[3])
     case "log-append-profile":
         // For profilers: most of the run is appending (three logs in a row from one set of drafts).
         let count = arguments.count > 3 ? Int(arguments[3]) ?? 0 : 300_000
