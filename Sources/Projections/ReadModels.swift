@@ -145,6 +145,73 @@ extension ReadModels {
 
     /// Backtests and their metrics as of a position, filtered, sorted (ties by backtest id) and limited.
     public func backtests(_ query: BacktestQuery) throws -> [BacktestRow] {
+        if let fast = try topBacktests(query) { return fast }
+        return try allBacktests(query)
+    }
+
+    /// The top-N fast path: `sort` + `limit` without `--where`. Walks `backtests_metrics_by_value` in value order,
+    /// keeps rows valid at the position (and in the lab/market asked for), stops at N, then loads only those
+    /// backtests. Returns nil when it cannot answer alone (fewer finite values than N), so the caller falls back.
+    func topBacktests(_ query: BacktestQuery) throws -> [BacktestRow]? {
+        guard let sort = query.sort, let limit = query.limit, query.filters.isEmpty else { return nil }
+        let at = SQLiteValue.integer(query.asOf.map { Int64(min($0, UInt64(Int64.max))) } ?? Int64.max)
+        var conditions = ""
+        var parameters: [SQLiteValue] = [at, .text(query.formula), .text(sort)]
+        if let lab = query.lab {
+            parameters.append(.text(lab))
+            conditions += " AND b.lab_id = ?\(parameters.count)"
+        }
+        if let market = query.market {
+            parameters.append(.text(market))
+            conditions += " AND b.market = ?\(parameters.count)"
+        }
+        parameters.append(.integer(Int64(limit)))
+        let direction = query.ascending ? "ASC" : "DESC"
+        let statement = try db.prepare(
+            """
+            SELECT m.backtest_id FROM backtest_metrics m INDEXED BY backtest_metrics_by_value
+            WHERE m.formula = ?2 AND m.metric = ?3 AND m.value IS NOT NULL
+              AND m.valid_from <= ?1 AND (m.valid_to IS NULL OR m.valid_to > ?1)
+              AND EXISTS (SELECT 1 FROM backtests b WHERE b.backtest_id = m.backtest_id
+                          AND b.valid_from <= ?1 AND (b.valid_to IS NULL OR b.valid_to > ?1)\(conditions))
+            ORDER BY m.value \(direction), m.backtest_id LIMIT ?\(parameters.count)
+            """)
+        let ids = try statement.rows(parameters).compactMap { row -> String? in
+            if case .text(let id) = row[0] { id } else { nil }
+        }
+        guard ids.count == limit else { return nil }
+        var rows: [BacktestRow] = []
+        let backtest = try db.prepare(
+            "SELECT backtest_id, lab_id, generation, population, market FROM backtests WHERE backtest_id = ?2 AND \(Self.validAt)"
+        )
+        let metrics = try db.prepare(
+            "SELECT metric, value, value_text FROM backtest_metrics WHERE backtest_id = ?2 AND formula = ?3 AND \(Self.validAt) ORDER BY metric"
+        )
+        for id in ids {
+            guard let row = try backtest.rows([at, .text(id)]).first else { return nil }
+            let values = try metrics.rows([at, .text(id), .text(query.formula)]).map {
+                value -> (name: String, number: Double?, text: String) in
+                let name = if case .text(let text) = value[0] { text } else { "" }
+                let number: Double? =
+                    if case .real(let number) = value[1] { number } else if case .integer(let number) = value[1] {
+                        Double(number)
+                    } else { nil }
+                let text = if case .text(let text) = value[2] { text } else { "" }
+                return (name, number, text)
+            }
+            func text(_ value: SQLiteValue) -> String? { if case .text(let text) = value { text } else { nil } }
+            func integer(_ value: SQLiteValue) -> Int64? {
+                if case .integer(let number) = value { number } else { nil }
+            }
+            rows.append(
+                BacktestRow(
+                    backtestID: id, labID: text(row[1]) ?? "", generation: integer(row[2]),
+                    population: integer(row[3]), market: text(row[4]), metrics: values))
+        }
+        return rows
+    }
+
+    func allBacktests(_ query: BacktestQuery) throws -> [BacktestRow] {
         let at = SQLiteValue.integer(query.asOf.map { Int64(min($0, UInt64(Int64.max))) } ?? Int64.max)
         var sql = "SELECT backtest_id, lab_id, generation, population, market FROM backtests WHERE \(Self.validAt)"
         var parameters: [SQLiteValue] = [at]

@@ -178,3 +178,30 @@ extension ProjectionTests {
         #expect(diff.columns == ["backtest_id", "lab_id", "metric", "canonical@1", "canonical@2", "delta"])
     }
 }
+
+extension ProjectionTests {
+    /// The indexed top-N path must answer exactly what the full scan answers, at every moment and filter.
+    @Test func topNFastPathMatchesTheFullScan() async throws {
+        try await fetch(revision: 1)
+        clock.advance(by: 60_000_000)
+        try await fetch(revision: 2)
+        let log = try location.openLog(create: false)
+        let models = try ReadModels(path: ReadModels.path(ledgerRoot: location.root), log: log)
+        let head = try log.read { try $0.head()!.position }
+        let lab = try models.backtests(BacktestQuery()).first!.labID
+        for position in [head / 3, head / 2, head * 3 / 4, head] {
+            for (sort, ascending) in [("total_return", false), ("sharpe_ratio", true), ("max_drawdown", false)] {
+                for labFilter in [nil, lab] {
+                    let query = BacktestQuery(
+                        lab: labFilter, sort: sort, ascending: ascending, limit: 7, asOf: position)
+                    var full = query
+                    full.limit = nil
+                    let expected = Array(try models.backtests(full).prefix(7))
+                    #expect(
+                        try models.backtests(query) == expected,
+                        "\(sort) \(ascending) at \(position) lab \(labFilter ?? "-")")
+                }
+            }
+        }
+    }
+}

@@ -83,13 +83,14 @@ import Testing
         try old.prepare("INSERT INTO labs (lab_id, name, valid_from) VALUES (?, ?, ?)").run([
             .text("L1"), .text("old"), .integer(1),
         ])
-        #expect(try all.migrate(old) == [2, 3])
+        let later = ReadModelSchema.migrations.dropFirst().map(\.version)
+        #expect(try all.migrate(old) == later)
         #expect(try all.migrate(old).isEmpty)
         #expect(try old.prepare("SELECT name FROM labs").rows() == [[.text("old")]])
         let indexes = try old.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'labs_by_id'")
             .rows()
         #expect(indexes.count == 1)
-        #expect(try all.appliedVersions(old) == [1, 2, 3])
+        #expect(try all.appliedVersions(old) == [1] + later)
         #expect(
             try old.prepare("SELECT account_id, interval FROM backtests").columnCount == 2, "0003 added its columns")
         let future = try Migrator(
