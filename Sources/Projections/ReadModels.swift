@@ -180,33 +180,35 @@ extension ReadModels {
             if case .text(let id) = row[0] { id } else { nil }
         }
         guard ids.count == limit else { return nil }
+        // Two queries for all N backtests, not two per backtest.
+        let placeholders = (0..<ids.count).map { "?\($0 + 3)" }.joined(separator: ", ")
+        let idValues = ids.map(SQLiteValue.text)
+        let backtestRows = try db.prepare(
+            "SELECT backtest_id, lab_id, generation, population, market FROM backtests WHERE \(Self.validAt) AND backtest_id IN (\(placeholders))"
+        ).rows([at, .null] + idValues)
+        let metricRows = try db.prepare(
+            """
+            SELECT backtest_id, metric, value, value_text FROM backtest_metrics
+            WHERE \(Self.validAt) AND formula = ?2 AND backtest_id IN (\(placeholders)) ORDER BY backtest_id, metric
+            """
+        ).rows([at, .text(query.formula)] + idValues)
+        func text(_ value: SQLiteValue) -> String? { if case .text(let text) = value { text } else { nil } }
+        func integer(_ value: SQLiteValue) -> Int64? { if case .integer(let number) = value { number } else { nil } }
+        var metricsByID: [String: [(name: String, number: Double?, text: String)]] = [:]
+        for row in metricRows {
+            let number: Double? =
+                if case .real(let number) = row[2] { number } else { integer(row[2]).map(Double.init) }
+            metricsByID[text(row[0]) ?? "", default: []].append((text(row[1]) ?? "", number, text(row[3]) ?? ""))
+        }
+        let backtestsByID = Dictionary(
+            backtestRows.map { (text($0[0]) ?? "", $0) }, uniquingKeysWith: { first, _ in first })
         var rows: [BacktestRow] = []
-        let backtest = try db.prepare(
-            "SELECT backtest_id, lab_id, generation, population, market FROM backtests WHERE backtest_id = ?2 AND \(Self.validAt)"
-        )
-        let metrics = try db.prepare(
-            "SELECT metric, value, value_text FROM backtest_metrics WHERE backtest_id = ?2 AND formula = ?3 AND \(Self.validAt) ORDER BY metric"
-        )
         for id in ids {
-            guard let row = try backtest.rows([at, .text(id)]).first else { return nil }
-            let values = try metrics.rows([at, .text(id), .text(query.formula)]).map {
-                value -> (name: String, number: Double?, text: String) in
-                let name = if case .text(let text) = value[0] { text } else { "" }
-                let number: Double? =
-                    if case .real(let number) = value[1] { number } else if case .integer(let number) = value[1] {
-                        Double(number)
-                    } else { nil }
-                let text = if case .text(let text) = value[2] { text } else { "" }
-                return (name, number, text)
-            }
-            func text(_ value: SQLiteValue) -> String? { if case .text(let text) = value { text } else { nil } }
-            func integer(_ value: SQLiteValue) -> Int64? {
-                if case .integer(let number) = value { number } else { nil }
-            }
+            guard let row = backtestsByID[id] else { return nil }
             rows.append(
                 BacktestRow(
                     backtestID: id, labID: text(row[1]) ?? "", generation: integer(row[2]),
-                    population: integer(row[3]), market: text(row[4]), metrics: values))
+                    population: integer(row[3]), market: text(row[4]), metrics: metricsByID[id] ?? []))
         }
         return rows
     }
