@@ -40,19 +40,6 @@ extension ReadModelService {
         let statement = try models.db.prepare(sql)
         try statement.bind([.integer(position)] + extra)
         defer { statement.reset() }
-        var rows: [[ResultTable.Cell]] = []
-        while try statement.step() {
-            rows.append(
-                (0..<statement.columnCount).map { index in
-                    switch statement.value(index) {
-                    case .null: return .null
-                    case .integer(let value): return .integer(value)
-                    case .real(let value): return .number(value)
-                    case .text(let text): return .text(text)
-                    case .blob: return .text("(blob)")
-                    }
-                })
-        }
-        return ResultTable(columns: (0..<statement.columnCount).map(statement.columnName), rows: rows)
+        return try ResultTable(statement)
     }
 }

@@ -78,20 +78,7 @@ public struct ReadModelService {
         let asOf = SQLiteValue.integer(Int64(min(position ?? UInt64(Int64.max), UInt64(Int64.max))))
         let parameterCount = text.components(separatedBy: ":asof").count - 1
         if parameterCount > 0 { try statement.bind(asOf, at: 1) }
-        var rows: [[ResultTable.Cell]] = []
-        while try statement.step() {
-            rows.append(
-                (0..<statement.columnCount).map { index in
-                    switch statement.value(index) {
-                    case .null: return .null
-                    case .integer(let value): return .integer(value)
-                    case .real(let value): return .number(value)
-                    case .text(let text): return .text(text)
-                    case .blob(let bytes): return .text("x'" + bytes.map { String(format: "%02x", $0) }.joined() + "'")
-                    }
-                })
-        }
-        return ResultTable(columns: (0..<statement.columnCount).map(statement.columnName), rows: rows)
+        return try ResultTable(statement)
     }
 
     /// Rebuilds the read models from the log (through a moment), atomically replacing the file, or into `output`.
@@ -133,5 +120,25 @@ public struct ReadModelService {
                     .number(lagSeconds),
                 ]
             ])
+    }
+}
+
+extension ResultTable {
+    /// Every remaining row of a bound statement (columns named as SQLite names them); blobs print as x'hex'.
+    init(_ statement: SQLiteStatement) throws {
+        var rows: [[Cell]] = []
+        while try statement.step() {
+            rows.append(
+                (0..<statement.columnCount).map { index in
+                    switch statement.value(index) {
+                    case .null: return .null
+                    case .integer(let value): return .integer(value)
+                    case .real(let value): return .number(value)
+                    case .text(let text): return .text(text)
+                    case .blob(let bytes): return .text("x'" + bytes.map { String(format: "%02x", $0) }.joined() + "'")
+                    }
+                })
+        }
+        self.init(columns: (0..<statement.columnCount).map(statement.columnName), rows: rows)
     }
 }
