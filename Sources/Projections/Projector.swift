@@ -14,6 +14,11 @@ public final class Projector {
     private let fetch: SQLiteStatement
     private let cacheUpsert: SQLiteStatement
     private let checkpoint: SQLiteStatement
+    /// The canonical values of the last `metrics.computed` applied per backtest and formula: an event with the
+    /// same values (a re-fetch of an unchanged runtime) is skipped without touching SQLite. Trusted only while
+    /// the file's checkpoint is the one this projector wrote last.
+    private var appliedMetrics: [String: [UInt8]] = [:]
+    private var lastWrittenPosition: UInt64?
 
     public init(_ db: SQLiteConnection) throws {
         self.db = db
@@ -28,7 +33,7 @@ public final class Projector {
             ] + ReportedColumns.all.map(\.column) + ["runtime_position", "account_id", "leverage", "interval"])
         metrics = try VersionedTable(
             db, name: "backtest_metrics", keys: ["backtest_id", "formula", "metric"],
-            values: ["value", "value_text", "runtime_position"])
+            values: ["value", "value_text"], provenance: ["runtime_position"])
         cutoffs = try VersionedTable(
             db, name: "history_cutoffs", keys: ["market"],
             values: ["status", "synched", "max_months", "cutoff", "method", "precision"])
@@ -64,7 +69,9 @@ public final class Projector {
     public func catchUp(from log: EventLog, through: UInt64 = .max, batchSize: Int = 20_000) throws -> Int {
         var applied = 0
         while true {
-            let start = try position() + 1
+            let appliedPosition = try position()
+            if appliedPosition != lastWrittenPosition { appliedMetrics.removeAll() }
+            let start = appliedPosition + 1
             var batch: [RecordedEvent] = []
             try log.read { reader in
                 try reader.forEachEvent(from: start, through: through) { event in
@@ -129,8 +136,12 @@ public final class Projector {
         case "metrics.computed":
             let json = try event.payload.json
             guard let backtest = json["backtest_id"]?.stringValue, let formula = json["formula"]?.stringValue,
-                case .object(let values)? = json["values"]
+                let valuesJSON = json["values"], case .object(let values) = valuesJSON
             else { return }
+            let canonical = CanonicalJSON.encode(valuesJSON)
+            let cacheKey = formula + "\u{0}" + backtest
+            if appliedMetrics[cacheKey] == canonical { return }
+            appliedMetrics[cacheKey] = canonical
             for (metric, value) in values {
                 let number: SQLiteValue = value.numberValue.map { .real($0.doubleValue) } ?? .null
                 let text: SQLiteValue =
