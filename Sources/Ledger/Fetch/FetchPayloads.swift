@@ -50,12 +50,13 @@ enum FetchPayloads {
         return (draft, matches)
     }
 
-    /// The runtime's facts plus the server's own report values under their true names (RM is the ROI
-    /// margin, PC the market's price change).
-    static func runtime(_ runtime: BacktestRuntime, lab: String, backtest: String, bodyHash: String) -> EventDraft {
+    /// The server's own report values under their true names: `roi_margin` is RM (the ROI margin, never a
+    /// drawdown), `price_change_pct` is PC (the market's price change, never a balance), `max_drawdown` is
+    /// GEN's `MaxDrawDown`, null when the server does not send it.
+    static func reported(_ runtime: BacktestRuntime) -> JSONValue {
         let report = runtime.primaryReport
         let profits = report?.profits
-        let reported: JSONValue = .object([
+        return .object([
             ("roi", .optional(profits?.returnOnInvestment)), ("realized_profits", .optional(profits?.realizedProfits)),
             ("gross_profits", .optional(profits?.grossProfits)), ("roi_margin", .optional(profits?.roiMargin)),
             ("price_change_pct", .optional(profits?.priceChange)),
@@ -70,6 +71,10 @@ enum FetchPayloads {
             ("closed_positions", .optional(report?.positions?.closed)),
             ("winning_positions", .optional(report?.positions?.winning)),
         ])
+    }
+
+    /// The runtime's facts plus the server's report values.
+    static func runtime(_ runtime: BacktestRuntime, lab: String, backtest: String, bodyHash: String) -> EventDraft {
         return EventDraft(
             stream: RecorderStreams.backtest(backtest), type: "haas.backtest.runtime.fetched",
             payload: Payload(
@@ -80,7 +85,7 @@ enum FetchPayloads {
                     ("account_id", .optional(runtime.accountID)), ("leverage", .optional(runtime.leverage)),
                     ("started_at", .optional(runtime.activatedSince)),
                     ("ended_at", .optional(runtime.lastUpdateTimestamp)),
-                    ("finished_positions", .number(runtime.finishedPositions.count)), ("reported", reported),
+                    ("finished_positions", .number(runtime.finishedPositions.count)), ("reported", reported(runtime)),
                     ("body_sha256", .string(bodyHash)),
                 ])),
             observedAt: runtime.lastUpdateTimestamp.map { $0 * 1_000_000 })

@@ -51,23 +51,7 @@ enum MetricsPayloads {
                         ])
                     ),
                     ("unrealized_profits", .optional(adapted.unrealizedProfits)),
-                    (
-                        "reported",
-                        .object([
-                            ("roi", .optional(profits?.returnOnInvestment)),
-                            ("realized_profits", .optional(profits?.realizedProfits)),
-                            ("gross_profits", .optional(profits?.grossProfits)),
-                            ("roi_margin", .optional(profits?.roiMargin)),
-                            ("price_change_pct", .optional(profits?.priceChange)),
-                            ("total_fee_costs", .optional(report?.fees?.totalFeeCosts)),
-                            ("sharpe", .optional(report?.performance?.sharpe)),
-                            ("sortino", .optional(report?.performance?.sortino)),
-                            ("profit_factor", .optional(report?.performance?.profitFactor)),
-                            ("win_percentage", .optional(report?.performance?.winPercentage)),
-                            ("closed_positions", .optional(report?.positions?.closed)),
-                            ("winning_positions", .optional(report?.positions?.winning)),
-                        ])
-                    ),
+                    ("reported", FetchPayloads.reported(runtime)),
                     ("beats_buy_hold", beatsBuyHold),
                 ])),
             correlationID: runtimeEvent.correlationID, causation: runtimeEvent.position, source: runtimeEvent.source)
