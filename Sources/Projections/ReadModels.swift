@@ -140,6 +140,22 @@ public struct BacktestRow: Sendable, Equatable {
 }
 
 extension ReadModels {
+    /// Position `?1` of the as-of queries: a log position, or "every version so far" for nil.
+    public static func asOfParameter(_ position: UInt64?) -> SQLiteValue {
+        .integer(position.map { Int64(min($0, UInt64(Int64.max))) } ?? Int64.max)
+    }
+
+    /// `AND lab_id = ?n AND market = ?m` for the filters a query has, appending their values to `parameters`.
+    static func labAndMarket(_ query: BacktestQuery, column prefix: String, parameters: inout [SQLiteValue]) -> String {
+        var sql = ""
+        for (column, value) in [("lab_id", query.lab), ("market", query.market)] {
+            guard let value else { continue }
+            parameters.append(.text(value))
+            sql += " AND \(prefix)\(column) = ?\(parameters.count)"
+        }
+        return sql
+    }
+
     /// The SQL condition of a row valid at position ?1.
     public static let validAt = "valid_from <= ?1 AND (valid_to IS NULL OR valid_to > ?1)"
 
@@ -154,17 +170,9 @@ extension ReadModels {
     /// backtests. Returns nil when it cannot answer alone (fewer finite values than N), so the caller falls back.
     func topBacktests(_ query: BacktestQuery) throws -> [BacktestRow]? {
         guard let sort = query.sort, let limit = query.limit, query.filters.isEmpty else { return nil }
-        let at = SQLiteValue.integer(query.asOf.map { Int64(min($0, UInt64(Int64.max))) } ?? Int64.max)
-        var conditions = ""
+        let at = Self.asOfParameter(query.asOf)
         var parameters: [SQLiteValue] = [at, .text(query.formula), .text(sort)]
-        if let lab = query.lab {
-            parameters.append(.text(lab))
-            conditions += " AND b.lab_id = ?\(parameters.count)"
-        }
-        if let market = query.market {
-            parameters.append(.text(market))
-            conditions += " AND b.market = ?\(parameters.count)"
-        }
+        let conditions = Self.labAndMarket(query, column: "b.", parameters: &parameters)
         parameters.append(.integer(Int64(limit)))
         let direction = query.ascending ? "ASC" : "DESC"
         let statement = try db.prepare(
@@ -214,17 +222,10 @@ extension ReadModels {
     }
 
     func allBacktests(_ query: BacktestQuery) throws -> [BacktestRow] {
-        let at = SQLiteValue.integer(query.asOf.map { Int64(min($0, UInt64(Int64.max))) } ?? Int64.max)
-        var sql = "SELECT backtest_id, lab_id, generation, population, market FROM backtests WHERE \(Self.validAt)"
+        let at = Self.asOfParameter(query.asOf)
         var parameters: [SQLiteValue] = [at]
-        if let lab = query.lab {
-            parameters.append(.text(lab))
-            sql += " AND lab_id = ?\(parameters.count)"
-        }
-        if let market = query.market {
-            parameters.append(.text(market))
-            sql += " AND market = ?\(parameters.count)"
-        }
+        var sql = "SELECT backtest_id, lab_id, generation, population, market FROM backtests WHERE \(Self.validAt)"
+        sql += Self.labAndMarket(query, column: "", parameters: &parameters)
         sql += " ORDER BY backtest_id"
         var metricsByBacktest: [String: [(name: String, number: Double?, text: String)]] = [:]
         let metricRows = try db.prepare(

@@ -244,7 +244,7 @@ struct DemoCommand: AsyncParsableCommand {
                     "verify: ok — \(report.eventsChecked) events and \(report.blobsChecked) blobs checked; head \(head.position) \(head.hash.hex)"
                 )
                 try output.writeLine("")
-                for line in try LedgerOverview.read(log).lines(limit: 0) { try output.writeLine(line) }
+                for line in try LedgerOverview.read(log).lines { try output.writeLine(line) }
             }()
             let service = ReadModelService(location: location)
             try output.writeLine(

@@ -44,7 +44,7 @@ extension ReadModelService {
                    reported_roi, script_id, script_name, started_at, leverage, parameters
             FROM backtests WHERE \(ReadModels.validAt)
             """
-        var parameters: [SQLiteValue] = [.integer(position.map { Int64(min($0, UInt64(Int64.max))) } ?? Int64.max)]
+        var parameters: [SQLiteValue] = [ReadModels.asOfParameter(position)]
         if let lab {
             sql += " AND lab_id = ?2"
             parameters.append(.text(lab))

@@ -36,9 +36,9 @@ extension ReadModelService {
 
     private func select(_ sql: String, at moment: Moment, extra: [SQLiteValue] = []) throws -> ResultTable {
         let (log, models) = try open()
-        let position = try Self.position(moment, log).map { Int64(min($0, UInt64(Int64.max))) } ?? Int64.max
+        let position = ReadModels.asOfParameter(try Self.position(moment, log))
         let statement = try models.db.prepare(sql)
-        try statement.bind([.integer(position)] + extra)
+        try statement.bind([position] + extra)
         defer { statement.reset() }
         return try ResultTable(statement)
     }

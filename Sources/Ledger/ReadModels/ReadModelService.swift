@@ -75,7 +75,7 @@ public struct ReadModelService {
         if lowered.contains("attach") && lowered.range(of: #"\battach\b"#, options: .regularExpression) != nil {
             throw LedgerError.invalidArgument(flag: "sql", reason: "ATTACH is not allowed")
         }
-        let asOf = SQLiteValue.integer(Int64(min(position ?? UInt64(Int64.max), UInt64(Int64.max))))
+        let asOf = ReadModels.asOfParameter(position)
         let parameterCount = text.components(separatedBy: ":asof").count - 1
         if parameterCount > 0 { try statement.bind(asOf, at: 1) }
         return try ResultTable(statement)
