@@ -124,4 +124,17 @@ enum FetchPayloads {
                     ("body_sha256", .string(bodyHash)),
                 ])))
     }
+
+    /// `fetch.failed`: a call that failed after its retries, on the stream of its subject.
+    static func failure(channel: String, lab: String?, backtest: String?, error: any Error, server: String)
+        -> EventDraft
+    {
+        EventDraft(
+            stream: RecorderStreams.subject(lab: lab, backtest: backtest, server: server), type: "fetch.failed",
+            payload: Payload(
+                .object([
+                    ("channel", .string(channel)), ("lab_id", .optional(lab)), ("backtest_id", .optional(backtest)),
+                    ("error", .string(String(describing: error))),
+                ])))
+    }
 }

@@ -118,7 +118,7 @@ public struct FetchService: Sendable {
         } catch {
             runError = error
             summary.failures += 1
-            recorder.add(failure(channel: "run", lab: nil, backtest: nil, error: error, server: server))
+            recorder.add(FetchPayloads.failure(channel: "run", lab: nil, backtest: nil, error: error, server: server))
         }
         try? await client.shutdown()
         let counts = recorder.snapshot
@@ -169,7 +169,8 @@ public struct FetchService: Sendable {
                 } catch {
                     summary.failures += 1
                     recorder.add(
-                        failure(channel: "GET_LAB_DETAILS", lab: id, backtest: nil, error: error, server: server))
+                        FetchPayloads.failure(
+                            channel: "GET_LAB_DETAILS", lab: id, backtest: nil, error: error, server: server))
                 }
             }
         }
@@ -194,7 +195,7 @@ public struct FetchService: Sendable {
             } catch {
                 summary.failures += 1
                 recorder.add(
-                    failure(
+                    FetchPayloads.failure(
                         channel: "GET_BACKTEST_RESULT_PAGE", lab: lab.id, backtest: nil, error: error, server: server))
             }
             try recorder.flush()
@@ -228,7 +229,7 @@ public struct FetchService: Sendable {
                     return .fetched
                 } catch {
                     recorder.add(
-                        self.failure(
+                        FetchPayloads.failure(
                             channel: "GET_BACKTEST_RUNTIME", lab: item.lab, backtest: item.backtest,
                             error: error, server: server))
                     return .failed
@@ -258,7 +259,7 @@ public struct FetchService: Sendable {
                     return .fetched
                 } catch {
                     recorder.add(
-                        self.failure(
+                        FetchPayloads.failure(
                             channel: channel, lab: item.lab, backtest: item.backtest, error: error, server: server))
                     return .failed
                 }
@@ -322,16 +323,6 @@ public struct FetchService: Sendable {
             }
             return ids
         }
-    }
-
-    func failure(channel: String, lab: String?, backtest: String?, error: any Error, server: String) -> EventDraft {
-        EventDraft(
-            stream: RecorderStreams.subject(lab: lab, backtest: backtest, server: server), type: "fetch.failed",
-            payload: Payload(
-                .object([
-                    ("channel", .string(channel)), ("lab_id", .optional(lab)), ("backtest_id", .optional(backtest)),
-                    ("error", .string(String(describing: error))),
-                ])))
     }
 }
 

@@ -58,7 +58,7 @@ public struct WatchService: Sendable {
         } catch {
             failure = error
             recorder.add(
-                FetchService(location: location).failure(
+                FetchPayloads.failure(
                     channel: "GET_LAB_EXECUTION_UPDATE", lab: labID, backtest: nil, error: error, server: server))
         }
         try? await client.shutdown()
@@ -104,7 +104,7 @@ public struct HistoryStatusService: Sendable {
         } catch {
             try? await client.shutdown()
             recorder.add(
-                FetchService(location: location).failure(
+                FetchPayloads.failure(
                     channel: "GET_HISTORY_STATUS", lab: nil, backtest: nil, error: error, server: server))
             try recorder.flush()
             throw error
