@@ -24,6 +24,22 @@ public enum HaasAPIError: Error, CustomStringConvertible, Equatable, Sendable {
         }
     }
 
+    /// The channel the error concerns, when it concerns one.
+    var channel: String? {
+        switch self {
+        case .serverRefused(let channel, _), .protocolViolation(let channel, _, _), .httpStatus(let channel, _),
+            .transport(let channel, _):
+            return channel
+        case .invalidServerURL, .loginFailed: return nil
+        }
+    }
+
+    /// The description without the leading "CHANNEL: ".
+    var detail: String {
+        guard let channel, description.hasPrefix(channel + ": ") else { return description }
+        return String(description.dropFirst(channel.count + 2))
+    }
+
     /// Worth another attempt: gateway and server errors, rate limits, connection trouble and garbled bodies.
     var isTransient: Bool {
         switch self {

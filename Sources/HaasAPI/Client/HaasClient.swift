@@ -115,7 +115,7 @@ public final class HaasClient: Sendable {
             switch error {
             case .loginFailed: throw error
             case let .serverRefused(channel, message): throw HaasAPIError.loginFailed(step: channel, message: message)
-            default: throw HaasAPIError.loginFailed(step: "login", message: error.description)
+            default: throw HaasAPIError.loginFailed(step: error.channel ?? "login", message: error.detail)
             }
         }
     }
