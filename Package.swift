@@ -79,13 +79,17 @@ let package = Package(
         .target(
             name: "HaasSimulator",
             dependencies: [
-                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+                "SQLiteKit", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
         ),
         .target(
             name: "Ledger",
-            dependencies: ["EventLog", "HaasAPI", "BacktestMetrics", "Projections", "SQLiteKit"],
+            dependencies: [
+                "EventLog", "HaasAPI", "BacktestMetrics", "Projections", "SQLiteKit",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -149,7 +153,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LedgerTests",
-            dependencies: ["Ledger", "HaasSimulator", "EventLogTesting"],
+            dependencies: ["Ledger", "HaasSimulator", "EventLogTesting", "Projections", "SQLiteKit"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -13,6 +13,7 @@ public final class Projector {
     private let execution: SQLiteStatement
     private let fetch: SQLiteStatement
     private let cacheUpsert: SQLiteStatement
+    private let importedFile: SQLiteStatement
     private let checkpoint: SQLiteStatement
     /// The canonical values of the last `metrics.computed` applied per backtest and formula: an event with the
     /// same values (a re-fetch of an unchanged runtime) is skipped without touching SQLite. Trusted only while
@@ -48,6 +49,11 @@ public final class Projector {
             INSERT INTO cache_index (blob_hash, kind, subject, bytes, first_position, last_position, fetch_count)
             VALUES (?, ?, ?, ?, ?, ?, 1)
             ON CONFLICT (blob_hash) DO UPDATE SET last_position = excluded.last_position, fetch_count = fetch_count + 1
+            """)
+        importedFile = try db.prepare(
+            """
+            INSERT INTO imported_files (position, run_id, path, kind, sha256, bytes, modified_at, status, reason,
+                recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         checkpoint = try db.prepare(
             """
@@ -111,14 +117,17 @@ public final class Projector {
         case "haas.backtest.result.observed":
             let json = try event.payload.json
             guard let backtest = json["backtest_id"]?.stringValue else { return }
-            try backtests.merge(
-                key: [.text(backtest)],
-                changes: [
-                    "lab_id": .init(json["lab_id"] ?? .null), "generation": .init(json["generation"] ?? .null),
-                    "population": .init(json["population"] ?? .null),
-                    "parameters": json["parameters"].map { .text(CanonicalJSON.string($0)) } ?? .null,
-                    "interval": .init(json["settings"]?["interval"] ?? .null),
-                ], position: position)
+            // A member the event does not carry is unknown (an import of a partial record), so the row keeps
+            // what it had; a member carried as null is the server saying nothing.
+            var changes: [String: SQLiteValue] = [:]
+            for (column, field) in [("lab_id", "lab_id"), ("generation", "generation"), ("population", "population")] {
+                if let value = json[field] { changes[column] = .init(value) }
+            }
+            if let parameters = json["parameters"] {
+                changes["parameters"] = parameters == .null ? .null : .text(CanonicalJSON.string(parameters))
+            }
+            if let settings = json["settings"] { changes["interval"] = .init(settings["interval"] ?? .null) }
+            try backtests.merge(key: [.text(backtest)], changes: changes, position: position)
         case "haas.backtest.runtime.fetched":
             let json = try event.payload.json
             guard let backtest = json["backtest_id"]?.stringValue else { return }
@@ -172,6 +181,31 @@ public final class Projector {
                     "max_months": .init(json["max_months"] ?? .null),
                 ],
                 position: position)
+        case "history.cutoff.recorded":
+            let json = try event.payload.json
+            guard let market = json["market"]?.stringValue else { return }
+            try cutoffs.merge(
+                key: [.text(market)],
+                changes: [
+                    "cutoff": .init(json["cutoff"] ?? .null), "method": .init(json["method"] ?? .null),
+                    "precision": json["precision_hours"]?.numberValue.map { .text("\($0.canonicalText) h") } ?? .null,
+                ],
+                position: position)
+        case "cache.file.imported", "import.failed":
+            let json = try event.payload.json
+            let imported = event.type == "cache.file.imported"
+            try importedFile.run([
+                .integer(Int64(position)), event.correlationID.map { .text($0.description) } ?? .null,
+                .init(json["path"] ?? .string(event.source)), .init(json["kind"] ?? .null),
+                .init(json["sha256"] ?? .null), .init(json["bytes"] ?? .null),
+                event.observedAt.map(SQLiteValue.integer) ?? .null,
+                .text(imported ? "imported" : "failed"), .init(json["reason"] ?? .null), .integer(event.recordedAt),
+            ])
+            guard imported, let hash = json["sha256"]?.stringValue else { return }
+            try cacheUpsert.run([
+                .text(hash), .init(json["kind"] ?? .null), .init(json["path"] ?? .string(event.stream)),
+                .init(json["bytes"] ?? .null), .integer(Int64(position)), .integer(Int64(position)),
+            ])
         case "haas.response.recorded":
             let json = try event.payload.json
             let channel = json["channel"]?.stringValue ?? "?"

@@ -14,9 +14,28 @@ public final class ReadModels {
         self.path = path
         db = try SQLiteConnection(path: path)
         try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL")
-        try ReadModelSchema.migrator().migrate(db)
+        let applied = try ReadModelSchema.migrator().migrate(db)
         projector = try Projector(db)
+        if !applied.isEmpty, try projector.position() > 0 {
+            // A migration reshaped a file that already holds projected events, which never reached the new
+            // tables or columns. Read models are disposable: empty them (one transaction, checkpoint included)
+            // and replay the log.
+            try ReadModels.clear(db)
+        }
         try projector.catchUp(from: log)
+    }
+
+    /// Deletes every read-model row and the checkpoint, keeping the schema.
+    static func clear(_ db: SQLiteConnection) throws {
+        let tables = try db.prepare(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations'"
+        ).rows().compactMap { row -> String? in
+            if case .text(let name)? = row.first { return name }
+            return nil
+        }
+        try db.transaction {
+            for table in tables { try db.execute("DELETE FROM \"\(table)\"") }
+        }
     }
 
     public static func path(ledgerRoot: String) -> String { ledgerRoot + "/readmodels.sqlite" }

@@ -204,10 +204,20 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (0 picks a free one).") var port: Int = 8090
     @Option(help: "Address to listen on.") var host: String = "127.0.0.1"
     @OptionGroup var simulator: SimulatorOptions
+    @Option(
+        name: .customLong("write-cache"),
+        help: "Instead of serving, write the world as pyHaasAPI cache folders (every layout) under DIR, for import.")
+    var writeCache: String?
 
     func run() async throws {
         try await reportingFailures {
             let configuration = try simulator.configuration()
+            if let writeCache {
+                let files = try PyHaasCacheWriter(world: SimulatedWorld(configuration: configuration))
+                    .write(to: writeCache)
+                FileHandleOutput.standardError("wrote \(files.count) pyHaasAPI cache files under \(writeCache)")
+                return
+            }
             let server = try await SimulatorServer.start(configuration: configuration, host: host, port: port)
             FileHandleOutput.standardError(
                 "simulating a Trade Server at http://\(host):\(server.port) — \(configuration.labs) labs × \(configuration.backtestsPerLab) backtests, revision \(configuration.revision); log in with \(configuration.email) / \(configuration.password)"

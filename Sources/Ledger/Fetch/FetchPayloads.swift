@@ -74,21 +74,23 @@ enum FetchPayloads {
     }
 
     /// The runtime's facts plus the server's report values.
-    static func runtime(_ runtime: BacktestRuntime, lab: String, backtest: String, bodyHash: String) -> EventDraft {
+    static func runtime(
+        _ runtime: BacktestRuntime, lab: String, backtest: String, bodyHash: String,
+        extra: [(key: String, value: JSONValue)] = []
+    ) -> EventDraft {
+        let facts: [(key: String, value: JSONValue)] = [
+            ("lab_id", .string(lab)), ("backtest_id", .string(backtest)),
+            ("market", .optional(runtime.priceMarket)),
+            ("script_id", .optional(runtime.scriptID)), ("script_name", .optional(runtime.scriptName)),
+            ("account_id", .optional(runtime.accountID)), ("leverage", .optional(runtime.leverage)),
+            ("started_at", .optional(runtime.activatedSince)),
+            ("ended_at", .optional(runtime.lastUpdateTimestamp)),
+            ("finished_positions", .number(runtime.finishedPositions.count)), ("reported", reported(runtime)),
+            ("body_sha256", .string(bodyHash)),
+        ]
         return EventDraft(
             stream: RecorderStreams.backtest(backtest), type: "haas.backtest.runtime.fetched",
-            payload: Payload(
-                .object([
-                    ("lab_id", .string(lab)), ("backtest_id", .string(backtest)),
-                    ("market", .optional(runtime.priceMarket)),
-                    ("script_id", .optional(runtime.scriptID)), ("script_name", .optional(runtime.scriptName)),
-                    ("account_id", .optional(runtime.accountID)), ("leverage", .optional(runtime.leverage)),
-                    ("started_at", .optional(runtime.activatedSince)),
-                    ("ended_at", .optional(runtime.lastUpdateTimestamp)),
-                    ("finished_positions", .number(runtime.finishedPositions.count)), ("reported", reported(runtime)),
-                    ("body_sha256", .string(bodyHash)),
-                ])),
-            observedAt: runtime.lastUpdateTimestamp.map { $0 * 1_000_000 })
+            payload: Payload(.object(facts + extra)), observedAt: runtime.lastUpdateTimestamp.map { $0 * 1_000_000 })
     }
 
     static func attachment(channel: String, lab: String, backtest: String, bodyHash: String, bytes: Int) -> EventDraft {

@@ -374,7 +374,7 @@ final class DecodedRuntimes: @unchecked Sendable {
                 }
                 return MetricsPayloads.computed(
                     id: MetricsEngine.eventID(formula: formula.name, runtime: event.id), formula: formula,
-                    runtime: item.runtime, runtimeEvent: event, lab: item.lab, backtest: item.backtest)
+                    runtime: item.runtime, runtimeEvent: RuntimeProvenance(event), lab: item.lab, backtest: item.backtest)
             }
         }
         if !waiting.isEmpty { lock.withLock { pending.append(contentsOf: waiting) } }

@@ -60,7 +60,8 @@ public struct MetricsEngine {
                 let decoded = try decodeRuntime(bodyHash: runtime.body, position: runtime.event.position)
                 pending.append(
                     MetricsPayloads.computed(
-                        id: id, formula: formula, runtime: decoded, runtimeEvent: runtime.event, lab: runtime.lab,
+                        id: id, formula: formula, runtime: decoded, runtimeEvent: RuntimeProvenance(runtime.event),
+                        lab: runtime.lab,
                         backtest: runtime.backtest))
                 summary.computed += 1
             } catch {
@@ -91,13 +92,9 @@ public struct MetricsEngine {
         return try RuntimeDecoding.decode(body)
     }
 
-    /// A UUID (version 8, RFC 9562 custom) derived from the formula and the runtime event's id.
+    /// Derived from the formula and the runtime event's id, so computing twice appends once.
     static func eventID(formula: String, runtime: EventID) -> EventID {
-        let digest = SHA256Hash.of(Array("metrics.computed|\(formula)|\(runtime)".utf8)).bytes
-        let high = digest[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } & 0xFFFF_FFFF_FFFF_0FFF | 0x8000
-        let low =
-            digest[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) } & 0x3FFF_FFFF_FFFF_FFFF | 0x8000_0000_0000_0000
-        return EventID(high: high, low: low)
+        EventID.derived(from: "metrics.computed|\(formula)|\(runtime)")
     }
 }
 

@@ -12,11 +12,30 @@ extension MetricValue {
     }
 }
 
+/// The runtime event a `metrics.computed` cites: its causation, correlation and source.
+struct RuntimeProvenance {
+    let id: EventID
+    let position: UInt64
+    let correlationID: EventID?
+    let source: String
+
+    init(id: EventID, position: UInt64, correlationID: EventID?, source: String) {
+        self.id = id
+        self.position = position
+        self.correlationID = correlationID
+        self.source = source
+    }
+
+    init(_ event: RecordedEvent) {
+        self.init(id: event.id, position: event.position, correlationID: event.correlationID, source: event.source)
+    }
+}
+
 enum MetricsPayloads {
     /// `metrics.computed`: the formula and its parameters, the computed values, the server's reported values
     /// under their true names, and `beats_buy_hold`.
     static func computed(
-        id: EventID, formula: FormulaSet, runtime: BacktestRuntime, runtimeEvent: RecordedEvent, lab: String,
+        id: EventID, formula: FormulaSet, runtime: BacktestRuntime, runtimeEvent: RuntimeProvenance, lab: String,
         backtest: String
     ) -> EventDraft {
         let adapted = RuntimeAdapter.adapt(runtime)

@@ -21,16 +21,23 @@ extension ReadModelService {
             at: moment)
     }
 
-    /// Blobs: kind, subject, size, first and last position seen, and how often they were fetched.
+    /// Blobs fetched or imported: kind, subject (a stream, or an imported file's path), size, first and last
+    /// position seen, and how often they were recorded.
     public func cache(at moment: Moment) throws -> ResultTable {
-        // cache_index is cumulative; as of a position, recount from the fetch log instead.
+        // cache_index is cumulative; as of a position, recount from the fetch and import rows instead.
         try select(
             """
-            SELECT body_hash AS blob_hash, min(channel) AS kind, min(subject) AS subject,
-                   (SELECT bytes FROM cache_index c WHERE c.blob_hash = f.body_hash) AS bytes,
+            SELECT blob_hash, min(kind) AS kind, min(subject) AS subject, max(bytes) AS bytes,
                    min(position) AS first_position, max(position) AS last_position, count(*) AS fetch_count
-            FROM fetches f WHERE body_hash IS NOT NULL AND position <= ?1
-            GROUP BY body_hash ORDER BY first_position
+            FROM (
+                SELECT body_hash AS blob_hash, channel AS kind, subject,
+                       (SELECT bytes FROM cache_index c WHERE c.blob_hash = f.body_hash) AS bytes, position
+                FROM fetches f WHERE body_hash IS NOT NULL AND position <= ?1
+                UNION ALL
+                SELECT sha256, kind, path, bytes, position FROM imported_files
+                WHERE status = 'imported' AND position <= ?1
+            )
+            GROUP BY blob_hash ORDER BY first_position
             """, at: moment)
     }
 
