@@ -279,9 +279,51 @@ func metricsBenchmark(count: Int) throws {
             String(format: "(goal ≥ 20,000/s: %@)", computeRate >= 20_000 ? "met" : "NOT met")))
     print(
         row(
-            "parse runtime JSON (JSONDecoder, fields needed only)", grouped(parseRate),
+            "parse runtime JSON (RuntimeReader, fields needed only)", grouped(parseRate),
             String(format: "%.1f MB/s", Double(bytes) / parseSeconds / 1e6)))
     print(row("parse + compute", grouped(Double(runtimes.count) / (parseSeconds + computeSeconds)), ""))
+}
+
+/// `import`: a generated `unified_cache/backtests/` of `count` raw runtimes (shape A), imported into a fresh
+/// ledger with canonical@1 metrics; reading and hashing the same files is the floor it is compared with.
+func importBenchmark(work: String, count: Int) throws {
+    let labs = max(1, count / 1_000)
+    let world = SimulatedWorld(
+        configuration: SimulatorConfiguration(seed: 606, labs: labs, backtestsPerLab: count / labs))
+    let cache = work + "/pyhaasapi"
+    let files = try PyHaasCacheWriter(world: world).write(to: cache, layouts: .unifiedRuntimes)
+    let floorStart = monotonicSeconds()
+    var bytes = 0
+    for path in files {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        bytes += data.count
+        _ = SHA256Hash.of(Array(data))
+    }
+    let floorSeconds = monotonicSeconds() - floorStart
+    let location = LedgerLocation(root: work + "/import-ledger")
+    let summary = try ImportService(location: location).run(ImportRequest(paths: [cache], workingDirectory: work))
+    guard summary.imported == files.count, summary.failed == 0, summary.metricsComputed == files.count else {
+        fail(
+            "imported \(summary.imported) of \(files.count) files, \(summary.metricsComputed) metrics, \(summary.failed) failed"
+        )
+    }
+    try FileManager.default.removeItem(atPath: location.root)
+    try FileManager.default.removeItem(atPath: cache)
+    let rate = Double(summary.runtimes) / summary.seconds
+    print(
+        "import: a generated unified_cache of \(grouped(Double(files.count))) raw runtimes (\(String(format: "%.1f", Double(bytes) / 1e6)) MB), with canonical@1 metrics"
+    )
+    print(row("", "per second", ""))
+    print(
+        row(
+            "runtimes imported (file + runtime + metrics events)", grouped(rate),
+            String(format: "(goal ≥ 2,000/s: %@)", rate >= 2_000 ? "met" : "NOT met")))
+    print(row("MB imported", String(format: "%.1f", Double(bytes) / summary.seconds / 1e6), ""))
+    print(
+        row(
+            "floor: read + SHA-256 of the same files", grouped(Double(files.count) / floorSeconds),
+            String(format: "import = %.2f× the floor", floorSeconds / summary.seconds)))
+    print("\(summary.events) events, \(String(format: "%.2f", summary.seconds)) s")
 }
 
 /// `readmodels`: a synthetic log of `backtests` × `revisions` (runtime + metrics events each), rebuilt into the
@@ -397,7 +439,7 @@ func readModelsBenchmark(work: String, backtests: Int, revisions: Int, baseline:
 
 let arguments = CommandLine.arguments
 let usage =
-    "usage: haasledger-bench log WORK_DIR BASELINE_BINARY [EVENTS] [BATCH] | log-append-profile WORK_DIR [EVENTS] | log-replay DIR [ROUNDS]"
+    "usage: haasledger-bench log WORK_DIR BASELINE_BINARY [EVENTS] [BATCH] | log-append-profile WORK_DIR [EVENTS] | log-replay DIR [ROUNDS] | import WORK_DIR [RUNTIMES]"
 guard arguments.count >= 3 else { fail(usage) }
 do {
     switch arguments[1] {
@@ -416,6 +458,10 @@ do {
         let count = Int(arguments[2]) ?? 0
         guard count >= 1 else { fail("RUNTIMES must be a positive integer") }
         try metricsBenchmark(count: count)
+    case "import":
+        let count = arguments.count > 3 ? Int(arguments[3]) ?? 0 : 10_000
+        guard count >= 1 else { fail("RUNTIMES must be a positive integer") }
+        try importBenchmark(work: arguments[2], count: count)
     case "readmodels":
         guard arguments.count >= 4 else { fail(usage) }
         let backtests = arguments.count > 4 ? Int(arguments[4]) ?? 0 : 100_000

@@ -24,6 +24,25 @@ public struct BacktestRuntime: Sendable, Equatable, Decodable {
         case lastUpdateTimestamp = "LastUpdateTimestamp", reports = "Reports", finishedPositions = "FinishedPositions"
     }
 
+    init(
+        botID: String?, botName: String?, scriptID: String?, scriptName: String?, accountID: String?,
+        priceMarket: String?, leverage: Double?, activatedSince: Int64?, deactivatedSince: Int64?,
+        lastUpdateTimestamp: Int64?, reports: [String: RuntimeReport], finishedPositions: [RuntimePosition]
+    ) {
+        self.botID = botID
+        self.botName = botName
+        self.scriptID = scriptID
+        self.scriptName = scriptName
+        self.accountID = accountID
+        self.priceMarket = priceMarket
+        self.leverage = leverage
+        self.activatedSince = activatedSince
+        self.deactivatedSince = deactivatedSince
+        self.lastUpdateTimestamp = lastUpdateTimestamp
+        self.reports = reports
+        self.finishedPositions = finishedPositions
+    }
+
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         botID = try container.decodeIfPresent(String.self, forKey: .botID)
@@ -127,6 +146,25 @@ public struct RuntimePosition: Sendable, Equatable, Decodable {
     enum CodingKeys: String, CodingKey {
         case positionID = "g", direction = "d", openedAt = "ot", closedAt = "ct", isClosed = "ic", averagePrice = "ap"
         case fees = "fe", realizedProfit = "rp", unrealizedProfit = "up", roi, entryOrders = "eno", exitOrders = "exo"
+    }
+
+    init(
+        positionID: String?, direction: Int?, openedAt: Int64?, closedAt: Int64?, isClosed: Bool?,
+        averagePrice: Double?, fees: Double?, realizedProfit: Double?, unrealizedProfit: Double?, roi: Double?,
+        entryOrders: [RuntimeOrder], exitOrders: [RuntimeOrder]
+    ) {
+        self.positionID = positionID
+        self.direction = direction
+        self.openedAt = openedAt
+        self.closedAt = closedAt
+        self.isClosed = isClosed
+        self.averagePrice = averagePrice
+        self.fees = fees
+        self.realizedProfit = realizedProfit
+        self.unrealizedProfit = unrealizedProfit
+        self.roi = roi
+        self.entryOrders = entryOrders
+        self.exitOrders = exitOrders
     }
 
     public init(from decoder: any Decoder) throws {

@@ -32,7 +32,7 @@ public enum CacheFileKind: String, CaseIterable, Sendable, Comparable {
 }
 
 /// A file's kind and the ids its path states, as read from the path alone.
-struct RecognisedPath: Equatable {
+struct RecognisedPath: Equatable, Sendable {
     let kind: CacheFileKind
     /// The lab of a `lab_backtests_{lab}_{ts}` folder or of a unified file name.
     var labID: String?

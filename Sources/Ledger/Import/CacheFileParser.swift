@@ -5,7 +5,7 @@ import HaasAPI
 import SQLiteKit
 
 /// A cache file as read from disk.
-struct CacheFile {
+struct CacheFile: Sendable {
     /// Absolute path.
     let path: String
     let bytes: [UInt8]
@@ -16,7 +16,7 @@ struct CacheFile {
 }
 
 /// What one cache file holds, ready to record: the facts become the same domain events a fetch produces.
-struct ParsedCacheFile {
+struct ParsedCacheFile: Sendable {
     var kind: CacheFileKind
     /// Members of the `cache.file.imported` payload that describe what the file held.
     var details: [(key: String, value: JSONValue)] = []
@@ -24,10 +24,13 @@ struct ParsedCacheFile {
     var facts: [EventDraft] = []
     /// The runtimes among `facts` (by index), decoded once for their metrics.
     var runtimes: [(factIndex: Int, runtime: BacktestRuntime, lab: String, backtest: String)] = []
+    /// The default formula's `metrics.computed` payload per runtime (same order), computed where the file
+    /// was parsed; the events are built once the runtimes have positions.
+    var metrics: [Payload] = []
 }
 
 /// Why a file cannot be imported; `field` names where in the file, when known.
-struct CacheFileProblem: Error, CustomStringConvertible {
+struct CacheFileProblem: Error, CustomStringConvertible, Sendable {
     let field: String?
     let reason: String
     init(_ field: String?, _ reason: String) {
@@ -38,7 +41,7 @@ struct CacheFileProblem: Error, CustomStringConvertible {
 }
 
 /// Reads each recognised kind (haas-api.md §5). Nothing here writes; a problem anywhere rejects the whole file.
-struct CacheFileParser {
+struct CacheFileParser: Sendable {
     let serverLabel: String?
     /// `cache.db` indexes already read, by directory, for the pickles' MD5 check.
     private var indexes: [String: Result<[CacheIndexEntry], CacheFileProblem>] = [:]
@@ -47,13 +50,13 @@ struct CacheFileParser {
         self.serverLabel = serverLabel
     }
 
+    /// Pickles are checked against their folder's `cache.db`; those two kinds are read in order, here.
+    static func readsSiblings(_ kind: CacheFileKind) -> Bool {
+        kind == .backtestCacheIndex || kind == .backtestCachePickle
+    }
+
     mutating func parse(_ file: CacheFile, as path: RecognisedPath) throws(CacheFileProblem) -> ParsedCacheFile {
-        var ids = FactIDs(sha256: file.sha256)
         switch path.kind {
-        case .labBacktestDetail: return try detail(file, path, &ids)
-        case .labBacktestList: return try list(file, path, &ids)
-        case .labBacktestAnalytics, .unifiedReport: return try report(file, kind: path.kind)
-        case .unifiedBacktest, .unifiedRuntime, .unifiedAnalysis, .unifiedSummary: return try unified(file, path, &ids)
         case .backtestCacheIndex:
             let entries = try CacheFileParser.readIndex(path: file.path)
             indexes[directory(of: file.path)] = .success(entries)
@@ -61,7 +64,21 @@ struct CacheFileParser {
                 kind: .backtestCacheIndex,
                 details: [("entries", .array(entries.map(\.json))), ("entry_count", .number(entries.count))])
         case .backtestCachePickle: return pickle(file)
+        default: return try parseAlone(file, as: path)
+        }
+    }
+
+    /// Every kind that needs no other file; safe to run on several threads at once.
+    func parseAlone(_ file: CacheFile, as path: RecognisedPath) throws(CacheFileProblem) -> ParsedCacheFile {
+        var ids = FactIDs(sha256: file.sha256)
+        switch path.kind {
+        case .labBacktestDetail: return try detail(file, path, &ids)
+        case .labBacktestList: return try list(file, path, &ids)
+        case .labBacktestAnalytics, .unifiedReport: return try report(file, kind: path.kind)
+        case .unifiedBacktest, .unifiedRuntime, .unifiedAnalysis, .unifiedSummary: return try unified(file, path, &ids)
         case .historyCutoffs, .historyCutoffsBackup: return try cutoffs(file, kind: path.kind, &ids)
+        case .backtestCacheIndex, .backtestCachePickle:
+            throw CacheFileProblem(nil, "\(path.kind.rawValue) files are read in order with their cache.db")
         }
     }
 
@@ -180,18 +197,25 @@ struct CacheFileParser {
             throw CacheFileProblem(
                 nil, "the file name is neither {lab}_{backtest}.json nor {server}_{lab}_{backtest}.json")
         }
-        let json = try CacheFileParser.object(file.bytes)
         let naming: [(key: String, value: JSONValue)] = [
             ("lab_id", .string(namedLab)), ("backtest_id", .string(namedBacktest)), ("server", .optional(path.server)),
         ]
-        if json["Reports"] != nil {
-            var parsed = ParsedCacheFile(kind: .unifiedRuntime, details: naming + [("shape", .string("A"))])
-            try addRuntime(
-                json, pointer: "", file: file, lab: namedLab, backtest: namedBacktest, to: &parsed, ids: &ids)
-            if let bot = parsed.runtimes.first?.runtime.botID, !bot.isEmpty, bot != namedBacktest {
+        func shapeA(_ runtime: BacktestRuntime) throws(CacheFileProblem) -> ParsedCacheFile {
+            if let bot = runtime.botID, !bot.isEmpty, bot != namedBacktest {
                 throw CacheFileProblem("BotId", "is \(bot), but the file name says backtest \(namedBacktest)")
             }
+            var parsed = ParsedCacheFile(kind: .unifiedRuntime, details: naming + [("shape", .string("A"))])
+            addRuntime(
+                runtime, blob: file.blob, pointer: "", file: file, lab: namedLab, backtest: namedBacktest, to: &parsed,
+                ids: &ids)
             return parsed
+        }
+        // Shape A is most of a real cache: one JSONDecoder pass reads the shape and the runtime together.
+        // Anything that pass cannot read goes the general way below, which also words the errors.
+        if let runtime = RuntimeDocument.decode(file.bytes) { return try shapeA(runtime) }
+        let json = try CacheFileParser.object(file.bytes)
+        if json["Reports"] != nil {
+            return try shapeA(try CacheFileParser.decodeRuntime(file.blob, pointer: ""))
         }
         let backtest = try agreeing(json, keys: ["backtest_id"], named: namedBacktest, what: "file name")
         let lab = try agreeing(json, keys: ["lab_id"], named: namedLab, what: "file name")
@@ -261,15 +285,15 @@ struct CacheFileParser {
                 "expected a runtime object, found \(runtime.kindName)")
         }
         let blob = pointer.isEmpty ? file.blob : Blob(CanonicalJSON.encode(runtime))
-        let decoded: BacktestRuntime
-        do {
-            decoded = try JSONDecoder().decode(BacktestRuntime.self, from: Data(blob.bytes))
-        } catch let error as DecodingError {
-            throw CacheFileProblem(
-                pointer.isEmpty ? "runtime" : String(pointer.dropFirst()), DecodingErrorText.describe(error))
-        } catch {
-            throw CacheFileProblem(pointer, String(describing: error))
-        }
+        let decoded = try CacheFileParser.decodeRuntime(blob, pointer: pointer)
+        addRuntime(
+            decoded, blob: blob, pointer: pointer, file: file, lab: lab, backtest: backtest, to: &parsed, ids: &ids)
+    }
+
+    private func addRuntime(
+        _ decoded: BacktestRuntime, blob: Blob, pointer: String, file: CacheFile, lab: String, backtest: String,
+        to parsed: inout ParsedCacheFile, ids: inout FactIDs
+    ) {
         var draft = FetchPayloads.runtime(
             decoded, lab: lab, backtest: backtest, bodyHash: blob.hash.hex,
             extra: [
@@ -283,6 +307,18 @@ struct CacheFileParser {
         if !pointer.isEmpty { draft.blobs = [blob] }
         parsed.runtimes.append((parsed.facts.count, decoded, lab, backtest))
         parsed.facts.append(draft)
+    }
+
+    static func decodeRuntime(_ blob: Blob, pointer: String) throws(CacheFileProblem) -> BacktestRuntime {
+        if let fast = RuntimeReader.read(blob.bytes) { return fast.runtime }
+        do {
+            return try JSONDecoder().decode(BacktestRuntime.self, from: Data(blob.bytes))
+        } catch let error as DecodingError {
+            throw CacheFileProblem(
+                pointer.isEmpty ? "runtime" : String(pointer.dropFirst()), DecodingErrorText.describe(error))
+        } catch {
+            throw CacheFileProblem(pointer, String(describing: error))
+        }
     }
 
     /// The id a file states under one of `keys`, which must agree with the one its name states.
@@ -306,7 +342,7 @@ struct CacheFileParser {
 
     // MARK: backtest_cache/
 
-    struct CacheIndexEntry {
+    struct CacheIndexEntry: Sendable {
         let key: String
         let dataType: String?
         let createdAt: String?
@@ -451,6 +487,14 @@ struct CacheFileParser {
     private func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return String(path[..<slash])
+    }
+}
+
+/// A document that is a runtime (it has `Reports`), read in one pass; nil for anything else.
+private enum RuntimeDocument {
+    static func decode(_ bytes: [UInt8]) -> BacktestRuntime? {
+        guard let read = RuntimeReader.read(bytes), read.hasReports else { return nil }
+        return read.runtime
     }
 }
 

@@ -4,7 +4,7 @@
 
 /// Finds the files under the paths given to `haasledger import`, in a stable order, and reads them.
 enum CacheTree {
-    struct Entry: Equatable {
+    struct Entry: Equatable, Sendable {
         /// Absolute path.
         let path: String
         let recognised: RecognisedPath?

@@ -1,4 +1,5 @@
 import BacktestMetrics
+import Dispatch
 import EventLog
 import HaasAPI
 
@@ -122,9 +123,26 @@ public struct ImportService: Sendable {
                 request: request, log: log, runID: request.dryRun ? nil : EventID.generate(), onFile: onFile,
                 chunkFiles: chunkFiles, chunkBytes: chunkBytes)
             try run.start(entries: entries)
-            for (index, entry) in entries.enumerated() {
-                try run.take(entry)
-                if index % 64 == 63 { progress?(FetchProgress(phase: "import", done: index + 1, total: entries.count)) }
+            // Reading, hashing, parsing and computing metrics run on every core, a window of files at a time,
+            // while this thread records the previous window in path order.
+            let windows = stride(from: 0, to: entries.count, by: 128).map {
+                Array(entries[$0..<min($0 + 128, entries.count)])
+            }
+            let parser = run.parser
+            var done = 0
+            var upcoming = windows.first.map { window in
+                BackgroundResult { ParallelMap.map(window) { ImportRun.prepare($0, parser: parser, log: log) } }
+            }
+            for index in windows.indices {
+                let prepared = upcoming?.wait() ?? []
+                upcoming =
+                    index + 1 < windows.count
+                    ? BackgroundResult { [window = windows[index + 1]] in
+                        ParallelMap.map(window) { ImportRun.prepare($0, parser: parser, log: log) }
+                    } : nil
+                for file in prepared { try run.take(file) }
+                done += prepared.count
+                progress?(FetchProgress(phase: "import", done: done, total: entries.count))
             }
             try run.commit()
             run.summary.seconds = (ContinuousClock.now - started).seconds
@@ -192,8 +210,54 @@ private struct ImportRun {
         summary.events += 2
     }
 
-    mutating func take(_ entry: CacheTree.Entry) throws {
-        guard let recognised = entry.recognised else {
+    /// A file read, hashed, checked against the log and (when it needs no other file) parsed. Runs on
+    /// several threads at once; `take` then handles the results in path order.
+    struct PreparedFile: Sendable {
+        enum Stage: Sendable {
+            case ignored
+            case unreadable(RecognisedPath, CacheFileProblem)
+            case alreadyImported(RecognisedPath, CacheFile)
+            /// `parsed` is nil for the kinds read in order (`CacheFileParser.readsSiblings`).
+            case read(RecognisedPath, CacheFile, parsed: Result<ParsedCacheFile, CacheFileProblem>?)
+        }
+        let entry: CacheTree.Entry
+        let stage: Stage
+    }
+
+    static func prepare(_ entry: CacheTree.Entry, parser: CacheFileParser, log: EventLog?) -> PreparedFile {
+        guard let recognised = entry.recognised else { return PreparedFile(entry: entry, stage: .ignored) }
+        let file: CacheFile
+        do throws(CacheFileProblem) {
+            let read = try CacheTree.read(entry.path)
+            file = CacheFile(path: entry.path, bytes: read.bytes, modifiedAt: read.modifiedAt, blob: Blob(read.bytes))
+        } catch {
+            return PreparedFile(entry: entry, stage: .unreadable(recognised, error))
+        }
+        if let log {
+            let id = ImportPayloads.importedID(sha256: file.sha256)
+            if (try? log.read { try $0.position(ofID: id) }) != nil {
+                return PreparedFile(entry: entry, stage: .alreadyImported(recognised, file))
+            }
+        }
+        if CacheFileParser.readsSiblings(recognised.kind) {
+            return PreparedFile(entry: entry, stage: .read(recognised, file, parsed: nil))
+        }
+        let parsed = Result { () throws(CacheFileProblem) in
+            var parsed = try parser.parseAlone(file, as: recognised)
+            if let formula = FormulaRegistry.builtIn.find(FormulaRegistry.defaultName) {
+                parsed.metrics = parsed.runtimes.map {
+                    MetricsPayloads.payload(formula: formula, runtime: $0.runtime, lab: $0.lab, backtest: $0.backtest)
+                }
+            }
+            return parsed
+        }
+        return PreparedFile(entry: entry, stage: .read(recognised, file, parsed: parsed))
+    }
+
+    mutating func take(_ prepared: PreparedFile) throws {
+        let entry = prepared.entry
+        switch prepared.stage {
+        case .ignored:
             summary.ignored += 1
             if entry.explicit {
                 onFile(
@@ -201,35 +265,26 @@ private struct ImportRun {
                         path: entry.path, kind: nil, status: .ignored, events: 0,
                         reason: "not a pyHaasAPI cache file this importer knows (haas-api.md §5)"))
             }
-            return
+        case .unreadable(let recognised, let problem):
+            try add(.failed(path: entry.path, file: nil, kind: recognised.kind, problem: problem))
+        case .alreadyImported(let recognised, let file):
+            summary.bytes += file.bytes.count
+            skip(file, kind: recognised.kind)
+        case .read(let recognised, let file, let parsed):
+            summary.bytes += file.bytes.count
+            guard seen.insert(file.sha256).inserted else { return skip(file, kind: recognised.kind) }
+            let result = parsed ?? Result { () throws(CacheFileProblem) in try parser.parse(file, as: recognised) }
+            switch result {
+            case .success(let parsed): try add(.imported(file, parsed))
+            case .failure(let problem):
+                try add(.failed(path: entry.path, file: file, kind: recognised.kind, problem: problem))
+            }
         }
-        let file: CacheFile
-        do throws(CacheFileProblem) {
-            let read = try CacheTree.read(entry.path)
-            file = CacheFile(path: entry.path, bytes: read.bytes, modifiedAt: read.modifiedAt, blob: Blob(read.bytes))
-        } catch {
-            return try add(.failed(path: entry.path, file: nil, kind: recognised.kind, problem: error))
-        }
-        summary.bytes += file.bytes.count
-        let repeated = !seen.insert(file.sha256).inserted
-        if try repeated || alreadyImported(file) {
-            summary.byKind[recognised.kind, default: ImportTally()].skipped += 1
-            onFile(ImportFileOutcome(path: file.path, kind: recognised.kind, status: .skipped, events: 0, reason: nil))
-            return
-        }
-        let parsed: ParsedCacheFile
-        do throws(CacheFileProblem) {
-            parsed = try parser.parse(file, as: recognised)
-        } catch {
-            return try add(.failed(path: entry.path, file: file, kind: recognised.kind, problem: error))
-        }
-        try add(.imported(file, parsed))
     }
 
-    private func alreadyImported(_ file: CacheFile) throws -> Bool {
-        guard let log else { return false }
-        let id = ImportPayloads.importedID(sha256: file.sha256)
-        return try log.read { try $0.position(ofID: id) } != nil
+    private mutating func skip(_ file: CacheFile, kind: CacheFileKind) {
+        summary.byKind[kind, default: ImportTally()].skipped += 1
+        onFile(ImportFileOutcome(path: file.path, kind: kind, status: .skipped, events: 0, reason: nil))
     }
 
     private mutating func add(_ item: ChunkItem) throws {
@@ -258,7 +313,7 @@ private struct ImportRun {
     mutating func commit() throws {
         guard let log, let runID, !chunk.isEmpty else { return }
         var drafts: [EventDraft] = []
-        var runtimes: [(draftIndex: Int, runtime: BacktestRuntime, lab: String, backtest: String)] = []
+        var metrics: [(draftIndex: Int, backtest: String, payload: Payload)] = []
         for item in chunk {
             switch item {
             case .imported(let file, let parsed):
@@ -270,7 +325,9 @@ private struct ImportRun {
                     if fact.observedAt == nil { fact.observedAt = file.modifiedAt }
                     drafts.append(fact)
                 }
-                runtimes += parsed.runtimes.map { (base + $0.factIndex, $0.runtime, $0.lab, $0.backtest) }
+                for (runtime, payload) in zip(parsed.runtimes, parsed.metrics) {
+                    metrics.append((base + runtime.factIndex, runtime.backtest, payload))
+                }
             case .failed(let path, let file, let kind, let problem):
                 drafts.append(ImportPayloads.failed(path: path, file: file, kind: kind, problem: problem, runID: runID))
             }
@@ -278,16 +335,16 @@ private struct ImportRun {
         let outcomes = try log.append(drafts)
         summary.events += outcomes.count(where: \.isAppended)
         if let formula {
-            let metrics = runtimes.map { item in
-                let draft = drafts[item.draftIndex]
+            let computed = metrics.map { item in
+                let runtime = drafts[item.draftIndex]
                 return MetricsPayloads.computed(
-                    id: MetricsEngine.eventID(formula: formula.name, runtime: draft.id), formula: formula,
-                    runtime: item.runtime,
+                    id: MetricsEngine.eventID(formula: formula.name, runtime: runtime.id), backtest: item.backtest,
+                    payload: item.payload,
                     runtimeEvent: RuntimeProvenance(
-                        id: draft.id, position: outcomes[item.draftIndex].position, correlationID: runID,
-                        source: draft.source), lab: item.lab, backtest: item.backtest)
+                        id: runtime.id, position: outcomes[item.draftIndex].position, correlationID: runID,
+                        source: runtime.source))
             }
-            let appended = try log.append(metrics).count(where: \.isAppended)
+            let appended = try log.append(computed).count(where: \.isAppended)
             summary.metricsComputed += appended
             summary.events += appended
         }
@@ -338,5 +395,43 @@ extension AppendOutcome {
     var isAppended: Bool {
         if case .appended = self { return true }
         return false
+    }
+}
+
+/// `map` over an array on all cores, keeping the order.
+enum ParallelMap {
+    static func map<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Sendable (T) -> R) -> [R] {
+        var results = [R?](repeating: nil, count: items.count)
+        results.withUnsafeMutableBufferPointer { buffer in
+            let slots = Slots(buffer: buffer)
+            DispatchQueue.concurrentPerform(iterations: items.count) { index in
+                slots.buffer[index] = transform(items[index])
+            }
+        }
+        return results.map { $0! }
+    }
+
+    /// Each iteration writes only its own slot, so sharing the buffer across threads is safe.
+    private struct Slots<R>: @unchecked Sendable {
+        let buffer: UnsafeMutableBufferPointer<R?>
+    }
+}
+
+/// Work started on a background thread; `wait` blocks until its result is ready.
+final class BackgroundResult<R: Sendable>: @unchecked Sendable {
+    private let ready = DispatchSemaphore(value: 0)
+    private var result: R?
+
+    init(_ work: @escaping @Sendable () -> R) {
+        DispatchQueue.global().async {
+            self.result = work()
+            self.ready.signal()
+        }
+    }
+
+    /// The result; the semaphore orders the worker's write before this read.
+    func wait() -> R {
+        ready.wait()
+        return result!
     }
 }

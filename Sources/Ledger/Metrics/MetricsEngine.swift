@@ -105,6 +105,7 @@ public enum RuntimeDecoding {
     }
 
     public static func decode(_ body: [UInt8]) throws -> BacktestRuntime {
+        if let fast = RuntimeReader.read(body) { return fast.runtime }
         let data = Data(body)
         if let envelope = try? JSONDecoder().decode(Envelope.self, from: data) { return envelope.Data }
         return try JSONDecoder().decode(BacktestRuntime.self, from: data)

@@ -38,6 +38,23 @@ enum MetricsPayloads {
         id: EventID, formula: FormulaSet, runtime: BacktestRuntime, runtimeEvent: RuntimeProvenance, lab: String,
         backtest: String
     ) -> EventDraft {
+        computed(
+            id: id, backtest: backtest,
+            payload: payload(formula: formula, runtime: runtime, lab: lab, backtest: backtest),
+            runtimeEvent: runtimeEvent)
+    }
+
+    /// The event around a payload computed earlier (an import computes payloads on several threads, before
+    /// the runtime events have positions).
+    static func computed(id: EventID, backtest: String, payload: Payload, runtimeEvent: RuntimeProvenance)
+        -> EventDraft
+    {
+        EventDraft(
+            id: id, stream: RecorderStreams.backtest(backtest), type: "metrics.computed", payload: payload,
+            correlationID: runtimeEvent.correlationID, causation: runtimeEvent.position, source: runtimeEvent.source)
+    }
+
+    static func payload(formula: FormulaSet, runtime: BacktestRuntime, lab: String, backtest: String) -> Payload {
         let adapted = RuntimeAdapter.adapt(runtime)
         let values = formula.compute(adapted.inputs, settings: adapted.settings)
         let report = runtime.primaryReport
@@ -49,30 +66,27 @@ enum MetricsPayloads {
             if let roi = profits?.returnOnInvestment, let change = profits?.priceChange {
                 .bool(roi / leverage > change)
             } else { .null }
-        return EventDraft(
-            id: id, stream: RecorderStreams.backtest(backtest), type: "metrics.computed",
-            payload: Payload(
-                .object([
-                    ("formula", .string(formula.name)), ("formula_id", .string(formula.id)),
-                    ("formula_version", .number(formula.version)),
-                    ("parameters", .object(formula.parameters.entries.map { ($0.0, .string($0.1)) })),
-                    ("lab_id", .string(lab)), ("backtest_id", .string(backtest)),
-                    ("values", .object(values.entries.map { ($0.name, $0.value.json) })),
-                    (
-                        "inputs",
-                        .object([
-                            ("equity_anchor", .string("RM (ROI margin)")), ("capital", .optional(adapted.capital)),
-                            ("periods", .number(max(0, adapted.inputs.equity.count - 1))),
-                            ("periods_per_year", .optional(adapted.settings.periodsPerYear)),
-                            ("trades", .number(adapted.inputs.trades.count)),
-                            ("start", .optional(Int64(adapted.inputs.startTime))),
-                            ("end", .optional(Int64(adapted.inputs.endTime))),
-                        ])
-                    ),
-                    ("unrealized_profits", .optional(adapted.unrealizedProfits)),
-                    ("reported", FetchPayloads.reported(runtime)),
-                    ("beats_buy_hold", beatsBuyHold),
-                ])),
-            correlationID: runtimeEvent.correlationID, causation: runtimeEvent.position, source: runtimeEvent.source)
+        return Payload(
+            .object([
+                ("formula", .string(formula.name)), ("formula_id", .string(formula.id)),
+                ("formula_version", .number(formula.version)),
+                ("parameters", .object(formula.parameters.entries.map { ($0.0, .string($0.1)) })),
+                ("lab_id", .string(lab)), ("backtest_id", .string(backtest)),
+                ("values", .object(values.entries.map { ($0.name, $0.value.json) })),
+                (
+                    "inputs",
+                    .object([
+                        ("equity_anchor", .string("RM (ROI margin)")), ("capital", .optional(adapted.capital)),
+                        ("periods", .number(max(0, adapted.inputs.equity.count - 1))),
+                        ("periods_per_year", .optional(adapted.settings.periodsPerYear)),
+                        ("trades", .number(adapted.inputs.trades.count)),
+                        ("start", .optional(Int64(adapted.inputs.startTime))),
+                        ("end", .optional(Int64(adapted.inputs.endTime))),
+                    ])
+                ),
+                ("unrealized_profits", .optional(adapted.unrealizedProfits)),
+                ("reported", FetchPayloads.reported(runtime)),
+                ("beats_buy_hold", beatsBuyHold),
+            ]))
     }
 }
