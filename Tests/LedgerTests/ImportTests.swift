@@ -73,7 +73,15 @@ import Testing
         // Runtimes: every detail, every shape A and every shape B file.
         #expect(summary.runtimes == backtests * 2)
         #expect(summary.metricsComputed == backtests * 2)
-        #expect(try events("cache.file.imported").count == files.count)
+        let recorded = try events("cache.file.imported")
+        #expect(recorded.count == files.count)
+        #expect(try recorded.allSatisfy { try $0.payload.json["server_label"] == .string("srv01") })
+        // Every fact names its file as the source and belongs to the run.
+        let runID = try #require(summary.runID)
+        #expect(
+            try events("haas.backtest.runtime.fetched").allSatisfy {
+                files.contains($0.source) && $0.correlationID == runID
+            })
         #expect(try events("haas.backtest.runtime.fetched").count == backtests * 2)
         #expect(try events("metrics.computed").count == backtests * 2)
         // Details, list elements, analyses and v2 summaries each state a result.
