@@ -63,6 +63,15 @@ public final class Projector {
             """)
     }
 
+    /// For a replay into an empty file: versioned tables keep their current rows in memory until `endBulk`.
+    public func beginBulk() {
+        for table in [labs, backtests, metrics, cutoffs] { table.beginBulk() }
+    }
+
+    public func endBulk() {
+        for table in [labs, backtests, metrics, cutoffs] { table.endBulk() }
+    }
+
     /// The last position applied (0 for an empty read model).
     public func position() throws -> UInt64 {
         let rows = try db.prepare("SELECT position FROM projection_state WHERE name = ?").rows([.text(Projector.name)])
@@ -157,11 +166,8 @@ public final class Projector {
                     value.stringValue.map(SQLiteValue.text) ?? value.numberValue.map { .text($0.canonicalText) }
                     ?? .null
                 try metrics.merge(
-                    key: [.text(backtest), .text(formula), .text(metric)],
-                    changes: [
-                        "value": number, "value_text": text, "runtime_position": .integer(Int64(event.causation ?? 0)),
-                    ],
-                    position: position)
+                    key: [.text(backtest), .text(formula), .text(metric)], values: [number, text],
+                    provenance: [.integer(Int64(event.causation ?? 0))], position: position)
             }
         case "haas.lab.execution.updated":
             let json = try event.payload.json

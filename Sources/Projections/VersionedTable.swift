@@ -12,6 +12,12 @@ final class VersionedTable {
     private let current: SQLiteStatement
     private let close: SQLiteStatement
     private let insert: SQLiteStatement
+    private let closeRow: SQLiteStatement
+    private let insertRow: SQLiteStatement
+    /// During a rebuild into an empty file, the current version of every key (its rowid and values) is kept
+    /// here, so a merge reads nothing from SQLite and closes the old version by rowid.
+    private var memory: [String: (rowid: Int64, values: [SQLiteValue])]?
+    private var nextRowID: Int64 = 1
 
     init(_ db: SQLiteConnection, name: String, keys: [String], values: [String], provenance: [String] = []) throws {
         self.name = name
@@ -26,21 +32,76 @@ final class VersionedTable {
         insert = try db.prepare(
             "INSERT INTO \(name) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
         )
+        closeRow = try db.prepare("UPDATE \(name) SET valid_to = ? WHERE rowid = ?")
+        insertRow = try db.prepare(
+            "INSERT INTO \(name) (rowid, \(columns.joined(separator: ", "))) VALUES (?, \(columns.map { _ in "?" }.joined(separator: ", ")))"
+        )
     }
+
+    /// Keeps current versions in memory from here on. Only valid on an empty table that nothing else writes.
+    func beginBulk() {
+        memory = [:]
+        nextRowID = 1
+    }
+
+    func endBulk() { memory = nil }
 
     /// Overlays `changes` (by column name) on the current version of `key`; writes a new version at `position`
     /// when anything differs. Returns whether it did.
     @discardableResult
     func merge(key: [SQLiteValue], changes: [String: SQLiteValue], position: UInt64) throws -> Bool {
+        try merge(
+            key: key, values: valueColumns.map { changes[$0] },
+            provenance: provenanceColumns.map { changes[$0] ?? .null },
+            position: position)
+    }
+
+    /// The same with values by column index: nil keeps the current value.
+    @discardableResult
+    func merge(key: [SQLiteValue], values changes: [SQLiteValue?], provenance: [SQLiteValue], position: UInt64)
+        throws -> Bool
+    {
+        if memory != nil {
+            return try mergeInMemory(key: key, changes: changes, provenance: provenance, position: position)
+        }
         let existing = try current.rows(key).first
         var values = existing ?? Array(repeating: .null, count: valueColumns.count)
-        for (index, column) in valueColumns.enumerated() {
-            if let value = changes[column] { values[index] = value }
-        }
+        for (index, value) in changes.enumerated() { if let value { values[index] = value } }
         if let existing, existing == values { return false }
         if existing != nil { try close.run([.integer(Int64(position))] + key) }
-        let provenance = provenanceColumns.map { changes[$0] ?? .null }
         try insert.run(key + values + provenance + [.integer(Int64(position))])
         return true
+    }
+
+    private func mergeInMemory(key: [SQLiteValue], changes: [SQLiteValue?], provenance: [SQLiteValue], position: UInt64)
+        throws -> Bool
+    {
+        let name = VersionedTable.memoryKey(key)
+        let existing = memory?[name]
+        var values = existing?.values ?? Array(repeating: .null, count: valueColumns.count)
+        for (index, value) in changes.enumerated() { if let value { values[index] = value } }
+        if let existing, existing.values == values { return false }
+        if let existing { try closeRow.run([.integer(Int64(position)), .integer(existing.rowid)]) }
+        let rowid = nextRowID
+        nextRowID += 1
+        try insertRow.run([.integer(rowid)] + key + values + provenance + [.integer(Int64(position))])
+        memory?[name] = (rowid, values)
+        return true
+    }
+
+    private static func memoryKey(_ key: [SQLiteValue]) -> String {
+        if key.count == 1, case .text(let text) = key[0] { return text }
+        var joined = ""
+        for (index, part) in key.enumerated() {
+            if index > 0 { joined += "\u{0}" }
+            switch part {
+            case .text(let text): joined += text
+            case .integer(let number): joined += "#\(number)"
+            case .real(let number): joined += "~\(number)"
+            case .null: joined += "\u{1}"
+            case .blob(let bytes): joined += "b\(bytes)"
+            }
+        }
+        return joined
     }
 }
