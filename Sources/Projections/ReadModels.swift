@@ -204,28 +204,51 @@ extension ReadModels {
         return try allBacktests(query)
     }
 
-    /// The top-N fast path: `sort` + `limit` without `--where`. Walks `backtests_metrics_by_value` in value order,
-    /// keeps rows valid at the position (and in the lab/market asked for), stops at N, then loads only those
-    /// backtests. Returns nil when it cannot answer alone (fewer finite values than N), so the caller falls back.
+    /// Positions per bucket of `backtest_metrics_by_bucket_value` (the `>> 16` in migration 0006).
+    static let bucketShift = 16
+
+    /// The top-N fast path: `sort` + `limit` without `--where`. For each bucket of `valid_from` up to the
+    /// position, walks `backtest_metrics_by_bucket_value` in value order, keeping rows valid at the position
+    /// (and in the lab/market asked for) until it has N plus any ties; the best N of all buckets win, ties by
+    /// backtest id. Only then are those backtests loaded. Returns nil when it cannot answer alone (fewer
+    /// finite values than N), so the caller falls back.
     func topBacktests(_ query: BacktestQuery) throws -> [BacktestRow]? {
         guard let sort = query.sort, let limit = query.limit, query.filters.isEmpty else { return nil }
         let at = Self.asOfParameter(query.asOf)
-        var parameters: [SQLiteValue] = [at, .text(query.formula), .text(sort)]
+        var parameters: [SQLiteValue] = [at, .text(query.formula), .text(sort), .null]
         let conditions = Self.labAndMarket(query, column: "b.", parameters: &parameters)
-        parameters.append(.integer(Int64(limit)))
         let direction = query.ascending ? "ASC" : "DESC"
         let statement = try db.prepare(
             """
-            SELECT m.backtest_id FROM backtest_metrics m INDEXED BY backtest_metrics_by_value
-            WHERE m.formula = ?2 AND m.metric = ?3 AND m.value IS NOT NULL
+            SELECT m.backtest_id, m.value FROM backtest_metrics m INDEXED BY backtest_metrics_by_bucket_value
+            WHERE m.formula = ?2 AND m.metric = ?3 AND (m.valid_from >> 16) = ?4 AND m.value IS NOT NULL
               AND m.valid_from <= ?1 AND (m.valid_to IS NULL OR m.valid_to > ?1)
               AND EXISTS (SELECT 1 FROM backtests b WHERE b.backtest_id = m.backtest_id
                           AND b.valid_from <= ?1 AND (b.valid_to IS NULL OR b.valid_to > ?1)\(conditions))
-            ORDER BY m.value \(direction), m.backtest_id LIMIT ?\(parameters.count)
+            ORDER BY m.value \(direction)
             """)
-        let ids = try statement.rows(parameters).compactMap { row -> String? in
-            if case .text(let id) = row[0] { id } else { nil }
+        let reached = try projector.position()
+        let last = min(query.asOf ?? reached, reached) >> UInt64(Self.bucketShift)
+        var candidates: [(id: String, value: Double)] = []
+        for bucket in 0...last {
+            parameters[3] = .integer(Int64(bucket))
+            try statement.bind(parameters)
+            defer { statement.reset() }
+            var taken = 0
+            var boundary: Double?
+            while try statement.step() {
+                guard let id = statement.string(0), let value = statement.double(1) else { continue }
+                if taken >= limit, value != boundary { break }
+                candidates.append((id, value))
+                taken += 1
+                boundary = value
+            }
         }
+        candidates.sort { left, right in
+            if left.value != right.value { return query.ascending ? left.value < right.value : left.value > right.value }
+            return left.id < right.id
+        }
+        let ids = candidates.prefix(limit).map(\.id)
         guard ids.count == limit else { return nil }
         // Two queries for all N backtests, not two per backtest.
         let placeholders = (0..<ids.count).map { "?\($0 + 3)" }.joined(separator: ", ")
