@@ -160,15 +160,16 @@ public final class Projector {
             let cacheKey = formula + "\u{0}" + backtest
             if appliedMetrics[cacheKey] == canonical { return }
             appliedMetrics[cacheKey] = canonical
-            for (metric, value) in values {
+            let members = values.map { metric, value -> (key: SQLiteValue, values: [SQLiteValue?]) in
                 let number: SQLiteValue = value.numberValue.map { .real($0.doubleValue) } ?? .null
                 let text: SQLiteValue =
                     value.stringValue.map(SQLiteValue.text) ?? value.numberValue.map { .text($0.canonicalText) }
                     ?? .null
-                try metrics.merge(
-                    key: [.text(backtest), .text(formula), .text(metric)], values: [number, text],
-                    provenance: [.integer(Int64(event.causation ?? 0))], position: position)
+                return (.text(metric), [number, text])
             }
+            try metrics.merge(
+                prefix: [.text(backtest), .text(formula)], members: members,
+                provenance: [.integer(Int64(event.causation ?? 0))], position: position)
         case "haas.lab.execution.updated":
             let json = try event.payload.json
             guard let lab = json["lab_id"]?.stringValue else { return }

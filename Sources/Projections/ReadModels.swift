@@ -245,7 +245,9 @@ extension ReadModels {
             }
         }
         candidates.sort { left, right in
-            if left.value != right.value { return query.ascending ? left.value < right.value : left.value > right.value }
+            if left.value != right.value {
+                return query.ascending ? left.value < right.value : left.value > right.value
+            }
             return left.id < right.id
         }
         let ids = candidates.prefix(limit).map(\.id)

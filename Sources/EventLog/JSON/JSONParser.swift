@@ -9,9 +9,18 @@ public struct JSONParseError: Error, CustomStringConvertible, Equatable {
 /// member names (a duplicate would make the canonical form ambiguous), nesting at most 512 deep.
 public enum JSONParser {
     public static func parse(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> JSONValue {
-        let array = Array(bytes)
+        try parse(Array(bytes), canonical: false)
+    }
+
+    /// Parses bytes this library wrote in canonical form (a stored payload): member names are already unique
+    /// and numbers already canonical, so neither is checked again. Syntax is still validated.
+    static func parseCanonical(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
+        try parse(bytes, canonical: true)
+    }
+
+    private static func parse(_ array: [UInt8], canonical: Bool) throws(JSONParseError) -> JSONValue {
         return try array.withUnsafeBufferPointer { buffer throws(JSONParseError) in
-            var cursor = Cursor(bytes: buffer)
+            var cursor = Cursor(bytes: buffer, canonical: canonical)
             cursor.skipWhitespace()
             let value = try cursor.parseValue(depth: 0)
             cursor.skipWhitespace()
@@ -28,6 +37,8 @@ public enum JSONParser {
 
     private struct Cursor {
         let bytes: UnsafeBufferPointer<UInt8>
+        /// Input known to be canonical JSON: skip the duplicate-name check and number re-canonicalisation.
+        let canonical: Bool
         var index = 0
 
         func error(_ reason: String) -> JSONParseError { JSONParseError(offset: index, reason: reason) }
@@ -79,7 +90,7 @@ public enum JSONParser {
                 guard current == UInt8(ascii: "\"") else { throw error("expected a member name in quotes") }
                 let keyOffset = index
                 let key = try parseString()
-                if !seen.insert(key).inserted {
+                if !canonical, !seen.insert(key).inserted {
                     throw JSONParseError(offset: keyOffset, reason: "duplicate member name \"\(key)\"")
                 }
                 skipWhitespace()
@@ -139,7 +150,7 @@ public enum JSONParser {
                 guard skipDigits() > 0 else { throw error("expected digits in the exponent") }
             }
             let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-            if isInteger {
+            if isInteger || canonical {
                 return JSONNumber(canonicalText: text == "-0" ? "0" : text)
             }
             guard let value = Double(text), value.isFinite, let number = JSONNumber(value) else {

@@ -16,7 +16,7 @@ public struct Payload: Sendable, Equatable, CustomStringConvertible {
     init(storedBytes: [UInt8]) { canonicalBytes = storedBytes }
 
     public var json: JSONValue {
-        get throws(JSONParseError) { try JSONParser.parse(canonicalBytes) }
+        get throws(JSONParseError) { try JSONParser.parseCanonical(canonicalBytes) }
     }
 
     public var description: String { String(decoding: canonicalBytes, as: UTF8.self) }
