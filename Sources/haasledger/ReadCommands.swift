@@ -216,9 +216,13 @@ struct DiffCommand: AsyncParsableCommand {
     var formulas: [String] = []
     @Option(help: "Only this lab.") var lab: String?
     @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
+    @OptionGroup var moment: MomentOptions
 
     func validate() throws {
         if formulas.count > 2 { throw ValidationError("--formula at most twice") }
+        if formulas.count < 2 && (moment.asOf != nil || moment.atPosition != nil) {
+            throw ValidationError("--as-of / --at-position apply to a formula diff; a time diff uses --from and --to")
+        }
         if formulas.count == 2 && (from != nil || to != nil) {
             throw ValidationError("compare two formulas or two moments, not both")
         }
@@ -240,7 +244,7 @@ struct DiffCommand: AsyncParsableCommand {
             let service = ReadModelService(location: options.location)
             let table: ResultTable
             if formulas.count == 2 {
-                table = try service.diff(formulas: formulas[0], formulas[1], at: .now, lab: lab)
+                table = try service.diff(formulas: formulas[0], formulas[1], at: moment.moment, lab: lab)
             } else {
                 table = try service.diff(
                     from: DiffCommand.moment(from ?? "") ?? .now, to: to.flatMap(DiffCommand.moment) ?? .now, lab: lab,

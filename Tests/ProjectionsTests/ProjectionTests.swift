@@ -166,9 +166,14 @@ extension ProjectionTests {
         parameters.ddof = 0
         try registry.register(
             FormulaSet(id: "canonical", version: 2, parameters: parameters, summary: "population std", matches: []))
+        let beforeV2 = try location.openLog(create: false).read { try $0.head()?.position ?? 0 }
         let computed = try MetricsEngine(log: try location.openLog(create: false), registry: registry).compute(
             formula: "canonical@2")
         #expect(computed.computed == 50)
+        // As of a moment before canonical@2 existed, there is nothing to compare.
+        let early = try ReadModelService(location: location).diff(
+            formulas: "canonical@1", "canonical@2", at: .position(beforeV2), lab: nil)
+        #expect(early.rows.isEmpty)
         let diff = try ReadModelService(location: location).diff(
             formulas: "canonical@1", "canonical@2", at: .now, lab: nil)
         let metrics = Set(
