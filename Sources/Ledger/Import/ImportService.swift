@@ -129,17 +129,14 @@ public struct ImportService: Sendable {
                 Array(entries[$0..<min($0 + 128, entries.count)])
             }
             let parser = run.parser
-            var done = 0
-            var upcoming = windows.first.map { window in
+            let prepare = { @Sendable (window: [CacheTree.Entry]) in
                 BackgroundResult { ParallelMap.map(window) { ImportRun.prepare($0, parser: parser, log: log) } }
             }
+            var done = 0
+            var upcoming = windows.first.map(prepare)
             for index in windows.indices {
                 let prepared = upcoming?.wait() ?? []
-                upcoming =
-                    index + 1 < windows.count
-                    ? BackgroundResult { [window = windows[index + 1]] in
-                        ParallelMap.map(window) { ImportRun.prepare($0, parser: parser, log: log) }
-                    } : nil
+                upcoming = index + 1 < windows.count ? prepare(windows[index + 1]) : nil
                 for file in prepared { try run.take(file) }
                 done += prepared.count
                 progress?(FetchProgress(phase: "import", done: done, total: entries.count))
