@@ -15,10 +15,11 @@ public final class Projector {
     private let cacheUpsert: SQLiteStatement
     private let importedFile: SQLiteStatement
     private let checkpoint: SQLiteStatement
-    /// The canonical values of the last `metrics.computed` applied per backtest and formula: an event with the
-    /// same values (a re-fetch of an unchanged runtime) is skipped without touching SQLite. Trusted only while
-    /// the file's checkpoint is the one this projector wrote last.
-    private var appliedMetrics: [String: [UInt8]] = [:]
+    /// The values of the last `metrics.computed` applied per backtest and formula: an event with the same values
+    /// (a re-fetch of an unchanged runtime) is skipped without touching SQLite. Payloads are canonical, so equal
+    /// values compare equal member by member. Trusted only while the file's checkpoint is the one this projector
+    /// wrote last.
+    private var appliedMetrics: [String: JSONValue] = [:]
     private var lastWrittenPosition: UInt64?
 
     public init(_ db: SQLiteConnection) throws {
@@ -156,10 +157,9 @@ public final class Projector {
             guard let backtest = json["backtest_id"]?.stringValue, let formula = json["formula"]?.stringValue,
                 let valuesJSON = json["values"], case .object(let values) = valuesJSON
             else { return }
-            let canonical = CanonicalJSON.encode(valuesJSON)
             let cacheKey = formula + "\u{0}" + backtest
-            if appliedMetrics[cacheKey] == canonical { return }
-            appliedMetrics[cacheKey] = canonical
+            if appliedMetrics[cacheKey] == valuesJSON { return }
+            appliedMetrics[cacheKey] = valuesJSON
             let members = values.map { metric, value -> (key: SQLiteValue, values: [SQLiteValue?]) in
                 let number: SQLiteValue = value.numberValue.map { .real($0.doubleValue) } ?? .null
                 let text: SQLiteValue =

@@ -117,7 +117,18 @@ final class VersionedTable {
         if let existing { try closeRow.run([.integer(Int64(position)), .integer(existing.rowid)]) }
         let rowid = nextRowID
         nextRowID += 1
-        try insertRow.run([.integer(rowid)] + key + values + provenance + [.integer(Int64(position))])
+        // Bound in place: this runs once per versioned row of a rebuild, where array concatenation showed.
+        var index = 1
+        func bind(_ value: SQLiteValue) throws {
+            try insertRow.bind(value, at: index)
+            index += 1
+        }
+        try bind(.integer(rowid))
+        for part in key { try bind(part) }
+        for value in values { try bind(value) }
+        for value in provenance { try bind(value) }
+        try bind(.integer(Int64(position)))
+        try insertRow.execute()
         existing = (rowid, values)
         return true
     }

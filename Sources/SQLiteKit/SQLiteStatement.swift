@@ -66,6 +66,13 @@ public final class SQLiteStatement {
         while try step() {}
     }
 
+    /// Steps a write statement whose parameters are already bound, then resets it (keeping nothing bound
+    /// that a later execution would not rebind).
+    public func execute() throws(SQLiteError) {
+        defer { sqlite3_reset(handle) }
+        while try step() {}
+    }
+
     public func value(_ column: Int) -> SQLiteValue {
         let index = Int32(column)
         switch sqlite3_column_type(handle, index) {
