@@ -246,6 +246,40 @@ import Testing
         #expect(cutoffs == [[.integer(2)]], "replayed once, not on top of the old rows")
     }
 
+    /// An import killed between a chunk's events and their metrics is completed by the next import, once.
+    @Test func theNextImportCompletesAnInterruptedOne() throws {
+        let lab = world.labs[0]
+        let body = PyHaasCacheWriter(world: world).runtimeData(lab: lab, backtest: lab.backtests[0])
+        let blob = Blob(body)
+        let interrupted = EventID.generate()
+        do {
+            let log = try location.openLog(create: true)
+            try log.append([
+                EventDraft(
+                    stream: "run:\(interrupted)", type: "run.started",
+                    payload: Payload(.object([("command", .string("import"))])), correlationID: interrupted),
+                EventDraft(
+                    stream: "backtest:\(lab.backtests[0].id)", type: "haas.backtest.runtime.fetched",
+                    payload: Payload(
+                        .object([
+                            ("lab_id", .string(lab.id)), ("backtest_id", .string(lab.backtests[0].id)),
+                            ("body_sha256", .string(blob.hash.hex)),
+                        ])), correlationID: interrupted, blobs: [blob]),
+            ])
+        }
+        let empty = directory.appending("empty")
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        let (first, _) = try importCache([empty])
+        #expect(first.metricsComputed == 1)
+        let closed = try events("run.finished").filter { $0.stream == "run:\(interrupted)" }
+        #expect(closed.count == 1)
+        #expect(try closed.first?.payload.json["interrupted"] == .bool(true))
+        #expect(try events("metrics.computed").count == 1)
+        let (second, _) = try importCache([empty])
+        #expect(second.metricsComputed == 0)
+        #expect(try events("run.finished").filter { $0.stream == "run:\(interrupted)" }.count == 1)
+    }
+
     @Test func unifiedFileNamesAreSplitFromTheRight() throws {
         let lab = "cb87a095-1111-2222-3333-444455556666"
         let backtest = "0e3a5382-aaaa-bbbb-cccc-ddddeeeeffff"

@@ -187,6 +187,7 @@ private struct ImportRun {
 
     mutating func start(entries: [CacheTree.Entry]) throws {
         guard let log, let runID else { return }
+        try completeInterruptedRuns(log)
         try log.append(
             EventDraft(
                 stream: RecorderStreams.run(runID), type: "run.started",
@@ -196,6 +197,40 @@ private struct ImportRun {
                         ("files", .number(entries.count)), ("server_label", .optional(request.serverLabel)),
                     ])),
                 expectedVersion: 0, correlationID: runID, source: "import"))
+    }
+
+    /// An import that stopped between a chunk's file events and their metrics (a crash, a kill) left runtimes
+    /// without `canonical@1`; its `run.started` has no `run.finished`. Their metrics are computed now, from the
+    /// recorded bodies, and the interrupted run is closed with a `run.finished` saying so, so it is done once.
+    private mutating func completeInterruptedRuns(_ log: EventLog) throws {
+        let interrupted = try log.read { reader -> [(position: UInt64, stream: String)] in
+            var runs: [(position: UInt64, stream: String)] = []
+            try reader.forEachEvent(ofType: "run.started") { event in
+                if try event.payload.json["command"]?.stringValue == "import",
+                    try reader.streamVersion(event.stream) == 1
+                {
+                    runs.append((event.position, event.stream))
+                }
+                return true
+            }
+            return runs
+        }
+        guard let earliest = interrupted.map(\.position).min(), let runID else { return }
+        let filled = try MetricsEngine(log: log).compute(formula: FormulaRegistry.defaultName, after: earliest)
+        let closing = interrupted.map { run in
+            EventDraft(
+                stream: run.stream, type: "run.finished",
+                payload: Payload(
+                    .object([
+                        ("command", .string("import")), ("interrupted", .bool(true)),
+                        ("completed_by_run", .string(runID.description)),
+                        ("metrics_computed", .number(filled.computed)),
+                    ])),
+                expectedVersion: 1, correlationID: runID, source: "import")
+        }
+        try log.append(closing)
+        summary.metricsComputed += filled.computed
+        summary.events += filled.computed + filled.failed + closing.count
     }
 
     mutating func finish() throws {
