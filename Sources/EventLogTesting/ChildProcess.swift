@@ -58,6 +58,23 @@ public enum ChildProcess {
             stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
     }
 
+    /// `run` on a thread of its own, for a child that talks to a server in this process: waiting for it must
+    /// not hold one of the few threads (one per core) that the server's tasks and other tests run on.
+    public static func runInBackground(
+        _ name: String, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
+        workingDirectory: String? = nil
+    ) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(
+                    with: Swift.Result {
+                        try run(
+                            name, arguments, stdin: stdin, environment: environment, workingDirectory: workingDirectory)
+                    })
+            }.start()
+        }
+    }
+
     /// A running child whose stdout is read line by line, for tests that act on what it reports.
     public final class Streaming {
         public let process = Process()

@@ -30,8 +30,7 @@ struct ImportCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            let service = ImportService(
-                location: options.location, clock: try ClockSetting.resolve(environment: ProcessEnvironment.values))
+            let service = ImportService(location: options.location, clock: try options.clock())
             let request = ImportRequest(
                 paths: paths, dryRun: dryRun, serverLabel: serverLabel,
                 workingDirectory: FileManager.default.currentDirectoryPath)

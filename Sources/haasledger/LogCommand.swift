@@ -21,8 +21,7 @@ struct LogCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let service = LogService(
-                    location: options.location, clock: try ClockSetting.resolve(environment: ProcessEnvironment.values))
+                let service = LogService(location: options.location, clock: try options.clock())
                 let summary = try service.append(try LineSource.read(file))
                 let output = try OutputSink(path: nil)
                 try output.writeLine(summary.description)

@@ -29,7 +29,8 @@ struct MetricsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let summary = try MetricsService(location: options.location).recompute(formula: formula, lab: lab)
+                let summary = try MetricsService(location: options.location, clock: try options.clock()).recompute(
+                    formula: formula, lab: lab)
                 let output = try OutputSink(path: nil)
                 try output.writeLine(
                     "\(formula): \(summary.runtimes) runtimes; computed \(summary.computed), already computed \(summary.alreadyComputed), failed \(summary.failed)"

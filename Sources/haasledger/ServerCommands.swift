@@ -77,8 +77,7 @@ struct FetchCommand: AsyncParsableCommand {
             let request = FetchRequest(
                 client: try serverOptions.clientConfiguration(), labs: allLabs ? .all : .ids(labs), runtimes: runtimes,
                 logs: logs, charts: charts, pageLength: pageLength, refresh: refresh)
-            let service = FetchService(
-                location: options.location, clock: try ClockSetting.resolve(environment: ProcessEnvironment.values))
+            let service = FetchService(location: options.location, clock: try options.clock())
             let summary = try await service.run(request, progress: ProgressLine.show)
             try FetchOutput.print(summary, format: format)
             if summary.failures > 0 {
@@ -129,7 +128,7 @@ struct WatchCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingFailures {
             let output = try OutputSink(path: nil)
-            let summary = try await WatchService(location: options.location).run(
+            let summary = try await WatchService(location: options.location, clock: try options.clock()).run(
                 client: try serverOptions.clientConfiguration(), labID: lab,
                 interval: .milliseconds(Int(interval * 1000))
             ) { update in
@@ -153,7 +152,7 @@ struct HistoryStatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            let entries = try await HistoryStatusService(location: options.location).run(
+            let entries = try await HistoryStatusService(location: options.location, clock: try options.clock()).run(
                 client: try serverOptions.clientConfiguration())
             let output = try OutputSink(path: nil)
             let rows = entries.map {

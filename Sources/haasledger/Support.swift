@@ -1,4 +1,5 @@
 import ArgumentParser
+import EventLog
 import Ledger
 
 #if canImport(Glibc)
@@ -12,6 +13,11 @@ struct LedgerOption: ParsableArguments {
 
     var location: LedgerLocation {
         LedgerLocation.resolve(flag: ledger, environment: ProcessEnvironment.values)
+    }
+
+    /// The ledger clock for commands that record events: the system clock, or `HAASLEDGER_CLOCK` when set.
+    func clock() throws -> any LedgerClock {
+        try ClockSetting.resolve(environment: ProcessEnvironment.values)
     }
 }
 

@@ -5,15 +5,18 @@ import EventLog
 public struct MetricsService: Sendable {
     public let location: LedgerLocation
     public let registry: FormulaRegistry
+    public let clock: any LedgerClock
 
-    public init(location: LedgerLocation, registry: FormulaRegistry = .builtIn) {
+    public init(location: LedgerLocation, registry: FormulaRegistry = .builtIn, clock: any LedgerClock = SystemClock())
+    {
         self.location = location
         self.registry = registry
+        self.clock = clock
     }
 
     /// Computes `formula` for every recorded runtime (of `lab`) that does not have it yet.
     public func recompute(formula: String, lab: String?) throws -> MetricsEngine.Summary {
-        try MetricsEngine(log: try location.openLog(create: false), registry: registry).compute(
+        try MetricsEngine(log: try location.openLog(create: false, clock: clock), registry: registry).compute(
             formula: formula, lab: lab)
     }
 
