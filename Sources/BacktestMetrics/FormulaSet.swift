@@ -71,7 +71,8 @@ public struct FormulaRegistry: Sendable {
 
     public static let builtIn = FormulaRegistry([.canonicalV1])
     /// The formula a runtime gets when it is recorded.
-    public static let defaultName = "canonical@1"
+    public static let defaultSet = FormulaSet.canonicalV1
+    public static let defaultName = defaultSet.name
 
     public func find(_ name: String) -> FormulaSet? { sets.first { $0.name == name } }
 

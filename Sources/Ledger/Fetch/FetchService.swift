@@ -363,7 +363,7 @@ final class DecodedRuntimes: @unchecked Sendable {
             defer { pending.removeAll() }
             return pending
         }
-        guard let formula = FormulaRegistry.builtIn.find(FormulaRegistry.defaultName) else { return [] }
+        let formula = FormulaRegistry.defaultSet
         var waiting: [(eventID: EventID, runtime: BacktestRuntime, lab: String, backtest: String)] = []
         let drafts = try log.read { reader in
             try items.compactMap { item -> EventDraft? in
@@ -374,7 +374,8 @@ final class DecodedRuntimes: @unchecked Sendable {
                 }
                 return MetricsPayloads.computed(
                     id: MetricsEngine.eventID(formula: formula.name, runtime: event.id), formula: formula,
-                    runtime: item.runtime, runtimeEvent: RuntimeProvenance(event), lab: item.lab, backtest: item.backtest)
+                    runtime: item.runtime, runtimeEvent: RuntimeProvenance(event), lab: item.lab,
+                    backtest: item.backtest)
             }
         }
         if !waiting.isEmpty { lock.withLock { pending.append(contentsOf: waiting) } }

@@ -1,3 +1,4 @@
+import BacktestMetrics
 import Crypto
 import EventLog
 import Foundation
@@ -22,11 +23,15 @@ struct ParsedCacheFile: Sendable {
     var details: [(key: String, value: JSONValue)] = []
     /// Domain events, ids already derived from the file's hash.
     var facts: [EventDraft] = []
-    /// The runtimes among `facts` (by index), decoded once for their metrics.
-    var runtimes: [(factIndex: Int, runtime: BacktestRuntime, lab: String, backtest: String)] = []
-    /// The default formula's `metrics.computed` payload per runtime (same order), computed where the file
-    /// was parsed; the events are built once the runtimes have positions.
-    var metrics: [Payload] = []
+    /// The runtimes among `facts` (by index), decoded once, with the default formula's `metrics.computed`
+    /// payload computed where the file was parsed (the events are built once the runtimes have positions).
+    var runtimes: [ImportedRuntime] = []
+}
+
+struct ImportedRuntime: Sendable {
+    let factIndex: Int
+    let backtest: String
+    let metrics: Payload
 }
 
 /// Why a file cannot be imported; `field` names where in the file, when known.
@@ -58,8 +63,15 @@ struct CacheFileParser: Sendable {
     mutating func parse(_ file: CacheFile, as path: RecognisedPath) throws(CacheFileProblem) -> ParsedCacheFile {
         switch path.kind {
         case .backtestCacheIndex:
-            let entries = try CacheFileParser.readIndex(path: file.path)
-            indexes[directory(of: file.path)] = .success(entries)
+            // A pickle earlier in the folder may have read this index already.
+            let folder = directory(of: file.path)
+            let entries: [CacheIndexEntry]
+            if case .success(let read)? = indexes[folder] {
+                entries = read
+            } else {
+                entries = try CacheFileParser.readIndex(path: file.path)
+                indexes[folder] = .success(entries)
+            }
             return ParsedCacheFile(
                 kind: .backtestCacheIndex,
                 details: [("entries", .array(entries.map(\.json))), ("entry_count", .number(entries.count))])
@@ -139,10 +151,7 @@ struct CacheFileParser: Sendable {
                 if case .integer(let number)? = value(name) { members.append((key, .number(number))) }
             }
             members.append(("repr_index", .number(index)))
-            parsed.facts.append(
-                EventDraft(
-                    id: ids.next(), stream: RecorderStreams.backtest(backtest), type: "haas.backtest.result.observed",
-                    payload: Payload(.object(members))))
+            parsed.facts.append(resultObserved(backtest: backtest, members, ids: &ids))
         }
         parsed.details = [
             ("stamp", .optional(path.stamp)), ("elements", .number(elements.count)),
@@ -210,7 +219,7 @@ struct CacheFileParser: Sendable {
                 ids: &ids)
             return parsed
         }
-        // Shape A is most of a real cache: one JSONDecoder pass reads the shape and the runtime together.
+        // Shape A is most of a real cache: one RuntimeReader pass reads the shape and the runtime together.
         // Anything that pass cannot read goes the general way below, which also words the errors.
         if let runtime = RuntimeDocument.decode(file.bytes) { return try shapeA(runtime) }
         let json = try CacheFileParser.object(file.bytes)
@@ -240,10 +249,7 @@ struct CacheFileParser: Sendable {
                 ("server", .optional(path.server ?? serverLabel)),
             ]
             var parsed = ParsedCacheFile(kind: .unifiedSummary, details: naming + [("shape", .string("v2"))])
-            parsed.facts.append(
-                EventDraft(
-                    id: ids.next(), stream: RecorderStreams.backtest(backtest), type: "haas.backtest.result.observed",
-                    payload: Payload(.object(members))))
+            parsed.facts.append(resultObserved(backtest: backtest, members, ids: &ids))
             return parsed
         }
         throw CacheFileProblem(
@@ -267,7 +273,13 @@ struct CacheFileParser: Sendable {
                 members.append((field.name, value))
             }
         }
-        return EventDraft(
+        return resultObserved(backtest: backtest, members, ids: &ids)
+    }
+
+    private func resultObserved(backtest: String, _ members: [(key: String, value: JSONValue)], ids: inout FactIDs)
+        -> EventDraft
+    {
+        EventDraft(
             id: ids.next(), stream: RecorderStreams.backtest(backtest), type: "haas.backtest.result.observed",
             payload: Payload(.object(members)))
     }
@@ -305,7 +317,11 @@ struct CacheFileParser: Sendable {
             ])
         draft.id = ids.next()
         if !pointer.isEmpty { draft.blobs = [blob] }
-        parsed.runtimes.append((parsed.facts.count, decoded, lab, backtest))
+        parsed.runtimes.append(
+            ImportedRuntime(
+                factIndex: parsed.facts.count, backtest: backtest,
+                metrics: MetricsPayloads.payload(
+                    formula: FormulaRegistry.defaultSet, runtime: decoded, lab: lab, backtest: backtest)))
         parsed.facts.append(draft)
     }
 

@@ -158,7 +158,6 @@ private struct ImportRun {
     let onFile: (ImportFileOutcome) -> Void
     let chunkFiles: Int
     let chunkBytes: Int
-    let formula = FormulaRegistry.builtIn.find(FormulaRegistry.defaultName)
     var summary: ImportSummary
     var parser: CacheFileParser
     /// Contents seen earlier in this run (the same bytes under two names are imported once).
@@ -274,15 +273,7 @@ private struct ImportRun {
         if CacheFileParser.readsSiblings(recognised.kind) {
             return PreparedFile(entry: entry, stage: .read(recognised, file, parsed: nil))
         }
-        let parsed = Result { () throws(CacheFileProblem) in
-            var parsed = try parser.parseAlone(file, as: recognised)
-            if let formula = FormulaRegistry.builtIn.find(FormulaRegistry.defaultName) {
-                parsed.metrics = parsed.runtimes.map {
-                    MetricsPayloads.payload(formula: formula, runtime: $0.runtime, lab: $0.lab, backtest: $0.backtest)
-                }
-            }
-            return parsed
-        }
+        let parsed = Result { () throws(CacheFileProblem) in try parser.parseAlone(file, as: recognised) }
         return PreparedFile(entry: entry, stage: .read(recognised, file, parsed: parsed))
     }
 
@@ -322,7 +313,7 @@ private struct ImportRun {
     private mutating func add(_ item: ChunkItem) throws {
         switch item {
         case .imported(let file, let parsed):
-            let events = 1 + parsed.facts.count + (formula == nil ? 0 : parsed.runtimes.count)
+            let events = 1 + parsed.facts.count + parsed.runtimes.count
             summary.byKind[parsed.kind, default: ImportTally()].imported += 1
             summary.runtimes += parsed.runtimes.count
             onFile(
@@ -357,8 +348,8 @@ private struct ImportRun {
                     if fact.observedAt == nil { fact.observedAt = file.modifiedAt }
                     drafts.append(fact)
                 }
-                for (runtime, payload) in zip(parsed.runtimes, parsed.metrics) {
-                    metrics.append((base + runtime.factIndex, runtime.backtest, payload))
+                for runtime in parsed.runtimes {
+                    metrics.append((base + runtime.factIndex, runtime.backtest, runtime.metrics))
                 }
             case .failed(let path, let file, let kind, let problem):
                 drafts.append(ImportPayloads.failed(path: path, file: file, kind: kind, problem: problem, runID: runID))
@@ -366,20 +357,18 @@ private struct ImportRun {
         }
         let outcomes = try log.append(drafts)
         summary.events += outcomes.count(where: \.isAppended)
-        if let formula {
-            let computed = metrics.map { item in
-                let runtime = drafts[item.draftIndex]
-                return MetricsPayloads.computed(
-                    id: MetricsEngine.eventID(formula: formula.name, runtime: runtime.id), backtest: item.backtest,
-                    payload: item.payload,
-                    runtimeEvent: RuntimeProvenance(
-                        id: runtime.id, position: outcomes[item.draftIndex].position, correlationID: runID,
-                        source: runtime.source))
-            }
-            let appended = try log.append(computed).count(where: \.isAppended)
-            summary.metricsComputed += appended
-            summary.events += appended
+        let computed = metrics.map { item in
+            let runtime = drafts[item.draftIndex]
+            return MetricsPayloads.computed(
+                id: MetricsEngine.eventID(formula: FormulaRegistry.defaultName, runtime: runtime.id),
+                backtest: item.backtest, payload: item.payload,
+                runtimeEvent: RuntimeProvenance(
+                    id: runtime.id, position: outcomes[item.draftIndex].position, correlationID: runID,
+                    source: runtime.source))
         }
+        let appended = try log.append(computed).count(where: \.isAppended)
+        summary.metricsComputed += appended
+        summary.events += appended
         chunk.removeAll(keepingCapacity: true)
         chunkSize = 0
     }
