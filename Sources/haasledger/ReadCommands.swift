@@ -21,6 +21,20 @@ struct MomentOptions: ParsableArguments {
 
 extension ResultTable.Format: ExpressibleByArgument {}
 
+/// `--ledger`, `--as-of` / `--at-position` and `--format`: everything a command that prints one read-model
+/// table needs.
+struct TableOptions: ParsableArguments {
+    @OptionGroup var options: LedgerOption
+    @OptionGroup var moment: MomentOptions
+    @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
+
+    func print(_ query: (ReadModelService, ReadModelService.Moment) throws -> ResultTable) async throws {
+        try await reportingFailures {
+            try printTable(try query(ReadModelService(location: options.location), moment.moment), format)
+        }
+    }
+}
+
 func printTable(_ table: ResultTable, _ format: ResultTable.Format) throws {
     let output = try OutputSink(path: nil)
     for line in table.lines(format) { try output.writeLine(line) }
@@ -34,57 +48,32 @@ struct QueryCommand: AsyncParsableCommand {
 
     struct Labs: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Labs as last observed (or as of a moment).")
-        @OptionGroup var options: LedgerOption
-        @OptionGroup var moment: MomentOptions
-        @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
+        @OptionGroup var table: TableOptions
 
-        func run() async throws {
-            try await reportingFailures {
-                try printTable(try ReadModelService(location: options.location).labs(at: moment.moment), format)
-            }
-        }
+        func run() async throws { try await table.print { try $0.labs(at: $1) } }
     }
 
     struct Executions: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "A lab's execution timeline, as recorded by watch.")
-        @OptionGroup var options: LedgerOption
-        @OptionGroup var moment: MomentOptions
+        @OptionGroup var table: TableOptions
         @Option(help: "The lab.") var lab: String
-        @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
 
-        func run() async throws {
-            try await reportingFailures {
-                try printTable(
-                    try ReadModelService(location: options.location).executions(lab: lab, at: moment.moment), format)
-            }
-        }
+        func run() async throws { try await table.print { try $0.executions(lab: lab, at: $1) } }
     }
 
     struct Cutoffs: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Market history status and cutoffs.")
-        @OptionGroup var options: LedgerOption
-        @OptionGroup var moment: MomentOptions
-        @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
+        @OptionGroup var table: TableOptions
 
-        func run() async throws {
-            try await reportingFailures {
-                try printTable(try ReadModelService(location: options.location).cutoffs(at: moment.moment), format)
-            }
-        }
+        func run() async throws { try await table.print { try $0.cutoffs(at: $1) } }
     }
 
     struct Cache: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Raw payloads held: kind, subject, bytes, first and last position, fetch count.")
-        @OptionGroup var options: LedgerOption
-        @OptionGroup var moment: MomentOptions
-        @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
+        @OptionGroup var table: TableOptions
 
-        func run() async throws {
-            try await reportingFailures {
-                try printTable(try ReadModelService(location: options.location).cache(at: moment.moment), format)
-            }
-        }
+        func run() async throws { try await table.print { try $0.cache(at: $1) } }
     }
 
     struct Backtests: AsyncParsableCommand {
