@@ -452,6 +452,13 @@ extension CLITests {
         let missing = try run(["import", "--ledger", ledger, directory.appending("nowhere")])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("nowhere: No such file or directory"))
+        let notes = directory.appending("notes.txt")
+        try Data("not a cache".utf8).write(to: URL(fileURLWithPath: notes))
+        let before = try run(["log", "stats", "--ledger", ledger, "--format", "json"]).stdout
+        let named = try run(["import", "--ledger", ledger, cache, notes])
+        #expect(named.status == 2)
+        #expect(named.stderr.contains("\(notes): not a pyHaasAPI cache file"), "\(named.stderr)")
+        #expect(try run(["log", "stats", "--ledger", ledger, "--format", "json"]).stdout == before, "nothing recorded")
     }
 
     /// The value column of a two-column summary table row.

@@ -27,7 +27,6 @@ public struct ImportFileOutcome: Sendable, Equatable {
         case wouldImport = "would import"
         case skipped = "already imported"
         case failed
-        case ignored
     }
 
     public let path: String
@@ -112,6 +111,15 @@ public struct ImportService: Sendable {
     ) throws -> ImportSummary {
         let started = ContinuousClock.now
         let entries = try CacheTree.entries(request.paths, workingDirectory: request.workingDirectory)
+        // A file named on the command line that is no cache file is a mistake in the command, caught before
+        // anything is recorded; files found in folders that are not cache files are only counted.
+        if let named = entries.first(where: { $0.explicit && $0.recognised == nil }) {
+            throw LedgerError.invalidArgument(
+                flag: named.path,
+                reason:
+                    "not a pyHaasAPI cache file this importer knows (haas-api.md §5: cache/lab_backtests_*/, unified_cache/backtests|reports/, backtest_cache/, data/history_cutoffs*.json)"
+            )
+        }
         let log: EventLog?
         if request.dryRun {
             do { log = try location.openLog(create: false, clock: clock) } catch EventLogError.notFound { log = nil }
@@ -282,12 +290,6 @@ private struct ImportRun {
         switch prepared.stage {
         case .ignored:
             summary.ignored += 1
-            if entry.explicit {
-                onFile(
-                    ImportFileOutcome(
-                        path: entry.path, kind: nil, status: .ignored, events: 0,
-                        reason: "not a pyHaasAPI cache file this importer knows (haas-api.md §5)"))
-            }
         case .unreadable(let recognised, let problem):
             try add(.failed(path: entry.path, file: nil, kind: recognised.kind, problem: problem))
         case .alreadyImported(let recognised, let file):
