@@ -85,6 +85,13 @@ enum Payloads {
         ]
     }
 
+    /// The value each parameter takes in one backtest (the options cycle with the backtest's index).
+    static func parameterValues(lab: SimulatedWorld.Lab, backtest: SimulatedWorld.Backtest) -> [(String, String)] {
+        parameters(lab).enumerated().map { offset, parameter in
+            (parameter.0, parameter.1[(backtest.index + offset) % parameter.1.count])
+        }
+    }
+
     static func settings(_ lab: SimulatedWorld.Lab, into out: inout JSONWriter) {
         out.object { out in
             out.field("botId", "")
@@ -122,9 +129,7 @@ enum Payloads {
             settings(lab, into: &out)
             out.key("P")
             out.object { out in
-                for (offset, parameter) in parameters(lab).enumerated() {
-                    out.field(parameter.0, parameter.1[(backtest.index + offset) % parameter.1.count])
-                }
+                for (name, value) in parameterValues(lab: lab, backtest: backtest) { out.field(name, value) }
             }
             out.key("RT")
             out.null()

@@ -97,7 +97,9 @@ public struct PyHaasCacheWriter {
                     Payloads.settings(lab, into: &out)
                     out.key("parameters")
                     out.object { out in
-                        for (name, value) in parameterValues(lab: lab, backtest: backtest) { out.field(name, value) }
+                        for (name, value) in Payloads.parameterValues(lab: lab, backtest: backtest) {
+                            out.field(name, value)
+                        }
                     }
                     out.key("runtime")
                     Payloads.runtime(
@@ -118,16 +120,10 @@ public struct PyHaasCacheWriter {
         }
     }
 
-    private func parameterValues(lab: SimulatedWorld.Lab, backtest: SimulatedWorld.Backtest) -> [(String, String)] {
-        Payloads.parameters(lab).enumerated().map { offset, parameter in
-            (parameter.0, parameter.1[(backtest.index + offset) % parameter.1.count])
-        }
-    }
-
     /// What `json.dump(results, default=str)` writes for a pydantic `LabBacktestResult`: its repr, with the
     /// nested settings model (which has its own `account_id`) and a parameter dict.
     private func repr(lab: SimulatedWorld.Lab, backtest: SimulatedWorld.Backtest, result: SimulatedResult) -> String {
-        let parameters = parameterValues(lab: lab, backtest: backtest).map { "'\($0.0)': '\($0.1)'" }
+        let parameters = Payloads.parameterValues(lab: lab, backtest: backtest).map { "'\($0.0)': '\($0.1)'" }
             .joined(separator: ", ")
         return "record_id=\(lab.index * 100_000 + backtest.index + 1) user_id='\(world.configuration.email)' "
             + "lab_id='\(lab.id)' backtest_id='\(backtest.id)' generation_idx=\(backtest.generation) "
