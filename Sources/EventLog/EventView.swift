@@ -8,6 +8,11 @@ public struct EventView: ~Copyable {
     public var position: UInt64 { load(EnvelopeLayout.positionOffset) }
     public var recordedAt: Int64 { Int64(bitPattern: load(EnvelopeLayout.recordedAtOffset)) }
     public var streamVersion: UInt64 { load(EnvelopeLayout.streamVersionOffset) }
+    /// The position of the event this one follows from, when it names one.
+    public var causation: UInt64? {
+        record[EnvelopeLayout.flagsOffset] & EnvelopeLayout.hasCausation != 0
+            ? load(EnvelopeLayout.causationOffset) : nil
+    }
     /// Size of the stored record (envelope plus hash) in bytes.
     public var recordBytes: Int { record.count }
 

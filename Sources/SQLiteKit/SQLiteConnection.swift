@@ -21,7 +21,11 @@ public final class SQLiteConnection {
     let handle: OpaquePointer
     static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
+    /// Process-wide settings, applied once before the first connection (SQLite accepts them only then).
+    private static let configured: Void = { _ = haasledger_sqlite3_disable_memory_statistics() }()
+
     public init(path: String, mode: Mode = .readWrite) throws(SQLiteError) {
+        SQLiteConnection.configured
         var db: OpaquePointer?
         let flags = mode == .readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
         let rc = sqlite3_open_v2(path, &db, flags | SQLITE_OPEN_NOMUTEX, nil)
@@ -81,6 +85,9 @@ public final class SQLiteConnection {
     }
 
     /// Rows changed by the last statement.
+    /// The rowid of the last row inserted through this connection.
+    public var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
     public var changes: Int { Int(sqlite3_changes(handle)) }
 }
 

@@ -17,6 +17,9 @@ public final class SQLiteStatement {
     /// True when the statement cannot change the database (`sqlite3_stmt_readonly`).
     public var isReadOnly: Bool { sqlite3_stmt_readonly(handle) != 0 }
 
+    /// The largest parameter index the SQL uses (`?NNN` may leave gaps).
+    public var parameterCount: Int { Int(sqlite3_bind_parameter_count(handle)) }
+
     public var columnCount: Int { Int(sqlite3_column_count(handle)) }
 
     public func columnName(_ index: Int) -> String { String(cString: sqlite3_column_name(handle, Int32(index))) }
@@ -39,6 +42,32 @@ public final class SQLiteStatement {
                 sqlite3_bind_blob(handle, position, $0.baseAddress, Int32($0.count), SQLiteConnection.transient)
             }
         }
+        guard rc == SQLITE_OK else { throw SQLiteError.from(connection.handle, code: rc, sql: sql) }
+    }
+
+    /// Typed binds for hot loops (a rebuild binds millions of rows), skipping the `SQLiteValue` enum.
+    public func bind(_ number: Int64, at index: Int) throws(SQLiteError) {
+        try check(sqlite3_bind_int64(handle, Int32(index), number))
+    }
+
+    public func bind(_ number: Double, at index: Int) throws(SQLiteError) {
+        try check(sqlite3_bind_double(handle, Int32(index), number))
+    }
+
+    public func bindNull(at index: Int) throws(SQLiteError) { try check(sqlite3_bind_null(handle, Int32(index))) }
+
+    /// Binds UTF-8 bytes as TEXT; SQLite copies them, so they need not outlive the call.
+    public func bind(text bytes: UnsafeRawBufferPointer, at index: Int) throws(SQLiteError) {
+        guard let start = bytes.baseAddress, !bytes.isEmpty else {
+            return try check(sqlite3_bind_text(handle, Int32(index), "", 0, SQLiteConnection.transient))
+        }
+        try check(
+            sqlite3_bind_text(
+                handle, Int32(index), start.assumingMemoryBound(to: CChar.self), Int32(bytes.count),
+                SQLiteConnection.transient))
+    }
+
+    private func check(_ rc: Int32) throws(SQLiteError) {
         guard rc == SQLITE_OK else { throw SQLiteError.from(connection.handle, code: rc, sql: sql) }
     }
 
@@ -98,6 +127,15 @@ public final class SQLiteStatement {
     public func string(_ column: Int) -> String? {
         guard let text = sqlite3_column_text(handle, Int32(column)) else { return nil }
         return String(cString: text)
+    }
+
+    /// The bytes of a TEXT (or BLOB) column of the current row, valid only inside `body`; nil for NULL.
+    public func withBytes<R>(_ column: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
+        let index = Int32(column)
+        guard sqlite3_column_type(handle, index) != SQLITE_NULL else { return nil }
+        let start = sqlite3_column_blob(handle, index)
+        let count = Int(sqlite3_column_bytes(handle, index))
+        return try body(UnsafeRawBufferPointer(start: count > 0 ? start : nil, count: count))
     }
 
     /// Every row as values (for small results and tests).

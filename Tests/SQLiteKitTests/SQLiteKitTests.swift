@@ -22,6 +22,35 @@ import Testing
         #expect(try statement.rows([.integer(7)]).isEmpty, "reset between executions")
     }
 
+    @Test func typedBindsAndBorrowedBytes() throws {
+        let db = try SQLiteConnection(path: directory.appending("typed.sqlite"))
+        try db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, i INTEGER, r REAL, s TEXT, n TEXT)")
+        let insert = try db.prepare("INSERT INTO t (i, r, s, n) VALUES (?1, ?2, ?3, ?5)")
+        #expect(insert.parameterCount == 5, "the largest index used, gaps included")
+        let text = Array("é,\"x\"".utf8)
+        try text.withUnsafeBytes { bytes in
+            try insert.bind(Int64(-7), at: 1)
+            try insert.bind(0.25, at: 2)
+            try insert.bind(text: bytes, at: 3)
+            try insert.bindNull(at: 5)
+        }
+        try insert.execute()
+        #expect(db.lastInsertedRowID == 1)
+        try [UInt8]().withUnsafeBytes { try insert.bind(text: $0, at: 3) }
+        try insert.execute()
+        #expect(db.lastInsertedRowID == 2)
+        let select = try db.prepare("SELECT s, n FROM t ORDER BY id")
+        #expect(try select.step())
+        #expect(select.withBytes(0) { Array($0) } == text)
+        #expect(select.withBytes(1) { _ in true } == nil, "NULL has no bytes")
+        #expect(try select.step())
+        #expect(select.withBytes(0) { $0.count } == 0, "an empty text is not NULL")
+        select.reset()
+        #expect(try db.prepare("SELECT i, r FROM t WHERE id = 1").rows() == [[.integer(-7), .real(0.25)]])
+        let error = #expect(throws: SQLiteError.self) { try insert.bind(Int64(1), at: 9) }
+        #expect(error?.sql == insert.sql)
+    }
+
     @Test func errorsCarryCodeMessageAndSQL() throws {
         let db = try SQLiteConnection(path: directory.appending("b.sqlite"))
         let error = #expect(throws: SQLiteError.self) { try db.prepare("SELEC nonsense") }

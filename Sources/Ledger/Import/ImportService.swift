@@ -439,22 +439,3 @@ enum ParallelMap {
         let buffer: UnsafeMutableBufferPointer<R?>
     }
 }
-
-/// Work started on a background thread; `wait` blocks until its result is ready.
-final class BackgroundResult<R: Sendable>: @unchecked Sendable {
-    private let ready = DispatchSemaphore(value: 0)
-    private var result: R?
-
-    init(_ work: @escaping @Sendable () -> R) {
-        DispatchQueue.global().async {
-            self.result = work()
-            self.ready.signal()
-        }
-    }
-
-    /// The result; the semaphore orders the worker's write before this read.
-    func wait() -> R {
-        ready.wait()
-        return result!
-    }
-}

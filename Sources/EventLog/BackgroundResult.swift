@@ -1,0 +1,20 @@
+import Dispatch
+
+/// Work started on a background thread; `wait` blocks until its result is ready.
+public final class BackgroundResult<R: Sendable>: @unchecked Sendable {
+    private let ready = DispatchSemaphore(value: 0)
+    private var result: R?
+
+    public init(_ work: @escaping @Sendable () -> R) {
+        DispatchQueue.global().async {
+            self.result = work()
+            self.ready.signal()
+        }
+    }
+
+    /// The result; the semaphore orders the worker's write before this read.
+    public func wait() -> R {
+        ready.wait()
+        return result!
+    }
+}
