@@ -8,19 +8,16 @@ public final class Projector {
     let db: SQLiteConnection
     private let labs: VersionedTable
     private let backtests: VersionedTable
-    private let metrics: VersionedTable
+    private let metricSets: MetricSetTable
     private let cutoffs: VersionedTable
     private let execution: SQLiteStatement
     private let fetch: SQLiteStatement
     private let cacheUpsert: SQLiteStatement
     private let importedFile: SQLiteStatement
     private let checkpoint: SQLiteStatement
-    /// The values of the last `metrics.computed` applied per backtest and formula: an event with the same values
-    /// (a re-fetch of an unchanged runtime) is skipped without touching SQLite. Payloads are canonical, so equal
-    /// values compare equal member by member. Trusted only while the file's checkpoint is the one this projector
-    /// wrote last.
-    private var appliedMetrics: [String: JSONValue] = [:]
-    private var lastWrittenPosition: UInt64?
+    /// Set by a rebuild, which builds the metric tables from `metrics.computed` on another thread
+    /// (`MetricSetReplay`): this projector then leaves those events alone.
+    var leavesMetricsToReplay = false
 
     public init(_ db: SQLiteConnection) throws {
         self.db = db
@@ -33,9 +30,7 @@ public final class Projector {
                 "lab_id", "generation", "population", "market", "script_id", "script_name", "started_at", "ended_at",
                 "parameters",
             ] + ReportedColumns.all.map(\.column) + ["runtime_position", "account_id", "leverage", "interval"])
-        metrics = try VersionedTable(
-            db, name: "backtest_metrics", keys: ["backtest_id", "formula", "metric"],
-            values: ["value", "value_text"], provenance: ["runtime_position"])
+        metricSets = try MetricSetTable(db)
         cutoffs = try VersionedTable(
             db, name: "history_cutoffs", keys: ["market"],
             values: ["status", "synched", "max_months", "cutoff", "method", "precision"])
@@ -66,11 +61,11 @@ public final class Projector {
 
     /// For a replay into an empty file: versioned tables keep their current rows in memory until `endBulk`.
     public func beginBulk() {
-        for table in [labs, backtests, metrics, cutoffs] { table.beginBulk() }
+        for table in [labs, backtests, cutoffs] { table.beginBulk() }
     }
 
     public func endBulk() {
-        for table in [labs, backtests, metrics, cutoffs] { table.endBulk() }
+        for table in [labs, backtests, cutoffs] { table.endBulk() }
     }
 
     /// The last position applied (0 for an empty read model).
@@ -85,17 +80,21 @@ public final class Projector {
     public func catchUp(from log: EventLog, through: UInt64 = .max, batchSize: Int = 20_000) throws -> Int {
         var applied = 0
         while true {
-            let appliedPosition = try position()
-            if appliedPosition != lastWrittenPosition { appliedMetrics.removeAll() }
-            let start = appliedPosition + 1
+            let start = try position() + 1
+            metricSets.forgetKeys()
             var batch: [RecordedEvent] = []
+            var last: (position: UInt64, recordedAt: Int64)?
+            var seen = 0
             try log.read { reader in
-                try reader.forEachEvent(from: start, through: through) { event in
-                    batch.append(event)
-                    return batch.count < batchSize
+                try reader.forEachView(from: start, through: through) { view in
+                    // Only events a read model uses are decoded (a rebuild skips half the log this way).
+                    if try view.withTypeBytes({ self.applies(to: $0) }) { batch.append(try view.decoded()) }
+                    last = (view.position, view.recordedAt)
+                    seen += 1
+                    return seen < batchSize
                 }
             }
-            guard let last = batch.last else { return applied }
+            guard let last else { return applied }
             try db.transaction {
                 for event in batch { try apply(event) }
                 try checkpoint.run([
@@ -103,8 +102,22 @@ public final class Projector {
                     .integer(last.recordedAt),
                 ])
             }
-            applied += batch.count
+            applied += seen
         }
+    }
+
+    /// The event types `apply` handles.
+    static let appliedTypes: [[UInt8]] = [
+        "haas.lab.observed", "haas.backtest.result.observed", "haas.backtest.runtime.fetched", "metrics.computed",
+        "haas.lab.execution.updated", "haas.history.status.observed", "history.cutoff.recorded",
+        "cache.file.imported", "import.failed", "haas.response.recorded",
+    ].map { Array($0.utf8) }
+
+    private static let metricsType = Array("metrics.computed".utf8)
+
+    func applies(to type: UnsafeRawBufferPointer) -> Bool {
+        if leavesMetricsToReplay, type.elementsEqual(Projector.metricsType) { return false }
+        return Projector.appliedTypes.contains { type.elementsEqual($0) }
     }
 
     func apply(_ event: RecordedEvent) throws {
@@ -153,23 +166,9 @@ public final class Projector {
             }
             try backtests.merge(key: [.text(backtest)], changes: changes, position: position)
         case "metrics.computed":
-            let json = try event.payload.json
-            guard let backtest = json["backtest_id"]?.stringValue, let formula = json["formula"]?.stringValue,
-                let valuesJSON = json["values"], case .object(let values) = valuesJSON
-            else { return }
-            let cacheKey = formula + "\u{0}" + backtest
-            if appliedMetrics[cacheKey] == valuesJSON { return }
-            appliedMetrics[cacheKey] = valuesJSON
-            let members = values.map { metric, value -> (key: SQLiteValue, values: [SQLiteValue?]) in
-                let number: SQLiteValue = value.numberValue.map { .real($0.doubleValue) } ?? .null
-                let text: SQLiteValue =
-                    value.stringValue.map(SQLiteValue.text) ?? value.numberValue.map { .text($0.canonicalText) }
-                    ?? .null
-                return (.text(metric), [number, text])
+            try event.payload.canonicalBytes.withUnsafeBytes {
+                try metricSets.apply(payload: $0, position: position, runtimePosition: event.causation)
             }
-            try metrics.merge(
-                prefix: [.text(backtest), .text(formula)], members: members,
-                provenance: [.integer(Int64(event.causation ?? 0))], position: position)
         case "haas.lab.execution.updated":
             let json = try event.payload.json
             guard let lab = json["lab_id"]?.stringValue else { return }

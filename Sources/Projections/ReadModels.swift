@@ -12,85 +12,35 @@ public final class ReadModels {
     /// Opens (creating and migrating when needed) the read models at `path` and applies new events.
     public init(path: String, log: EventLog) throws {
         self.path = path
+        if try ReadModels.needsRebuild(path: path, log: log) {
+            // A first read of a log, or a file older than this build's schema (its rows never reached the new
+            // tables or columns): read models are disposable, and the bulk replay builds a whole file several
+            // times faster than catching up event by event.
+            try ReadModels.rebuild(log: log, output: path)
+        }
         db = try SQLiteConnection(path: path)
         try db.execute(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = \(ReadModels.cachePages)")
-        let applied = try ReadModelSchema.migrator().migrate(db)
+        try ReadModelSchema.migrator().migrate(db)
         projector = try Projector(db)
-        if !applied.isEmpty, try projector.position() > 0 {
-            // A migration reshaped a file that already holds projected events, which never reached the new
-            // tables or columns. Read models are disposable: empty them (one transaction, checkpoint included)
-            // and replay the log.
-            try ReadModels.clear(db)
-        }
         try projector.catchUp(from: log)
     }
 
-    /// Deletes every read-model row and the checkpoint, keeping the schema.
-    static func clear(_ db: SQLiteConnection) throws {
-        let tables = try db.prepare(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations'"
-        ).rows().compactMap { row -> String? in
-            if case .text(let name)? = row.first { return name }
-            return nil
-        }
-        try db.transaction {
-            for table in tables { try db.execute("DELETE FROM \"\(table)\"") }
-        }
+    /// True when the log holds events and the file is missing or lacks a migration this build has. (A file
+    /// from a newer build is left to `migrate`, which refuses it with a message.)
+    static func needsRebuild(path: String, log: EventLog) throws -> Bool {
+        guard try log.read({ try $0.head() }) != nil else { return false }
+        guard FileManager.default.fileExists(atPath: path) else { return true }
+        let migrator = try ReadModelSchema.migrator()
+        let applied = Set(try migrator.appliedVersions(try SQLiteConnection(path: path)))
+        let known = migrator.migrations.map(\.version)
+        return (applied.max() ?? 0) <= (known.max() ?? 0) && known.contains { !applied.contains($0) }
     }
 
     /// Page cache: negative means KiB, so up to 1 GiB, allocated only as pages are used.
     static let cachePages = -1_048_576
 
     public static func path(ledgerRoot: String) -> String { ledgerRoot + "/readmodels.sqlite" }
-
-    /// Replays the log from position 1 through `through` into a fresh file, then moves it to `output`
-    /// (atomically replacing what was there). Returns the position reached.
-    @discardableResult
-    public static func rebuild(log: EventLog, through: UInt64 = .max, output: String) throws -> UInt64 {
-        let staging = output + ".rebuild-\(ProcessInfo.processInfo.processIdentifier)"
-        for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: staging + suffix) }
-        do {
-            let position: UInt64 = try {
-                let db = try SQLiteConnection(path: staging)
-                // A staging file nobody else sees, renamed into place when complete: no journal is needed, and a
-                // large page cache keeps the indexes' pages in memory instead of re-reading them per insert.
-                try db.execute(
-                    "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE; PRAGMA cache_size = \(cachePages)"
-                )
-                try ReadModelSchema.migrator().migrate(db)
-                // Secondary indexes are built once at the end (a sort) rather than row by row; unique ones stay,
-                // as upserts rely on them.
-                let indexes = try db.prepare(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%' ORDER BY name"
-                ).rows().compactMap { row -> (name: String, sql: String)? in
-                    guard case .text(let name) = row[0], case .text(let sql) = row[1] else { return nil }
-                    return (name, sql)
-                }
-                for index in indexes { try db.execute("DROP INDEX \"\(index.name)\"") }
-                let projector = try Projector(db)
-                projector.beginBulk()
-                try projector.catchUp(from: log, through: through)
-                projector.endBulk()
-                for index in indexes { try db.execute(index.sql) }
-                let position = try projector.position()
-                try db.execute("PRAGMA synchronous = FULL; PRAGMA journal_mode = DELETE")
-                return position
-            }()
-            for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: output + suffix) }
-            if rename(staging, output) != 0 {
-                throw SQLiteError(
-                    code: 14, extendedCode: 14,
-                    message: "cannot move \(staging) to \(output): \(String(cString: strerror(errno)))", sql: nil)
-            }
-            return position
-        } catch {
-            for suffix in ["", "-wal", "-shm", "-journal"] {
-                try? FileManager.default.removeItem(atPath: staging + suffix)
-            }
-            throw error
-        }
-    }
 }
 
 /// Which backtests `query backtests` returns.
@@ -204,35 +154,68 @@ extension ReadModels {
         return try allBacktests(query)
     }
 
-    /// Positions per bucket of `backtest_metrics_by_bucket_value` (the `>> 16` in migration 0006).
-    static let bucketShift = 16
+    /// The key of `name` in a name table (`metric_formulas`, `metric_names`), nil when no event used it.
+    func key(_ table: String, _ column: String, _ name: String) throws -> Int64? {
+        let key = table == "metric_formulas" ? "formula_key" : "metric_key"
+        if case .integer(let found)? = try db.prepare("SELECT \(key) FROM \(table) WHERE \(column) = ?").rows([
+            .text(name)
+        ]).first?.first {
+            return found
+        }
+        return nil
+    }
 
     /// The top-N fast path: `sort` + `limit` without `--where`. For each bucket of `valid_from` up to the
-    /// position, walks `backtest_metrics_by_bucket_value` in value order, keeping rows valid at the position
-    /// (and in the lab/market asked for) until it has N plus any ties; the best N of all buckets win, ties by
-    /// backtest id. Only then are those backtests loaded. Returns nil when it cannot answer alone (fewer
-    /// finite values than N), so the caller falls back.
+    /// position, walks the numbers of that bucket in value order (the sorted rows a rebuild wrote, by rowid
+    /// range, and the rows catch-up added since, by their index), keeping rows whose set is valid at the
+    /// position (the row's own valid_to when the rebuild knew it, else the set's) and whose backtest is in the
+    /// lab/market asked for, until it has N plus any ties; the best N of
+    /// all walks win, ties by backtest id. Only then are those backtests loaded. Returns nil when it cannot
+    /// answer alone (fewer numbers than N), so the caller falls back.
     func topBacktests(_ query: BacktestQuery) throws -> [BacktestRow]? {
         guard let sort = query.sort, let limit = query.limit, query.filters.isEmpty else { return nil }
+        guard let formula = try key("metric_formulas", "formula", query.formula),
+            let metric = try key("metric_names", "metric", sort)
+        else { return nil }
         let at = Self.asOfParameter(query.asOf)
-        var parameters: [SQLiteValue] = [at, .text(query.formula), .text(sort), .null]
-        let conditions = Self.labAndMarket(query, column: "b.", parameters: &parameters)
         let direction = query.ascending ? "ASC" : "DESC"
-        let statement = try db.prepare(
-            """
-            SELECT m.backtest_id, m.value FROM backtest_metrics m INDEXED BY backtest_metrics_by_bucket_value
-            WHERE m.formula = ?2 AND m.metric = ?3 AND (m.valid_from >> 16) = ?4 AND m.value IS NOT NULL
-              AND m.valid_from <= ?1 AND (m.valid_to IS NULL OR m.valid_to > ?1)
-              AND EXISTS (SELECT 1 FROM backtests b WHERE b.backtest_id = m.backtest_id
-                          AND b.valid_from <= ?1 AND (b.valid_to IS NULL OR b.valid_to > ?1)\(conditions))
-            ORDER BY m.value \(direction)
-            """)
+        // ?1 position, ?2 formula, ?3 metric, ?4 bucket, ?5/?6 rowid range, then lab and market.
+        var parameters: [SQLiteValue] = [at, .integer(formula), .integer(metric), .null, .null, .null]
+        let conditions = Self.labAndMarket(query, column: "b.", parameters: &parameters)
+        func walk(_ rows: String, order: String) throws -> SQLiteStatement {
+            try db.prepare(
+                """
+                SELECT (SELECT backtest_id FROM backtest_keys k WHERE k.backtest_key = v.backtest_key), v.value
+                FROM backtest_metric_values v
+                WHERE \(rows) AND v.valid_from <= ?1
+                  AND (v.valid_to > ?1 OR (v.valid_to IS NULL AND EXISTS (
+                        SELECT 1 FROM backtest_metric_sets s WHERE s.backtest_key = v.backtest_key
+                        AND s.formula_key = v.formula_key AND s.valid_from = v.valid_from
+                        AND (s.valid_to IS NULL OR s.valid_to > ?1))))
+                  AND EXISTS (SELECT 1 FROM backtests b
+                              WHERE b.backtest_id = (SELECT backtest_id FROM backtest_keys k WHERE k.backtest_key = v.backtest_key)
+                              AND b.valid_from <= ?1 AND (b.valid_to IS NULL OR b.valid_to > ?1)\(conditions))
+                ORDER BY \(order)
+                """)
+        }
+        let sortedWalk = try walk("v.rowid BETWEEN ?5 AND ?6", order: "v.rowid \(direction)")
+        let caughtUpWalk = try walk(
+            "v.formula_key = ?2 AND v.metric_key = ?3 AND v.bucket = ?4 AND v.caught_up = 1",
+            order: "v.value \(direction)")
         let reached = try projector.position()
-        let last = min(query.asOf ?? reached, reached) >> UInt64(Self.bucketShift)
+        let last = MetricValueBuckets.bucket(Int64(min(query.asOf ?? reached, reached)))
+        var ranges: [Int64: (first: Int64, last: Int64)] = [:]
+        for row in try db.prepare(
+            "SELECT bucket, first_row, last_row FROM backtest_metric_value_ranges WHERE formula_key = ? AND metric_key = ? AND bucket <= ?"
+        ).rows([.integer(formula), .integer(metric), .integer(last)]) {
+            if case .integer(let bucket) = row[0], case .integer(let first) = row[1], case .integer(let end) = row[2] {
+                ranges[bucket] = (first, end)
+            }
+        }
         var candidates: [(id: String, value: Double)] = []
-        for bucket in 0...last {
-            parameters[3] = .integer(Int64(bucket))
-            try statement.bind(parameters)
+        func collect(_ statement: SQLiteStatement) throws {
+            // The two walks share one parameter list; each binds the ones up to the last it uses.
+            try statement.bind(Array(parameters.prefix(statement.parameterCount)))
             defer { statement.reset() }
             var taken = 0
             var boundary: Double?
@@ -243,6 +226,15 @@ extension ReadModels {
                 taken += 1
                 boundary = value
             }
+        }
+        for bucket in 0...max(last, 0) {
+            parameters[3] = .integer(bucket)
+            if let range = ranges[bucket] {
+                parameters[4] = .integer(range.first)
+                parameters[5] = .integer(range.last)
+                try collect(sortedWalk)
+            }
+            try collect(caughtUpWalk)
         }
         candidates.sort { left, right in
             if left.value != right.value {
@@ -258,20 +250,10 @@ extension ReadModels {
         let backtestRows = try db.prepare(
             "SELECT backtest_id, lab_id, generation, population, market FROM backtests WHERE \(Self.validAt) AND backtest_id IN (\(placeholders))"
         ).rows([at, .null] + idValues)
-        let metricRows = try db.prepare(
-            """
-            SELECT backtest_id, metric, value, value_text FROM backtest_metrics
-            WHERE \(Self.validAt) AND formula = ?2 AND backtest_id IN (\(placeholders)) ORDER BY backtest_id, metric
-            """
-        ).rows([at, .text(query.formula)] + idValues)
+        let metricsByID = try metricSets(
+            "k.backtest_id IN (\(placeholders))", parameters: [at, .integer(formula)] + idValues)
         func text(_ value: SQLiteValue) -> String? { if case .text(let text) = value { text } else { nil } }
         func integer(_ value: SQLiteValue) -> Int64? { if case .integer(let number) = value { number } else { nil } }
-        var metricsByID: [String: [(name: String, number: Double?, text: String)]] = [:]
-        for row in metricRows {
-            let number: Double? =
-                if case .real(let number) = row[2] { number } else { integer(row[2]).map(Double.init) }
-            metricsByID[text(row[0]) ?? "", default: []].append((text(row[1]) ?? "", number, text(row[3]) ?? ""))
-        }
         let backtestsByID = Dictionary(
             backtestRows.map { (text($0[0]) ?? "", $0) }, uniquingKeysWith: { first, _ in first })
         var rows: [BacktestRow] = []
@@ -285,23 +267,34 @@ extension ReadModels {
         return rows
     }
 
+    /// The metrics of the backtests matching `condition` (on `backtest_keys k`) under formula key ?2, from the
+    /// set valid at position ?1.
+    func metricSets(_ condition: String, parameters: [SQLiteValue]) throws -> [String: [MetricEntry]] {
+        let statement = try db.prepare(
+            """
+            SELECT k.backtest_id, s.metric_values FROM backtest_metric_sets s
+            JOIN backtest_keys k ON k.backtest_key = s.backtest_key
+            WHERE \(condition) AND s.formula_key = ?2 AND s.valid_from <= ?1 AND (s.valid_to IS NULL OR s.valid_to > ?1)
+            """)
+        try statement.bind(parameters)
+        defer { statement.reset() }
+        var metrics: [String: [MetricEntry]] = [:]
+        while try statement.step() {
+            metrics[statement.string(0) ?? ""] = try statement.withBytes(1) { try MetricSetText.entries($0) }
+        }
+        return metrics
+    }
+
     func allBacktests(_ query: BacktestQuery) throws -> [BacktestRow] {
         let at = Self.asOfParameter(query.asOf)
         var parameters: [SQLiteValue] = [at]
         var sql = "SELECT backtest_id, lab_id, generation, population, market FROM backtests WHERE \(Self.validAt)"
         sql += Self.labAndMarket(query, column: "", parameters: &parameters)
         sql += " ORDER BY backtest_id"
-        var metricsByBacktest: [String: [(name: String, number: Double?, text: String)]] = [:]
-        let metricRows = try db.prepare(
-            "SELECT backtest_id, metric, value, value_text FROM backtest_metrics WHERE \(Self.validAt) AND formula = ?2 ORDER BY backtest_id, metric"
-        )
-        try metricRows.bind([at, .text(query.formula)])
-        defer { metricRows.reset() }
-        while try metricRows.step() {
-            let id = metricRows.string(0) ?? ""
-            metricsByBacktest[id, default: []].append(
-                (metricRows.string(1) ?? "", metricRows.double(2), metricRows.string(3) ?? ""))
-        }
+        let metricsByBacktest =
+            try key("metric_formulas", "formula", query.formula).map {
+                try metricSets("1", parameters: [at, .integer($0)])
+            } ?? [:]
         let statement = try db.prepare(sql)
         try statement.bind(parameters)
         defer { statement.reset() }

@@ -16,7 +16,7 @@ final class VersionedTable {
     private let insertRow: SQLiteStatement
     /// During a rebuild into an empty file, the current version of every key (its rowid and values) is kept
     /// here, so a merge reads nothing from SQLite and closes the old version by rowid.
-    private var memory: [String: [String: (rowid: Int64, values: [SQLiteValue])]]?
+    private var memory: [String: (rowid: Int64, values: [SQLiteValue])]?
     private var nextRowID: Int64 = 1
 
     init(_ db: SQLiteConnection, name: String, keys: [String], values: [String], provenance: [String] = []) throws {
@@ -73,44 +73,13 @@ final class VersionedTable {
         return true
     }
 
-    /// Merges several rows whose keys share every column but the last (one backtest's metrics under one
-    /// formula): the shared part is resolved once.
-    func merge(
-        prefix: [SQLiteValue], members: [(key: SQLiteValue, values: [SQLiteValue?])], provenance: [SQLiteValue],
-        position: UInt64
-    ) throws {
-        guard memory != nil else {
-            for member in members {
-                try merge(key: prefix + [member.key], values: member.values, provenance: provenance, position: position)
-            }
-            return
-        }
-        let group = VersionedTable.memoryKey(prefix)
-        var rows = memory?.removeValue(forKey: group) ?? [:]
-        defer { memory?[group] = rows }
-        for member in members {
-            let name = VersionedTable.memoryKey([member.key])
-            try mergeInMemory(
-                key: prefix + [member.key], changes: member.values, provenance: provenance, position: position,
-                current: &rows[name])
-        }
-    }
-
     private func mergeInMemory(key: [SQLiteValue], changes: [SQLiteValue?], provenance: [SQLiteValue], position: UInt64)
         throws -> Bool
     {
-        let group = VersionedTable.memoryKey(key)
-        var rows = memory?.removeValue(forKey: group) ?? [:]
-        defer { memory?[group] = rows }
-        return try mergeInMemory(
-            key: key, changes: changes, provenance: provenance, position: position, current: &rows[""])
-    }
-
-    @discardableResult
-    private func mergeInMemory(
-        key: [SQLiteValue], changes: [SQLiteValue?], provenance: [SQLiteValue], position: UInt64,
-        current existing: inout (rowid: Int64, values: [SQLiteValue])?
-    ) throws -> Bool {
+        let memoryKey = VersionedTable.memoryKey(key)
+        // Taken out of the dictionary while it changes, so the values array is not copied.
+        var existing = memory?.removeValue(forKey: memoryKey)
+        defer { memory?[memoryKey] = existing }
         var values = existing?.values ?? Array(repeating: .null, count: valueColumns.count)
         for (index, value) in changes.enumerated() { if let value { values[index] = value } }
         if let existing, existing.values == values { return false }

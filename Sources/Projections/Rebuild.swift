@@ -1,0 +1,94 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+import EventLog
+import Foundation
+import SQLiteKit
+
+extension ReadModels {
+    /// Replays the log from position 1 through `through` into a fresh file, then moves it to `output`
+    /// (atomically replacing what was there). Returns the position reached.
+    ///
+    /// Two replays run at once, one per core, each writing its own staging file: this thread builds the
+    /// metric tables (most of the rows) in memory from `metrics.computed` and writes them in the order of their
+    /// indexes; a second thread replays every other event through the projector into a side file, then builds
+    /// that file's indexes in one pass each. The side file's tables are copied in with one statement each, which
+    /// SQLite does page by page when both ends have the same indexes and the target is empty.
+    @discardableResult
+    public static func rebuild(log: EventLog, through: UInt64 = .max, output: String) throws -> UInt64 {
+        let staging = output + ".rebuild-\(ProcessInfo.processInfo.processIdentifier)"
+        let side = staging + "-events"
+        func removeStaging() {
+            for path in [staging, side] {
+                for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            }
+        }
+        removeStaging()
+        defer { removeStaging() }
+        let position: UInt64 = try {
+            let db = try openStaging(staging)
+            // The head is fixed first, so both replays stop at the same event however the log grows.
+            let end = min(through, try log.read { try $0.head()?.position ?? 0 })
+            let others = BackgroundResult {
+                Result(catching: { () throws -> UInt64 in
+                    let sideDB = try openStaging(side)
+                    let indexes = try dropSecondaryIndexes(sideDB)
+                    let projector = try Projector(sideDB)
+                    projector.leavesMetricsToReplay = true
+                    projector.beginBulk()
+                    defer { projector.endBulk() }
+                    try projector.catchUp(from: log, through: end)
+                    for index in indexes { try sideDB.execute(index.sql) }
+                    return try projector.position()
+                })
+            }
+            let metrics = Result(catching: { () throws -> Void in
+                let replay = try MetricSetReplay.replay(log: log, through: end)
+                try db.transaction { try replay.write(to: db) }
+            })
+            let position = try others.wait().get()
+            try metrics.get()
+            try db.execute("ATTACH DATABASE '\(side.replacingOccurrences(of: "'", with: "''"))' AS side")
+            let tables = try db.prepare(
+                "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name"
+            ).rows().compactMap { row -> String? in if case .text(let name)? = row.first { name } else { nil } }
+            try db.transaction {
+                for table in tables { try db.execute("INSERT INTO main.\"\(table)\" SELECT * FROM side.\"\(table)\"") }
+            }
+            try db.execute("DETACH DATABASE side")
+            try db.execute("PRAGMA synchronous = FULL; PRAGMA journal_mode = DELETE")
+            return position
+        }()
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: output + suffix) }
+        if rename(staging, output) != 0 {
+            throw SQLiteError(
+                code: 14, extendedCode: 14,
+                message: "cannot move \(staging) to \(output): \(String(cString: strerror(errno)))", sql: nil)
+        }
+        return position
+    }
+
+    /// A migrated staging file. Nobody else sees it until it is renamed into place, so it needs no journal, and a
+    /// large page cache keeps pages in memory instead of re-reading them per insert.
+    private static func openStaging(_ path: String) throws -> SQLiteConnection {
+        let db = try SQLiteConnection(path: path)
+        try db.execute(
+            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE; PRAGMA cache_size = \(cachePages)"
+        )
+        try ReadModelSchema.migrator().migrate(db)
+        return db
+    }
+
+    /// Drops the secondary indexes and returns them, to be created once the rows are in: one sort instead of a
+    /// b-tree insert per row. Unique indexes stay, as upserts rely on them.
+    private static func dropSecondaryIndexes(_ db: SQLiteConnection) throws -> [(name: String, sql: String)] {
+        let indexes = try db.prepare(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%' ORDER BY name"
+        ).rows().compactMap { row -> (name: String, sql: String)? in
+            guard case .text(let name) = row[0], case .text(let sql) = row[1] else { return nil }
+            return (name, sql)
+        }
+        for index in indexes { try db.execute("DROP INDEX \"\(index.name)\"") }
+        return indexes
+    }
+}
