@@ -84,6 +84,8 @@ public struct BacktestQuery: Sendable, Equatable {
 
     public var lab: String?
     public var market: String?
+    /// One backtest only (`history` asks for one at every event that touched it).
+    public var backtest: String?
     public var formula: String
     public var filters: [Filter]
     public var sort: String?
@@ -93,11 +95,12 @@ public struct BacktestQuery: Sendable, Equatable {
     public var asOf: UInt64?
 
     public init(
-        lab: String? = nil, market: String? = nil, formula: String = "canonical@1", filters: [Filter] = [],
-        sort: String? = nil, ascending: Bool = false, limit: Int? = nil, asOf: UInt64? = nil
+        lab: String? = nil, market: String? = nil, backtest: String? = nil, formula: String = "canonical@1",
+        filters: [Filter] = [], sort: String? = nil, ascending: Bool = false, limit: Int? = nil, asOf: UInt64? = nil
     ) {
         self.lab = lab
         self.market = market
+        self.backtest = backtest
         self.formula = formula
         self.filters = filters
         self.sort = sort
@@ -134,10 +137,10 @@ extension ReadModels {
         .integer(position.map { Int64(min($0, UInt64(Int64.max))) } ?? Int64.max)
     }
 
-    /// `AND lab_id = ?n AND market = ?m` for the filters a query has, appending their values to `parameters`.
-    static func labAndMarket(_ query: BacktestQuery, column prefix: String, parameters: inout [SQLiteValue]) -> String {
+    /// `AND lab_id = ?n AND market = ?m AND backtest_id = ?k` for the filters a query has, appending their values to `parameters`.
+    static func backtestConditions(_ query: BacktestQuery, column prefix: String, parameters: inout [SQLiteValue]) -> String {
         var sql = ""
-        for (column, value) in [("lab_id", query.lab), ("market", query.market)] {
+        for (column, value) in [("lab_id", query.lab), ("market", query.market), ("backtest_id", query.backtest)] {
             guard let value else { continue }
             parameters.append(.text(value))
             sql += " AND \(prefix)\(column) = ?\(parameters.count)"
@@ -181,7 +184,7 @@ extension ReadModels {
         let direction = query.ascending ? "ASC" : "DESC"
         // ?1 position, ?2 formula, ?3 metric, ?4 bucket, ?5/?6 rowid range, then lab and market.
         var parameters: [SQLiteValue] = [at, .integer(formula), .integer(metric), .null, .null, .null]
-        let conditions = Self.labAndMarket(query, column: "b.", parameters: &parameters)
+        let conditions = Self.backtestConditions(query, column: "b.", parameters: &parameters)
         func walk(_ rows: String, order: String) throws -> SQLiteStatement {
             try db.prepare(
                 """
@@ -289,11 +292,15 @@ extension ReadModels {
         let at = Self.asOfParameter(query.asOf)
         var parameters: [SQLiteValue] = [at]
         var sql = "SELECT backtest_id, lab_id, generation, population, market FROM backtests WHERE \(Self.validAt)"
-        sql += Self.labAndMarket(query, column: "", parameters: &parameters)
+        sql += Self.backtestConditions(query, column: "", parameters: &parameters)
         sql += " ORDER BY backtest_id"
-        let metricsByBacktest =
-            try key("metric_formulas", "formula", query.formula).map {
-                try metricSets("1", parameters: [at, .integer($0)])
+        let metricsByBacktest: [String: [MetricEntry]] =
+            try key("metric_formulas", "formula", query.formula).map { formula -> [String: [MetricEntry]] in
+                if let backtest = query.backtest {
+                    try metricSets("k.backtest_id = ?3", parameters: [at, .integer(formula), .text(backtest)])
+                } else {
+                    try metricSets("1", parameters: [at, .integer(formula)])
+                }
             } ?? [:]
         let statement = try db.prepare(sql)
         try statement.bind(parameters)

@@ -21,9 +21,7 @@ extension ReadModelService {
         }
         var rows: [[ResultTable.Cell]] = []
         for event in events {
-            let after = try models.backtests(BacktestQuery(formula: formula, asOf: event.position)).first {
-                $0.backtestID == id
-            }
+            let after = try models.backtests(BacktestQuery(backtest: id, formula: formula, asOf: event.position)).first
             let json = try? event.payload.json
             var detail = ""
             switch event.type {
