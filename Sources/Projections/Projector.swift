@@ -106,6 +106,47 @@ public final class Projector {
         }
     }
 
+    /// `backtests` columns a runtime speaks for, by payload member; a member it lacks sets the column to NULL.
+    private static let runtimeMembers = [
+        "lab_id", "market", "script_id", "script_name", "started_at", "ended_at", "account_id", "leverage",
+    ]
+
+    private lazy var runtimeColumns: [String: Int] = columnIndexes(Projector.runtimeMembers.map { ($0, $0) })
+    private lazy var reportedColumns: [String: Int] = columnIndexes(ReportedColumns.all.map { ($0.field, $0.column) })
+    private lazy var runtimePositionColumn = backtests.valueColumns.firstIndex(of: "runtime_position")
+    private lazy var runtimeNullColumns = Array(runtimeColumns.values) + Array(reportedColumns.values)
+
+    private func columnIndexes(_ pairs: [(member: String, column: String)]) -> [String: Int] {
+        Dictionary(
+            uniqueKeysWithValues: pairs.compactMap { pair in
+                backtests.valueColumns.firstIndex(of: pair.column).map { (pair.member, $0) }
+            })
+    }
+
+    private func applyRuntime(_ reader: CanonicalJSONReader, position: UInt64) throws {
+        var values = [SQLiteValue?](repeating: nil, count: backtests.valueColumns.count)
+        for index in runtimeNullColumns { values[index] = .null }
+        var backtest: String?
+        try reader.forEachMember(of: reader.root) { name, value in
+            let member = String(decoding: name, as: UTF8.self)
+            if member == "backtest_id" {
+                backtest = try reader.string(value)
+            } else if member == "reported" {
+                guard reader.isObject(value) else { return }
+                try reader.forEachMember(of: value) { name, value in
+                    if let index = reportedColumns[String(decoding: name, as: UTF8.self)] {
+                        values[index] = try SQLiteValue(storedJSON: value, in: reader)
+                    }
+                }
+            } else if let index = runtimeColumns[member] {
+                values[index] = try SQLiteValue(storedJSON: value, in: reader)
+            }
+        }
+        guard let backtest else { return }
+        if let index = runtimePositionColumn { values[index] = .integer(Int64(position)) }
+        try backtests.merge(key: [.text(backtest)], values: values, provenance: [], position: position)
+    }
+
     /// The event types `apply` handles.
     static let appliedTypes: [[UInt8]] = [
         "haas.lab.observed", "haas.backtest.result.observed", "haas.backtest.runtime.fetched", "metrics.computed",
@@ -152,19 +193,10 @@ public final class Projector {
             if let settings = json["settings"] { changes["interval"] = .init(settings["interval"] ?? .null) }
             try backtests.merge(key: [.text(backtest)], changes: changes, position: position)
         case "haas.backtest.runtime.fetched":
-            let json = try event.payload.json
-            guard let backtest = json["backtest_id"]?.stringValue else { return }
-            var changes: [String: SQLiteValue] = [
-                "lab_id": .init(json["lab_id"] ?? .null), "market": .init(json["market"] ?? .null),
-                "script_id": .init(json["script_id"] ?? .null), "script_name": .init(json["script_name"] ?? .null),
-                "started_at": .init(json["started_at"] ?? .null), "ended_at": .init(json["ended_at"] ?? .null),
-                "runtime_position": .integer(Int64(position)),
-                "account_id": .init(json["account_id"] ?? .null), "leverage": .init(json["leverage"] ?? .null),
-            ]
-            for column in ReportedColumns.all {
-                changes[column.column] = .init(json["reported"]?[column.field] ?? .null)
+            // Half of a typical log: read in place rather than as a tree.
+            try event.payload.canonicalBytes.withUnsafeBytes {
+                try applyRuntime(CanonicalJSONReader($0), position: position)
             }
-            try backtests.merge(key: [.text(backtest)], changes: changes, position: position)
         case "metrics.computed":
             try event.payload.canonicalBytes.withUnsafeBytes {
                 try metricSets.apply(payload: $0, position: position, runtimePosition: event.causation)
@@ -248,6 +280,25 @@ enum ReportedColumns {
 }
 
 extension SQLiteValue {
+    /// The same as `init(_ json:)` for a value of stored canonical JSON, read in place.
+    init(storedJSON value: Range<Int>, in reader: CanonicalJSONReader) throws {
+        let bytes = reader.slice(value)
+        switch bytes.first {
+        case UInt8(ascii: "\""): self = .text(try reader.string(value) ?? "")
+        case UInt8(ascii: "{"), UInt8(ascii: "["): self = .text(String(decoding: bytes, as: UTF8.self))
+        case UInt8(ascii: "t"): self = .integer(1)
+        case UInt8(ascii: "f"): self = .integer(0)
+        case UInt8(ascii: "n"), nil: self = .null
+        default:
+            let text = String(decoding: bytes, as: UTF8.self)
+            if let integer = Int64(text) {
+                self = .integer(integer)
+            } else {
+                self = .real(reader.double(value) ?? Double(text) ?? .nan)
+            }
+        }
+    }
+
     /// A payload value as a column value: numbers as integers when whole, objects and arrays as canonical JSON.
     init(_ json: JSONValue) {
         switch json {
