@@ -326,6 +326,15 @@ func importBenchmark(work: String, count: Int) throws {
     print("\(summary.events) events, \(String(format: "%.2f", summary.seconds)) s")
 }
 
+/// A `Vm…` line of /proc/self/status in MB (nil where there is no procfs).
+func residentMegabytes(_ field: String) -> Double? {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+        let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }),
+        let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) })
+    else { return nil }
+    return kilobytes / 1024
+}
+
 /// `readmodels`: a synthetic log of `backtests` × `revisions` (runtime + metrics events each), rebuilt into the
 /// read models against a raw C SQLite insert loop of as many rows; then as-of query latency and catch-up.
 func readModelsBenchmark(work: String, backtests: Int, revisions: Int, baseline: String) throws {
@@ -381,9 +390,13 @@ func readModelsBenchmark(work: String, backtests: Int, revisions: Int, baseline:
     }()
     let log = try location.openLog(create: false)
     let events = try log.read { try $0.head()?.position ?? 0 }
+    let residentBefore = residentMegabytes("VmRSS")
+    // Linux resets the peak-resident counter (VmHWM) when "5" is written to clear_refs.
+    try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
     let start = monotonicSeconds()
     try ReadModels.rebuild(log: log, output: ReadModels.path(ledgerRoot: directory))
     let rebuildSeconds = monotonicSeconds() - start
+    let residentPeak = residentMegabytes("VmHWM")
 
     let process = Process()
     process.executableURL = URL(fileURLWithPath: baseline)
@@ -425,6 +438,11 @@ func readModelsBenchmark(work: String, backtests: Int, revisions: Int, baseline:
                 format: "%.2f× raw (goal ≥ 0.5×: %@); %@ events/s", rowsPerSecond / raw,
                 rowsPerSecond / raw >= 0.5 ? "met" : "NOT met",
                 grouped(Double(events) / rebuildSeconds))))
+    if let residentBefore, let residentPeak {
+        print(
+            String(
+                format: "rebuild memory: peak resident %.0f MB (%.0f MB before it started)", residentPeak, residentBefore))
+    }
     let p50 = latencies[latencies.count / 2] * 1000
     let p99 = latencies[min(latencies.count - 1, latencies.count * 99 / 100)] * 1000
     print(
