@@ -322,7 +322,4 @@ struct MetricSetReplay: Sendable {
                 sql: nil)
         }
     }
-
-    /// Rows `write` puts in `backtest_metric_values` and `backtest_metric_sets`.
-    var rowCount: Int { valueRows.count + sets.count }
 }
