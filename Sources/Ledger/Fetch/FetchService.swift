@@ -159,18 +159,13 @@ public struct FetchService: Sendable {
             }
         case .ids(let ids):
             for id in ids {
-                do {
+                try await recordingFailure(
+                    channel: "GET_LAB_DETAILS", lab: id, server: server, recorder: recorder, summary: &summary
+                ) {
                     let reply = try await client.labDetails(labID: id)
                     recorder.add(
                         FetchPayloads.lab(reply.value, channel: "GET_LAB_DETAILS", bodyHash: Blob(reply.body).hash.hex))
                     labs.append((id, reply.value.completedBacktests))
-                } catch let error as HaasAPIError where error.endsTheRun {
-                    throw error
-                } catch {
-                    summary.failures += 1
-                    recorder.add(
-                        FetchPayloads.failure(
-                            channel: "GET_LAB_DETAILS", lab: id, backtest: nil, error: error, server: server))
                 }
             }
         }
@@ -180,7 +175,10 @@ public struct FetchService: Sendable {
         var backtests: [(lab: String, backtest: String)] = []
         for (index, lab) in labs.enumerated() {
             progress?(FetchProgress(phase: "results", done: index, total: labs.count))
-            do {
+            let counted = try await recordingFailure(
+                channel: "GET_BACKTEST_RESULT_PAGE", lab: lab.id, server: server, recorder: recorder,
+                summary: &summary
+            ) { () async throws -> Bool in
                 let results = try await client.allBacktestResults(labID: lab.id, pageLength: request.pageLength)
                 let pageHashes = results.pages.map { Blob($0.body).hash.hex }
                 for (record, page) in results.records {
@@ -188,16 +186,10 @@ public struct FetchService: Sendable {
                     backtests.append((lab.id, record.backtestID))
                 }
                 let reconciled = FetchPayloads.reconciliation(lab: lab.id, expected: lab.expected, results: results)
-                if !reconciled.matches { summary.countMismatches += 1 }
                 recorder.add(reconciled.draft)
-            } catch let error as HaasAPIError where error.endsTheRun {
-                throw error
-            } catch {
-                summary.failures += 1
-                recorder.add(
-                    FetchPayloads.failure(
-                        channel: "GET_BACKTEST_RESULT_PAGE", lab: lab.id, backtest: nil, error: error, server: server))
+                return reconciled.matches
             }
+            if counted == false { summary.countMismatches += 1 }
             try recorder.flush()
         }
         summary.backtests = backtests.count
@@ -272,6 +264,24 @@ public struct FetchService: Sendable {
             }
         }
         progress?(FetchProgress(phase: "done", done: 1, total: 1))
+    }
+
+    /// Runs one call of a sequential phase: an error that ends the run is thrown on; any other is counted and
+    /// recorded as `fetch.failed`, and the phase goes on (nil result).
+    @discardableResult
+    private func recordingFailure<R>(
+        channel: String, lab: String, server: String, recorder: EventRecorder, summary: inout FetchSummary,
+        _ call: () async throws -> R
+    ) async throws -> R? {
+        do {
+            return try await call()
+        } catch let error as HaasAPIError where error.endsTheRun {
+            throw error
+        } catch {
+            summary.failures += 1
+            recorder.add(FetchPayloads.failure(channel: channel, lab: lab, backtest: nil, error: error, server: server))
+            return nil
+        }
     }
 
     enum ItemOutcome: Sendable { case fetched, failed }
