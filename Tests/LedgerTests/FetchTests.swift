@@ -24,17 +24,7 @@ import Testing
             concurrency: concurrency, retry: RetryPolicy(maxAttempts: 8, baseDelay: .zero))
     }
 
-    func events(_ type: String? = nil) throws -> [RecordedEvent] {
-        let log = try location.openLog(create: false)
-        return try log.read { reader in
-            var events: [RecordedEvent] = []
-            try reader.forEachEvent { event in
-                if type == nil || event.type == type { events.append(event) }
-                return true
-            }
-            return events
-        }
-    }
+    func events(_ type: String? = nil) throws -> [RecordedEvent] { try location.recordedEvents(type) }
 
     @Test func recordsLabsResultsRuntimesAndEveryExchange() async throws {
         let server = try await SimulatorServer.start(

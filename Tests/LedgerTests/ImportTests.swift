@@ -40,15 +40,7 @@ import Testing
     }
 
     func events(_ type: String? = nil, in location: LedgerLocation? = nil) throws -> [RecordedEvent] {
-        let log = try (location ?? self.location).openLog(create: false)
-        return try log.read { reader in
-            var events: [RecordedEvent] = []
-            try reader.forEachEvent { event in
-                if type == nil || event.type == type { events.append(event) }
-                return true
-            }
-            return events
-        }
+        try (location ?? self.location).recordedEvents(type)
     }
 
     @Test func importsEveryLayoutWithTheRightCounts() throws {

@@ -1,0 +1,16 @@
+import EventLog
+import Ledger
+
+extension LedgerLocation {
+    /// Every event in the log (of one type when given), in position order.
+    func recordedEvents(_ type: String? = nil) throws -> [RecordedEvent] {
+        try openLog(create: false).read { reader in
+            var events: [RecordedEvent] = []
+            try reader.forEachEvent { event in
+                if type == nil || event.type == type { events.append(event) }
+                return true
+            }
+            return events
+        }
+    }
+}
