@@ -12,27 +12,31 @@ public final class ReadModels {
     /// Opens (creating and migrating when needed) the read models at `path` and applies new events.
     public init(path: String, log: EventLog) throws {
         self.path = path
-        if try ReadModels.needsRebuild(path: path, log: log) {
+        let migrator = try ReadModelSchema.migrator()
+        var existing = FileManager.default.fileExists(atPath: path) ? try ReadModels.open(path) : nil
+        if try log.read({ try $0.head() }) != nil, try existing.map({ try ReadModels.isBehind($0, migrator) }) ?? true {
             // A first read of a log, or a file older than this build's schema (its rows never reached the new
             // tables or columns): read models are disposable, and the bulk replay builds a whole file several
             // times faster than catching up event by event.
+            existing = nil  // closed before the file is replaced
             try ReadModels.rebuild(log: log, output: path)
         }
-        db = try SQLiteConnection(path: path)
-        try db.execute(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = \(ReadModels.cachePages)")
-        try ReadModelSchema.migrator().migrate(db)
+        db = try existing ?? ReadModels.open(path)
+        try migrator.migrate(db)
         projector = try Projector(db)
         try projector.catchUp(from: log)
     }
 
-    /// True when the log holds events and the file is missing or lacks a migration this build has. (A file
-    /// from a newer build is left to `migrate`, which refuses it with a message.)
-    static func needsRebuild(path: String, log: EventLog) throws -> Bool {
-        guard try log.read({ try $0.head() }) != nil else { return false }
-        guard FileManager.default.fileExists(atPath: path) else { return true }
-        let migrator = try ReadModelSchema.migrator()
-        let applied = Set(try migrator.appliedVersions(try SQLiteConnection(path: path)))
+    private static func open(_ path: String) throws -> SQLiteConnection {
+        let db = try SQLiteConnection(path: path)
+        try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = \(cachePages)")
+        return db
+    }
+
+    /// True when the file lacks a migration this build has. (A file from a newer build is left to `migrate`,
+    /// which refuses it with a message.)
+    private static func isBehind(_ db: SQLiteConnection, _ migrator: Migrator) throws -> Bool {
+        let applied = Set(try migrator.appliedVersions(db))
         let known = migrator.migrations.map(\.version)
         return (applied.max() ?? 0) <= (known.max() ?? 0) && known.contains { !applied.contains($0) }
     }
@@ -157,14 +161,17 @@ extension ReadModels {
         return try allBacktests(query)
     }
 
-    /// The key of `name` in a name table (`metric_formulas`, `metric_names`), nil when no event used it.
-    func key(_ table: String, _ column: String, _ name: String) throws -> Int64? {
-        let key = table == "metric_formulas" ? "formula_key" : "metric_key"
-        if case .integer(let found)? = try db.prepare("SELECT \(key) FROM \(table) WHERE \(column) = ?").rows([
-            .text(name)
-        ]).first?.first {
-            return found
-        }
+    /// The key of a name in `metric_formulas` or `metric_names`; nil when no event used it.
+    func formulaKey(_ formula: String) throws -> Int64? {
+        try nameKey("SELECT formula_key FROM metric_formulas WHERE formula = ?", formula)
+    }
+
+    func metricKey(_ metric: String) throws -> Int64? {
+        try nameKey("SELECT metric_key FROM metric_names WHERE metric = ?", metric)
+    }
+
+    private func nameKey(_ sql: String, _ name: String) throws -> Int64? {
+        if case .integer(let key)? = try db.prepare(sql).rows([.text(name)]).first?.first { return key }
         return nil
     }
 
@@ -177,8 +184,7 @@ extension ReadModels {
     /// answer alone (fewer numbers than N), so the caller falls back.
     func topBacktests(_ query: BacktestQuery) throws -> [BacktestRow]? {
         guard let sort = query.sort, let limit = query.limit, query.filters.isEmpty else { return nil }
-        guard let formula = try key("metric_formulas", "formula", query.formula),
-            let metric = try key("metric_names", "metric", sort)
+        guard let formula = try formulaKey(query.formula), let metric = try metricKey(sort)
         else { return nil }
         let at = Self.asOfParameter(query.asOf)
         let direction = query.ascending ? "ASC" : "DESC"
@@ -270,14 +276,14 @@ extension ReadModels {
         return rows
     }
 
-    /// The metrics of the backtests matching `condition` (on `backtest_keys k`) under formula key ?2, from the
-    /// set valid at position ?1.
-    func metricSets(_ condition: String, parameters: [SQLiteValue]) throws -> [String: [MetricEntry]] {
+    /// The metrics of the backtests matching `condition` (on `backtest_keys k`; nil: every backtest) under
+    /// formula key ?2, from the set valid at position ?1.
+    func metricSets(_ condition: String?, parameters: [SQLiteValue]) throws -> [String: [MetricEntry]] {
         let statement = try db.prepare(
             """
             SELECT k.backtest_id, s.metric_values FROM backtest_metric_sets s
             JOIN backtest_keys k ON k.backtest_key = s.backtest_key
-            WHERE \(condition) AND s.formula_key = ?2 AND s.valid_from <= ?1 AND (s.valid_to IS NULL OR s.valid_to > ?1)
+            WHERE \(condition ?? "1") AND s.formula_key = ?2 AND s.valid_from <= ?1 AND (s.valid_to IS NULL OR s.valid_to > ?1)
             """)
         try statement.bind(parameters)
         defer { statement.reset() }
@@ -295,11 +301,11 @@ extension ReadModels {
         sql += Self.backtestConditions(query, column: "", parameters: &parameters)
         sql += " ORDER BY backtest_id"
         let metricsByBacktest: [String: [MetricEntry]] =
-            try key("metric_formulas", "formula", query.formula).map { formula -> [String: [MetricEntry]] in
+            try formulaKey(query.formula).map { formula -> [String: [MetricEntry]] in
                 if let backtest = query.backtest {
                     try metricSets("k.backtest_id = ?3", parameters: [at, .integer(formula), .text(backtest)])
                 } else {
-                    try metricSets("1", parameters: [at, .integer(formula)])
+                    try metricSets(nil, parameters: [at, .integer(formula)])
                 }
             } ?? [:]
         let statement = try db.prepare(sql)
