@@ -144,7 +144,7 @@ public final class Projector {
         }
         guard let backtest else { return }
         if let index = runtimePositionColumn { values[index] = .integer(Int64(position)) }
-        try backtests.merge(key: [.text(backtest)], values: values, provenance: [], position: position)
+        try backtests.merge(key: [.text(backtest)], values: values, position: position)
     }
 
     /// The event types `apply` handles.

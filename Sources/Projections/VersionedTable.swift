@@ -2,13 +2,11 @@ import SQLiteKit
 
 /// A table whose rows are versions: `valid_from` is the log position that made a row true and `valid_to` the
 /// position that replaced it (NULL while current). `merge` writes a new version only when a value changes,
-/// so re-observing the same facts leaves the table as it was. `provenance` columns (which event produced the
-/// values) are stored with a new version but do not by themselves make one.
+/// so re-observing the same facts leaves the table as it was.
 final class VersionedTable {
     let name: String
     let keyColumns: [String]
     let valueColumns: [String]
-    let provenanceColumns: [String]
     private let current: SQLiteStatement
     private let close: SQLiteStatement
     private let insert: SQLiteStatement
@@ -19,16 +17,15 @@ final class VersionedTable {
     private var memory: [String: (rowid: Int64, values: [SQLiteValue])]?
     private var nextRowID: Int64 = 1
 
-    init(_ db: SQLiteConnection, name: String, keys: [String], values: [String], provenance: [String] = []) throws {
+    init(_ db: SQLiteConnection, name: String, keys: [String], values: [String]) throws {
         self.name = name
         keyColumns = keys
         valueColumns = values
-        provenanceColumns = provenance
         let match = keys.map { "\($0) = ?" }.joined(separator: " AND ")
         current = try db.prepare(
             "SELECT \(values.joined(separator: ", ")) FROM \(name) WHERE \(match) AND valid_to IS NULL")
         close = try db.prepare("UPDATE \(name) SET valid_to = ? WHERE \(match) AND valid_to IS NULL")
-        let columns = keys + values + provenance + ["valid_from"]
+        let columns = keys + values + ["valid_from"]
         insert = try db.prepare(
             "INSERT INTO \(name) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
         )
@@ -50,32 +47,23 @@ final class VersionedTable {
     /// when anything differs. Returns whether it did.
     @discardableResult
     func merge(key: [SQLiteValue], changes: [String: SQLiteValue], position: UInt64) throws -> Bool {
-        try merge(
-            key: key, values: valueColumns.map { changes[$0] },
-            provenance: provenanceColumns.map { changes[$0] ?? .null },
-            position: position)
+        try merge(key: key, values: valueColumns.map { changes[$0] }, position: position)
     }
 
     /// The same with values by column index: nil keeps the current value.
     @discardableResult
-    func merge(key: [SQLiteValue], values changes: [SQLiteValue?], provenance: [SQLiteValue], position: UInt64)
-        throws -> Bool
-    {
-        if memory != nil {
-            return try mergeInMemory(key: key, changes: changes, provenance: provenance, position: position)
-        }
+    func merge(key: [SQLiteValue], values changes: [SQLiteValue?], position: UInt64) throws -> Bool {
+        if memory != nil { return try mergeInMemory(key: key, changes: changes, position: position) }
         let existing = try current.rows(key).first
         var values = existing ?? Array(repeating: .null, count: valueColumns.count)
         for (index, value) in changes.enumerated() { if let value { values[index] = value } }
         if let existing, existing == values { return false }
         if existing != nil { try close.run([.integer(Int64(position))] + key) }
-        try insert.run(key + values + provenance + [.integer(Int64(position))])
+        try insert.run(key + values + [.integer(Int64(position))])
         return true
     }
 
-    private func mergeInMemory(key: [SQLiteValue], changes: [SQLiteValue?], provenance: [SQLiteValue], position: UInt64)
-        throws -> Bool
-    {
+    private func mergeInMemory(key: [SQLiteValue], changes: [SQLiteValue?], position: UInt64) throws -> Bool {
         let memoryKey = VersionedTable.memoryKey(key)
         // Taken out of the dictionary while it changes, so the values array is not copied.
         var existing = memory?.removeValue(forKey: memoryKey)
@@ -95,7 +83,6 @@ final class VersionedTable {
         try bind(.integer(rowid))
         for part in key { try bind(part) }
         for value in values { try bind(value) }
-        for value in provenance { try bind(value) }
         try bind(.integer(Int64(position)))
         try insertRow.execute()
         existing = (rowid, values)
