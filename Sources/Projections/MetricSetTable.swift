@@ -63,7 +63,7 @@ final class MetricSetTable {
         try reader.forEachMember(of: event.values) { name, value in
             guard let number = reader.double(value) else { return }
             try insertValue.run([
-                .integer(formula), .integer(try metrics.key(try MetricSetText.name(name))),
+                .integer(formula), .integer(try metrics.key(try CanonicalJSONReader.unescaped(name))),
                 .integer(MetricValueBuckets.bucket(from)), .real(number), .integer(backtest), .integer(from),
             ])
         }

@@ -41,7 +41,7 @@ enum MetricSetText {
         let reader = CanonicalJSONReader(bytes)
         var entries: [MetricEntry] = []
         try reader.forEachMember(of: reader.root) { name, value in
-            let metric = try MetricSetText.name(name)
+            let metric = try CanonicalJSONReader.unescaped(name)
             if let number = reader.double(value) {
                 entries.append((metric, number, String(decoding: reader.slice(value), as: UTF8.self)))
             } else {
@@ -51,11 +51,6 @@ enum MetricSetText {
         return entries
     }
 
-    /// A member name as stored (escapes included) as a String.
-    static func name(_ stored: UnsafeRawBufferPointer) throws -> String {
-        if !stored.contains(UInt8(ascii: "\\")) { return String(decoding: stored, as: UTF8.self) }
-        return try JSONParser.parse([UInt8(ascii: "\"")] + Array(stored) + [UInt8(ascii: "\"")]).stringValue ?? ""
-    }
 }
 
 /// Small integer keys for names repeated millions of times, assigned 1, 2, 3… in first-seen order: the keys
@@ -189,7 +184,7 @@ struct MetricSetReplay: Sendable {
 
     private mutating func metricKey(_ name: UnsafeRawBufferPointer, at index: Int) throws -> Int32 {
         if index < recentNames.count, recentNames[index].bytes.elementsEqual(name) { return recentNames[index].key }
-        let key = metrics.key(try MetricSetText.name(name))
+        let key = metrics.key(try CanonicalJSONReader.unescaped(name))
         let entry = (Array(name), key)
         if index < recentNames.count { recentNames[index] = entry } else { recentNames.append(entry) }
         return key

@@ -47,6 +47,11 @@ import Testing
             let value = try #require(try reader.member("a", of: reader.root))
             #expect(try reader.string(value) == "tab\there \"q\" é")
         }
+        try withReader(#"{"win \"%\"":1}"#) { reader in
+            var names: [String] = []
+            try reader.forEachMember(of: reader.root) { name, _ in names.append(try CanonicalJSONReader.unescaped(name)) }
+            #expect(names == ["win \"%\""])
+        }
     }
 
     @Test(arguments: [

@@ -65,9 +65,14 @@ public struct CanonicalJSONReader {
     /// The value as a string when it is one (escapes decoded).
     public func string(_ value: Range<Int>) throws -> String? {
         guard value.count >= 2, bytes[value.lowerBound] == UInt8(ascii: "\"") else { return nil }
-        let inner = slice((value.lowerBound + 1)..<(value.upperBound - 1))
+        return try CanonicalJSONReader.unescaped(slice((value.lowerBound + 1)..<(value.upperBound - 1)))
+    }
+
+    /// The text of a string stored between quotes (a value's inside, or a member name as `forEachMember` lends
+    /// it), escapes decoded.
+    public static func unescaped(_ inner: UnsafeRawBufferPointer) throws -> String {
         if !inner.contains(UInt8(ascii: "\\")) { return String(decoding: inner, as: UTF8.self) }
-        return try JSONParser.parse(slice(value)).stringValue
+        return try JSONParser.parse([UInt8(ascii: "\"")] + Array(inner) + [UInt8(ascii: "\"")]).stringValue ?? ""
     }
 
     /// The value as a number when it is one, as `JSONNumber.doubleValue` would give it.
