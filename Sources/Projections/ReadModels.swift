@@ -161,6 +161,17 @@ extension ReadModels {
         return try allBacktests(query)
     }
 
+    /// Every formula and metric name some `metrics.computed` used, sorted.
+    public func recordedNames() throws -> (formulas: [String], metrics: [String]) {
+        func names(_ sql: String) throws -> [String] {
+            try db.prepare(sql).rows().compactMap { if case .text(let name)? = $0.first { name } else { nil } }
+        }
+        return (
+            try names("SELECT formula FROM metric_formulas ORDER BY formula"),
+            try names("SELECT metric FROM metric_names ORDER BY metric")
+        )
+    }
+
     /// The key of a name in `metric_formulas` or `metric_names`; nil when no event used it.
     func formulaKey(_ formula: String) throws -> Int64? {
         try nameKey("SELECT formula_key FROM metric_formulas WHERE formula = ?", formula)

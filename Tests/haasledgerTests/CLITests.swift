@@ -361,6 +361,17 @@ extension CLITests {
         #expect(table.stdout.contains("SHARPE_RATIO") && !table.stdout.contains("AVG_TRADE_RETURN"))
         let badWhere = try run(["query", "backtests", "--ledger", demo, "--where", "sharpe"])
         #expect(badWhere.status == 2)
+        // A name no event recorded is an input error naming its flag, not an empty or unsorted answer.
+        for (arguments, message) in [
+            (["query", "backtests", "--sort", "sharpe"], "error: --sort: no metric 'sharpe' was recorded; recorded: "),
+            (["query", "backtests", "--where", "trades>3"], "error: --where: no metric 'trades' was recorded"),
+            (["query", "backtests", "--formula", "canonical@9"], "error: --formula: no formula 'canonical@9'"),
+            (["diff", "--formula", "canonical@1", "--formula", "canonical@2"], "error: --formula: no formula 'canonical@2'"),
+            (["export", "csv", "--formula", "canonical@9"], "error: --formula: no formula 'canonical@9'"),
+        ] {
+            let refused = try run(arguments + ["--ledger", demo])
+            #expect(refused.status == 2 && refused.stderr.hasPrefix(message), "\(arguments): \(refused.stderr)")
+        }
 
         let count = try run([
             "sql", "--ledger", demo, "--format", "csv", "SELECT count(*) AS n FROM backtests WHERE valid_to IS NULL",

@@ -27,7 +27,7 @@ extension ReadModelService {
     /// are the server's closed-position count; `beats_buy_hold` is ROI / leverage > PC. `orders` is left empty:
     /// the ledger does not count orders.
     public func analytics(lab: String?, formula: String, at moment: Moment) throws -> ResultTable {
-        let (log, models) = try open()
+        let (log, models) = try open(formulas: [("--formula", formula)])
         let position = try Self.position(moment, log)
         let asOfTime = try log.read { reader -> Int64? in
             guard let head = try reader.head() else { return nil }

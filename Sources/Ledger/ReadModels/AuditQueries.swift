@@ -8,7 +8,7 @@ extension ReadModelService {
 
     /// Every event of `backtest:<id>` in order, with the key metric values (of `formula`) as they stood after it.
     public func history(backtest id: String, formula: String) throws -> ResultTable {
-        let (log, models) = try open()
+        let (log, models) = try open(formulas: [("--formula", formula)])
         let events: [RecordedEvent] = try log.read { reader in
             var events: [RecordedEvent] = []
             try reader.forEachEvent(inStream: "backtest:\(id)") {
@@ -56,7 +56,7 @@ extension ReadModelService {
     public func diff(from: Moment, to: Moment, lab: String?, formula: String, rankBy: String = "total_return") throws
         -> ResultTable
     {
-        let (log, models) = try open()
+        let (log, models) = try open(formulas: [("--formula", formula)])
         let before = try models.backtests(
             BacktestQuery(lab: lab, formula: formula, sort: rankBy, asOf: try Self.position(from, log) ?? .max))
         let after = try models.backtests(
@@ -96,7 +96,7 @@ extension ReadModelService {
 
     /// What a formula change moved: every metric of every backtest whose value differs between two formulas.
     public func diff(formulas first: String, _ second: String, at moment: Moment, lab: String?) throws -> ResultTable {
-        let (log, models) = try open()
+        let (log, models) = try open(formulas: [("--formula", first), ("--formula", second)])
         let position = try Self.position(moment, log) ?? .max
         let one = try models.backtests(BacktestQuery(lab: lab, formula: first, asOf: position))
         let two = Dictionary(

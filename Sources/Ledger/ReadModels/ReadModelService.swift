@@ -22,6 +22,26 @@ public struct ReadModelService {
         return (log, try ReadModels(path: ReadModels.path(ledgerRoot: location.root), log: log))
     }
 
+    /// `open()`, refusing formula and metric names no event recorded: a typo is an input error that names its
+    /// flag, not an empty or unsorted answer. (A ledger without any metrics yet refuses nothing.)
+    func open(formulas: [(flag: String, name: String)], metrics: [(flag: String, name: String)] = []) throws
+        -> (EventLog, ReadModels)
+    {
+        let (log, models) = try open()
+        let recorded = try models.recordedNames()
+        func check(_ uses: [(flag: String, name: String)], against known: [String], what: String) throws {
+            guard !known.isEmpty else { return }
+            for use in uses where !known.contains(use.name) {
+                throw LedgerError.invalidArgument(
+                    flag: use.flag,
+                    reason: "no \(what) '\(use.name)' was recorded; recorded: \(known.joined(separator: ", "))")
+            }
+        }
+        try check(formulas, against: recorded.formulas, what: "formula")
+        try check(metrics, against: recorded.metrics, what: "metric")
+        return (log, models)
+    }
+
     static func position(_ moment: Moment, _ log: EventLog) throws -> UInt64? {
         switch moment {
         case .now: return nil
@@ -33,7 +53,9 @@ public struct ReadModelService {
     public static let backtestColumns = ["backtest_id", "lab_id", "generation", "population", "market"]
 
     public func backtests(_ query: BacktestQuery, at moment: Moment) throws -> ResultTable {
-        let (log, models) = try open()
+        let (log, models) = try open(
+            formulas: [("--formula", query.formula)],
+            metrics: (query.sort.map { [("--sort", $0)] } ?? []) + query.filters.map { ("--where", $0.metric) })
         var query = query
         query.asOf = try Self.position(moment, log)
         let rows = try models.backtests(query)
