@@ -426,6 +426,16 @@ extension CLITests {
         #expect(
             early.stdout == "backtest_id,lab_id,generation,population,market\n",
             "nothing about backtests was known at position 3")
+
+        // A damaged read-model file is named with the way out; the rebuild replaces it from the log.
+        let readModels = demo + "/readmodels.sqlite"
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: readModels + suffix) }
+        try Data("<html><body>502 Bad Gateway</body></html>".utf8).write(to: URL(fileURLWithPath: readModels))
+        let damaged = try run(["query", "labs", "--ledger", demo])
+        #expect(damaged.status == 1)
+        #expect(damaged.stderr.contains(readModels) && damaged.stderr.contains("haasledger project rebuild"))
+        #expect(try run(["project", "rebuild", "--ledger", demo]).status == 0)
+        #expect(try run(["query", "labs", "--ledger", demo, "--format", "csv"]).stdout == labs.stdout)
     }
 
     /// `import` end to end: a dry run lists files and records nothing, a malformed file is reported as

@@ -19,7 +19,15 @@ public struct ReadModelService {
 
     func open() throws -> (EventLog, ReadModels) {
         let log = try location.openLog(create: false)
-        return (log, try ReadModels(path: ReadModels.path(ledgerRoot: location.root), log: log))
+        let path = ReadModels.path(ledgerRoot: location.root)
+        do {
+            return (log, try ReadModels(path: path, log: log))
+        } catch let error as SQLiteError where [11, 26].contains(error.code) {
+            // SQLITE_CORRUPT, SQLITE_NOTADB: the file is damaged or not SQLite. It holds nothing the log does not.
+            throw LedgerError.file(
+                path: path,
+                reason: "\(error.message); read models are derived from the log: `haasledger project rebuild` replaces the file")
+        }
     }
 
     /// `open()`, refusing formula and metric names no event recorded: a typo is an input error that names its
