@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // System libraries: Debian ships lmdb.pc and sqlite3.pc; the modulemaps also say `link`, so a
@@ -40,9 +41,15 @@ let package = Package(
         ),
 
         // Layers, lowest first. Dependencies point down this list only.
+        // The one JSON layer: values, the pull scanner, the tree parser and decoder, the canonical writer and
+        // the in-place canonical reader. A leaf: it depends on nothing.
+        .target(
+            name: "JSON",
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "EventLog",
-            dependencies: ["CLMDB", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["JSON", "CLMDB", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["FORMAT.md"],
             swiftSettings: strictSettings
         ),
@@ -53,7 +60,7 @@ let package = Package(
         ),
         .target(
             name: "Projections",
-            dependencies: ["SQLiteKit", "EventLog"],
+            dependencies: ["JSON", "SQLiteKit", "EventLog"],
             swiftSettings: strictSettings,
             plugins: ["EmbedMigrations"]
         ),
@@ -73,7 +80,10 @@ let package = Package(
         ),
         .target(
             name: "HaasAPI",
-            dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: [
+                "JSON", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
         .target(
@@ -87,7 +97,7 @@ let package = Package(
         .target(
             name: "Ledger",
             dependencies: [
-                "EventLog", "HaasAPI", "BacktestMetrics", "Projections", "SQLiteKit",
+                "JSON", "EventLog", "HaasAPI", "BacktestMetrics", "Projections", "SQLiteKit",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
@@ -95,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "haasledger",
             dependencies: [
-                "Ledger", "HaasSimulator", "BacktestMetrics", "Projections",
+                "Ledger", "JSON", "HaasSimulator", "BacktestMetrics", "Projections", "EventLog", "HaasAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -104,30 +114,30 @@ let package = Package(
         // Test support that ships with the package, like HummingbirdTesting.
         .target(
             name: "EventLogTesting",
-            dependencies: ["EventLog", "CLMDB"],
+            dependencies: ["JSON", "EventLog", "CLMDB"],
             swiftSettings: strictSettings
         ),
         // The child process of the crash test: appends batches and reports each commit on stdout.
         .executableTarget(
             name: "eventlog-crash-writer",
-            dependencies: ["EventLog"],
+            dependencies: ["JSON", "EventLog"],
             swiftSettings: strictSettings
         ),
         // The benchmark harness driven by tools/bench.
         .executableTarget(
             name: "haasledger-bench",
-            dependencies: ["EventLog", "Ledger", "HaasSimulator", "Projections"],
+            dependencies: ["JSON", "EventLog", "Ledger", "HaasSimulator", "Projections", "HaasAPI"],
             swiftSettings: strictSettings
         ),
 
         .testTarget(
             name: "EventLogTests",
-            dependencies: ["EventLog", "EventLogTesting", "CLMDB", "eventlog-crash-writer"],
+            dependencies: ["JSON", "EventLog", "EventLogTesting", "CLMDB", "eventlog-crash-writer"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "ProjectionsTests",
-            dependencies: ["Projections", "Ledger", "HaasSimulator", "EventLogTesting", "SQLiteKit", "BacktestMetrics"],
+            dependencies: ["JSON", "Projections", "Ledger", "HaasSimulator", "EventLogTesting", "SQLiteKit", "BacktestMetrics"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -143,7 +153,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HaasAPITests",
-            dependencies: ["HaasAPI", "HaasSimulator"],
+            dependencies: ["JSON", "HaasAPI", "HaasSimulator", "EventLogTesting"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -153,12 +163,12 @@ let package = Package(
         ),
         .testTarget(
             name: "LedgerTests",
-            dependencies: ["Ledger", "HaasSimulator", "EventLogTesting", "Projections", "SQLiteKit"],
+            dependencies: ["JSON", "Ledger", "HaasSimulator", "EventLogTesting", "Projections", "SQLiteKit"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "haasledgerTests",
-            dependencies: ["haasledger", "EventLogTesting", "HaasSimulator"],
+            dependencies: ["JSON", "haasledger", "EventLogTesting", "HaasSimulator"],
             swiftSettings: strictSettings
         ),
     ]

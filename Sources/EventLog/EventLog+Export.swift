@@ -1,3 +1,5 @@
+import JSON
+
 /// The canonical NDJSON export (see FORMAT.md, "Export lines"): one event per line, keys sorted, each
 /// blob's bytes included on the first line that refers to it.
 extension EventLog {

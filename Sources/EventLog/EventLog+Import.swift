@@ -1,3 +1,5 @@
+import JSON
+
 extension EventLog {
     /// Rebuilds a log from `exportNDJSON` lines into `directory`, which must hold no events.
     ///

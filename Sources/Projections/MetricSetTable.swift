@@ -1,4 +1,5 @@
 import EventLog
+import JSON
 import SQLiteKit
 
 /// Applies `metrics.computed` events one at a time (catch-up): a new set version when the values differ from

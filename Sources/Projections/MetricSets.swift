@@ -1,5 +1,6 @@
 import Dispatch
 import EventLog
+import JSON
 import SQLiteKit
 
 /// What the read models take from a `metrics.computed` payload, read in place.

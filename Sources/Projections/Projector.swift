@@ -1,4 +1,5 @@
 import EventLog
+import JSON
 import SQLiteKit
 
 /// Applies log events to the read models. One SQLite transaction per batch holds both the rows and the

@@ -2,6 +2,7 @@
 // commit returns, prints "committed <batch> <first> <last>" and flushes. The parent SIGKILLs it at random
 // moments and checks that every reported batch survived, whole.
 import EventLog
+import JSON
 
 #if canImport(Glibc)
     import Glibc

@@ -5,6 +5,7 @@ import EventLog
 import Foundation
 import HaasAPI
 import HaasSimulator
+import JSON
 import Ledger
 import Projections
 
@@ -256,7 +257,7 @@ func metricsBenchmark(count: Int) throws {
     let bodies = world.labs.flatMap { lab in lab.backtests.map { world.runtimeBody(lab: lab, backtest: $0) } }
     let bytes = bodies.reduce(0) { $0 + $1.count }
     let parseStart = monotonicSeconds()
-    let runtimes = try bodies.map { try RuntimeDecoding.decode($0) }
+    let runtimes = try bodies.map { try RuntimeDecoder.runtime($0) }
     let parseSeconds = monotonicSeconds() - parseStart
     let computeStart = monotonicSeconds()
     var checksum = 0.0

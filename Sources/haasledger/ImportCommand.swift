@@ -1,6 +1,7 @@
 import ArgumentParser
 import EventLog
 import Foundation
+import JSON
 import Ledger
 
 struct ImportCommand: AsyncParsableCommand {

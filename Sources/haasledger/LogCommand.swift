@@ -1,5 +1,6 @@
 import ArgumentParser
 import EventLog
+import JSON
 import Ledger
 
 struct LogCommand: AsyncParsableCommand {

@@ -3,6 +3,7 @@ import EventLog
 import Foundation
 import HaasAPI
 import HaasSimulator
+import JSON
 import Ledger
 import Projections
 

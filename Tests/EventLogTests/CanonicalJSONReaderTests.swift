@@ -1,4 +1,5 @@
 import EventLog
+import JSON
 import Testing
 
 /// The in-place reader must see stored payloads exactly as the tree parser does, and refuse malformed input

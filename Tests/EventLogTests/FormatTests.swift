@@ -1,5 +1,6 @@
 import EventLog
 import EventLogTesting
+import JSON
 import Testing
 
 /// Pins the byte format documented in Sources/EventLog/FORMAT.md. If this fails, the format changed: that

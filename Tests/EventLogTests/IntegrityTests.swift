@@ -1,6 +1,7 @@
 import EventLog
 import EventLogTesting
 import Foundation
+import JSON
 import Testing
 
 @Suite struct IntegrityTests {

@@ -1,5 +1,6 @@
 import EventLog
 import EventLogTesting
+import JSON
 
 /// A log in its own temporary directory with a manual clock; the directory goes away with the value.
 struct TestLog {

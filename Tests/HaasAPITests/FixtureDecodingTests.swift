@@ -1,16 +1,14 @@
-import Foundation
+import EventLogTesting
 import HaasAPI
+import JSON
 import Testing
 
-@Suite struct FixtureDecodingTests {
-    private struct Envelope<T: Decodable>: Decodable {
-        let Success: Bool
-        let Data: T
-    }
-
+/// The real payloads in `../shared/fixtures/haas/api`, read by the decoders the client uses.
+@Suite(.needsHaasFixtures) struct FixtureDecodingTests {
     @Test func realRuntimeKeepsTheServersValuesUnderTheirTrueNames() throws {
-        guard let data = try Fixtures.data("api/get_backtest_runtime_response.json") else { return }
-        let runtime = try JSONDecoder().decode(Envelope<BacktestRuntime>.self, from: data).Data
+        let document = try RuntimeDecoder.decode(try SharedFixtures.bytes("api/get_backtest_runtime_response.json"))
+        #expect(document.success == true)
+        let runtime = try #require(document.runtime)
         let report = try #require(runtime.primaryReport)
         let profits = try #require(report.profits)
         #expect(profits.returnOnInvestment == 50.5465)
@@ -32,20 +30,20 @@ import Testing
         #expect(runtime.botID == "0e3a5382-ca7c-4dbd-a6d6-8b67e2d26ee6" || runtime.botID?.hasPrefix("0e3a5382") == true)
     }
 
-    @Test func otherPayloadsDecode() throws {
-        if let data = try Fixtures.data("api/runtime_sample.json") {
-            let runtime = try JSONDecoder().decode(BacktestRuntime.self, from: data)
-            #expect(runtime.priceMarket == "BINANCE_SOL_USDC_")
-            #expect(runtime.primaryReport?.profits != nil)
-        }
-        if let data = try Fixtures.data("api/simple_history_status.json") {
-            let status = try JSONDecoder().decode([String: HistoryStatusEntry].self, from: data)
-            #expect(!status.isEmpty)
-            #expect(status.values.allSatisfy { !$0.market.isEmpty })
-        }
-        if let data = try Fixtures.data("api/chart_sample.json") {
-            let chart = try JSONDecoder().decode(AnyJSON.self, from: data)
-            #expect(chart["IsLastPartition"] != nil)
-        }
+    @Test func bareRuntimeDecodes() throws {
+        let document = try RuntimeDecoder.decode(try SharedFixtures.bytes("api/runtime_sample.json"))
+        #expect(document.success == nil)
+        #expect(document.runtime?.priceMarket == "BINANCE_SOL_USDC_")
+        #expect(document.runtime?.primaryReport?.profits != nil)
+    }
+
+    @Test func historyStatusAndChartDecodeFromTheTree() throws {
+        let status = try JSONTreeDecoder.decode(
+            [String: HistoryStatusEntry].self,
+            from: try JSONParser.parse(try SharedFixtures.bytes("api/simple_history_status.json")))
+        #expect(!status.isEmpty)
+        #expect(status.values.allSatisfy { !$0.market.isEmpty })
+        let chart = try JSONParser.parse(try SharedFixtures.bytes("api/chart_sample.json"))
+        #expect(chart["IsLastPartition"] != nil)
     }
 }

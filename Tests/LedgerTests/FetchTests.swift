@@ -3,6 +3,7 @@ import EventLogTesting
 import Foundation
 import HaasAPI
 import HaasSimulator
+import JSON
 import Ledger
 import Testing
 

@@ -4,6 +4,7 @@ import EventLogTesting
 import Foundation
 import HaasAPI
 import HaasSimulator
+import JSON
 import Ledger
 import Projections
 import SQLiteKit

@@ -1,4 +1,5 @@
 import EventLog
+import JSON
 import SQLiteKit
 import Testing
 

@@ -1,5 +1,6 @@
 import EventLog
 import EventLogTesting
+import JSON
 import SQLiteKit
 import Testing
 

@@ -2,6 +2,7 @@ import EventLog
 import EventLogTesting
 import Foundation
 import HaasSimulator
+import JSON
 import Testing
 
 /// Golden tests of the built `haasledger` binary. The clock is pinned with HAASLEDGER_CLOCK and ids are

@@ -1,3 +1,5 @@
+import JSON
+
 /// An event payload in canonical JSON (see FORMAT.md). Only canonical bytes are ever stored, so the hash
 /// chain, exports and re-imports agree byte for byte.
 public struct Payload: Sendable, Equatable, CustomStringConvertible {

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import JSON
 import NIOCore
 import NIOHTTP1
 
@@ -60,14 +61,14 @@ public final class HaasClient: Sendable {
     }
 
     /// The backtest's log lines; opt-in because the server is slow to build them (504s are common).
-    public func backtestLog(labID: String, backtestID: String) async throws -> HaasReply<AnyJSON> {
+    public func backtestLog(labID: String, backtestID: String) async throws -> HaasReply<JSONValue> {
         try await call(
             .labs, "GET_BACKTEST_LOG", ["labid": labID, "backtestid": backtestID], subject: (labID, backtestID),
             long: true)
     }
 
     /// The backtest's chart (often 0.5–0.8 MB); opt-in. Only the envelope is checked; the body is kept as is.
-    public func backtestChart(labID: String, backtestID: String) async throws -> HaasReply<AnyJSON> {
+    public func backtestChart(labID: String, backtestID: String) async throws -> HaasReply<JSONValue> {
         try await call(
             .labs, "GET_BACKTEST_CHART", ["labid": labID, "backtestid": backtestID], subject: (labID, backtestID),
             long: true)
@@ -125,7 +126,7 @@ public final class HaasClient: Sendable {
     /// An authenticated call with retries. A refusal that looks like an expired session triggers a fresh login
     /// and one more try; a call gives up after `maxRelogins` of those, so a server that refuses every session
     /// fails the call instead of looping. (With calls in flight, one call can meet two expiries.)
-    private func call<Value: Decodable & Sendable>(
+    private func call<Value: WireReply & Sendable>(
         _ endpoint: HaasEndpoint, _ channel: String, _ parameters: [String: String],
         subject: (lab: String?, backtest: String?), long: Bool = false
     ) async throws -> HaasReply<Value> {
@@ -152,7 +153,7 @@ public final class HaasClient: Sendable {
 
     /// One call with retries, holding a concurrency slot throughout. Each attempt is reported to the observer.
     /// Returns `Data` (nil when absent) and the body as kept (redacted; empty unless `keepBody`).
-    private func exchange<Value: Decodable>(
+    private func exchange<Value: WireReply>(
         _ endpoint: HaasEndpoint, _ channel: String, _ parameters: [String: String],
         subject: (lab: String?, backtest: String?), timeout: Duration, keepBody: Bool
     ) async throws -> (Value?, [UInt8]) {
@@ -168,7 +169,7 @@ public final class HaasClient: Sendable {
         }
     }
 
-    private func attempts<Value: Decodable>(
+    private func attempts<Value: WireReply>(
         _ endpoint: HaasEndpoint, _ channel: String, _ parameters: [String: String],
         subject: (lab: String?, backtest: String?), timeout: Duration, keepBody: Bool
     ) async throws -> (Value?, [UInt8]) {
@@ -238,7 +239,7 @@ public final class HaasClient: Sendable {
     }
 
     /// Checks status and envelope; an HTML or otherwise non-JSON body is a protocol violation, never a crash.
-    private func decode<Value: Decodable>(
+    private func decode<Value: WireReply>(
         channel: String, status: Int, body: [UInt8]
     ) throws(HaasAPIError) -> (EnvelopeHeader, Value?) {
         guard status == 200 else { throw .httpStatus(channel: channel, status: status) }
@@ -248,25 +249,24 @@ public final class HaasClient: Sendable {
                 channel: channel, httpStatus: status,
                 reason: "the server answered HTML, not JSON (a wrong path returns the web UI with status 200)")
         }
-        let data = Data(body)
         let header: EnvelopeHeader
-        do {
-            header = try JSONDecoder().decode(EnvelopeHeader.self, from: data)
+        let value: Value?
+        do throws(EnvelopeProblem) {
+            (header, value) = try Value.fromEnvelope(body)
         } catch {
-            throw .protocolViolation(
-                channel: channel, httpStatus: status,
-                reason: body.isEmpty
-                    ? "empty body" : "the body is not a {Success, Error, Data} JSON envelope (\(body.count) bytes)")
+            let reason =
+                switch error {
+                case .notAnEnvelope:
+                    body.isEmpty
+                        ? "empty body" : "the body is not a {Success, Error, Data} JSON envelope (\(body.count) bytes)"
+                case .unexpectedData(let detail): "Data has an unexpected shape: \(detail)"
+                }
+            throw .protocolViolation(channel: channel, httpStatus: status, reason: reason)
         }
         guard header.success else {
             throw .serverRefused(channel: channel, message: header.error ?? "(no message)")
         }
-        do {
-            return (header, try JSONDecoder().decode(Envelope<Value>.self, from: data).data)
-        } catch {
-            throw .protocolViolation(
-                channel: channel, httpStatus: status, reason: "Data has an unexpected shape: \(error)")
-        }
+        return (header, value)
     }
 }
 

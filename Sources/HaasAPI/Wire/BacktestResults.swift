@@ -1,3 +1,5 @@
+import JSON
+
 /// One page of `GET_BACKTEST_RESULT_PAGE`: items `I` and the next page id `NP`.
 public struct BacktestResultPage: Sendable, Equatable, Decodable {
     public let items: [BacktestResultRecord]
@@ -17,8 +19,8 @@ public struct BacktestResultRecord: Sendable, Equatable, Decodable {
     public let population: Int?
     /// Queued 0, Executing 1, Cancelled 2, Done 3.
     public let status: Int?
-    public let settings: AnyJSON?
-    public let parameters: AnyJSON?
+    public let settings: JSONValue?
+    public let parameters: JSONValue?
     public let summary: BacktestSummary?
 
     enum CodingKeys: String, CodingKey {
@@ -31,16 +33,16 @@ public struct BacktestResultRecord: Sendable, Equatable, Decodable {
 /// (`ROI`, `RP`, `FC`, `T`, `P`) on the wire, with values that may be numbers, per-currency objects or lists,
 /// so each is kept as sent under its long name, and `raw` keeps the whole object.
 public struct BacktestSummary: Sendable, Equatable, Decodable {
-    public let orders: AnyJSON?
-    public let trades: AnyJSON?
-    public let positions: AnyJSON?
-    public let feeCosts: AnyJSON?
-    public let realizedProfits: AnyJSON?
-    public let returnOnInvestment: AnyJSON?
-    public let raw: AnyJSON
+    public let orders: JSONValue?
+    public let trades: JSONValue?
+    public let positions: JSONValue?
+    public let feeCosts: JSONValue?
+    public let realizedProfits: JSONValue?
+    public let returnOnInvestment: JSONValue?
+    public let raw: JSONValue
 
     public init(from decoder: any Decoder) throws {
-        let raw = try AnyJSON(from: decoder)
+        let raw = try JSONValue(from: decoder)
         self.raw = raw
         orders = raw["Orders"] ?? raw["O"]
         trades = raw["Trades"] ?? raw["T"]

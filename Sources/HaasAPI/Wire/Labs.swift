@@ -1,3 +1,5 @@
+import JSON
+
 /// A lab as `GET_LABS` lists it and `GET_LAB_DETAILS` describes it (haas-api.md §2.1, §3.2).
 public struct LabRecord: Sendable, Equatable, Decodable {
     public let labID: String
@@ -13,11 +15,11 @@ public struct LabRecord: Sendable, Equatable, Decodable {
     public let runningSince: Int64?
     public let startUnix: Int64?
     public let endUnix: Int64?
-    public let cancelReason: AnyJSON?
+    public let cancelReason: JSONValue?
     /// `GET_LAB_DETAILS` only: parameters `P`, config `C` and settings `ST`, kept as sent.
-    public let parameters: AnyJSON?
-    public let config: AnyJSON?
-    public let settings: AnyJSON?
+    public let parameters: JSONValue?
+    public let config: JSONValue?
+    public let settings: JSONValue?
 
     enum CodingKeys: String, CodingKey {
         case labID = "LID", scriptID = "SID", name = "N", status = "S", scheduledBacktests = "SB"
@@ -33,15 +35,15 @@ public struct LabExecutionUpdate: Sendable, Equatable, Decodable {
     public let progress: Double?
     public let completedBacktests: Int?
     public let scheduledBacktests: Int?
-    public let raw: AnyJSON
+    public let raw: JSONValue
 
     public init(from decoder: any Decoder) throws {
-        let raw = try AnyJSON(from: decoder)
+        let raw = try JSONValue(from: decoder)
         self.raw = raw
-        status = raw["S"]?.doubleValue.map { Int($0) }
-        progress = raw["P"]?.doubleValue
-        completedBacktests = raw["CB"]?.doubleValue.map { Int($0) }
-        scheduledBacktests = raw["SB"]?.doubleValue.map { Int($0) }
+        status = raw["S"]?.numberValue?.int64Value.map { Int($0) }
+        progress = raw["P"]?.numberValue?.doubleValue
+        completedBacktests = raw["CB"]?.numberValue?.int64Value.map { Int($0) }
+        scheduledBacktests = raw["SB"]?.numberValue?.int64Value.map { Int($0) }
     }
 
     /// Completed 3 or Cancelled 4: nothing more will change.

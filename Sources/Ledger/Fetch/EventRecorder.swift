@@ -1,6 +1,7 @@
 import EventLog
 import Foundation
 import HaasAPI
+import JSON
 
 /// Collects a run's events: every HTTP exchange the client reports (as `haas.response.recorded`, body in
 /// the blob store) and the domain events the use case adds. `flush` commits what has accumulated as one

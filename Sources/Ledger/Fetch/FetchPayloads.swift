@@ -1,5 +1,6 @@
 import EventLog
 import HaasAPI
+import JSON
 
 /// The domain events a fetch records (DESIGN §5). Wire facts keep their true names; nothing is "fixed".
 enum FetchPayloads {
@@ -112,7 +113,7 @@ enum FetchPayloads {
                     ("lab_id", .string(lab)), ("status", .optional(update.status)),
                     ("progress", .optional(update.progress)),
                     ("completed_backtests", .optional(update.completedBacktests)),
-                    ("scheduled_backtests", .optional(update.scheduledBacktests)), ("raw", JSONValue(update.raw)),
+                    ("scheduled_backtests", .optional(update.scheduledBacktests)), ("raw", update.raw),
                 ])))
     }
 

@@ -2,6 +2,7 @@ import BacktestMetrics
 import EventLog
 import Foundation
 import HaasAPI
+import JSON
 
 /// What `haasledger fetch` was asked to do.
 public struct FetchRequest: Sendable {

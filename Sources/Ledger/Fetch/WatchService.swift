@@ -1,5 +1,6 @@
 import EventLog
 import HaasAPI
+import JSON
 
 /// `haasledger watch`: polls a lab's execution until it completes or is cancelled, recording every poll's
 /// exchange and, whenever status, progress or counts change, a `haas.lab.execution.updated` event.

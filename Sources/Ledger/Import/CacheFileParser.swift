@@ -3,6 +3,7 @@ import Crypto
 import EventLog
 import Foundation
 import HaasAPI
+import JSON
 import SQLiteKit
 
 /// A cache file as read from disk.
@@ -221,7 +222,9 @@ struct CacheFileParser: Sendable {
         }
         // Shape A is most of a real cache: one RuntimeReader pass reads the shape and the runtime together.
         // Anything that pass cannot read goes the general way below, which also words the errors.
-        if let runtime = RuntimeDocument.decode(file.bytes) { return try shapeA(runtime) }
+        if let document = try? RuntimeDecoder.decode(file.bytes), document.hasReports, let runtime = document.runtime {
+            return try shapeA(runtime)
+        }
         let json = try CacheFileParser.object(file.bytes)
         if json["Reports"] != nil {
             return try shapeA(try CacheFileParser.decodeRuntime(file.blob, pointer: ""))
@@ -326,14 +329,12 @@ struct CacheFileParser: Sendable {
     }
 
     static func decodeRuntime(_ blob: Blob, pointer: String) throws(CacheFileProblem) -> BacktestRuntime {
-        if let fast = RuntimeReader.read(blob.bytes) { return fast.runtime }
         do {
-            return try JSONDecoder().decode(BacktestRuntime.self, from: Data(blob.bytes))
-        } catch let error as DecodingError {
-            throw CacheFileProblem(
-                pointer.isEmpty ? "runtime" : String(pointer.dropFirst()), DecodingErrorText.describe(error))
+            return try RuntimeDecoder.runtime(blob.bytes)
         } catch {
-            throw CacheFileProblem(pointer, String(describing: error))
+            let field = [pointer.isEmpty ? "runtime" : String(pointer.dropFirst()), error.path]
+                .filter { !$0.isEmpty }.joined(separator: ".")
+            throw CacheFileProblem(field, error.underlying.description)
         }
     }
 
@@ -506,14 +507,6 @@ struct CacheFileParser: Sendable {
     }
 }
 
-/// A document that is a runtime (it has `Reports`), read in one pass; nil for anything else.
-private enum RuntimeDocument {
-    static func decode(_ bytes: [UInt8]) -> BacktestRuntime? {
-        guard let read = RuntimeReader.read(bytes), read.hasReports else { return nil }
-        return read.runtime
-    }
-}
-
 /// Ids of a file's facts, derived from its content hash: importing the same bytes again appends nothing new.
 struct FactIDs {
     let sha256: String
@@ -524,27 +517,5 @@ struct FactIDs {
     mutating func next() -> EventID {
         ordinal += 1
         return EventID.derived(from: "import|\(sha256)|\(ordinal)")
-    }
-}
-
-/// `DecodingError` in one line that names the path into the document.
-enum DecodingErrorText {
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ context: DecodingError.Context) -> String {
-            let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
-            return keys.isEmpty ? "the document" : keys.joined(separator: ".")
-        }
-        switch error {
-        case .typeMismatch(let type, let context):
-            return "\(path(context)): expected \(type): \(context.debugDescription)"
-        case .valueNotFound(let type, let context):
-            return "\(path(context)): missing \(type) value"
-        case .keyNotFound(let key, let context):
-            return "\(path(context)): missing key \(key.stringValue)"
-        case .dataCorrupted(let context):
-            return "\(path(context)): \(context.debugDescription)"
-        @unknown default:
-            return String(describing: error)
-        }
     }
 }

@@ -2,6 +2,7 @@ import BacktestMetrics
 import Dispatch
 import EventLog
 import HaasAPI
+import JSON
 
 /// What `haasledger import` was asked to do.
 public struct ImportRequest: Sendable {

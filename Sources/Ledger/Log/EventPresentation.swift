@@ -1,4 +1,5 @@
 import EventLog
+import JSON
 
 /// How `log show` prints events.
 public enum EventFormat: String, CaseIterable, Sendable {

@@ -1,4 +1,5 @@
 import EventLog
+import JSON
 
 /// The `haasledger log …` use cases. The CLI parses flags and prints; everything else happens here.
 public struct LogService: Sendable {

@@ -1,4 +1,5 @@
 import EventLog
+import JSON
 
 /// Turns the NDJSON input of `log append` into drafts. One object per line:
 /// `{"stream", "type", "payload"}` plus optional `id`, `expected_version`, `observed_at`,

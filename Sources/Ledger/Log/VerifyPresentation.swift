@@ -1,4 +1,5 @@
 import EventLog
+import JSON
 
 /// Prints a verify report for people or for scripts.
 public enum VerifyPresentation {

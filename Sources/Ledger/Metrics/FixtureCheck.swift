@@ -1,5 +1,6 @@
 import BacktestMetrics
 import EventLog
+import JSON
 
 /// `haasledger metrics check`: recomputes every case of a `metrics-fixture/1` file and compares the results
 /// with `expected.canonical` under the file's tolerance rule.

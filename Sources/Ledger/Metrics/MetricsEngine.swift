@@ -2,6 +2,7 @@ import BacktestMetrics
 import EventLog
 import Foundation
 import HaasAPI
+import JSON
 
 /// Computes a formula set for recorded runtimes and appends `metrics.computed` events.
 ///
@@ -89,25 +90,11 @@ public struct MetricsEngine {
         guard let hash = SHA256Hash(hex: bodyHash), let body = try log.read({ try $0.blob(hash) }) else {
             throw LedgerError.integrity("runtime at position \(position) refers to blob \(bodyHash), which is missing")
         }
-        return try RuntimeDecoding.decode(body)
+        return try RuntimeDecoder.runtime(body)
     }
 
     /// Derived from the formula and the runtime event's id, so computing twice appends once.
     static func eventID(formula: String, runtime: EventID) -> EventID {
         EventID.derived(from: "metrics.computed|\(formula)|\(runtime)")
-    }
-}
-
-/// Runtime bodies as recorded: the `{Success, Error, Data}` envelope of `GET_BACKTEST_RUNTIME`, or bare `Data`.
-public enum RuntimeDecoding {
-    private struct Envelope: Decodable {
-        let Data: BacktestRuntime
-    }
-
-    public static func decode(_ body: [UInt8]) throws -> BacktestRuntime {
-        if let fast = RuntimeReader.read(body) { return fast.runtime }
-        let data = Data(body)
-        if let envelope = try? JSONDecoder().decode(Envelope.self, from: data) { return envelope.Data }
-        return try JSONDecoder().decode(BacktestRuntime.self, from: data)
     }
 }

@@ -1,6 +1,7 @@
 import BacktestMetrics
 import EventLog
 import HaasAPI
+import JSON
 
 extension MetricValue {
     /// Numbers as JSON numbers; `+inf`, `-inf` and `undefined` as strings (JSON has no non-finite numbers).

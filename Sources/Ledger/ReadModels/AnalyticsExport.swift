@@ -1,5 +1,6 @@
 import EventLog
 import Foundation
+import JSON
 import Projections
 import SQLiteKit
 

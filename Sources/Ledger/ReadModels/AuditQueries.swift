@@ -1,4 +1,5 @@
 import EventLog
+import JSON
 import Projections
 
 /// The audit questions: what happened to one backtest, and what changed between two moments or two formulas.

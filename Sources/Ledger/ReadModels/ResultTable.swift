@@ -1,5 +1,6 @@
 import EventLog
 import Foundation
+import JSON
 
 /// Rows of named columns, printed as a table, RFC 4180 CSV, a JSON array, or NDJSON.
 public struct ResultTable: Sendable, Equatable {

@@ -1,0 +1,132 @@
+import JSON
+
+/// The nested parts of a runtime — account reports, positions, orders — read member by member with
+/// `JSONScanner`. A member read twice is refused: the canonical form of the body would be ambiguous.
+enum RuntimeReportDecoding {
+    private static let wantedFields: [String: Set<String>] = [
+        "F": ["TFC", "FC"], "PR": ["SP", "SB", "PC", "GP", "RP", "UP", "ROI", "RM"], "P": ["C", "W"],
+        "T": ["SHR", "SOR", "WP", "PF", "MaxDrawDown"],
+    ]
+
+    static func report(_ scanner: inout JSONScanner, _ path: inout FieldPath) throws(JSONParseError) -> RuntimeReport {
+        var seen = Set<String>()
+        var market: String?, label: String?
+        var fees: RuntimeReport.Fees?, profits: RuntimeReport.Profits?
+        var positions: RuntimeReport.Positions?, performance: RuntimeReport.Performance?
+        try scanner.object { key, scanner throws(JSONParseError) in
+            guard key == "M" || key == "PL" || wantedFields[key] != nil else { return try scanner.skipValue() }
+            guard seen.insert(key).inserted else { throw scanner.error("duplicate member name \"\(key)\"") }
+            path.push(key)
+            if key == "M" || key == "PL" {
+                let text = try scanner.optionalString()
+                if key == "M" { market = text } else { label = text }
+                return path.pop()
+            }
+            if try scanner.null() { return path.pop() }
+            let wanted = wantedFields[key] ?? []
+            var values: [String: Double?] = [:]
+            var integers: [String: Int64?] = [:]
+            try scanner.object { field, scanner throws(JSONParseError) in
+                guard wanted.contains(field) else { return try scanner.skipValue() }
+                guard values[field] == nil, integers[field] == nil else {
+                    throw scanner.error("duplicate member name \"\(field)\"")
+                }
+                path.push(field)
+                if key == "P" { integers[field] = .some(try scanner.optionalInt64()) }
+                else { values[field] = .some(try scanner.optionalDouble()) }
+                path.pop()
+            }
+            func value(_ field: String) -> Double? { values[field] ?? nil }
+            func integer(_ field: String) -> Int? { (integers[field] ?? nil).map { Int($0) } }
+            switch key {
+            case "F": fees = RuntimeReport.Fees(totalFeeCosts: value("TFC"), feeCosts: value("FC"))
+            case "PR":
+                profits = RuntimeReport.Profits(
+                    startPrice: value("SP"), startBalance: value("SB"), priceChange: value("PC"),
+                    grossProfits: value("GP"), realizedProfits: value("RP"), unrealizedProfits: value("UP"),
+                    returnOnInvestment: value("ROI"), roiMargin: value("RM"))
+            case "P": positions = RuntimeReport.Positions(closed: integer("C"), winning: integer("W"))
+            default:
+                performance = RuntimeReport.Performance(
+                    sharpe: value("SHR"), sortino: value("SOR"), winPercentage: value("WP"),
+                    profitFactor: value("PF"), maxDrawDown: value("MaxDrawDown"))
+            }
+            path.pop()
+        }
+        return RuntimeReport(
+            market: market, profitLabel: label, fees: fees, profits: profits, positions: positions,
+            performance: performance)
+    }
+
+    private static let positionKeys = ["g", "d", "ot", "ct", "ic", "ap", "fe", "rp", "up", "roi", "eno", "exo"]
+    private static let orderKeys = ["d", "ep", "af", "fe", "m", "pr", "ct"]
+
+    static func position(_ scanner: inout JSONScanner, _ path: inout FieldPath) throws(JSONParseError)
+        -> RuntimePosition
+    {
+        var seen: UInt32 = 0
+        var id: String?, direction: Int64?, opened: Int64?, closed: Int64?, isClosed: Bool?
+        var average: Double?, fees: Double?, realized: Double?, unrealized: Double?, roi: Double?
+        var entries: [RuntimeOrder] = [], exits: [RuntimeOrder] = []
+        try scanner.object { key, scanner throws(JSONParseError) in
+            guard let bit = positionKeys.firstIndex(of: key) else { return try scanner.skipValue() }
+            guard seen & (1 << bit) == 0 else { throw scanner.error("duplicate member name \"\(key)\"") }
+            seen |= 1 << bit
+            path.push(key)
+            switch key {
+            case "g": id = try scanner.optionalString()
+            case "d": direction = try scanner.optionalInt64()
+            case "ot": opened = try scanner.optionalInt64()
+            case "ct": closed = try scanner.optionalInt64()
+            case "ic": isClosed = try scanner.optionalBool()
+            case "ap": average = try scanner.optionalDouble()
+            case "fe": fees = try scanner.optionalDouble()
+            case "rp": realized = try scanner.optionalDouble()
+            case "up": unrealized = try scanner.optionalDouble()
+            case "roi": roi = try scanner.optionalDouble()
+            default:
+                var orders: [RuntimeOrder] = []
+                if try !scanner.null() {
+                    try scanner.array { scanner throws(JSONParseError) in
+                        path.push("[\(orders.count)]")
+                        orders.append(try order(&scanner, &path))
+                        path.pop()
+                    }
+                }
+                if key == "eno" { entries = orders } else { exits = orders }
+            }
+            path.pop()
+        }
+        return RuntimePosition(
+            positionID: id, direction: direction.map(Int.init), openedAt: opened, closedAt: closed,
+            isClosed: isClosed, averagePrice: average, fees: fees, realizedProfit: realized,
+            unrealizedProfit: unrealized, roi: roi, entryOrders: entries, exitOrders: exits)
+    }
+
+    private static func order(_ scanner: inout JSONScanner, _ path: inout FieldPath) throws(JSONParseError)
+        -> RuntimeOrder
+    {
+        var seen: UInt32 = 0
+        var direction: Int64?, completed: Int64?
+        var price: Double?, amount: Double?, fee: Double?, margin: Double?, profit: Double?
+        try scanner.object { key, scanner throws(JSONParseError) in
+            guard let bit = orderKeys.firstIndex(of: key) else { return try scanner.skipValue() }
+            guard seen & (1 << bit) == 0 else { throw scanner.error("duplicate member name \"\(key)\"") }
+            seen |= 1 << bit
+            path.push(key)
+            switch key {
+            case "d": direction = try scanner.optionalInt64()
+            case "ct": completed = try scanner.optionalInt64()
+            case "ep": price = try scanner.optionalDouble()
+            case "af": amount = try scanner.optionalDouble()
+            case "fe": fee = try scanner.optionalDouble()
+            case "m": margin = try scanner.optionalDouble()
+            default: profit = try scanner.optionalDouble()
+            }
+            path.pop()
+        }
+        return RuntimeOrder(
+            direction: direction.map(Int.init), executionPrice: price, amountFilled: amount, fee: fee, margin: margin,
+            grossProfit: profit, completedAt: completed)
+    }
+}

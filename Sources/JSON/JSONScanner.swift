@@ -1,0 +1,324 @@
+/// Why a JSON text was rejected, with the byte offset where reading stopped.
+public struct JSONParseError: Error, CustomStringConvertible, Equatable, Sendable {
+    public let offset: Int
+    public let reason: String
+
+    public init(offset: Int, reason: String) {
+        self.offset = offset
+        self.reason = reason
+    }
+
+    public var description: String { "\(reason) at byte \(offset + 1)" }
+}
+
+/// The one validating JSON scanner: a pull reader over bytes that every decoder in the project stands on.
+///
+/// The tree parser (`JSONParser`) and the typed decoders that read only the members they need (the runtime
+/// decoder) walk the same grammar here, so RFC 8259 is checked in one place: every value passed over, read or
+/// skipped, must be well-formed; strings must be valid UTF-8 with paired surrogates; nesting stops at 512.
+/// The bytes must outlive the scanner (use it inside the closure that lends them).
+public struct JSONScanner {
+    public let bytes: UnsafeBufferPointer<UInt8>
+    public private(set) var index = 0
+    private var depth = 0
+
+    public static let maxDepth = 512
+
+    public init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    public var atEnd: Bool { index >= bytes.count }
+
+    public func error(_ reason: String, at offset: Int? = nil) -> JSONParseError {
+        JSONParseError(offset: offset ?? index, reason: reason)
+    }
+
+    public mutating func skipWhitespace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
+    }
+
+    /// The next significant byte, white space skipped; nil at the end.
+    public mutating func peek() -> UInt8? {
+        skipWhitespace()
+        return index < bytes.count ? bytes[index] : nil
+    }
+
+    /// Checks that only white space remains.
+    public mutating func expectEnd() throws(JSONParseError) {
+        skipWhitespace()
+        if index < bytes.count { throw error("unexpected content after the JSON value") }
+    }
+
+    // MARK: Containers
+
+    /// Reads an object, calling `member` with each name; `member` must consume the value (read or skip it).
+    public mutating func object(
+        _ member: (_ name: String, _ scanner: inout JSONScanner) throws(JSONParseError) -> Void
+    ) throws(JSONParseError) {
+        try enter(UInt8(ascii: "{"), "an object")
+        if peek() == UInt8(ascii: "}") { return leave() }
+        while true {
+            guard peek() == UInt8(ascii: "\"") else { throw error("expected a member name in quotes") }
+            let name = try string()
+            guard peek() == UInt8(ascii: ":") else { throw error("expected ':' after member name") }
+            index += 1
+            try member(name, &self)
+            switch peek() {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "}"): return leave()
+            case nil: throw error("unexpected end of input inside an object")
+            default: throw error("expected ',' or '}' in an object")
+            }
+        }
+    }
+
+    /// Reads an array, calling `element` for each element, which it must consume.
+    public mutating func array(_ element: (_ scanner: inout JSONScanner) throws(JSONParseError) -> Void)
+        throws(JSONParseError)
+    {
+        try enter(UInt8(ascii: "["), "an array")
+        if peek() == UInt8(ascii: "]") { return leave() }
+        while true {
+            try element(&self)
+            switch peek() {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "]"): return leave()
+            case nil: throw error("unexpected end of input inside an array")
+            default: throw error("expected ',' or ']' in an array")
+            }
+        }
+    }
+
+    private mutating func enter(_ opening: UInt8, _ what: String) throws(JSONParseError) {
+        guard peek() == opening else { throw error("expected \(what), found \(foundName)") }
+        depth += 1
+        if depth > JSONScanner.maxDepth { throw error("nesting deeper than \(JSONScanner.maxDepth)") }
+        index += 1
+    }
+
+    private mutating func leave() {
+        index += 1
+        depth -= 1
+    }
+
+    /// Passes over one value of any kind, validating it.
+    public mutating func skipValue() throws(JSONParseError) {
+        switch peek() {
+        case UInt8(ascii: "{"): try object { _, scanner throws(JSONParseError) in try scanner.skipValue() }
+        case UInt8(ascii: "["): try array { scanner throws(JSONParseError) in try scanner.skipValue() }
+        case UInt8(ascii: "\""): _ = try string()
+        case UInt8(ascii: "t"): try literal("true")
+        case UInt8(ascii: "f"): try literal("false")
+        case UInt8(ascii: "n"): try literal("null")
+        case UInt8(ascii: "-"), .some(UInt8(ascii: "0")...UInt8(ascii: "9")): _ = try number()
+        case nil: throw error("unexpected end of input")
+        case let byte?: throw error("unexpected character '\(Character(Unicode.Scalar(byte)))'")
+        }
+    }
+
+    /// What the next value is, for error messages ("expected a string, found an array").
+    public var foundName: String {
+        var copy = self
+        switch copy.peek() {
+        case UInt8(ascii: "{"): return "an object"
+        case UInt8(ascii: "["): return "an array"
+        case UInt8(ascii: "\""): return "a string"
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): return "a boolean"
+        case UInt8(ascii: "n"): return "null"
+        case UInt8(ascii: "-"), .some(UInt8(ascii: "0")...UInt8(ascii: "9")): return "a number"
+        case nil: return "the end of input"
+        default: return "an unexpected character"
+        }
+    }
+
+    // MARK: Scalars
+
+    public mutating func literal(_ word: StaticString) throws(JSONParseError) {
+        skipWhitespace()
+        let count = word.utf8CodeUnitCount
+        guard bytes.count - index >= count else { throw error("invalid literal") }
+        for offset in 0..<count where bytes[index + offset] != word.utf8Start[offset] {
+            throw error("invalid literal")
+        }
+        index += count
+    }
+
+    /// True (and consumed) when the next value is `null`.
+    public mutating func null() throws(JSONParseError) -> Bool {
+        guard peek() == UInt8(ascii: "n") else { return false }
+        try literal("null")
+        return true
+    }
+
+    public mutating func bool() throws(JSONParseError) -> Bool {
+        switch peek() {
+        case UInt8(ascii: "t"):
+            try literal("true")
+            return true
+        case UInt8(ascii: "f"):
+            try literal("false")
+            return false
+        default: throw error("expected a boolean, found \(foundName)")
+        }
+    }
+
+    /// A string value, escapes decoded.
+    public mutating func string() throws(JSONParseError) -> String {
+        guard peek() == UInt8(ascii: "\"") else { throw error("expected a string, found \(foundName)") }
+        index += 1
+        let start = index
+        while index < bytes.count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\"),
+            bytes[index] >= 0x20
+        {
+            index += 1
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "\"") {
+            guard let text = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+            else { throw error("string is not valid UTF-8", at: start) }
+            index += 1
+            return text
+        }
+        var scratch = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
+        while true {
+            guard index < bytes.count else { throw error("unterminated string") }
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: "\""):
+                index += 1
+                guard let text = String(validating: scratch, as: UTF8.self) else {
+                    throw error("string is not valid UTF-8", at: start)
+                }
+                return text
+            case UInt8(ascii: "\\"):
+                index += 1
+                try appendEscape(to: &scratch)
+            case 0..<0x20:
+                throw error("control character in string must be escaped")
+            default:
+                scratch.append(byte)
+                index += 1
+            }
+        }
+    }
+
+    private mutating func appendEscape(to scratch: inout [UInt8]) throws(JSONParseError) {
+        guard index < bytes.count else { throw error("unterminated escape") }
+        let byte = bytes[index]
+        index += 1
+        switch byte {
+        case UInt8(ascii: "\""): scratch.append(0x22)
+        case UInt8(ascii: "\\"): scratch.append(0x5C)
+        case UInt8(ascii: "/"): scratch.append(0x2F)
+        case UInt8(ascii: "b"): scratch.append(0x08)
+        case UInt8(ascii: "f"): scratch.append(0x0C)
+        case UInt8(ascii: "n"): scratch.append(0x0A)
+        case UInt8(ascii: "r"): scratch.append(0x0D)
+        case UInt8(ascii: "t"): scratch.append(0x09)
+        case UInt8(ascii: "u"):
+            var scalar = try hex4()
+            if (0xD800...0xDBFF).contains(scalar) {
+                guard bytes.count - index >= 2, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+                else { throw error("unpaired surrogate in \\u escape") }
+                index += 2
+                let low = try hex4()
+                guard (0xDC00...0xDFFF).contains(low) else { throw error("unpaired surrogate in \\u escape") }
+                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+            } else if (0xDC00...0xDFFF).contains(scalar) {
+                throw error("unpaired surrogate in \\u escape")
+            }
+            guard let unicode = Unicode.Scalar(scalar) else { throw error("invalid \\u escape") }
+            scratch.append(contentsOf: String(Character(unicode)).utf8)
+        default:
+            throw error("invalid escape '\\\(Character(Unicode.Scalar(byte)))'")
+        }
+    }
+
+    private mutating func hex4() throws(JSONParseError) -> UInt32 {
+        guard bytes.count - index >= 4 else { throw error("truncated \\u escape") }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = bytes[index]
+            let digit: UInt32
+            switch byte {
+            case 0x30...0x39: digit = UInt32(byte - 0x30)
+            case 0x41...0x46: digit = UInt32(byte - 0x41 + 10)
+            case 0x61...0x66: digit = UInt32(byte - 0x61 + 10)
+            default: throw error("invalid hex digit in \\u escape")
+            }
+            value = value << 4 | digit
+            index += 1
+        }
+        return value
+    }
+
+    /// A number's bytes, checked against the grammar; `integral` when it has no fraction or exponent.
+    public mutating func number() throws(JSONParseError) -> (range: Range<Int>, integral: Bool) {
+        skipWhitespace()
+        let start = index
+        var integral = true
+        if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
+        guard index < bytes.count, (0x30...0x39).contains(bytes[index]) else {
+            throw error("expected a number, found \(foundName)", at: start)
+        }
+        if bytes[index] == 0x30 {
+            index += 1
+            if index < bytes.count, (0x30...0x39).contains(bytes[index]) { throw error("leading zeros are not allowed") }
+        } else {
+            skipDigits()
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            integral = false
+            index += 1
+            guard skipDigits() > 0 else { throw error("expected digits after '.'") }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            integral = false
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                index += 1
+            }
+            guard skipDigits() > 0 else { throw error("expected digits in the exponent") }
+        }
+        return (start..<index, integral)
+    }
+
+    @discardableResult
+    private mutating func skipDigits() -> Int {
+        let start = index
+        while index < bytes.count, (0x30...0x39).contains(bytes[index]) { index += 1 }
+        return index - start
+    }
+
+    /// A number as a finite `Double`.
+    public mutating func double() throws(JSONParseError) -> Double {
+        let (range, _) = try number()
+        guard let value = Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)),
+            value.isFinite
+        else { throw error("number is out of range", at: range.lowerBound) }
+        return value
+    }
+
+    /// A number that must be an integer in `Int64`'s range (no fraction, no exponent).
+    public mutating func int64() throws(JSONParseError) -> Int64 {
+        let (range, integral) = try number()
+        guard integral,
+            let value = Int64(String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self))
+        else { throw error("expected an integer", at: range.lowerBound) }
+        return value
+    }
+
+    /// The value, or nil when it is `null`.
+    public mutating func optional<T>(_ read: (inout JSONScanner) throws(JSONParseError) -> T) throws(JSONParseError)
+        -> T?
+    {
+        if try null() { return nil }
+        return try read(&self)
+    }
+}
+
+@available(*, unavailable)
+extension JSONScanner: Sendable {}
