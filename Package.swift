@@ -58,9 +58,16 @@ let package = Package(
             dependencies: ["CSQLite"],
             swiftSettings: strictSettings
         ),
+        // The event catalog: every type name and payload shape, versioned, with upcasters.
+        .target(
+            name: "LedgerEvents",
+            dependencies: ["JSON", "EventLog"],
+            exclude: ["CATALOG.md"],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "Projections",
-            dependencies: ["JSON", "SQLiteKit", "EventLog"],
+            dependencies: ["JSON", "SQLiteKit", "EventLog", "LedgerEvents"],
             swiftSettings: strictSettings,
             plugins: ["EmbedMigrations"]
         ),
@@ -97,7 +104,7 @@ let package = Package(
         .target(
             name: "Ledger",
             dependencies: [
-                "JSON", "EventLog", "HaasAPI", "BacktestMetrics", "Projections", "SQLiteKit",
+                "JSON", "EventLog", "LedgerEvents", "HaasAPI", "BacktestMetrics", "Projections", "SQLiteKit",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
@@ -163,7 +170,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LedgerTests",
-            dependencies: ["JSON", "Ledger", "HaasSimulator", "EventLogTesting", "Projections", "SQLiteKit"],
+            dependencies: ["LedgerEvents", "JSON", "Ledger", "HaasSimulator", "EventLogTesting", "Projections", "SQLiteKit"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,6 +1,7 @@
 import Dispatch
 import EventLog
 import JSON
+import LedgerEvents
 import SQLiteKit
 
 /// What the read models take from a `metrics.computed` payload, read in place.
@@ -135,7 +136,7 @@ struct MetricSetReplay: Sendable {
         var replay = MetricSetReplay()
         try log.read { reader in
             try reader.forEachView(through: through) { view in
-                let isMetrics = try view.withTypeBytes { $0.elementsEqual("metrics.computed".utf8) }
+                let isMetrics = try view.withTypeBytes { $0.elementsEqual(EventType.metricsComputed.nameBytes) }
                 if isMetrics {
                     let position = view.position
                     let causation = view.causation

@@ -1,5 +1,6 @@
 import EventLog
 import JSON
+import LedgerEvents
 import SQLiteKit
 
 /// Applies log events to the read models. One SQLite transaction per batch holds both the rows and the
@@ -150,12 +151,11 @@ public final class Projector {
 
     /// The event types `apply` handles.
     static let appliedTypes: [[UInt8]] = [
-        "haas.lab.observed", "haas.backtest.result.observed", "haas.backtest.runtime.fetched", "metrics.computed",
-        "haas.lab.execution.updated", "haas.history.status.observed", "history.cutoff.recorded",
-        "cache.file.imported", "import.failed", "haas.response.recorded",
-    ].map { Array($0.utf8) }
+        EventType.labObserved, .resultObserved, .runtimeFetched, .metricsComputed, .labExecutionUpdated,
+        .historyStatusObserved, .cutoffRecorded, .fileImported, .importFailed, .responseRecorded,
+    ].map(\.nameBytes)
 
-    private static let metricsType = Array("metrics.computed".utf8)
+    private static let metricsType = EventType.metricsComputed.nameBytes
 
     func applies(to type: UnsafeRawBufferPointer) -> Bool {
         if leavesMetricsToReplay, type.elementsEqual(Projector.metricsType) { return false }
@@ -165,7 +165,7 @@ public final class Projector {
     func apply(_ event: RecordedEvent) throws {
         let position = event.position
         switch event.type {
-        case "haas.lab.observed":
+        case EventType.labObserved.name:
             let json = try event.payload.json
             guard let lab = json["lab_id"]?.stringValue else { return }
             var changes: [String: SQLiteValue] = [:]
@@ -179,7 +179,7 @@ public final class Projector {
                 if let value = json[field], value != .null { changes[column] = .init(value) }
             }
             try labs.merge(key: [.text(lab)], changes: changes, position: position)
-        case "haas.backtest.result.observed":
+        case EventType.resultObserved.name:
             let json = try event.payload.json
             guard let backtest = json["backtest_id"]?.stringValue else { return }
             // A member the event does not carry is unknown (an import of a partial record), so the row keeps
@@ -193,16 +193,16 @@ public final class Projector {
             }
             if let settings = json["settings"] { changes["interval"] = .init(settings["interval"] ?? .null) }
             try backtests.merge(key: [.text(backtest)], changes: changes, position: position)
-        case "haas.backtest.runtime.fetched":
+        case EventType.runtimeFetched.name:
             // Half of a typical log: read in place rather than as a tree.
             try event.payload.canonicalBytes.withUnsafeBytes {
                 try applyRuntime(CanonicalJSONReader($0), position: position)
             }
-        case "metrics.computed":
+        case EventType.metricsComputed.name:
             try event.payload.canonicalBytes.withUnsafeBytes {
                 try metricSets.apply(payload: $0, position: position, runtimePosition: event.causation)
             }
-        case "haas.lab.execution.updated":
+        case EventType.labExecutionUpdated.name:
             let json = try event.payload.json
             guard let lab = json["lab_id"]?.stringValue else { return }
             try execution.run([
@@ -210,7 +210,7 @@ public final class Projector {
                 .init(json["progress"] ?? .null), .init(json["completed_backtests"] ?? .null),
                 .init(json["scheduled_backtests"] ?? .null),
             ])
-        case "haas.history.status.observed":
+        case EventType.historyStatusObserved.name:
             let json = try event.payload.json
             guard let market = json["market"]?.stringValue else { return }
             try cutoffs.merge(
@@ -220,7 +220,7 @@ public final class Projector {
                     "max_months": .init(json["max_months"] ?? .null),
                 ],
                 position: position)
-        case "history.cutoff.recorded":
+        case EventType.cutoffRecorded.name:
             let json = try event.payload.json
             guard let market = json["market"]?.stringValue else { return }
             try cutoffs.merge(
@@ -230,9 +230,9 @@ public final class Projector {
                     "precision": json["precision_hours"]?.numberValue.map { .text("\($0.canonicalText) h") } ?? .null,
                 ],
                 position: position)
-        case "cache.file.imported", "import.failed":
+        case EventType.fileImported.name, EventType.importFailed.name:
             let json = try event.payload.json
-            let imported = event.type == "cache.file.imported"
+            let imported = event.type == EventType.fileImported.name
             try importedFile.run([
                 .integer(Int64(position)), event.correlationID.map { .text($0.description) } ?? .null,
                 .init(json["path"] ?? .string(event.source)), .init(json["kind"] ?? .null),
@@ -245,7 +245,7 @@ public final class Projector {
                 .text(hash), .init(json["kind"] ?? .null), .init(json["path"] ?? .string(event.stream)),
                 .init(json["bytes"] ?? .null), .integer(Int64(position)), .integer(Int64(position)),
             ])
-        case "haas.response.recorded":
+        case EventType.responseRecorded.name:
             let json = try event.payload.json
             let channel = json["channel"]?.stringValue ?? "?"
             let bodyHash = json["body_sha256"]?.stringValue

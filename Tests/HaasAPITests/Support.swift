@@ -20,25 +20,6 @@ final class ExchangeLog: HaasExchangeObserver, @unchecked Sendable {
     }
 }
 
-/// The shared fixtures, found relative to the package root; nil (with the reason printed) when absent.
-enum Fixtures {
-    static let root: URL? = {
-        let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let shared = package.deletingLastPathComponent().appendingPathComponent("shared/fixtures/haas")
-        guard FileManager.default.fileExists(atPath: shared.path) else {
-            print("skipping HaasOnline fixture tests: \(shared.path) is absent")
-            return nil
-        }
-        return shared
-    }()
-
-    static func data(_ path: String) throws -> Data? {
-        guard let root else { return nil }
-        return try Data(contentsOf: root.appendingPathComponent(path))
-    }
-}
-
 /// A simulator on an ephemeral loopback port and a client for it, without retry delays (tests never sleep).
 func withSimulator<R>(
     _ configuration: SimulatorConfiguration = SimulatorConfiguration(),

@@ -28,11 +28,12 @@ import Testing
     func events(_ type: String? = nil) throws -> [RecordedEvent] { try location.recordedEvents(type) }
 
     @Test func recordsLabsResultsRuntimesAndEveryExchange() async throws {
-        let server = try await SimulatorServer.start(
-            configuration: SimulatorConfiguration(seed: 11, labs: 2, backtestsPerLab: 15))
-        defer { Task { await server.stop() } }
-        let summary = try await FetchService(location: location).run(
-            FetchRequest(client: client(server), labs: .all, runtimes: true))
+        let summary = try await withRunningSimulator(
+            SimulatorConfiguration(seed: 11, labs: 2, backtestsPerLab: 15)
+        ) { server in
+            try await FetchService(location: location).run(
+                FetchRequest(client: client(server), labs: .all, runtimes: true))
+        }
         #expect(summary.labs == 2)
         #expect(summary.backtests == 30)
         #expect(summary.runtimesFetched == 30)
@@ -63,60 +64,61 @@ import Testing
     @Test func noSecretReachesTheLog() async throws {
         var configuration = SimulatorConfiguration(seed: 12, labs: 1, backtestsPerLab: 10)
         configuration.faults = try FaultPlan(spec: "expire:6")
-        let server = try await SimulatorServer.start(configuration: configuration)
-        defer { Task { await server.stop() } }
-        _ = try await FetchService(location: location).run(
-            FetchRequest(client: client(server, concurrency: 2), labs: .all, runtimes: true))
-        let secrets = [configuration.email, configuration.password] + server.interfaceKeys
-        #expect(server.interfaceKeys.count >= 2, "sessions expired and the client logged in again")
-        let log = try location.openLog(create: false)
-        var scanned = 0
-        try log.read { reader in
-            try reader.forEachEvent { event in
-                let envelope = CanonicalJSON.string(try event.envelopeJSON())
-                for secret in secrets { #expect(!envelope.contains(secret), "event \(event.position) holds a secret") }
-                for hash in event.blobHashes {
-                    let blob = String(decoding: try reader.blob(hash) ?? [], as: UTF8.self)
-                    for secret in secrets { #expect(!blob.contains(secret), "blob \(hash.hex) holds a secret") }
-                    scanned += 1
+        try await withRunningSimulator(configuration) { server in
+            _ = try await FetchService(location: location).run(
+                FetchRequest(client: client(server, concurrency: 2), labs: .all, runtimes: true))
+            let secrets = [configuration.email, configuration.password] + server.interfaceKeys
+            #expect(server.interfaceKeys.count >= 2, "sessions expired and the client logged in again")
+            let log = try location.openLog(create: false)
+            var scanned = 0
+            try log.read { reader in
+                try reader.forEachEvent { event in
+                    let envelope = CanonicalJSON.string(try event.envelopeJSON())
+                    for secret in secrets {
+                        #expect(!envelope.contains(secret), "event \(event.position) holds a secret")
+                    }
+                    for hash in event.blobHashes {
+                        let blob = String(decoding: try reader.blob(hash) ?? [], as: UTF8.self)
+                        for secret in secrets { #expect(!blob.contains(secret), "blob \(hash.hex) holds a secret") }
+                        scanned += 1
+                    }
+                    return true
                 }
-                return true
             }
+            #expect(scanned > 10)
+            // The raw files, too.
+            let data = try Data(contentsOf: URL(fileURLWithPath: location.logDirectory + "/data.mdb"))
+            for secret in secrets { #expect(data.range(of: Data(secret.utf8)) == nil) }
         }
-        #expect(scanned > 10)
-        // The raw files, too.
-        let data = try Data(contentsOf: URL(fileURLWithPath: location.logDirectory + "/data.mdb"))
-        for secret in secrets { #expect(data.range(of: Data(secret.utf8)) == nil) }
     }
 
     @Test func aSecondFetchSkipsRecordedRuntimesUnlessRefreshing() async throws {
-        let server = try await SimulatorServer.start(
-            configuration: SimulatorConfiguration(seed: 13, labs: 1, backtestsPerLab: 12))
-        defer { Task { await server.stop() } }
-        let service = FetchService(location: location)
-        let request = FetchRequest(client: client(server), labs: .all, runtimes: true)
-        _ = try await service.run(request)
-        let second = try await service.run(request)
-        #expect(second.runtimesFetched == 0)
-        #expect(second.runtimesSkipped == 12)
-        let runtimeCalls = try events("haas.response.recorded").filter {
-            try $0.correlationID == second.runID && $0.payload.json["channel"] == .string("GET_BACKTEST_RUNTIME")
+        try await withRunningSimulator(SimulatorConfiguration(seed: 13, labs: 1, backtestsPerLab: 12)) { server in
+            let service = FetchService(location: location)
+            let request = FetchRequest(client: client(server), labs: .all, runtimes: true)
+            _ = try await service.run(request)
+            let second = try await service.run(request)
+            #expect(second.runtimesFetched == 0)
+            #expect(second.runtimesSkipped == 12)
+            let runtimeCalls = try events("haas.response.recorded").filter {
+                try $0.correlationID == second.runID && $0.payload.json["channel"] == .string("GET_BACKTEST_RUNTIME")
+            }
+            #expect(runtimeCalls.isEmpty, "a resumed fetch does not refetch")
+            var refresh = request
+            refresh.refresh = true
+            let third = try await service.run(refresh)
+            #expect(third.runtimesFetched == 12)
+            #expect(try events("haas.backtest.runtime.fetched").count == 24)
         }
-        #expect(runtimeCalls.isEmpty, "a resumed fetch does not refetch")
-        var refresh = request
-        refresh.refresh = true
-        let third = try await service.run(refresh)
-        #expect(third.runtimesFetched == 12)
-        #expect(try events("haas.backtest.runtime.fetched").count == 24)
     }
 
     @Test func underMixedFaultsEveryBacktestIsFetchedAndFailuresAreRecorded() async throws {
         var configuration = SimulatorConfiguration(seed: 14, labs: 2, backtestsPerLab: 40)
         configuration.faults = try FaultPlan(spec: "504:0.06,429:0.04,html:0.05,truncate:0.05,expire:30")
-        let server = try await SimulatorServer.start(configuration: configuration)
-        defer { Task { await server.stop() } }
-        let summary = try await FetchService(location: location).run(
-            FetchRequest(client: client(server), labs: .all, runtimes: true, pageLength: 15))
+        let summary = try await withRunningSimulator(configuration) { server in
+            try await FetchService(location: location).run(
+                FetchRequest(client: client(server), labs: .all, runtimes: true, pageLength: 15))
+        }
         #expect(summary.failures == 0)
         #expect(summary.runtimesFetched == 80)
         let failedAttempts = try events("haas.response.recorded").filter { (try $0.payload.json)["failure"] != .null }
@@ -125,11 +127,13 @@ import Testing
     }
 
     @Test func callsThatFailAfterRetriesBecomeFetchFailedEvents() async throws {
-        let server = try await SimulatorServer.start(
-            configuration: SimulatorConfiguration(seed: 15, labs: 1, backtestsPerLab: 3))
-        defer { Task { await server.stop() } }
-        let summary = try await FetchService(location: location).run(
-            FetchRequest(client: client(server), labs: .ids(["no-such-lab", server.world.labs[0].id]), runtimes: true))
+        let summary = try await withRunningSimulator(
+            SimulatorConfiguration(seed: 15, labs: 1, backtestsPerLab: 3)
+        ) { server in
+            try await FetchService(location: location).run(
+                FetchRequest(
+                    client: client(server), labs: .ids(["no-such-lab", server.world.labs[0].id]), runtimes: true))
+        }
         #expect(summary.failures == 1)
         #expect(summary.runtimesFetched == 3)
         let failed = try #require(try events("fetch.failed").first)
@@ -140,29 +144,28 @@ import Testing
     }
 
     @Test func logsAndChartsAreOptIn() async throws {
-        let server = try await SimulatorServer.start(
-            configuration: SimulatorConfiguration(seed: 18, labs: 1, backtestsPerLab: 4))
-        defer { Task { await server.stop() } }
-        let plain = try await FetchService(location: location).run(FetchRequest(client: client(server), labs: .all))
-        #expect(plain.logsFetched == 0 && plain.chartsFetched == 0 && plain.runtimesFetched == 0)
-        let full = try await FetchService(location: location).run(
-            FetchRequest(client: client(server), labs: .all, logs: true, charts: true))
-        #expect(full.logsFetched == 4 && full.chartsFetched == 4)
-        let logs = try events("haas.backtest.log.fetched")
-        #expect(logs.count == 4)
-        let hash = try #require(try logs[0].payload.json["body_sha256"]?.stringValue)
-        let body = try location.openLog(create: false).read { try $0.blob(SHA256Hash(hex: hash)!) }
-        #expect(body.map { String(decoding: $0, as: UTF8.self).contains("Entered") } == true)
-        #expect(try events("haas.backtest.chart.fetched").count == 4)
+        try await withRunningSimulator(SimulatorConfiguration(seed: 18, labs: 1, backtestsPerLab: 4)) { server in
+            let plain = try await FetchService(location: location).run(FetchRequest(client: client(server), labs: .all))
+            #expect(plain.logsFetched == 0 && plain.chartsFetched == 0 && plain.runtimesFetched == 0)
+            let full = try await FetchService(location: location).run(
+                FetchRequest(client: client(server), labs: .all, logs: true, charts: true))
+            #expect(full.logsFetched == 4 && full.chartsFetched == 4)
+            let logs = try events("haas.backtest.log.fetched")
+            #expect(logs.count == 4)
+            let hash = try #require(try logs[0].payload.json["body_sha256"]?.stringValue)
+            let body = try location.openLog(create: false).read { try $0.blob(SHA256Hash(hex: hash)!) }
+            #expect(body.map { String(decoding: $0, as: UTF8.self).contains("Entered") } == true)
+            #expect(try events("haas.backtest.chart.fetched").count == 4)
+        }
     }
 
     @Test func watchRecordsAProgressTimeline() async throws {
-        let server = try await SimulatorServer.start(
-            configuration: SimulatorConfiguration(
-                seed: 16, labs: 1, backtestsPerLab: 20, runningLabs: 1, pollsToComplete: 4))
-        defer { Task { await server.stop() } }
-        let summary = try await WatchService(location: location).run(
-            client: client(server), labID: server.world.labs[0].id, interval: .zero)
+        let summary = try await withRunningSimulator(
+            SimulatorConfiguration(seed: 16, labs: 1, backtestsPerLab: 20, runningLabs: 1, pollsToComplete: 4)
+        ) { server in
+            try await WatchService(location: location).run(
+                client: client(server), labID: server.world.labs[0].id, interval: .zero)
+        }
         #expect(summary.finalStatus == 3)
         let timeline = try events("haas.lab.execution.updated").map { try $0.payload.json }
         #expect(timeline.count == summary.changes)
@@ -172,9 +175,9 @@ import Testing
     }
 
     @Test func historyStatusIsRecordedPerMarket() async throws {
-        let server = try await SimulatorServer.start(configuration: SimulatorConfiguration(seed: 17, labs: 0))
-        defer { Task { await server.stop() } }
-        let entries = try await HistoryStatusService(location: location).run(client: client(server))
+        let entries = try await withRunningSimulator(SimulatorConfiguration(seed: 17, labs: 0)) { server in
+            try await HistoryStatusService(location: location).run(client: client(server))
+        }
         #expect(entries.count == 5)
         let recorded = try events("haas.history.status.observed")
         #expect(Set(recorded.map(\.stream)) == Set(entries.map { "market:\($0.market)" }))

@@ -165,17 +165,17 @@ import Testing
     @Test func importedRuntimeMetricsEqualFetchedOnes() async throws {
         _ = try writeCache([.unifiedRuntimes, .unifiedAnalyses, .labBacktests])
         _ = try importCache()
-        let server = try await SimulatorServer.start(configuration: world.configuration)
-        defer { Task { await server.stop() } }
         let fetched = LedgerLocation(root: directory.appending("fetched"))
-        _ = try await FetchService(location: fetched).run(
-            FetchRequest(
-                client: HaasClientConfiguration(
-                    server: HaasServer(host: "127.0.0.1", port: server.port),
-                    credentials: HaasCredentials(
-                        email: world.configuration.email, password: world.configuration.password),
-                    retry: RetryPolicy(maxAttempts: 8, baseDelay: .zero)),
-                labs: .all, runtimes: true))
+        try await withRunningSimulator(world.configuration) { server in
+            _ = try await FetchService(location: fetched).run(
+                FetchRequest(
+                    client: HaasClientConfiguration(
+                        server: HaasServer(host: "127.0.0.1", port: server.port),
+                        credentials: HaasCredentials(
+                            email: world.configuration.email, password: world.configuration.password),
+                        retry: RetryPolicy(maxAttempts: 8, baseDelay: .zero)),
+                    labs: .all, runtimes: true))
+        }
         func values(_ location: LedgerLocation) throws -> [String: [JSONValue]] {
             var byBacktest: [String: [JSONValue]] = [:]
             for event in try events("metrics.computed", in: location) {
@@ -288,14 +288,8 @@ import Testing
         #expect(RecognisedPath.recognise("/c/cache/lab_backtests_x/backtests_list.json") == nil)
     }
 
-    @Test func realPyHaasAPIBacktestCacheImports() throws {
-        let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let samples = package.deletingLastPathComponent().appendingPathComponent("shared/fixtures/haas/pyhaasapi").path
-        guard FileManager.default.fileExists(atPath: samples + "/backtest_cache/cache.db") else {
-            print("skipping the real pyHaasAPI cache test: \(samples) is absent")
-            return
-        }
+    @Test(.needsHaasFixtures) func realPyHaasAPIBacktestCacheImports() throws {
+        let samples = SharedFixtures.haas("pyhaasapi").path
         let (summary, outcomes) = try importCache([samples])
         #expect(summary.failed == 0, "\(outcomes)")
         #expect(summary.byKind[.backtestCacheIndex]?.imported == 1)

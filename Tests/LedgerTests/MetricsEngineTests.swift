@@ -18,17 +18,8 @@ import Testing
     }
 
     /// Records the real runtime fixture as a fetch would (body in the blob store), returning the log.
-    func recordFixtureRuntime() throws -> EventLog? {
-        let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let path = package.deletingLastPathComponent().appendingPathComponent(
-            "shared/fixtures/haas/api/get_backtest_runtime_response.json"
-        ).path
-        guard let body = FileManager.default.contents(atPath: path) else {
-            print("skipping the real-runtime metrics test: \(path) is absent")
-            return nil
-        }
-        let blob = Blob(Array(body))
+    func recordFixtureRuntime() throws -> EventLog {
+        let blob = Blob(try SharedFixtures.bytes("api/get_backtest_runtime_response.json"))
         let log = try location.openLog(create: true)
         try log.append(
             EventDraft(
@@ -42,8 +33,8 @@ import Testing
         return log
     }
 
-    @Test func realRuntimeReconcilesWithTheServersROI() throws {
-        guard let log = try recordFixtureRuntime() else { return }
+    @Test(.needsHaasFixtures) func realRuntimeReconcilesWithTheServersROI() throws {
+        let log = try recordFixtureRuntime()
         let summary = try MetricsEngine(log: log).compute(formula: "canonical@1")
         #expect(summary.computed == 1)
         let event = try #require(
@@ -80,16 +71,17 @@ import Testing
     }
 
     func fetchedLedger(backtests: Int = 8) async throws -> EventLog {
-        let server = try await SimulatorServer.start(
-            configuration: SimulatorConfiguration(seed: 31, labs: 2, backtestsPerLab: backtests / 2))
-        let configuration = HaasClientConfiguration(
-            server: HaasServer(host: "127.0.0.1", port: server.port),
-            credentials: HaasCredentials(
-                email: server.world.configuration.email, password: server.world.configuration.password),
-            retry: RetryPolicy(baseDelay: .zero))
-        let summary = try await FetchService(location: location).run(
-            FetchRequest(client: configuration, labs: .all, runtimes: true))
-        await server.stop()
+        let summary = try await withRunningSimulator(
+            SimulatorConfiguration(seed: 31, labs: 2, backtestsPerLab: backtests / 2)
+        ) { server -> FetchSummary in
+            let configuration = HaasClientConfiguration(
+                server: HaasServer(host: "127.0.0.1", port: server.port),
+                credentials: HaasCredentials(
+                    email: server.world.configuration.email, password: server.world.configuration.password),
+                retry: RetryPolicy(baseDelay: .zero))
+            return try await FetchService(location: location).run(
+                FetchRequest(client: configuration, labs: .all, runtimes: true))
+        }
         #expect(summary.metricsComputed == backtests)
         return try location.openLog(create: false)
     }

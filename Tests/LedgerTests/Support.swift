@@ -1,4 +1,5 @@
 import EventLog
+import HaasSimulator
 import Ledger
 
 extension LedgerLocation {
@@ -12,5 +13,22 @@ extension LedgerLocation {
             }
             return events
         }
+    }
+}
+
+/// A simulator on an ephemeral loopback port for the duration of `body`, stopped before this returns, whether
+/// `body` returns or throws (the scoped style of HummingbirdTesting's `test(_:_:)`).
+func withRunningSimulator<R>(
+    _ configuration: SimulatorConfiguration = SimulatorConfiguration(),
+    _ body: (SimulatorServer) async throws -> R
+) async throws -> R {
+    let server = try await SimulatorServer.start(configuration: configuration)
+    do {
+        let result = try await body(server)
+        await server.stop()
+        return result
+    } catch {
+        await server.stop()
+        throw error
     }
 }

@@ -232,72 +232,71 @@ extension CLITests {
 
 extension CLITests {
     @Test func fetchAgainstARunningServer() async throws {
-        let server = try await SimulatorServer.start(
-            configuration: SimulatorConfiguration(seed: 21, labs: 1, backtestsPerLab: 4))
-        defer { Task { await server.stop() } }
-        let environment = [
-            "HAAS_EMAIL": server.world.configuration.email, "HAAS_PASSWORD": server.world.configuration.password,
-        ]
-        let fetched = try await ChildProcess.runInBackground(
-            "haasledger",
-            [
-                "fetch", "--ledger", ledger, "--server", "http://127.0.0.1:\(server.port)", "--all-labs", "--runtimes",
-                "--format", "json",
-            ],
-            environment: environment, workingDirectory: directory.path)
-        #expect(fetched.status == 0, "\(fetched.stderr)")
-        let summary = try JSONParser.parse(fetched.stdout.trimmingCharacters(in: .newlines))
-        #expect(summary["runtimes_fetched"] == .number(4))
-        #expect(summary["failures"] == .number(0))
-        let neither = try run(["fetch", "--ledger", ledger, "--server", "http://127.0.0.1:1"])
-        #expect(neither.status == 2)
-        #expect(neither.stderr.contains("give either --lab ID (one or more) or --all-labs"))
-        let noPassword = try await ChildProcess.runInBackground(
-            "haasledger", ["fetch", "--ledger", ledger, "--server", "http://127.0.0.1:\(server.port)", "--all-labs"],
-            environment: ["HAAS_EMAIL": "x@example.invalid"], workingDirectory: directory.path)
-        #expect(noPassword.status == 2)
-        #expect(noPassword.stderr.contains("--password: no password given"))
-        let html = try await ChildProcess.runInBackground(
-            "haasledger",
-            [
-                "fetch", "--ledger", ledger, "--server", "http://127.0.0.1:\(server.port)/", "--lab", "x", "--attempts",
-                "1",
-            ],
-            environment: ["HAAS_EMAIL": "wrong@example.invalid", "HAAS_PASSWORD": "nope"],
-            workingDirectory: directory.path)
-        #expect(html.status == 1)
-        #expect(html.stderr.contains("login failed at LOGIN_WITH_CREDENTIALS"), "\(html.stderr)")
+        try await withRunningSimulator(SimulatorConfiguration(seed: 21, labs: 1, backtestsPerLab: 4)) { server in
+            let environment = [
+                "HAAS_EMAIL": server.world.configuration.email, "HAAS_PASSWORD": server.world.configuration.password,
+            ]
+            let fetched = try await ChildProcess.runInBackground(
+                "haasledger",
+                [
+                    "fetch", "--ledger", ledger, "--server", "http://127.0.0.1:\(server.port)", "--all-labs",
+                    "--runtimes", "--format", "json",
+                ],
+                environment: environment, workingDirectory: directory.path)
+            #expect(fetched.status == 0, "\(fetched.stderr)")
+            let summary = try JSONParser.parse(fetched.stdout.trimmingCharacters(in: .newlines))
+            #expect(summary["runtimes_fetched"] == .number(4))
+            #expect(summary["failures"] == .number(0))
+            let neither = try run(["fetch", "--ledger", ledger, "--server", "http://127.0.0.1:1"])
+            #expect(neither.status == 2)
+            #expect(neither.stderr.contains("give either --lab ID (one or more) or --all-labs"))
+            let noPassword = try await ChildProcess.runInBackground(
+                "haasledger",
+                ["fetch", "--ledger", ledger, "--server", "http://127.0.0.1:\(server.port)", "--all-labs"],
+                environment: ["HAAS_EMAIL": "x@example.invalid"], workingDirectory: directory.path)
+            #expect(noPassword.status == 2)
+            #expect(noPassword.stderr.contains("--password: no password given"))
+            let html = try await ChildProcess.runInBackground(
+                "haasledger",
+                [
+                    "fetch", "--ledger", ledger, "--server", "http://127.0.0.1:\(server.port)/", "--lab", "x",
+                    "--attempts", "1",
+                ],
+                environment: ["HAAS_EMAIL": "wrong@example.invalid", "HAAS_PASSWORD": "nope"],
+                workingDirectory: directory.path)
+            #expect(html.status == 1)
+            #expect(html.stderr.contains("login failed at LOGIN_WITH_CREDENTIALS"), "\(html.stderr)")
+        }
     }
 }
 
 extension CLITests {
     /// Every command that records events follows HAASLEDGER_CLOCK, not only fetch and import.
     @Test func historyStatusAndWatchRecordAtThePinnedClock() async throws {
-        let server = try await SimulatorServer.start(
-            configuration: SimulatorConfiguration(seed: 22, labs: 1, backtestsPerLab: 2))
-        defer { Task { await server.stop() } }
-        // A pinned time in the past: the log never lets recordedAt go backwards, so a command that ignored the
-        // pin would record today's time after it.
-        let environment = [
-            "HAASLEDGER_CLOCK": "2020-01-01T00:00:00Z", "HAAS_EMAIL": server.world.configuration.email,
-            "HAAS_PASSWORD": server.world.configuration.password,
-        ]
-        let address = "http://127.0.0.1:\(server.port)"
-        let status = try await ChildProcess.runInBackground(
-            "haasledger", ["history-status", "--ledger", ledger, "--server", address], environment: environment,
-            workingDirectory: directory.path)
-        #expect(status.status == 0, "\(status.stderr)")
-        let lab = try #require(server.world.labs.first?.id)
-        let watched = try await ChildProcess.runInBackground(
-            "haasledger", ["watch", "--ledger", ledger, "--server", address, "--lab", lab, "--interval", "0"],
-            environment: environment, workingDirectory: directory.path)
-        #expect(watched.status == 0, "\(watched.stderr)")
-        let shown = try run(["log", "show", "--ledger", ledger, "--format", "ndjson"])
-        let times = try shown.stdout.split(separator: "\n").map { line in
-            try JSONParser.parse(String(line))["recorded_at"]
+        try await withRunningSimulator(SimulatorConfiguration(seed: 22, labs: 1, backtestsPerLab: 2)) { server in
+            // A pinned time in the past: the log never lets recordedAt go backwards, so a command that ignored the
+            // pin would record today's time after it.
+            let environment = [
+                "HAASLEDGER_CLOCK": "2020-01-01T00:00:00Z", "HAAS_EMAIL": server.world.configuration.email,
+                "HAAS_PASSWORD": server.world.configuration.password,
+            ]
+            let address = "http://127.0.0.1:\(server.port)"
+            let status = try await ChildProcess.runInBackground(
+                "haasledger", ["history-status", "--ledger", ledger, "--server", address], environment: environment,
+                workingDirectory: directory.path)
+            #expect(status.status == 0, "\(status.stderr)")
+            let lab = try #require(server.world.labs.first?.id)
+            let watched = try await ChildProcess.runInBackground(
+                "haasledger", ["watch", "--ledger", ledger, "--server", address, "--lab", lab, "--interval", "0"],
+                environment: environment, workingDirectory: directory.path)
+            #expect(watched.status == 0, "\(watched.stderr)")
+            let shown = try run(["log", "show", "--ledger", ledger, "--format", "ndjson"])
+            let times = try shown.stdout.split(separator: "\n").map { line in
+                try JSONParser.parse(String(line))["recorded_at"]
+            }
+            #expect(!times.isEmpty)
+            #expect(times.allSatisfy { $0 == .number(Int64(1_577_836_800_000_000)) })
         }
-        #expect(!times.isEmpty)
-        #expect(times.allSatisfy { $0 == .number(Int64(1_577_836_800_000_000)) })
     }
 }
 

@@ -2,6 +2,7 @@ import EventLog
 import Foundation
 import HaasAPI
 import JSON
+import LedgerEvents
 
 /// Collects a run's events: every HTTP exchange the client reports (as `haas.response.recorded`, body in
 /// the blob store) and the domain events the use case adds. `flush` commits what has accumulated as one
@@ -51,7 +52,7 @@ public final class EventRecorder: HaasExchangeObserver, @unchecked Sendable {
         let stream = RecorderStreams.subject(lab: exchange.labID, backtest: exchange.backtestID, server: source)
         add(
             EventDraft(
-                stream: stream, type: "haas.response.recorded", payload: Payload(.object(members)),
+                .responseRecorded, stream: stream, payload: Payload(.object(members)),
                 correlationID: correlationID, source: source, blobs: blob.map { [$0] } ?? []))
         lock.withLock {
             counts.exchanges += 1

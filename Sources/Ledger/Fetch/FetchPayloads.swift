@@ -1,13 +1,13 @@
 import EventLog
 import HaasAPI
 import JSON
+import LedgerEvents
 
 /// The domain events a fetch records (DESIGN §5). Wire facts keep their true names; nothing is "fixed".
 enum FetchPayloads {
     static func lab(_ lab: LabRecord, channel: String, bodyHash: String) -> EventDraft {
         EventDraft(
-            stream: RecorderStreams.lab(lab.labID), type: "haas.lab.observed",
-            payload: Payload(
+                .labObserved, stream: RecorderStreams.lab(lab.labID), payload: Payload(
                 .object([
                     ("lab_id", .string(lab.labID)), ("channel", .string(channel)), ("name", .optional(lab.name)),
                     ("script_id", .optional(lab.scriptID)), ("status", .optional(lab.status)),
@@ -22,8 +22,7 @@ enum FetchPayloads {
 
     static func result(_ record: BacktestResultRecord, lab: String, pageBodyHash: String) -> EventDraft {
         EventDraft(
-            stream: RecorderStreams.backtest(record.backtestID), type: "haas.backtest.result.observed",
-            payload: Payload(
+                .resultObserved, stream: RecorderStreams.backtest(record.backtestID), payload: Payload(
                 .object([
                     ("lab_id", .string(record.labID ?? lab)), ("backtest_id", .string(record.backtestID)),
                     ("record_id", .optional(record.recordID)), ("generation", .optional(record.generation)),
@@ -39,8 +38,7 @@ enum FetchPayloads {
     ) {
         let matches = expected.map { $0 == results.records.count } ?? true
         let draft = EventDraft(
-            stream: RecorderStreams.lab(lab), type: "haas.lab.results.reconciled",
-            payload: Payload(
+                .resultsReconciled, stream: RecorderStreams.lab(lab), payload: Payload(
                 .object([
                     ("lab_id", .string(lab)), ("expected_completed", .optional(expected)),
                     ("fetched", .number(results.records.count)), ("pages", .number(results.pages.count)),
@@ -90,14 +88,13 @@ enum FetchPayloads {
             ("body_sha256", .string(bodyHash)),
         ]
         return EventDraft(
-            stream: RecorderStreams.backtest(backtest), type: "haas.backtest.runtime.fetched",
-            payload: Payload(.object(facts + extra)), observedAt: runtime.lastUpdateTimestamp.map { $0 * 1_000_000 })
+                .runtimeFetched, stream: RecorderStreams.backtest(backtest), payload: Payload(.object(facts + extra)), observedAt: runtime.lastUpdateTimestamp.map { $0 * 1_000_000 })
     }
 
     static func attachment(channel: String, lab: String, backtest: String, bodyHash: String, bytes: Int) -> EventDraft {
         EventDraft(
             stream: RecorderStreams.backtest(backtest),
-            type: channel == "GET_BACKTEST_LOG" ? "haas.backtest.log.fetched" : "haas.backtest.chart.fetched",
+            type: (channel == "GET_BACKTEST_LOG" ? EventType.logFetched : EventType.chartFetched).name,
             payload: Payload(
                 .object([
                     ("lab_id", .string(lab)), ("backtest_id", .string(backtest)), ("body_sha256", .string(bodyHash)),
@@ -107,8 +104,7 @@ enum FetchPayloads {
 
     static func execution(_ update: LabExecutionUpdate, lab: String) -> EventDraft {
         EventDraft(
-            stream: RecorderStreams.lab(lab), type: "haas.lab.execution.updated",
-            payload: Payload(
+                .labExecutionUpdated, stream: RecorderStreams.lab(lab), payload: Payload(
                 .object([
                     ("lab_id", .string(lab)), ("status", .optional(update.status)),
                     ("progress", .optional(update.progress)),
@@ -119,8 +115,7 @@ enum FetchPayloads {
 
     static func historyStatus(_ entry: HistoryStatusEntry, bodyHash: String) -> EventDraft {
         EventDraft(
-            stream: RecorderStreams.market(entry.market), type: "haas.history.status.observed",
-            payload: Payload(
+                .historyStatusObserved, stream: RecorderStreams.market(entry.market), payload: Payload(
                 .object([
                     ("market", .string(entry.market)), ("status", .optional(entry.status)),
                     ("synched", .bool(entry.status == 3)), ("max_months", .optional(entry.maxMonths)),
@@ -133,8 +128,7 @@ enum FetchPayloads {
         -> EventDraft
     {
         EventDraft(
-            stream: RecorderStreams.subject(lab: lab, backtest: backtest, server: server), type: "fetch.failed",
-            payload: Payload(
+                .fetchFailed, stream: RecorderStreams.subject(lab: lab, backtest: backtest, server: server), payload: Payload(
                 .object([
                     ("channel", .string(channel)), ("lab_id", .optional(lab)), ("backtest_id", .optional(backtest)),
                     ("error", .string(String(describing: error))),

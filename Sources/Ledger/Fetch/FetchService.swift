@@ -3,6 +3,7 @@ import EventLog
 import Foundation
 import HaasAPI
 import JSON
+import LedgerEvents
 
 /// What `haasledger fetch` was asked to do.
 public struct FetchRequest: Sendable {
@@ -96,8 +97,7 @@ public struct FetchService: Sendable {
         var summary = FetchSummary(runID: runID)
         recorder.add(
             EventDraft(
-                stream: RecorderStreams.run(runID), type: "run.started",
-                payload: Payload(
+                .runStarted, stream: RecorderStreams.run(runID), payload: Payload(
                     .object([
                         ("command", .string("fetch")), ("server", .string(server)),
                         (
@@ -131,7 +131,8 @@ public struct FetchService: Sendable {
             members.append(("error", .optional(runError.map { String(describing: $0) })))
             finished = .object(members)
         }
-        recorder.add(EventDraft(stream: RecorderStreams.run(runID), type: "run.finished", payload: Payload(finished)))
+        recorder.add(EventDraft(
+                .runFinished, stream: RecorderStreams.run(runID), payload: Payload(finished)))
         try recorder.flush()
         summary.events = recorder.snapshot.events
         if let runError { throw FetchFailure(summary: summary, underlying: runError) }
@@ -328,7 +329,7 @@ public struct FetchService: Sendable {
     private func recordedRuntimes(_ log: EventLog) throws -> Set<String> {
         try log.read { reader in
             var ids = Set<String>()
-            try reader.forEachEvent(ofType: "haas.backtest.runtime.fetched") { event in
+            try reader.forEachEvent(ofType: EventType.runtimeFetched.name) { event in
                 if event.stream.hasPrefix("backtest:") { ids.insert(String(event.stream.dropFirst("backtest:".count))) }
                 return true
             }

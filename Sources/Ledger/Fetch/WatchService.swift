@@ -1,6 +1,7 @@
 import EventLog
 import HaasAPI
 import JSON
+import LedgerEvents
 
 /// `haasledger watch`: polls a lab's execution until it completes or is cancelled, recording every poll's
 /// exchange and, whenever status, progress or counts change, a `haas.lab.execution.updated` event.
@@ -32,8 +33,7 @@ public struct WatchService: Sendable {
         let recorder = EventRecorder(log: log, correlationID: runID, source: server)
         recorder.add(
             EventDraft(
-                stream: RecorderStreams.run(runID), type: "run.started",
-                payload: Payload(
+                .runStarted, stream: RecorderStreams.run(runID), payload: Payload(
                     .object([("command", .string("watch")), ("server", .string(server)), ("lab", .string(labID))])),
                 expectedVersion: 0))
         let client = HaasClient(configuration: configuration, observer: recorder)
@@ -65,8 +65,7 @@ public struct WatchService: Sendable {
         try? await client.shutdown()
         recorder.add(
             EventDraft(
-                stream: RecorderStreams.run(runID), type: "run.finished",
-                payload: Payload(
+                .runFinished, stream: RecorderStreams.run(runID), payload: Payload(
                     .object([
                         ("polls", .number(summary.polls)), ("changes", .number(summary.changes)),
                         ("final_status", .optional(summary.finalStatus)),

@@ -4,6 +4,7 @@ import EventLog
 import Foundation
 import HaasAPI
 import JSON
+import LedgerEvents
 import SQLiteKit
 
 /// A cache file as read from disk.
@@ -283,8 +284,7 @@ struct CacheFileParser: Sendable {
         -> EventDraft
     {
         EventDraft(
-            id: ids.next(), stream: RecorderStreams.backtest(backtest), type: "haas.backtest.result.observed",
-            payload: Payload(.object(members)))
+                .resultObserved, id: ids.next(), stream: RecorderStreams.backtest(backtest), payload: Payload(.object(members)))
     }
 
     /// A runtime becomes `haas.backtest.runtime.fetched`, as a fetched one does. A runtime nested in a larger
@@ -476,10 +476,9 @@ struct CacheFileParser: Sendable {
             ]
             parsed.facts.append(
                 EventDraft(
-                    id: EventID.derived(
+                .cutoffRecorded, id: EventID.derived(
                         from: "history.cutoff.recorded|imported|\(market)|\(cutoff)|\(discovered ?? "")"),
-                    stream: RecorderStreams.market(market), type: "history.cutoff.recorded",
-                    payload: Payload(.object(members)),
+                    stream: RecorderStreams.market(market), payload: Payload(.object(members)),
                     observedAt: discovered.flatMap(Timestamp.parse)))
         }
         return parsed

@@ -3,6 +3,7 @@ import Dispatch
 import EventLog
 import HaasAPI
 import JSON
+import LedgerEvents
 
 /// What `haasledger import` was asked to do.
 public struct ImportRequest: Sendable {
@@ -198,8 +199,7 @@ private struct ImportRun {
         try completeInterruptedRuns(log)
         try log.append(
             EventDraft(
-                stream: RecorderStreams.run(runID), type: "run.started",
-                payload: Payload(
+                .runStarted, stream: RecorderStreams.run(runID), payload: Payload(
                     .object([
                         ("command", .string("import")), ("paths", .array(request.paths.map(JSONValue.string))),
                         ("files", .number(entries.count)), ("server_label", .optional(request.serverLabel)),
@@ -213,7 +213,7 @@ private struct ImportRun {
     private mutating func completeInterruptedRuns(_ log: EventLog) throws {
         let interrupted = try log.read { reader -> [(position: UInt64, stream: String)] in
             var runs: [(position: UInt64, stream: String)] = []
-            try reader.forEachEvent(ofType: "run.started") { event in
+            try reader.forEachEvent(ofType: EventType.runStarted.name) { event in
                 if try event.payload.json["command"]?.stringValue == "import",
                     try reader.streamVersion(event.stream) == 1
                 {
@@ -227,8 +227,7 @@ private struct ImportRun {
         let filled = try MetricsEngine(log: log).compute(formula: FormulaRegistry.defaultName, after: earliest)
         let closing = interrupted.map { run in
             EventDraft(
-                stream: run.stream, type: "run.finished",
-                payload: Payload(
+                .runFinished, stream: run.stream, payload: Payload(
                     .object([
                         ("command", .string("import")), ("interrupted", .bool(true)),
                         ("completed_by_run", .string(runID.description)),
@@ -245,7 +244,7 @@ private struct ImportRun {
         guard let log, let runID else { return }
         try log.append(
             EventDraft(
-                stream: RecorderStreams.run(runID), type: "run.finished", payload: Payload(summary.json),
+                .runFinished, stream: RecorderStreams.run(runID), payload: Payload(summary.json),
                 correlationID: runID, source: "import"))
         summary.events += 2
     }
@@ -392,8 +391,7 @@ enum ImportPayloads {
                 ("server_label", .optional(serverLabel)), ("facts", .number(parsed.facts.count)),
             ] + parsed.details
         return EventDraft(
-            id: importedID(sha256: file.sha256), stream: "import:\(file.sha256)", type: "cache.file.imported",
-            payload: Payload(.object(members)), observedAt: file.modifiedAt, correlationID: runID, source: file.path,
+                .fileImported, id: importedID(sha256: file.sha256), stream: "import:\(file.sha256)", payload: Payload(.object(members)), observedAt: file.modifiedAt, correlationID: runID, source: file.path,
             blobs: [file.blob])
     }
 
@@ -402,8 +400,7 @@ enum ImportPayloads {
         -> EventDraft
     {
         EventDraft(
-            stream: "import:\(file?.sha256 ?? path)", type: "import.failed",
-            payload: Payload(
+                .importFailed, stream: "import:\(file?.sha256 ?? path)", payload: Payload(
                 .object([
                     ("path", .string(path)), ("kind", .optional(kind?.rawValue)), ("field", .optional(problem.field)),
                     ("reason", .string(problem.reason)), ("bytes", .optional(file?.bytes.count)),

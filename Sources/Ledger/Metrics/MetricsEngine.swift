@@ -3,6 +3,7 @@ import EventLog
 import Foundation
 import HaasAPI
 import JSON
+import LedgerEvents
 
 /// Computes a formula set for recorded runtimes and appends `metrics.computed` events.
 ///
@@ -40,7 +41,7 @@ public struct MetricsEngine {
         var pending: [EventDraft] = []
         let runtimes = try log.read { reader in
             var found: [(event: RecordedEvent, lab: String, backtest: String, body: String)] = []
-            try reader.forEachEvent(ofType: "haas.backtest.runtime.fetched", from: after + 1) { event in
+            try reader.forEachEvent(ofType: EventType.runtimeFetched.name, from: after + 1) { event in
                 let json = try event.payload.json
                 guard let labID = json["lab_id"]?.stringValue, let backtest = json["backtest_id"]?.stringValue,
                     let body = json["body_sha256"]?.stringValue
@@ -68,8 +69,7 @@ public struct MetricsEngine {
             } catch {
                 pending.append(
                     EventDraft(
-                        id: id, stream: RecorderStreams.backtest(runtime.backtest), type: "metrics.failed",
-                        payload: Payload(
+                .metricsFailed, id: id, stream: RecorderStreams.backtest(runtime.backtest), payload: Payload(
                             .object([
                                 ("formula", .string(formula.name)), ("backtest_id", .string(runtime.backtest)),
                                 ("error", .string(String(describing: error))),

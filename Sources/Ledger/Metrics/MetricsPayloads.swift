@@ -2,6 +2,7 @@ import BacktestMetrics
 import EventLog
 import HaasAPI
 import JSON
+import LedgerEvents
 
 extension MetricValue {
     /// Numbers as JSON numbers; `+inf`, `-inf` and `undefined` as strings (JSON has no non-finite numbers).
@@ -51,7 +52,7 @@ enum MetricsPayloads {
         -> EventDraft
     {
         EventDraft(
-            id: id, stream: RecorderStreams.backtest(backtest), type: "metrics.computed", payload: payload,
+                .metricsComputed, id: id, stream: RecorderStreams.backtest(backtest), payload: payload,
             correlationID: runtimeEvent.correlationID, causation: runtimeEvent.position, source: runtimeEvent.source)
     }
 

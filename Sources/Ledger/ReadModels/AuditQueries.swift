@@ -1,5 +1,6 @@
 import EventLog
 import JSON
+import LedgerEvents
 import Projections
 
 /// The audit questions: what happened to one backtest, and what changed between two moments or two formulas.
@@ -26,16 +27,16 @@ extension ReadModelService {
             let json = try? event.payload.json
             var detail = ""
             switch event.type {
-            case "haas.response.recorded":
+            case EventType.responseRecorded.name:
                 detail =
                     "\(json?["channel"]?.stringValue ?? "?") HTTP \(json?["http_status"]?.numberValue?.canonicalText ?? "-")"
                 if let failure = json?["failure"]?.stringValue { detail += " failed: \(failure)" }
-            case "haas.backtest.runtime.fetched":
+            case EventType.runtimeFetched.name:
                 detail = "reported ROI \(json?["reported"]?["roi"]?.numberValue?.canonicalText ?? "-")"
-            case "metrics.computed":
+            case EventType.metricsComputed.name:
                 detail =
                     "\(json?["formula"]?.stringValue ?? "?") from runtime at \(event.causation.map(String.init) ?? "?")"
-            case "fetch.failed":
+            case EventType.fetchFailed.name:
                 detail = json?["error"]?.stringValue ?? ""
             default:
                 break

@@ -1,0 +1,136 @@
+/// Every event type the ledger writes (DESIGN §5), in one place. `CATALOG.md` beside this file is generated from
+/// it (`EventCatalog.markdown`), and a test keeps the two equal.
+extension EventType {
+    public static let runStarted = EventType(
+        "run.started", stream: "run:<uuid>", "a fetch, import, watch or other recording command began: what was asked",
+        members: [("command", "the command that ran")], extensible: true)
+    public static let runFinished = EventType(
+        "run.finished", stream: "run:<uuid>",
+        "the run ended: its counts and error, or `interrupted: true` when a later run closed it",
+        members: [], extensible: true)
+    public static let responseRecorded = EventType(
+        "haas.response.recorded", stream: "backtest:<id>, lab:<id> or server:<url>",
+        "one HTTP exchange with the Trade Server, failures included; the body is a blob",
+        members: [
+            ("channel", "the API channel"), ("endpoint", "the PHP endpoint"), ("method", "GET or POST"),
+            ("parameters", "the parameters without credentials"), ("attempt", "1 for the first try"),
+            ("http_status", "null when no reply came"), ("latency_us", "time to the reply"),
+            ("envelope_success", "the envelope's Success"), ("envelope_error", "the envelope's Error"),
+            ("failure", "why the attempt failed, or null"), ("body_sha256", "the body blob, credentials redacted"),
+            ("body_bytes", "size of the kept body"), ("redactions", "credentials replaced in the body"),
+        ], extensible: true)
+    public static let labObserved = EventType(
+        "haas.lab.observed", stream: "lab:<id>", "a lab as GET_LABS lists it or GET_LAB_DETAILS describes it",
+        members: [
+            ("lab_id", "LID"), ("channel", "the channel it came from"), ("name", "N"), ("script_id", "SID"),
+            ("status", "S: created 0, queued 1, running 2, completed 3, cancelled 4"),
+            ("scheduled_backtests", "SB"), ("completed_backtests", "CB"), ("created_at", "CA"),
+            ("updated_at", "UA"), ("parameters", "P, as sent"), ("config", "C, as sent"),
+            ("settings", "ST, as sent"), ("body_sha256", "the body blob"),
+        ])
+    public static let resultObserved = EventType(
+        "haas.backtest.result.observed", stream: "backtest:<id>",
+        "a lab's result record; an import carries only the members its file states",
+        members: [("lab_id", "LID"), ("backtest_id", "BID")], extensible: true)
+    public static let resultsReconciled = EventType(
+        "haas.lab.results.reconciled", stream: "lab:<id>", "the records paged in, compared with the lab's CB",
+        members: [
+            ("lab_id", "the lab"), ("expected_completed", "CB"), ("fetched", "records paged in"),
+            ("pages", "pages read"), ("duplicates_dropped", "records seen twice"), ("stop", "why paging stopped"),
+            ("matches", "fetched equals CB"),
+        ])
+    public static let runtimeFetched = EventType(
+        "haas.backtest.runtime.fetched", stream: "backtest:<id>",
+        "a backtest's runtime (the body is a blob) and the server's report values under their true names",
+        members: [
+            ("lab_id", "the lab"), ("backtest_id", "the backtest"), ("market", "PriceMarket"),
+            ("script_id", "ScriptId"), ("script_name", "ScriptName"), ("account_id", "AccountId"),
+            ("leverage", "Leverage"), ("started_at", "ActivatedSince"), ("ended_at", "LastUpdateTimestamp"),
+            ("finished_positions", "how many"), ("reported", "the server's report values (RM is the ROI margin)"),
+            ("body_sha256", "the runtime blob"),
+        ], extensible: true)
+    public static let logFetched = EventType(
+        "haas.backtest.log.fetched", stream: "backtest:<id>", "a backtest's log lines (a blob)",
+        members: [("lab_id", ""), ("backtest_id", ""), ("body_sha256", "the blob"), ("body_bytes", "its size")])
+    public static let chartFetched = EventType(
+        "haas.backtest.chart.fetched", stream: "backtest:<id>", "a backtest's chart (a blob)",
+        members: [("lab_id", ""), ("backtest_id", ""), ("body_sha256", "the blob"), ("body_bytes", "its size")])
+    public static let labExecutionUpdated = EventType(
+        "haas.lab.execution.updated", stream: "lab:<id>", "a lab's execution as polled, when it changed",
+        members: [
+            ("lab_id", "the lab"), ("status", "S"), ("progress", "P, percent"), ("completed_backtests", "CB"),
+            ("scheduled_backtests", "SB"), ("raw", "the whole update as sent"),
+        ])
+    public static let historyStatusObserved = EventType(
+        "haas.history.status.observed", stream: "market:<tag>", "a market's history sync status",
+        members: [
+            ("market", "the market tag"), ("status", "Status"), ("synched", "Status is 3"),
+            ("max_months", "MaxMonths"), ("body_sha256", "the body blob"),
+        ])
+    public static let cutoffRecorded = EventType(
+        "history.cutoff.recorded", stream: "market:<tag>", "since when a market has history, and how it was found",
+        members: [
+            ("market", "the market tag"), ("cutoff", "ISO-8601 date"), ("cutoff_at", "µs since the epoch"),
+            ("method", "how it was found: imported, …"), ("precision_hours", "how exact"),
+        ], extensible: true)
+    public static let fileImported = EventType(
+        "cache.file.imported", stream: "import:<sha256>", "a pyHaasAPI cache file (its bytes are a blob)",
+        members: [
+            ("path", "where it was"), ("kind", "the layout recognised"), ("bytes", "size"),
+            ("modified_at", "its mtime"), ("sha256", "of its bytes"), ("server_label", "--server-label"),
+            ("facts", "events recorded from it"),
+        ], extensible: true)
+    public static let importFailed = EventType(
+        "import.failed", stream: "import:<sha256 or path>", "a file that could not be imported, with its bytes",
+        members: [
+            ("path", "where it was"), ("kind", "the layout, if recognised"), ("field", "the member at fault"),
+            ("reason", "why"), ("bytes", "size"), ("modified_at", "its mtime"), ("sha256", "of its bytes"),
+        ])
+    public static let metricsComputed = EventType(
+        "metrics.computed", stream: "backtest:<id>",
+        "one formula set's values for one runtime; causation is the runtime event",
+        members: [
+            ("formula", "name@version"), ("formula_id", "name"), ("formula_version", "version"),
+            ("parameters", "the formula's parameters"), ("lab_id", "the lab"), ("backtest_id", "the backtest"),
+            ("values", "metric → number, or \"+inf\", \"-inf\", \"undefined\""),
+            ("inputs", "what the values were computed from"), ("unrealized_profits", "kept apart"),
+            ("reported", "the server's report values"), ("beats_buy_hold", "ROI / leverage > PC"),
+        ])
+    public static let metricsFailed = EventType(
+        "metrics.failed", stream: "backtest:<id>", "a runtime whose metrics could not be computed",
+        members: [("formula", "name@version"), ("backtest_id", "the backtest"), ("error", "why")])
+    public static let fetchFailed = EventType(
+        "fetch.failed", stream: "backtest:<id>, lab:<id> or server:<url>", "a call that failed after its retries",
+        members: [("channel", "the call"), ("lab_id", "its lab"), ("backtest_id", "its backtest"), ("error", "why")])
+}
+
+public enum EventCatalog {
+    /// Every type, in the order the catalog documents them.
+    public static let all: [EventType] = [
+        .runStarted, .runFinished, .responseRecorded, .labObserved, .resultObserved, .resultsReconciled,
+        .runtimeFetched, .logFetched, .chartFetched, .labExecutionUpdated, .historyStatusObserved, .cutoffRecorded,
+        .fileImported, .importFailed, .metricsComputed, .metricsFailed, .fetchFailed,
+    ]
+
+    private static let byName: [String: EventType] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
+
+    /// The type named `name`, if the catalog has it.
+    public static func type(named name: String) -> EventType? { byName[name] }
+
+    /// The catalog as Markdown: what `CATALOG.md` holds.
+    public static var markdown: String {
+        var lines = [
+            "# Event catalog", "",
+            "Generated from `Sources/LedgerEvents/EventCatalog.swift` (`EventCatalog.markdown`); a test keeps this file",
+            "equal to the code. Members marked … may be joined by others that vary with the writer.", "",
+            "| type | version | stream | what | members |", "|---|---:|---|---|---|",
+        ]
+        for type in all {
+            let members = type.members.map { "`\($0.name)`" + ($0.meaning.isEmpty ? "" : " (\($0.meaning))") }
+                + (type.extensible ? ["…"] : [])
+            lines.append(
+                "| `\(type.name)` | \(type.version) | `\(type.stream)` | \(type.summary) | \(members.joined(separator: ", ")) |")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
