@@ -6,7 +6,7 @@ import SQLiteKit
 /// read sees every event the log holds.
 public final class ReadModels {
     public let path: String
-    public let db: SQLiteConnection
+    let db: SQLiteConnection
     public let projector: Projector
 
     /// Opens (creating and migrating when needed) the read models at `path` and applies new events.

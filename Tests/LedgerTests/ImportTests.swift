@@ -4,7 +4,7 @@ import Foundation
 import HaasAPI
 import HaasSimulator
 import JSON
-import Projections
+@testable import Projections
 import SQLiteKit
 import Testing
 

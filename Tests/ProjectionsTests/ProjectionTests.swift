@@ -6,7 +6,7 @@ import HaasAPI
 import HaasSimulator
 import JSON
 import Ledger
-import Projections
+@testable import Projections
 import SQLiteKit
 import Testing
 

@@ -22,8 +22,8 @@ public struct ReadModelService {
         let path = ReadModels.path(ledgerRoot: location.root)
         do {
             return (log, try ReadModels(path: path, log: log))
-        } catch let error as SQLiteError where [11, 26].contains(error.code) {
-            // SQLITE_CORRUPT, SQLITE_NOTADB: the file is damaged or not SQLite. It holds nothing the log does not.
+        } catch let error as SQLiteError where error.isDamagedFile {
+            // The file is damaged or not SQLite. It holds nothing the log does not.
             throw LedgerError.file(
                 path: path,
                 reason: "\(error.message); read models are derived from the log: `haasledger project rebuild` replaces the file")
@@ -86,29 +86,21 @@ public struct ReadModelService {
     /// A read-only SQL statement against the read models (as of a moment: the views `*_asof` are not
     /// needed; `:asof` is bound to the position). Writes, ATTACH and state-changing PRAGMAs are refused.
     public func sql(_ text: String, at moment: Moment) throws -> ResultTable {
-        let (log, models) = try open()
+        let (log, _) = try open()
         let position = try Self.position(moment, log)
-        _ = models
-        let reader = try SQLiteConnection(path: ReadModels.path(ledgerRoot: location.root), mode: .readOnly)
-        let statement: SQLiteStatement
+        let answer: SQLAnswer
         do {
-            statement = try reader.prepare(text)
-        } catch {
-            throw LedgerError.invalidArgument(flag: "sql", reason: error.message)
+            answer = try ReadModels.readOnlyQuery(text, path: ReadModels.path(ledgerRoot: location.root), asOf: position)
+        } catch let refusal as ReadOnlySQLError {
+            let reason =
+                switch refusal {
+                case .invalid(let message): message
+                case .notReadOnly: "only read-only statements are allowed (no writes, ATTACH or state-changing PRAGMA)"
+                case .attach: "ATTACH is not allowed"
+                }
+            throw LedgerError.invalidArgument(flag: "sql", reason: reason)
         }
-        guard statement.isReadOnly else {
-            throw LedgerError.invalidArgument(
-                flag: "sql",
-                reason: "only read-only statements are allowed (no writes, ATTACH or state-changing PRAGMA)")
-        }
-        let lowered = text.lowercased()
-        if lowered.contains("attach") && lowered.range(of: #"\battach\b"#, options: .regularExpression) != nil {
-            throw LedgerError.invalidArgument(flag: "sql", reason: "ATTACH is not allowed")
-        }
-        let asOf = ReadModels.asOfParameter(position)
-        let parameterCount = text.components(separatedBy: ":asof").count - 1
-        if parameterCount > 0 { try statement.bind(asOf, at: 1) }
-        return try ResultTable(statement)
+        return ResultTable(answer)
     }
 
     /// Rebuilds the read models from the log (through a moment), atomically replacing the file, or into `output`.
@@ -124,19 +116,9 @@ public struct ReadModelService {
         let log = try location.openLog(create: false)
         let path = ReadModels.path(ledgerRoot: location.root)
         let head = try log.read { try $0.head() }
-        var applied: UInt64 = 0
-        var appliedAt: Int64?
-        if FileManager.default.fileExists(atPath: path) {
-            let db = try SQLiteConnection(path: path, mode: .readOnly)
-            if let row = try? db.prepare("SELECT position, recorded_at FROM projection_state WHERE name = ?").rows([
-                .text(Projector.name)
-            ]).first,
-                case .integer(let position) = row[0]
-            {
-                applied = UInt64(position)
-                if case .integer(let at) = row[1] { appliedAt = at }
-            }
-        }
+        let state = ReadModels.appliedState(path: path)
+        let applied = state?.position ?? 0
+        let appliedAt = state?.recordedAt
         let headPosition = head?.position ?? 0
         let lagEvents = headPosition - min(applied, headPosition)
         // Ledger time between the newest event applied (or the first event, when none is) and the log's head.
@@ -154,21 +136,20 @@ public struct ReadModelService {
 }
 
 extension ResultTable {
-    /// Every remaining row of a bound statement (columns named as SQLite names them); blobs print as x'hex'.
-    init(_ statement: SQLiteStatement) throws {
-        var rows: [[Cell]] = []
-        while try statement.step() {
-            rows.append(
-                (0..<statement.columnCount).map { index in
-                    switch statement.value(index) {
+    /// The rows of a user's statement; blobs print as x'hex'.
+    init(_ answer: SQLAnswer) {
+        self.init(
+            columns: answer.columns,
+            rows: answer.rows.map { row in
+                row.map { value in
+                    switch value {
                     case .null: return .null
                     case .integer(let value): return .integer(value)
                     case .real(let value): return .number(value)
                     case .text(let text): return .text(text)
                     case .blob(let bytes): return .text("x'" + bytes.map { String(format: "%02x", $0) }.joined() + "'")
                     }
-                })
-        }
-        self.init(columns: (0..<statement.columnCount).map(statement.columnName), rows: rows)
+                }
+            })
     }
 }

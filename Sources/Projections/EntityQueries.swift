@@ -1,0 +1,136 @@
+import SQLiteKit
+
+/// A lab as of a position.
+public struct LabRow: Sendable, Equatable {
+    public let labID: String
+    public let name: String?
+    public let scriptID: String?
+    public let status: Int64?
+    public let scheduledBacktests: Int64?
+    public let completedBacktests: Int64?
+    /// The position this version of the row became true.
+    public let validFrom: Int64
+}
+
+/// One recorded change of a lab's execution.
+public struct ExecutionRow: Sendable, Equatable {
+    public let position: Int64
+    public let recordedAt: Int64
+    public let status: Int64?
+    public let progress: Double?
+    public let completedBacktests: Int64?
+    public let scheduledBacktests: Int64?
+}
+
+/// A market's history status and cutoff as of a position.
+public struct CutoffRow: Sendable, Equatable {
+    public let market: String
+    public let status: Int64?
+    public let synched: Int64?
+    public let maxMonths: Int64?
+    public let cutoff: String?
+    public let method: String?
+    public let precision: String?
+    public let validFrom: Int64
+}
+
+/// A blob fetched or imported by a position: its kind, subject (a stream, or an imported file's path), size,
+/// the first and last position it was recorded, and how often.
+public struct CacheEntryRow: Sendable, Equatable {
+    public let blobHash: String
+    public let kind: String?
+    public let subject: String?
+    public let bytes: Int64?
+    public let firstPosition: Int64
+    public let lastPosition: Int64
+    public let timesRecorded: Int64
+}
+
+extension ReadModels {
+    private enum LabColumn: String, SelectedColumns {
+        case lab_id, name, script_id, status, scheduled_backtests, completed_backtests, valid_from
+    }
+
+    public func labs(asOf position: UInt64?) throws -> [LabRow] {
+        let statement = try db.prepare("SELECT \(LabColumn.list) FROM labs WHERE \(Self.validAt) ORDER BY lab_id")
+        try statement.bind([Self.asOfParameter(position)])
+        defer { statement.reset() }
+        return try statement.collect { row in
+            LabRow(
+                labID: row.string(LabColumn.lab_id) ?? "", name: row.string(LabColumn.name),
+                scriptID: row.string(LabColumn.script_id), status: row.int64(LabColumn.status),
+                scheduledBacktests: row.int64(LabColumn.scheduled_backtests),
+                completedBacktests: row.int64(LabColumn.completed_backtests),
+                validFrom: row.int64(LabColumn.valid_from) ?? 0)
+        }
+    }
+
+    private enum ExecutionColumn: String, SelectedColumns {
+        case position, recorded_at, status, progress, completed_backtests, scheduled_backtests
+    }
+
+    public func executions(lab: String, asOf position: UInt64?) throws -> [ExecutionRow] {
+        let statement = try db.prepare(
+            "SELECT \(ExecutionColumn.list) FROM executions WHERE position <= ?1 AND lab_id = ?2 ORDER BY position")
+        try statement.bind([Self.asOfParameter(position), .text(lab)])
+        defer { statement.reset() }
+        return try statement.collect { row in
+            ExecutionRow(
+                position: row.int64(ExecutionColumn.position) ?? 0,
+                recordedAt: row.int64(ExecutionColumn.recorded_at) ?? 0, status: row.int64(ExecutionColumn.status),
+                progress: row.double(ExecutionColumn.progress),
+                completedBacktests: row.int64(ExecutionColumn.completed_backtests),
+                scheduledBacktests: row.int64(ExecutionColumn.scheduled_backtests))
+        }
+    }
+
+    private enum CutoffColumn: String, SelectedColumns {
+        case market, status, synched, max_months, cutoff, method, precision, valid_from
+    }
+
+    public func cutoffs(asOf position: UInt64?) throws -> [CutoffRow] {
+        let statement = try db.prepare(
+            "SELECT \(CutoffColumn.list) FROM history_cutoffs WHERE \(Self.validAt) ORDER BY market")
+        try statement.bind([Self.asOfParameter(position)])
+        defer { statement.reset() }
+        return try statement.collect { row in
+            CutoffRow(
+                market: row.string(CutoffColumn.market) ?? "", status: row.int64(CutoffColumn.status),
+                synched: row.int64(CutoffColumn.synched), maxMonths: row.int64(CutoffColumn.max_months),
+                cutoff: row.string(CutoffColumn.cutoff), method: row.string(CutoffColumn.method),
+                precision: row.string(CutoffColumn.precision), validFrom: row.int64(CutoffColumn.valid_from) ?? 0)
+        }
+    }
+
+    private enum CacheColumn: String, SelectedColumns {
+        case blob_hash, kind, subject, bytes, first_position, last_position, fetch_count
+    }
+
+    /// `cache_index` is cumulative; as of a position, the entries are recounted from the fetch and import rows.
+    public func cacheEntries(asOf position: UInt64?) throws -> [CacheEntryRow] {
+        let statement = try db.prepare(
+            """
+            SELECT blob_hash, min(kind) AS kind, min(subject) AS subject, max(bytes) AS bytes,
+                   min(position) AS first_position, max(position) AS last_position, count(*) AS fetch_count
+            FROM (
+                SELECT body_hash AS blob_hash, channel AS kind, subject,
+                       (SELECT bytes FROM cache_index c WHERE c.blob_hash = f.body_hash) AS bytes, position
+                FROM fetches f WHERE body_hash IS NOT NULL AND position <= ?1
+                UNION ALL
+                SELECT sha256, kind, path, bytes, position FROM imported_files
+                WHERE status = 'imported' AND position <= ?1
+            )
+            GROUP BY blob_hash ORDER BY first_position
+            """)
+        try statement.bind([Self.asOfParameter(position)])
+        defer { statement.reset() }
+        return try statement.collect { row in
+            CacheEntryRow(
+                blobHash: row.string(CacheColumn.blob_hash) ?? "", kind: row.string(CacheColumn.kind),
+                subject: row.string(CacheColumn.subject), bytes: row.int64(CacheColumn.bytes),
+                firstPosition: row.int64(CacheColumn.first_position) ?? 0,
+                lastPosition: row.int64(CacheColumn.last_position) ?? 0,
+                timesRecorded: row.int64(CacheColumn.fetch_count) ?? 0)
+        }
+    }
+}
