@@ -47,9 +47,14 @@ let package = Package(
             name: "JSON",
             swiftSettings: strictSettings
         ),
+        // The lock box and the system-call wrapper (errno and EINTR, once). A leaf too.
+        .target(
+            name: "Platform",
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "EventLog",
-            dependencies: ["JSON", "CLMDB", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["JSON", "Platform", "CLMDB", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["FORMAT.md"],
             swiftSettings: strictSettings
         ),
@@ -88,7 +93,7 @@ let package = Package(
         .target(
             name: "HaasAPI",
             dependencies: [
-                "JSON", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "JSON", "Platform", .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
@@ -96,7 +101,7 @@ let package = Package(
         .target(
             name: "HaasSimulator",
             dependencies: [
-                "SQLiteKit", .product(name: "Hummingbird", package: "hummingbird"),
+                "SQLiteKit", "Platform", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
@@ -104,7 +109,7 @@ let package = Package(
         .target(
             name: "Ledger",
             dependencies: [
-                "JSON", "EventLog", "LedgerEvents", "HaasAPI", "BacktestMetrics", "Projections", "SQLiteKit",
+                "JSON", "Platform", "EventLog", "LedgerEvents", "HaasAPI", "BacktestMetrics", "Projections", "SQLiteKit",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
@@ -112,7 +117,7 @@ let package = Package(
         .executableTarget(
             name: "haasledger",
             dependencies: [
-                "Ledger", "JSON", "HaasSimulator", "BacktestMetrics", "Projections", "EventLog", "HaasAPI",
+                "Ledger", "JSON", "Platform", "HaasSimulator", "BacktestMetrics", "Projections", "EventLog", "HaasAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -121,13 +126,13 @@ let package = Package(
         // Test support that ships with the package, like HummingbirdTesting.
         .target(
             name: "EventLogTesting",
-            dependencies: ["JSON", "EventLog", "CLMDB"],
+            dependencies: ["JSON", "Platform", "EventLog", "CLMDB"],
             swiftSettings: strictSettings
         ),
         // The child process of the crash test: appends batches and reports each commit on stdout.
         .executableTarget(
             name: "eventlog-crash-writer",
-            dependencies: ["JSON", "EventLog"],
+            dependencies: ["JSON", "Platform", "EventLog"],
             swiftSettings: strictSettings
         ),
         // The benchmark harness driven by tools/bench.

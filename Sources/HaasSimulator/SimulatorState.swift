@@ -1,30 +1,32 @@
-import Foundation
+import Platform
 
 /// The mutable side of the simulator: sessions, lab execution progress and the request counter that seeds
 /// fault injection. Guarded by a lock; handlers run concurrently.
-final class SimulatorState: @unchecked Sendable {
-    private let lock = NSLock()
-    private var pendingLogins: Set<String> = []
-    private var sessions: [String: Int] = [:]  // interface key → authenticated calls made
-    private var polls: [String: Int] = [:]  // lab id → status polls seen
-    private var requests: UInt64 = 0
+final class SimulatorState: Sendable {
+    private struct State {
+        var pendingLogins: Set<String> = []
+        var sessions: [String: Int] = [:]  // interface key → authenticated calls made
+        var polls: [String: Int] = [:]  // lab id → status polls seen
+        var requests: UInt64 = 0
+        var issuedKeys: [String] = []
+    }
 
-    private var issuedKeys: [String] = []
+    private let state = Locked(State())
 
     func beginLogin(key: String) {
         locked {
-            pendingLogins.insert(key)
-            issuedKeys.append(key)
+            $0.pendingLogins.insert(key)
+            $0.issuedKeys.append(key)
         }
     }
 
     /// Every interface key a client has logged in with, for tests that check none reached the ledger.
-    var interfaceKeys: [String] { locked { issuedKeys } }
+    var interfaceKeys: [String] { locked { $0.issuedKeys } }
 
     func completeLogin(key: String) -> Bool {
         locked {
-            guard pendingLogins.remove(key) != nil else { return false }
-            sessions[key] = 0
+            guard $0.pendingLogins.remove(key) != nil else { return false }
+            $0.sessions[key] = 0
             return true
         }
     }
@@ -34,12 +36,12 @@ final class SimulatorState: @unchecked Sendable {
     /// Counts an authenticated call against the session; past `expireAfter` calls the session is gone.
     func useSession(key: String, expireAfter: Int?) -> SessionCheck {
         locked {
-            guard let calls = sessions[key] else { return .unknown }
+            guard let calls = $0.sessions[key] else { return .unknown }
             if let expireAfter, calls >= expireAfter {
-                sessions[key] = nil
+                $0.sessions[key] = nil
                 return .expired
             }
-            sessions[key] = calls + 1
+            $0.sessions[key] = calls + 1
             return .valid
         }
     }
@@ -47,23 +49,19 @@ final class SimulatorState: @unchecked Sendable {
     /// Records a status poll of a running lab and returns how many polls it has seen (including this one).
     func poll(lab: String) -> Int {
         locked {
-            polls[lab, default: 0] += 1
-            return polls[lab]!
+            $0.polls[lab, default: 0] += 1
+            return $0.polls[lab]!
         }
     }
 
-    func polls(lab: String) -> Int { locked { polls[lab, default: 0] } }
+    func polls(lab: String) -> Int { locked { $0.polls[lab, default: 0] } }
 
     func nextRequestNumber() -> UInt64 {
         locked {
-            requests += 1
-            return requests
+            $0.requests += 1
+            return $0.requests
         }
     }
 
-    private func locked<R>(_ body: () -> R) -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return body()
-    }
+    private func locked<R>(_ body: (inout State) -> R) -> R { state.withLock(body) }
 }

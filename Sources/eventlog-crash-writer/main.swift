@@ -3,6 +3,7 @@
 // moments and checks that every reported batch survived, whole.
 import EventLog
 import JSON
+import Platform
 
 #if canImport(Glibc)
     import Glibc
@@ -10,14 +11,7 @@ import JSON
 
 /// Writes straight to a descriptor: a line reported on stdout must be out of the process before the next append.
 func emit(_ text: String, to descriptor: Int32) {
-    let bytes = Array(text.utf8)
-    var offset = 0
-    while offset < bytes.count {
-        let written = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        if written < 0 && errno == EINTR { continue }
-        if written <= 0 { return }
-        offset += written
-    }
+    try? writeAll(descriptor, Array(text.utf8))
 }
 
 let arguments = CommandLine.arguments

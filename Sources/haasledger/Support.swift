@@ -1,6 +1,7 @@
 import ArgumentParser
 import EventLog
 import Ledger
+import Platform
 
 #if canImport(Glibc)
     import Glibc
@@ -40,16 +41,7 @@ enum FileHandleOutput {
     static func standardError(_ text: String, newline: Bool = true) {
         var line = text
         if newline && !line.hasSuffix("\n") { line += "\n" }
-        var bytes = Array(line.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeMutableBytes {
-                write(STDERR_FILENO, $0.baseAddress! + offset, $0.count - offset)
-            }
-            if written < 0 && errno == EINTR { continue }
-            if written <= 0 { return }
-            offset += written
-        }
+        try? writeAll(STDERR_FILENO, Array(line.utf8))
     }
 }
 

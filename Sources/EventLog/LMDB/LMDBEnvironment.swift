@@ -1,4 +1,5 @@
 internal import CLMDB
+import Platform
 
 #if canImport(Glibc)
     import Glibc

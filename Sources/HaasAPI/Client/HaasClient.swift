@@ -3,6 +3,7 @@ import Foundation
 import JSON
 import NIOCore
 import NIOHTTP1
+import Platform
 
 /// What a successful call returns: the decoded payload and the body it came from (credentials redacted).
 public struct HaasReply<Value: Sendable>: Sendable {
@@ -311,17 +312,5 @@ enum FormEncoding {
 
     static func encode(_ parameters: [String: String]) -> String {
         parameters.sorted { $0.key < $1.key }.map { "\(encode($0.key))=\(encode($0.value))" }.joined(separator: "&")
-    }
-}
-
-/// A small pthread-free lock for the redactor (read on every response, replaced at login).
-final class Locked<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-    init(_ value: Value) { self.value = value }
-    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import HaasAPI
 import JSON
 import LedgerEvents
+import Platform
 
 /// Collects a run's events: every HTTP exchange the client reports (as `haas.response.recorded`, body in
 /// the blob store) and the domain events the use case adds. `flush` commits what has accumulated as one
@@ -11,7 +12,7 @@ public final class EventRecorder: HaasExchangeObserver, @unchecked Sendable {
     public let correlationID: EventID
     public let source: String
     private let log: EventLog
-    private let lock = NSLockish()
+    private let lock = Locked(())
     private var pending: [EventDraft] = []
     private var counts = Counts()
 
@@ -29,7 +30,7 @@ public final class EventRecorder: HaasExchangeObserver, @unchecked Sendable {
         self.source = source
     }
 
-    public var snapshot: Counts { lock.withLock { counts } }
+    public var snapshot: Counts { lock.withLock { _ in counts } }
 
     public func record(_ exchange: HaasExchange) {
         let blob = exchange.body.isEmpty ? nil : Blob(exchange.body)
@@ -54,7 +55,7 @@ public final class EventRecorder: HaasExchangeObserver, @unchecked Sendable {
             EventDraft(
                 .responseRecorded, stream: stream, payload: Payload(.object(members)),
                 correlationID: correlationID, source: source, blobs: blob.map { [$0] } ?? []))
-        lock.withLock {
+        lock.withLock { _ in
             counts.exchanges += 1
             counts.bodyBytes += exchange.body.count
             if exchange.failure != nil { counts.failedExchanges += 1 }
@@ -66,23 +67,23 @@ public final class EventRecorder: HaasExchangeObserver, @unchecked Sendable {
         var draft = draft
         draft.correlationID = correlationID
         if draft.source.isEmpty { draft.source = source }
-        lock.withLock { pending.append(draft) }
+        lock.withLock { _ in pending.append(draft) }
     }
 
     /// Commits everything queued, as one batch.
     @discardableResult
     public func flush() throws -> Int {
-        let batch = lock.withLock { () -> [EventDraft] in
+        let batch = lock.withLock { _ -> [EventDraft] in
             defer { pending.removeAll(keepingCapacity: true) }
             return pending
         }
         guard !batch.isEmpty else { return 0 }
         try log.append(batch)
-        lock.withLock { counts.events += batch.count }
+        lock.withLock { _ in counts.events += batch.count }
         return batch.count
     }
 
-    var pendingCount: Int { lock.withLock { pending.count } }
+    var pendingCount: Int { lock.withLock { _ in pending.count } }
 }
 
 /// Stream names used by the recorder.
@@ -97,15 +98,5 @@ public enum RecorderStreams {
         if let backtest { return self.backtest(backtest) }
         if let lab { return self.lab(lab) }
         return "server:\(server)"
-    }
-}
-
-/// NSLock with a closure helper (Foundation's `withLock` is not available on every toolchain).
-final class NSLockish: @unchecked Sendable {
-    private let lock = NSLock()
-    func withLock<R>(_ body: () throws -> R) rethrows -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body()
     }
 }

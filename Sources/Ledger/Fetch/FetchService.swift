@@ -4,6 +4,7 @@ import Foundation
 import HaasAPI
 import JSON
 import LedgerEvents
+import Platform
 
 /// What `haasledger fetch` was asked to do.
 public struct FetchRequest: Sendable {
@@ -361,17 +362,17 @@ extension HaasAPIError {
 
 /// Runtimes decoded during a fetch whose metrics are still to be computed (once their events have positions).
 final class DecodedRuntimes: @unchecked Sendable {
-    private let lock = NSLockish()
+    private let lock = Locked(())
     private var pending: [(eventID: EventID, runtime: BacktestRuntime, lab: String, backtest: String)] = []
 
     func add(eventID: EventID, runtime: BacktestRuntime, lab: String, backtest: String) {
-        lock.withLock { pending.append((eventID, runtime, lab, backtest)) }
+        lock.withLock { _ in pending.append((eventID, runtime, lab, backtest)) }
     }
 
     /// `metrics.computed` drafts (default formula) for the pending runtimes whose events are committed.
     func metricsDrafts(log: EventLog) throws -> [EventDraft] {
         let items = lock.withLock {
-            () -> [(eventID: EventID, runtime: BacktestRuntime, lab: String, backtest: String)] in
+            _ -> [(eventID: EventID, runtime: BacktestRuntime, lab: String, backtest: String)] in
             defer { pending.removeAll() }
             return pending
         }
@@ -390,7 +391,7 @@ final class DecodedRuntimes: @unchecked Sendable {
                     backtest: item.backtest)
             }
         }
-        if !waiting.isEmpty { lock.withLock { pending.append(contentsOf: waiting) } }
+        if !waiting.isEmpty { lock.withLock { _ in pending.append(contentsOf: waiting) } }
         return drafts
     }
 }

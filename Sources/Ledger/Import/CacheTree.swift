@@ -1,3 +1,4 @@
+import Platform
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -92,14 +93,13 @@ enum CacheTree {
         var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
         var offset = 0
         while offset < bytes.count {
-            let count = bytes.withUnsafeMutableBytes {
-                Glibc.read(descriptor, $0.baseAddress! + offset, $0.count - offset)
+            let count: Int
+            do {
+                count = try readSome(descriptor, into: &bytes, at: offset)
+            } catch {
+                throw CacheFileProblem(nil, "cannot read: \(String(cString: strerror(error.errno)))")
             }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else {
-                if count == 0 { break }
-                throw CacheFileProblem(nil, "cannot read: \(String(cString: strerror(errno)))")
-            }
+            if count == 0 { break }
             offset += count
         }
         if offset < bytes.count { bytes.removeSubrange(offset...) }

@@ -1,3 +1,4 @@
+import Platform
 #if canImport(FoundationEssentials)
     import FoundationEssentials
 #else
@@ -49,10 +50,7 @@ public struct LineSource: Sendable {
     private static func readAll(fd: Int32) -> [UInt8] {
         var result: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            if count <= 0 { break }
+        while let count = try? readSome(fd, into: &chunk), count > 0 {
             result.append(contentsOf: chunk[0..<count])
         }
         return result
