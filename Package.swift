@@ -109,7 +109,8 @@ let package = Package(
         .target(
             name: "Ledger",
             dependencies: [
-                "JSON", "Platform", "EventLog", "LedgerEvents", "HaasAPI", "BacktestMetrics", "Projections", "SQLiteKit",
+                "JSON", "Platform", "EventLog", "LedgerEvents", "HaasAPI", "HaasSimulator", "BacktestMetrics",
+                "Projections", "SQLiteKit",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
@@ -117,8 +118,7 @@ let package = Package(
         .executableTarget(
             name: "haasledger",
             dependencies: [
-                "Ledger", "JSON", "Platform", "HaasSimulator", "BacktestMetrics", "Projections", "EventLog", "HaasAPI",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Ledger", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
         ),

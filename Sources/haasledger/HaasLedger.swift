@@ -22,10 +22,22 @@ struct HaasLedger: AsyncParsableCommand {
         ]
     )
 
-    /// Maps argument-parser failures to exit code 2 (DESIGN §8) instead of its default 64.
+    /// The one place failures become exit codes (DESIGN §8): argument-parser's usage errors are 2 (not its
+    /// default 64); a command's error is printed once as `error: …` with the code `ExitStatus` gives it.
     static func main() async {
+        var command: any ParsableCommand
         do {
-            var command = try parseAsRoot()
+            command = try parseAsRoot()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Glibc.exit(0)
+            }
+            StandardError.write(fullMessage(for: error))
+            Glibc.exit(code == .validationFailure ? 2 : code.rawValue)
+        }
+        do {
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -33,15 +45,12 @@ struct HaasLedger: AsyncParsableCommand {
             }
         } catch let exit as ExitCode {
             Glibc.exit(exit.rawValue)
+        } catch let usage as ValidationError {
+            StandardError.write("error: \(usage.message)")
+            Glibc.exit(2)
         } catch {
-            let code = exitCode(for: error)
-            let message = fullMessage(for: error)
-            if code == .success {
-                print(message)
-                Glibc.exit(0)
-            }
-            FileHandleOutput.standardError(message)
-            Glibc.exit(code == .validationFailure ? 2 : code.rawValue)
+            StandardError.write("error: \(error)")
+            Glibc.exit(ExitStatus.code(for: error))
         }
     }
 }

@@ -1,10 +1,8 @@
 import ArgumentParser
-import EventLog
 import Foundation
-import JSON
 import Ledger
 
-struct ImportCommand: AsyncParsableCommand {
+struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Record pyHaasAPI cache folders and files: runtimes, results, cutoffs, reports and pickles.",
@@ -29,31 +27,29 @@ struct ImportCommand: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
-        try await reportingFailures {
-            let service = ImportService(location: options.location, clock: try options.clock())
-            let request = ImportRequest(
-                paths: paths, dryRun: dryRun, serverLabel: serverLabel,
-                workingDirectory: FileManager.default.currentDirectoryPath)
-            let output = try OutputSink(path: nil)
-            var listing: [ImportFileOutcome] = []
-            let summary = try service.run(request, progress: ProgressLine.show) { outcome in
-                if let problem = ImportPresentation.problemLine(outcome), outcome.status != .skipped {
-                    FileHandleOutput.standardError(problem)
-                }
-                if dryRun { listing.append(outcome) }
+    func run() throws {
+        let service = ImportService(location: options.location, clock: try ClockSetting.fromEnvironment())
+        let request = ImportRequest(
+            paths: paths, dryRun: dryRun, serverLabel: serverLabel,
+            workingDirectory: FileManager.default.currentDirectoryPath)
+        let output = try OutputSink(path: nil)
+        var listing: [ImportFileOutcome] = []
+        let summary = try service.run(request, progress: ProgressLine.show) { outcome in
+            if let problem = ImportPresentation.problemLine(outcome), outcome.status != .skipped {
+                StandardError.write(problem)
             }
-            if format == .json {
-                try output.writeLine(CanonicalJSON.encode(summary.json))
-            } else {
-                for outcome in listing { try output.writeLine(ImportPresentation.fileLine(outcome)) }
-                for line in ImportPresentation.summaryLines(summary) { try output.writeLine(line) }
-            }
-            try output.finish()
-            if summary.failed > 0 {
-                throw LedgerError.partialFailure(
-                    "\(summary.failed) file(s) could not be imported\(dryRun ? "" : "; see import.failed events")")
-            }
+            if dryRun { listing.append(outcome) }
+        }
+        if format == .json {
+            try output.writeJSON(summary.json)
+        } else {
+            for outcome in listing { try output.writeLine(ImportPresentation.fileLine(outcome)) }
+            for line in ImportPresentation.summaryLines(summary) { try output.writeLine(line) }
+        }
+        try output.finish()
+        if summary.failed > 0 {
+            throw LedgerError.partialFailure(
+                "\(summary.failed) file(s) could not be imported\(dryRun ? "" : "; see import.failed events")")
         }
     }
 }

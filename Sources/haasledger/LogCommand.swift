@@ -1,16 +1,14 @@
 import ArgumentParser
-import EventLog
-import JSON
 import Ledger
 
-struct LogCommand: AsyncParsableCommand {
+struct LogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "log",
         abstract: "Append to, read, verify, export and import the event log.",
         subcommands: [Append.self, Show.self, Verify.self, Stats.self, Export.self, Import.self]
     )
 
-    struct Append: AsyncParsableCommand {
+    struct Append: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Append NDJSON events atomically (all lines or none).",
             discussion: """
@@ -20,14 +18,9 @@ struct LogCommand: AsyncParsableCommand {
         @OptionGroup var options: LedgerOption
         @Argument(help: "NDJSON file, or - for standard input.") var file: String = "-"
 
-        func run() async throws {
-            try await reportingFailures {
-                let service = LogService(location: options.location, clock: try options.clock())
-                let summary = try service.append(try LineSource.read(file))
-                let output = try OutputSink(path: nil)
-                try output.writeLine(summary.description)
-                try output.finish()
-            }
+        func run() throws {
+            let service = LogService(location: options.location, clock: try ClockSetting.fromEnvironment())
+            try printLines([try service.append(try LineSource.read(file)).description])
         }
     }
 
@@ -58,24 +51,22 @@ struct LogCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await reportingFailures {
-                let service = LogService(location: options.location)
-                let query = LogQuery(
-                    from: from, through: to ?? .max, stream: stream, type: type,
-                    asOf: asOf.flatMap(Timestamp.parse), limit: limit)
-                let output = try OutputSink(path: nil)
-                if follow {
-                    try await service.follow(
-                        query, format: format, output: output, interval: .milliseconds(Int(interval * 1000)))
-                } else {
-                    try service.show(query, format: format, output: output)
-                    try output.finish()
-                }
+            let service = LogService(location: options.location)
+            let query = LogQuery(
+                from: from, through: to ?? .max, stream: stream, type: type,
+                asOf: asOf.flatMap(Timestamp.parse), limit: limit)
+            let output = try OutputSink(path: nil)
+            if follow {
+                try await service.follow(
+                    query, format: format, output: output, interval: .milliseconds(Int(interval * 1000)))
+            } else {
+                try service.show(query, format: format, output: output)
+                try output.finish()
             }
         }
     }
 
-    struct Verify: AsyncParsableCommand {
+    struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Re-walk the hash chain, the indexes and every blob. Exit 3 names the first bad position.")
         @OptionGroup var options: LedgerOption
@@ -84,79 +75,49 @@ struct LogCommand: AsyncParsableCommand {
         @Option(help: "table or json.") var format: RecordFormat = .table
 
         func validate() throws {
-            if let expectHead, SHA256Hash(hex: expectHead) == nil {
+            if let expectHead, !LogService.isHeadHash(expectHead) {
                 throw ValidationError("--expect-head must be 64 hexadecimal digits")
             }
         }
 
-        func run() async throws {
-            try await reportingFailures {
-                let report = try LogService(location: options.location).verify(
-                    expectedHead: expectHead.flatMap { SHA256Hash(hex: $0) })
-                let output = try OutputSink(path: nil)
-                for line in VerifyPresentation.lines(report, format: format == .json ? .json : .text) {
-                    try output.writeLine(line)
-                }
-                try output.finish()
-                if !report.isValid { throw LedgerError.integrity(VerifyPresentation.failureSummary(report)) }
-            }
+        func run() throws {
+            let (lines, failure) = try LogService(location: options.location).verify(
+                expectedHeadHex: expectHead, json: format == .json)
+            try printLines(lines)
+            if let failure { throw failure }
         }
     }
 
-    struct Stats: AsyncParsableCommand {
+    struct Stats: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Counts and sizes of the log.")
         @OptionGroup var options: LedgerOption
         @Option(help: "table or json.") var format: RecordFormat = .table
 
-        func run() async throws {
-            try await reportingFailures {
-                let stats = try LogService(location: options.location).stats()
-                let output = try OutputSink(path: nil)
-                switch format {
-                case .json: try output.writeLine(CanonicalJSON.encode(stats.json))
-                case .table:
-                    for line in TableRenderer(columns: [.init("STAT"), .init("VALUE")]).render(
-                        stats.tableRows, header: false)
-                    {
-                        try output.writeLine(line)
-                    }
-                }
-                try output.finish()
-            }
+        func run() throws {
+            try printLines(try LogService(location: options.location).statsLines(json: format == .json))
         }
     }
 
-    struct Export: AsyncParsableCommand {
+    struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write the whole log as canonical NDJSON, one event per line, blobs included.")
         @OptionGroup var options: LedgerOption
         @Argument(help: "Output file, or - for standard output.") var file: String = "-"
 
-        func run() async throws {
-            try await reportingFailures {
-                let count = try LogService(location: options.location).export(to: try OutputSink(path: file))
-                if file != "-" { FileHandleOutput.standardError("exported \(count) events to \(file)") }
-            }
+        func run() throws {
+            let count = try LogService(location: options.location).export(to: try OutputSink(path: file))
+            if file != "-" { StandardError.write("exported \(count) events to \(file)") }
         }
     }
 
-    struct Import: AsyncParsableCommand {
+    struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Rebuild a log from an export into an empty ledger; the head hash must come out the same.")
         @OptionGroup var options: LedgerOption
         @Argument(help: "An export file, or - for standard input.") var file: String
 
-        func run() async throws {
-            try await reportingFailures {
-                let head = try LogService(location: options.location).importExport(try LineSource.read(file))
-                let output = try OutputSink(path: nil)
-                if let head {
-                    try output.writeLine("imported \(head.position) events; head hash \(head.hash.hex)")
-                } else {
-                    try output.writeLine("imported 0 events")
-                }
-                try output.finish()
-            }
+        func run() throws {
+            try printLines([try LogService(location: options.location).importExportLine(try LineSource.read(file))])
         }
     }
 }

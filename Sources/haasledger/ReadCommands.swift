@@ -1,6 +1,5 @@
 import ArgumentParser
 import Ledger
-import Projections
 
 /// `--as-of TIME` / `--at-position N`, for every command that reads the read models.
 struct MomentOptions: ParsableArguments {
@@ -9,17 +8,13 @@ struct MomentOptions: ParsableArguments {
 
     func validate() throws {
         if asOf != nil && atPosition != nil { throw ValidationError("give --as-of or --at-position, not both") }
-        if let asOf, Timestamp.parse(asOf) == nil { throw ValidationError("--as-of: not an ISO-8601 time: \(asOf)") }
+        do { _ = try moment } catch { throw ValidationError(String(describing: error)) }
     }
 
     var moment: ReadModelService.Moment {
-        if let atPosition { return .position(atPosition) }
-        if let asOf, let micros = Timestamp.parse(asOf) { return .time(micros) }
-        return .now
+        get throws { try ReadModelService.Moment(asOf: asOf, atPosition: atPosition) }
     }
 }
-
-extension ResultTable.Format: ExpressibleByArgument {}
 
 /// `--ledger`, `--as-of` / `--at-position` and `--format`: everything a command that prints one read-model
 /// table needs.
@@ -28,61 +23,53 @@ struct TableOptions: ParsableArguments {
     @OptionGroup var moment: MomentOptions
     @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
 
-    func print(_ query: (ReadModelService, ReadModelService.Moment) throws -> ResultTable) async throws {
-        try await reportingFailures {
-            try printTable(try query(ReadModelService(location: options.location), moment.moment), format)
-        }
+    func print(_ query: (ReadModelService, ReadModelService.Moment) throws -> ResultTable) throws {
+        try printLines(try query(ReadModelService(location: options.location), try moment.moment).lines(format))
     }
 }
 
-func printTable(_ table: ResultTable, _ format: ResultTable.Format) throws {
-    let output = try OutputSink(path: nil)
-    for line in table.lines(format) { try output.writeLine(line) }
-    try output.finish()
-}
-
-struct QueryCommand: AsyncParsableCommand {
+struct QueryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query", abstract: "Query the read models (caught up with the log first).",
         subcommands: [Backtests.self, Labs.self, Executions.self, Cutoffs.self, Cache.self])
 
-    struct Labs: AsyncParsableCommand {
+    struct Labs: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Labs as last observed (or as of a moment).")
         @OptionGroup var table: TableOptions
 
-        func run() async throws { try await table.print { try $0.labs(at: $1) } }
+        func run() throws { try table.print { try $0.labs(at: $1) } }
     }
 
-    struct Executions: AsyncParsableCommand {
+    struct Executions: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "A lab's execution timeline, as recorded by watch.")
         @OptionGroup var table: TableOptions
         @Option(help: "The lab.") var lab: String
 
-        func run() async throws { try await table.print { try $0.executions(lab: lab, at: $1) } }
+        func run() throws { try table.print { try $0.executions(lab: lab, at: $1) } }
     }
 
-    struct Cutoffs: AsyncParsableCommand {
+    struct Cutoffs: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Market history status and cutoffs.")
         @OptionGroup var table: TableOptions
 
-        func run() async throws { try await table.print { try $0.cutoffs(at: $1) } }
+        func run() throws { try table.print { try $0.cutoffs(at: $1) } }
     }
 
-    struct Cache: AsyncParsableCommand {
+    struct Cache: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Raw payloads held: kind, subject, bytes, first and last position, fetch count.")
         @OptionGroup var table: TableOptions
 
-        func run() async throws { try await table.print { try $0.cache(at: $1) } }
+        func run() throws { try table.print { try $0.cache(at: $1) } }
     }
 
-    struct Backtests: AsyncParsableCommand {
+    struct Backtests: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Backtests with their metrics under one formula.")
         @OptionGroup var options: LedgerOption
         @OptionGroup var moment: MomentOptions
         @Option(help: "Only this lab.") var lab: String?
         @Option(help: "Only this market tag.") var market: String?
-        @Option(help: "Formula as ID@VERSION.") var formula: String = "canonical@1"
+        @Option(help: "Formula as ID@VERSION.") var formula: String = LedgerDefaults.formula
         @Option(name: .customLong("where"), help: "A condition such as sharpe_ratio>1 (repeatable).") var conditions:
             [String] = []
         @Option(help: "Sort by this metric.") var sort: String?
@@ -93,74 +80,64 @@ struct QueryCommand: AsyncParsableCommand {
 
         func validate() throws {
             if asc && desc { throw ValidationError("give --asc or --desc, not both") }
-            for condition in conditions where BacktestQuery.Filter(condition) == nil {
-                throw ValidationError("--where '\(condition)': expected METRIC OP NUMBER with OP one of > >= < <= = !=")
+            if let problem = conditions.lazy.compactMap(ReadModelService.conditionProblem).first {
+                throw ValidationError(problem)
             }
             if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         }
 
-        func run() async throws {
-            try await reportingFailures {
-                let query = BacktestQuery(
-                    lab: lab, market: market, formula: formula,
-                    filters: conditions.compactMap(BacktestQuery.Filter.init),
-                    sort: sort, ascending: asc, limit: limit)
-                let table = try ReadModelService(location: options.location).backtests(query, at: moment.moment)
-                // A terminal cannot show 32 metrics: the table keeps a standard set; csv and json keep all.
-                let standard = [
-                    "total_return", "cagr", "max_drawdown", "sharpe_ratio", "sortino_ratio", "win_rate",
-                    "profit_factor", "num_trades",
-                ]
-                let shown =
-                    format == .table
-                    ? table.selecting(
-                        ReadModelService.backtestColumns + standard
-                            + [sort].compactMap { $0 }.filter { !standard.contains($0) })
-                    : table
-                try printTable(shown, format)
-            }
+        func run() throws {
+            let table = try ReadModelService(location: options.location).backtests(
+                lab: lab, market: market, formula: formula, conditions: conditions, sort: sort, ascending: asc,
+                limit: limit, at: try moment.moment)
+            // A terminal cannot show 32 metrics: the table keeps a standard set; csv and json keep all.
+            let standard = [
+                "total_return", "cagr", "max_drawdown", "sharpe_ratio", "sortino_ratio", "win_rate",
+                "profit_factor", "num_trades",
+            ]
+            let shown =
+                format == .table
+                ? table.selecting(
+                    ReadModelService.backtestColumns + standard
+                        + [sort].compactMap { $0 }.filter { !standard.contains($0) })
+                : table
+            try printLines(shown.lines(format))
         }
     }
 }
 
-struct ProjectCommand: AsyncParsableCommand {
+struct ProjectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "project", abstract: "Rebuild the read models from the log, or show how far behind they are.",
         subcommands: [Rebuild.self, Status.self])
 
-    struct Rebuild: AsyncParsableCommand {
+    struct Rebuild: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Replay the log into a new file and swap it in atomically (or write it to --output).")
         @OptionGroup var options: LedgerOption
         @OptionGroup var moment: MomentOptions
         @Option(help: "Write the rebuilt read models here instead of replacing the ledger's.") var output: String?
 
-        func run() async throws {
-            try await reportingFailures {
-                let position = try ReadModelService(location: options.location).rebuild(
-                    at: moment.moment, output: output)
-                let output = try OutputSink(path: nil)
-                try output.writeLine("rebuilt the read models through position \(position)")
-                try output.finish()
-            }
+        func run() throws {
+            let position = try ReadModelService(location: options.location).rebuild(
+                at: try moment.moment, output: output)
+            try printLines(["rebuilt the read models through position \(position)"])
         }
     }
 
-    struct Status: AsyncParsableCommand {
+    struct Status: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "The read models' lag behind the log, in events and seconds.")
         @OptionGroup var options: LedgerOption
         @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
 
-        func run() async throws {
-            try await reportingFailures {
-                try printTable(try ReadModelService(location: options.location).status(), format)
-            }
+        func run() throws {
+            try printLines(try ReadModelService(location: options.location).status().lines(format))
         }
     }
 }
 
-struct SQLCommand: AsyncParsableCommand {
+struct SQLCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sql",
         abstract: "Run a read-only SELECT on the read models (:asof is bound to the position asked for).")
@@ -169,30 +146,28 @@ struct SQLCommand: AsyncParsableCommand {
     @Argument(help: "A read-only SQL statement.") var statement: String
     @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
 
-    func run() async throws {
-        try await reportingFailures {
-            try printTable(try ReadModelService(location: options.location).sql(statement, at: moment.moment), format)
-        }
+    func run() throws {
+        try printLines(
+            try ReadModelService(location: options.location).sql(statement, at: try moment.moment).lines(format))
     }
 }
 
-struct HistoryCommand: AsyncParsableCommand {
+struct HistoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "history", abstract: "Every event that touched a backtest, with its metric values after each one.")
     @OptionGroup var options: LedgerOption
     @Argument(help: "The backtest id.") var backtest: String
-    @Option(help: "Formula as ID@VERSION.") var formula: String = "canonical@1"
+    @Option(help: "Formula as ID@VERSION.") var formula: String = LedgerDefaults.formula
     @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
 
-    func run() async throws {
-        try await reportingFailures {
-            try printTable(
-                try ReadModelService(location: options.location).history(backtest: backtest, formula: formula), format)
-        }
+    func run() throws {
+        try printLines(
+            try ReadModelService(location: options.location).history(backtest: backtest, formula: formula)
+                .lines(format))
     }
 }
 
-struct DiffCommand: AsyncParsableCommand {
+struct DiffCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diff",
         abstract: "What changed between two moments (--from/--to), or what a formula change moved (--formula twice).")
@@ -218,37 +193,31 @@ struct DiffCommand: AsyncParsableCommand {
         if formulas.count < 2 && from == nil {
             throw ValidationError("give --from TIME (and optionally --to), or --formula A --formula B")
         }
-        for text in [from, to].compactMap({ $0 }) where DiffCommand.moment(text) == nil {
+        for text in [from, to].compactMap({ $0 }) where ReadModelService.Moment(text) == nil {
             throw ValidationError("'\(text)' is neither an ISO-8601 time nor a position like #123")
         }
     }
 
-    static func moment(_ text: String) -> ReadModelService.Moment? {
-        if text.hasPrefix("#"), let position = UInt64(text.dropFirst()) { return .position(position) }
-        return Timestamp.parse(text).map(ReadModelService.Moment.time)
-    }
-
-    func run() async throws {
-        try await reportingFailures {
-            let service = ReadModelService(location: options.location)
-            let table: ResultTable
-            if formulas.count == 2 {
-                table = try service.diff(formulas: formulas[0], formulas[1], at: moment.moment, lab: lab)
-            } else {
-                table = try service.diff(
-                    from: DiffCommand.moment(from ?? "") ?? .now, to: to.flatMap(DiffCommand.moment) ?? .now, lab: lab,
-                    formula: formulas.first ?? "canonical@1")
-            }
-            try printTable(table, format)
+    func run() throws {
+        let service = ReadModelService(location: options.location)
+        let table: ResultTable
+        if formulas.count == 2 {
+            table = try service.diff(formulas: formulas[0], formulas[1], at: try moment.moment, lab: lab)
+        } else {
+            table = try service.diff(
+                from: from.flatMap(ReadModelService.Moment.init) ?? .now,
+                to: to.flatMap(ReadModelService.Moment.init) ?? .now, lab: lab,
+                formula: formulas.first ?? LedgerDefaults.formula)
         }
+        try printLines(table.lines(format))
     }
 }
 
-struct ExportCommand: AsyncParsableCommand {
+struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export", abstract: "Export reports.", subcommands: [CSV.self])
 
-    struct CSV: AsyncParsableCommand {
+    struct CSV: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "csv",
             abstract:
@@ -257,17 +226,13 @@ struct ExportCommand: AsyncParsableCommand {
         @OptionGroup var options: LedgerOption
         @OptionGroup var moment: MomentOptions
         @Option(help: "Only this lab.") var lab: String?
-        @Option(help: "Formula as ID@VERSION.") var formula: String = "canonical@1"
+        @Option(help: "Formula as ID@VERSION.") var formula: String = LedgerDefaults.formula
         @Option(help: "Write to this file instead of standard output.") var output: String?
 
-        func run() async throws {
-            try await reportingFailures {
-                let table = try ReadModelService(location: options.location).analytics(
-                    lab: lab, formula: formula, at: moment.moment)
-                let sink = try OutputSink(path: output)
-                for line in table.lines(.csv) { try sink.writeLine(line) }
-                try sink.finish()
-            }
+        func run() throws {
+            let table = try ReadModelService(location: options.location).analytics(
+                lab: lab, formula: formula, at: try moment.moment)
+            try printLines(table.lines(.csv), to: output)
         }
     }
 }

@@ -1,11 +1,5 @@
 import ArgumentParser
-import EventLog
 import Ledger
-import Platform
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// `--ledger PATH`, shared by every command.
 struct LedgerOption: ParsableArguments {
@@ -15,52 +9,30 @@ struct LedgerOption: ParsableArguments {
     var location: LedgerLocation {
         LedgerLocation.resolve(flag: ledger, environment: ProcessEnvironment.values)
     }
-
-    /// The ledger clock for commands that record events: the system clock, or `HAASLEDGER_CLOCK` when set.
-    func clock() throws -> any LedgerClock {
-        try ClockSetting.resolve(environment: ProcessEnvironment.values)
-    }
-}
-
-enum ProcessEnvironment {
-    static var values: [String: String] {
-        var result: [String: String] = [:]
-        var pointer = environ
-        while let entry = pointer.pointee {
-            let text = String(cString: entry)
-            if let equals = text.firstIndex(of: "=") {
-                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            }
-            pointer += 1
-        }
-        return result
-    }
-}
-
-enum FileHandleOutput {
-    static func standardError(_ text: String, newline: Bool = true) {
-        var line = text
-        if newline && !line.hasSuffix("\n") { line += "\n" }
-        try? writeAll(STDERR_FILENO, Array(line.utf8))
-    }
-}
-
-/// Runs a command body, printing any failure as `error: …` on stderr and exiting with the ledger's code.
-func reportingFailures<R>(_ body: () async throws -> R) async throws -> R {
-    do {
-        return try await body()
-    } catch let exit as ExitCode {
-        throw exit
-    } catch {
-        FileHandleOutput.standardError("error: \(error)")
-        throw ExitCode(ExitStatus.code(for: error))
-    }
 }
 
 extension EventFormat: ExpressibleByArgument {}
+extension ResultTable.Format: ExpressibleByArgument {}
 
 /// `table` or `json`, for commands that print one record.
 enum RecordFormat: String, CaseIterable, ExpressibleByArgument {
     case table
     case json
+}
+
+/// Writes `lines` to standard output (or `path`), completely or not at all.
+func printLines(_ lines: [String], to path: String? = nil) throws {
+    let output = try OutputSink(path: path)
+    for line in lines { try output.writeLine(line) }
+    try output.finish()
+}
+
+/// Progress on stderr when it is a terminal; silent in pipes.
+enum ProgressLine {
+    static func show(_ progress: FetchProgress) {
+        guard StandardError.isTerminal else { return }
+        let text =
+            progress.phase == "done" ? "\r\u{1B}[K" : "\r\u{1B}[K\(progress.phase): \(progress.done)/\(progress.total)"
+        StandardError.write(text, newline: false)
+    }
 }

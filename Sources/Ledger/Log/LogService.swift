@@ -171,3 +171,37 @@ extension LogStats {
         ]
     }
 }
+
+/// What the log commands print, worded here so the CLI only prints lines.
+extension LogService {
+    /// True when `text` is a head hash as `log stats` prints it (64 hexadecimal digits).
+    public static func isHeadHash(_ text: String) -> Bool { SHA256Hash(hex: text) != nil }
+
+    /// `log verify`: the report's lines, and the integrity failure to exit with when the log is damaged.
+    public func verify(expectedHeadHex: String?, json: Bool) throws -> (lines: [String], failure: LedgerError?) {
+        let expected = try expectedHeadHex.map { text in
+            guard let hash = SHA256Hash(hex: text) else {
+                throw LedgerError.invalidArgument(flag: "--expect-head", reason: "must be 64 hexadecimal digits")
+            }
+            return hash
+        }
+        let report = try verify(expectedHead: expected)
+        return (
+            VerifyPresentation.lines(report, format: json ? .json : .text),
+            report.isValid ? nil : LedgerError.integrity(VerifyPresentation.failureSummary(report))
+        )
+    }
+
+    /// `log stats` as a table or one JSON line.
+    public func statsLines(json: Bool) throws -> [String] {
+        let stats = try stats()
+        if json { return [CanonicalJSON.string(stats.json)] }
+        return TableRenderer(columns: [.init("STAT"), .init("VALUE")]).render(stats.tableRows, header: false)
+    }
+
+    /// `log import`, summed up in one line.
+    public func importExportLine(_ input: LineSource) throws -> String {
+        guard let head = try importExport(input) else { return "imported 0 events" }
+        return "imported \(head.position) events; head hash \(head.hash.hex)"
+    }
+}

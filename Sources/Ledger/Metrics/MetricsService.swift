@@ -33,3 +33,25 @@ public struct MetricsService: Sendable {
         return lines
     }
 }
+
+/// What the metrics commands print, worded here so the CLI only prints lines.
+extension MetricsService {
+    /// `metrics formulas`.
+    public static func formulaLines() -> [String] { describe(.builtIn) }
+
+    /// `metrics check`: a row per value compared, a closing count, and how many did not match.
+    public static func check(_ source: LineSource, formula name: String) throws -> (lines: [String], mismatches: Int) {
+        guard let formula = FormulaRegistry.builtIn.find(name) else {
+            let known = FormulaRegistry.builtIn.sets.map(\.name).joined(separator: ", ")
+            throw LedgerError.invalidArgument(flag: "--formula", reason: "unknown formula \(name); known: \(known)")
+        }
+        let check = try FixtureCheck.run(source, formula: formula)
+        let rows = check.rows.map { [$0.caseID, $0.metric, $0.expected, $0.actual, $0.passed ? "ok" : "MISMATCH"] }
+        let mismatches = check.rows.filter { !$0.passed }.count
+        let table = TableRenderer(columns: [
+            .init("CASE"), .init("METRIC"), .init("EXPECTED", rightAligned: true), .init("ACTUAL", rightAligned: true),
+            .init(""),
+        ]).render(rows)
+        return (table + ["\(check.rows.count - mismatches) of \(check.rows.count) values match \(name)"], mismatches)
+    }
+}

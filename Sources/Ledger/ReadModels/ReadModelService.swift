@@ -153,3 +153,29 @@ extension ResultTable {
             })
     }
 }
+
+extension ReadModelService {
+    /// Why a `--where` condition cannot be used, or nil when it can (`METRIC OP NUMBER`).
+    public static func conditionProblem(_ condition: String) -> String? {
+        BacktestQuery.Filter(condition) == nil
+            ? "--where '\(condition)': expected METRIC OP NUMBER with OP one of > >= < <= = !=" : nil
+    }
+
+    /// `query backtests` as a command asks it: conditions as written, checked.
+    public func backtests(
+        lab: String?, market: String?, formula: String, conditions: [String], sort: String?, ascending: Bool,
+        limit: Int?, at moment: Moment
+    ) throws -> ResultTable {
+        let filters = try conditions.map { condition in
+            guard let filter = BacktestQuery.Filter(condition) else {
+                throw LedgerError.invalidArgument(flag: "--where", reason: Self.conditionProblem(condition) ?? "")
+            }
+            return filter
+        }
+        return try backtests(
+            BacktestQuery(
+                lab: lab, market: market, formula: formula, filters: filters, sort: sort, ascending: ascending,
+                limit: limit),
+            at: moment)
+    }
+}

@@ -12,6 +12,11 @@ public struct FixedClock: LedgerClock {
 public enum ClockSetting {
     public static let variable = "HAASLEDGER_CLOCK"
 
+    /// The clock `HAASLEDGER_CLOCK` in this process's environment asks for.
+    public static func fromEnvironment() throws -> any LedgerClock {
+        try resolve(environment: ProcessEnvironment.values)
+    }
+
     public static func resolve(environment: [String: String]) throws -> any LedgerClock {
         guard let text = environment[variable], !text.isEmpty else { return SystemClock() }
         guard let micros = Timestamp.parse(text) else {

@@ -1,3 +1,4 @@
+import JSON
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -46,6 +47,9 @@ public final class OutputSink {
     }
 
     public func writeLine(_ text: String) throws { try writeLine(Array(text.utf8)) }
+
+    /// One value as a line of canonical JSON.
+    public func writeJSON(_ value: JSONValue) throws { try writeLine(CanonicalJSON.encode(value)) }
 
     /// Flushes; for a file, syncs it and moves it into place.
     public func finish() throws {

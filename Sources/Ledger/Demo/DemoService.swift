@@ -1,0 +1,86 @@
+import EventLog
+import Foundation
+import HaasAPI
+import HaasSimulator
+import Projections
+
+/// `haasledger demo`: fetch from an in-process simulator, verify, show the top 10; let the server re-run some
+/// backtests, fetch again and show what changed. Everything a user would run by hand, in one use case.
+public struct DemoService {
+    public let location: LedgerLocation
+    public let clock: any LedgerClock
+
+    public init(location: LedgerLocation, clock: any LedgerClock) {
+        self.location = location
+        self.clock = clock
+    }
+
+    public func run(
+        _ settings: SimulatorSettings, output: OutputSink, progress: (@Sendable (FetchProgress) -> Void)? = nil
+    ) async throws {
+        var configuration = try settings.configuration
+        _ = try await fetch(configuration, refresh: false, output: output, progress: progress)
+        let between = try location.openLog(create: false).read { try $0.head()?.position ?? 0 }
+        try verify(output: output)
+
+        let service = ReadModelService(location: location)
+        try output.writeLine(
+            "top 10 backtests by computed total return (\(LedgerDefaults.formula); E0 = RM, so ×100 = the server's ROI):")
+        let top = try service.backtests(BacktestQuery(sort: "total_return", limit: 10), at: .now)
+        for line in top.selecting([
+            "backtest_id", "market", "total_return", "max_drawdown", "sharpe_ratio", "win_rate", "num_trades",
+        ]).lines(.table) { try output.writeLine(line) }
+
+        configuration.revision += 1
+        try output.writeLine("")
+        try output.writeLine(
+            "the server re-runs some backtests (revision \(configuration.revision)); fetching again with --refresh:")
+        _ = try await fetch(configuration, refresh: true, output: output, progress: progress)
+        let diff = try service.diff(from: .position(between), to: .now, lab: nil, formula: LedgerDefaults.formula)
+        try output.writeLine("diff between the two fetches (\(diff.rows.count) backtests changed; rank by total return):")
+        for line in diff.selecting([
+            "change", "backtest_id", "rank_from", "rank_to", "total_return", "total_return_delta", "sharpe_ratio_delta",
+        ]).lines(.table).prefix(16) { try output.writeLine(line) }
+    }
+
+    /// Verifies the chain and prints the ledger's overview. The log is closed again before the read models open it.
+    private func verify(output: OutputSink) throws {
+        let log = try location.openLog(create: false)
+        let report = try log.verify()
+        guard report.isValid, let head = report.head else {
+            throw LedgerError.integrity(VerifyPresentation.failureSummary(report))
+        }
+        try output.writeLine(
+            "verify: ok — \(report.eventsChecked) events and \(report.blobsChecked) blobs checked; head \(head.position) \(head.hash.hex)"
+        )
+        try output.writeLine("")
+        for line in try LedgerOverview.read(log).lines { try output.writeLine(line) }
+    }
+
+    private func fetch(
+        _ configuration: SimulatorConfiguration, refresh: Bool, output: OutputSink,
+        progress: (@Sendable (FetchProgress) -> Void)?
+    ) async throws -> FetchSummary {
+        let server = try await SimulatorServer.start(configuration: configuration)
+        do {
+            try output.writeLine(
+                "simulator: http://127.0.0.1:\(server.port) (seed \(configuration.seed), \(configuration.labs) labs × \(configuration.backtestsPerLab) backtests, revision \(configuration.revision))"
+            )
+            let request = FetchRequest(
+                client: HaasClientConfiguration(
+                    server: HaasServer(host: "127.0.0.1", port: server.port),
+                    credentials: HaasCredentials(email: configuration.email, password: configuration.password)),
+                labs: .all, runtimes: true, refresh: refresh)
+            let summary = try await FetchService(location: location, clock: clock).run(request, progress: progress)
+            await server.stop()
+            try output.writeLine("ledger: \(location.root)")
+            try output.writeLine(
+                "fetched \(summary.labs) labs, \(summary.backtests) backtests, \(summary.runtimesFetched) runtimes (\(summary.runtimesSkipped) already recorded) in \(String(format: "%.2f", summary.seconds)) s over \(summary.exchanges) HTTP exchanges; \(summary.failures) failures"
+            )
+            return summary
+        } catch {
+            await server.stop()
+            throw error
+        }
+    }
+}
