@@ -1,0 +1,103 @@
+import EventLog
+import EventLogTesting
+import Foundation
+import HaasSimulator
+import JSON
+import Testing
+
+extension CLITests {
+    @Test func queriesSQLAndProjectCommands() throws {
+        let demo = directory.appending("rm")
+        #expect(try run(["demo", "--ledger", demo, "--labs", "1", "--backtests", "4"]).status == 0)
+        let json = try run([
+            "query", "backtests", "--ledger", demo, "--format", "ndjson", "--sort", "total_return", "--limit", "2",
+        ])
+        #expect(json.status == 0, "\(json.stderr)")
+        let lines = json.stdout.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines[0].hasPrefix(#"{"backtest_id":""#))
+        #expect(
+            lines[0].contains(#","lab_id":""#) && lines[0].contains(#","generation":"#)
+                && lines[0].contains(#","market":""#))
+        let table = try run(["query", "backtests", "--ledger", demo])
+        #expect(table.stdout.hasPrefix("BACKTEST_ID"))
+        #expect(table.stdout.contains("SHARPE_RATIO") && !table.stdout.contains("AVG_TRADE_RETURN"))
+        let badWhere = try run(["query", "backtests", "--ledger", demo, "--where", "sharpe"])
+        #expect(badWhere.status == 2)
+        // A name no event recorded is an input error naming its flag, not an empty or unsorted answer.
+        for (arguments, message) in [
+            (["query", "backtests", "--sort", "sharpe"], "error: --sort: no metric 'sharpe' was recorded; recorded: "),
+            (["query", "backtests", "--where", "trades>3"], "error: --where: no metric 'trades' was recorded"),
+            (["query", "backtests", "--formula", "canonical@9"], "error: --formula: no formula 'canonical@9'"),
+            (["diff", "--formula", "canonical@1", "--formula", "canonical@2"], "error: --formula: no formula 'canonical@2'"),
+            (["export", "csv", "--formula", "canonical@9"], "error: --formula: no formula 'canonical@9'"),
+        ] {
+            let refused = try run(arguments + ["--ledger", demo])
+            #expect(refused.status == 2 && refused.stderr.hasPrefix(message), "\(arguments): \(refused.stderr)")
+        }
+
+        let count = try run([
+            "sql", "--ledger", demo, "--format", "csv", "SELECT count(*) AS n FROM backtests WHERE valid_to IS NULL",
+        ])
+        #expect(count.stdout == "n\n4\n")
+        for statement in [
+            "DELETE FROM backtests", "ATTACH DATABASE 'x.db' AS x", "PRAGMA journal_mode=DELETE",
+            "CREATE TABLE evil (x)",
+        ] {
+            let refused = try run(["sql", "--ledger", demo, statement])
+            #expect(refused.status == 2, "\(statement) was not refused")
+            #expect(refused.stderr.hasPrefix("error: sql: "))
+        }
+        let labs = try run(["query", "labs", "--ledger", demo, "--format", "csv"])
+        #expect(labs.stdout.split(separator: "\n").count == 2, "header and one lab")
+        let cache = try run(["query", "cache", "--ledger", demo, "--format", "ndjson"])
+        let cached = cache.stdout.split(separator: "\n")
+        #expect(
+            cached.contains { $0.contains(#""kind":"GET_LABS""#) && $0.contains(#""fetch_count":2"#) },
+            "the identical GET_LABS body of both demo fetches is one blob fetched twice")
+        #expect(cached.contains { $0.contains(#""kind":"GET_BACKTEST_RUNTIME""#) })
+        let cutoffs = try run(["query", "cutoffs", "--ledger", demo, "--format", "csv"])
+        #expect(cutoffs.stdout == "market,status,synched,max_months,cutoff,method,precision,valid_from\n")
+        let exported = try run(["export", "csv", "--ledger", demo])
+        let csv = exported.stdout.split(separator: "\n").map(String.init)
+        #expect(csv[0].hasPrefix("account_id,backtest_id,beats_buy_hold,end_time,fees_usdt,generation,interval,"))
+        #expect(csv[0].hasSuffix(",formula,as_of"))
+        #expect(csv.count == 5)
+        let header = csv[0].split(separator: ",").map(String.init)
+        let firstRow = csv[1].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let exportedRow = Dictionary(uniqueKeysWithValues: zip(header, firstRow))
+        let queried = try JSONParser.parse(
+            try run(["query", "backtests", "--ledger", demo, "--format", "json"]).stdout.trimmingCharacters(
+                in: .newlines))
+        guard case .array(let backtests) = queried else { Issue.record("query json is not an array"); return }
+        let match = try #require(backtests.first { $0["backtest_id"]?.stringValue == exportedRow["backtest_id"] })
+        #expect(
+            exportedRow["max_drawdown"] == match["max_drawdown"]?.numberValue?.canonicalText,
+            "the computed drawdown, not RM")
+        #expect(exportedRow["generation"] == match["generation"]?.numberValue?.canonicalText)
+        #expect(exportedRow["interval"] == "15" && exportedRow["formula"] == "canonical@1")
+        #expect(exportedRow["stop_loss_percentage"]?.isEmpty == false, "from the script's Stop Loss parameter")
+        let status = try run(["project", "status", "--ledger", demo, "--format", "json"])
+        #expect(status.stdout.contains(#""lag_events":0"#))
+        let rebuilt = try run(["project", "rebuild", "--ledger", demo])
+        #expect(rebuilt.stdout.hasPrefix("rebuilt the read models through position "))
+        let again = try run([
+            "query", "backtests", "--ledger", demo, "--format", "ndjson", "--sort", "total_return", "--limit", "2",
+        ])
+        #expect(again.stdout == json.stdout, "rebuilt read models answer byte for byte the same")
+        let early = try run(["query", "backtests", "--ledger", demo, "--at-position", "3", "--format", "csv"])
+        #expect(
+            early.stdout == "backtest_id,lab_id,generation,population,market\n",
+            "nothing about backtests was known at position 3")
+
+        // A damaged read-model file is named with the way out; the rebuild replaces it from the log.
+        let readModels = demo + "/readmodels.sqlite"
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: readModels + suffix) }
+        try Data("<html><body>502 Bad Gateway</body></html>".utf8).write(to: URL(fileURLWithPath: readModels))
+        let damaged = try run(["query", "labs", "--ledger", demo])
+        #expect(damaged.status == 1)
+        #expect(damaged.stderr.contains(readModels) && damaged.stderr.contains("haasledger project rebuild"))
+        #expect(try run(["project", "rebuild", "--ledger", demo]).status == 0)
+        #expect(try run(["query", "labs", "--ledger", demo, "--format", "csv"]).stdout == labs.stdout)
+    }
+}

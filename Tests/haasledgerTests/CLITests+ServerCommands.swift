@@ -1,0 +1,95 @@
+import EventLog
+import EventLogTesting
+import Foundation
+import HaasSimulator
+import JSON
+import Testing
+
+extension CLITests {
+    @Test func demoFetchesFromTheSimulatorVerifiesAndShows() throws {
+        let demo = directory.appending("demo")
+        let first = try run(["demo", "--ledger", demo, "--labs", "2", "--backtests", "5"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let lines = first.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines[0].hasPrefix("simulator: http://127.0.0.1:"))
+        #expect(lines[1] == "ledger: \(demo)")
+        #expect(lines[2].hasPrefix("fetched 2 labs, 10 backtests, 10 runtimes (0 already recorded) in "))
+        #expect(lines[2].hasSuffix("; 0 failures"))
+        #expect(lines[3].hasPrefix("verify: ok — "))
+        #expect(lines.contains { $0.hasPrefix("haas.backtest.runtime.fetched ") && $0.hasSuffix(" 10") })
+        #expect(first.stdout.contains("top 10 backtests by computed total return (canonical@1"))
+        #expect(first.stdout.contains("the server re-runs some backtests (revision 2); fetching again with --refresh:"))
+        #expect(first.stdout.contains("diff between the two fetches ("))
+        let second = try run(["demo", "--ledger", demo, "--labs", "2", "--backtests", "5"])
+        #expect(second.stdout.contains("10 backtests, 0 runtimes (10 already recorded)"))
+        let bad = try run(["demo", "--ledger", demo, "--faults", "meteor:1"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("--faults: 'meteor:1': unknown fault kind"))
+    }
+
+    @Test func fetchAgainstARunningServer() async throws {
+        try await withRunningSimulator(SimulatorConfiguration(seed: 21, labs: 1, backtestsPerLab: 4)) { server in
+            let environment = [
+                "HAAS_EMAIL": server.world.configuration.email, "HAAS_PASSWORD": server.world.configuration.password,
+            ]
+            let fetched = try await ChildProcess.runInBackground(
+                "haasledger",
+                [
+                    "fetch", "--ledger", ledger, "--server", "http://127.0.0.1:\(server.port)", "--all-labs",
+                    "--runtimes", "--format", "json",
+                ],
+                environment: environment, workingDirectory: directory.path)
+            #expect(fetched.status == 0, "\(fetched.stderr)")
+            let summary = try JSONParser.parse(fetched.stdout.trimmingCharacters(in: .newlines))
+            #expect(summary["runtimes_fetched"] == .number(4))
+            #expect(summary["failures"] == .number(0))
+            let neither = try run(["fetch", "--ledger", ledger, "--server", "http://127.0.0.1:1"])
+            #expect(neither.status == 2)
+            #expect(neither.stderr.contains("give either --lab ID (one or more) or --all-labs"))
+            let noPassword = try await ChildProcess.runInBackground(
+                "haasledger",
+                ["fetch", "--ledger", ledger, "--server", "http://127.0.0.1:\(server.port)", "--all-labs"],
+                environment: ["HAAS_EMAIL": "x@example.invalid"], workingDirectory: directory.path)
+            #expect(noPassword.status == 2)
+            #expect(noPassword.stderr.contains("--password: no password given"))
+            let html = try await ChildProcess.runInBackground(
+                "haasledger",
+                [
+                    "fetch", "--ledger", ledger, "--server", "http://127.0.0.1:\(server.port)/", "--lab", "x",
+                    "--attempts", "1",
+                ],
+                environment: ["HAAS_EMAIL": "wrong@example.invalid", "HAAS_PASSWORD": "nope"],
+                workingDirectory: directory.path)
+            #expect(html.status == 1)
+            #expect(html.stderr.contains("login failed at LOGIN_WITH_CREDENTIALS"), "\(html.stderr)")
+        }
+    }
+
+    /// Every command that records events follows HAASLEDGER_CLOCK, not only fetch and import.
+    @Test func historyStatusAndWatchRecordAtThePinnedClock() async throws {
+        try await withRunningSimulator(SimulatorConfiguration(seed: 22, labs: 1, backtestsPerLab: 2)) { server in
+            // A pinned time in the past: the log never lets recordedAt go backwards, so a command that ignored the
+            // pin would record today's time after it.
+            let environment = [
+                "HAASLEDGER_CLOCK": "2020-01-01T00:00:00Z", "HAAS_EMAIL": server.world.configuration.email,
+                "HAAS_PASSWORD": server.world.configuration.password,
+            ]
+            let address = "http://127.0.0.1:\(server.port)"
+            let status = try await ChildProcess.runInBackground(
+                "haasledger", ["history-status", "--ledger", ledger, "--server", address], environment: environment,
+                workingDirectory: directory.path)
+            #expect(status.status == 0, "\(status.stderr)")
+            let lab = try #require(server.world.labs.first?.id)
+            let watched = try await ChildProcess.runInBackground(
+                "haasledger", ["watch", "--ledger", ledger, "--server", address, "--lab", lab, "--interval", "0"],
+                environment: environment, workingDirectory: directory.path)
+            #expect(watched.status == 0, "\(watched.stderr)")
+            let shown = try run(["log", "show", "--ledger", ledger, "--format", "ndjson"])
+            let times = try shown.stdout.split(separator: "\n").map { line in
+                try JSONParser.parse(String(line))["recorded_at"]
+            }
+            #expect(!times.isEmpty)
+            #expect(times.allSatisfy { $0 == .number(Int64(1_577_836_800_000_000)) })
+        }
+    }
+}
