@@ -8,7 +8,7 @@ public enum HaasAPIError: Error, CustomStringConvertible, Equatable, Sendable {
     /// An HTTP status that is not 200, after retries where it was worth retrying.
     case httpStatus(channel: String, status: Int)
     /// The connection failed or timed out, after retries.
-    case transport(channel: String, reason: String)
+    case transport(channel: String, TransportFailure)
     /// Logging in failed at `step`.
     case loginFailed(step: String, message: String)
 
@@ -19,7 +19,7 @@ public enum HaasAPIError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .protocolViolation(channel, status, reason):
             return "\(channel): protocol error (HTTP \(status)): \(reason)"
         case let .httpStatus(channel, status): return "\(channel): HTTP \(status)"
-        case let .transport(channel, reason): return "\(channel): \(reason)"
+        case let .transport(channel, failure): return "\(channel): \(failure)"
         case let .loginFailed(step, message): return "login failed at \(step): \(message)"
         }
     }

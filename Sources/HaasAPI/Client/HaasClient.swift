@@ -196,7 +196,7 @@ public final class HaasClient: Sendable {
             } catch let error as HaasAPIError {
                 failure = error
             } catch {
-                failure = .transport(channel: channel, reason: String(describing: error))
+                failure = .transport(channel: channel, TransportFailure(error))
             }
             let latency = ContinuousClock.now - started
             let scrubbed: (body: [UInt8], replacements: Int) =
