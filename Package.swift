@@ -181,6 +181,7 @@ let package = Package(
         .testTarget(
             name: "haasledgerTests",
             dependencies: ["JSON", "haasledger", "EventLogTesting", "HaasSimulator"],
+            exclude: ["Help"],
             swiftSettings: strictSettings
         ),
     ]

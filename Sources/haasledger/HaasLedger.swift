@@ -22,22 +22,12 @@ struct HaasLedger: AsyncParsableCommand {
         ]
     )
 
-    /// The one place failures become exit codes (DESIGN §8): argument-parser's usage errors are 2 (not its
-    /// default 64); a command's error is printed once as `error: …` with the code `ExitStatus` gives it.
+    /// The one place failures become exit codes (DESIGN §8): argument-parser's own outcomes keep their
+    /// wording (help exits 0; a usage error is 2, not its default 64); a command's error is printed once as
+    /// `error: …` with the code `ExitStatus` gives it.
     static func main() async {
-        var command: any ParsableCommand
         do {
-            command = try parseAsRoot()
-        } catch {
-            let code = exitCode(for: error)
-            if code == .success {
-                print(fullMessage(for: error))
-                Glibc.exit(0)
-            }
-            StandardError.write(fullMessage(for: error))
-            Glibc.exit(code == .validationFailure ? 2 : code.rawValue)
-        }
-        do {
+            var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -49,8 +39,18 @@ struct HaasLedger: AsyncParsableCommand {
             StandardError.write("error: \(usage.message)")
             Glibc.exit(2)
         } catch {
-            StandardError.write("error: \(error)")
-            Glibc.exit(ExitStatus.code(for: error))
+            switch exitCode(for: error) {
+            case .success:
+                print(fullMessage(for: error))
+                Glibc.exit(0)
+            case .validationFailure:
+                StandardError.write(fullMessage(for: error))
+                Glibc.exit(2)
+            default:
+                // Not one of argument-parser's: the ledger's own errors, worded by their types.
+                StandardError.write("error: \(error)")
+                Glibc.exit(ExitStatus.code(for: error))
+            }
         }
     }
 }

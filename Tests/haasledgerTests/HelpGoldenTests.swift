@@ -1,0 +1,46 @@
+import EventLogTesting
+import Foundation
+import Testing
+
+/// `--help` of every command, against the golden files in `Help/` (as swift-argument-parser's own tests pin
+/// theirs). A changed flag or wording shows up in review as a changed file. After an intended change:
+/// `HAASLEDGER_WRITE_GOLDENS=1 tools/test --filter HelpGoldenTests` rewrites them.
+@Suite struct HelpGoldenTests {
+    static let commands: [[String]] = [
+        [], ["demo"], ["fetch"], ["watch"], ["history-status"], ["simulate"],
+        ["metrics"], ["metrics", "formulas"], ["metrics", "recompute"], ["metrics", "check"],
+        ["query"], ["query", "backtests"], ["query", "labs"], ["query", "executions"], ["query", "cutoffs"],
+        ["query", "cache"], ["history"], ["diff"], ["sql"], ["export"], ["export", "csv"],
+        ["project"], ["project", "rebuild"], ["project", "status"], ["import"],
+        ["log"], ["log", "append"], ["log", "show"], ["log", "verify"], ["log", "stats"], ["log", "export"],
+        ["log", "import"],
+    ]
+
+    static let goldens = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Help")
+
+    @Test(arguments: commands) func helpMatchesItsGolden(_ command: [String]) throws {
+        let result = try ChildProcess.run("haasledger", command + ["--help"], environment: ["COLUMNS": "100"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let file = Self.goldens.appendingPathComponent((["haasledger"] + command).joined(separator: "-") + ".txt")
+        if ProcessInfo.processInfo.environment["HAASLEDGER_WRITE_GOLDENS"] == "1" {
+            try result.stdout.write(to: file, atomically: true, encoding: .utf8)
+        }
+        let golden = try String(contentsOf: file, encoding: .utf8)
+        #expect(result.stdout == golden, "haasledger \(command.joined(separator: " ")) --help differs from \(file.path)")
+    }
+
+    /// Every subcommand the root lists has a golden, so a new command cannot go without one.
+    @Test func everyListedCommandHasAGolden() throws {
+        let root = try ChildProcess.run("haasledger", ["--help"], environment: ["COLUMNS": "100"])
+        // The section lists `  name   abstract`; wrapped abstracts continue further indented, and a blank line ends it.
+        let section = root.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+            .drop { !$0.hasPrefix("SUBCOMMANDS:") }.dropFirst().prefix { !$0.isEmpty }
+        let listed = Set(
+            section.compactMap { line in
+                line.hasPrefix("  ") && !line.hasPrefix("   ") ? line.split(separator: " ").first.map(String.init) : nil
+            })
+        let covered = Set(Self.commands.compactMap(\.first))
+        #expect(!listed.isEmpty)
+        #expect(listed.subtracting(covered).isEmpty, "no --help golden for: \(listed.subtracting(covered).sorted())")
+    }
+}
