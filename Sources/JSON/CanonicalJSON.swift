@@ -13,10 +13,16 @@ public enum CanonicalJSON {
         String(decoding: encode(value), as: UTF8.self)
     }
 
-    /// Parses `bytes` and returns their canonical form; throws when they are not one valid JSON value.
+    /// Parses `bytes` and returns their canonical form; throws when they are not one valid JSON value. Bytes
+    /// already canonical are returned as they are, without building a tree.
     public static func canonicalize(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> [UInt8] {
-        encode(try JSONParser.parse(bytes))
+        let array = Array(bytes)
+        if array.withUnsafeBufferPointer(CanonicalCheck.isCanonical) { return array }
+        return encode(try JSONParser.parse(array))
     }
+
+    /// True when `bytes` are one JSON value written exactly as this writer would write it.
+    public static func isCanonical(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool { CanonicalCheck.isCanonical(bytes) }
 
     public static func write(_ value: JSONValue, into out: inout [UInt8]) {
         switch value {

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Why a JSON text was rejected, with the byte offset where reading stopped.
 public struct JSONParseError: Error, CustomStringConvertible, Equatable, Sendable {
     public let offset: Int
@@ -64,6 +70,42 @@ public struct JSONScanner {
         while true {
             guard peek() == UInt8(ascii: "\"") else { throw error("expected a member name in quotes") }
             let name = try string()
+            guard peek() == UInt8(ascii: ":") else { throw error("expected ':' after member name") }
+            index += 1
+            try member(name, &self)
+            switch peek() {
+            case UInt8(ascii: ","): index += 1
+            case UInt8(ascii: "}"): return leave()
+            case nil: throw error("unexpected end of input inside an object")
+            default: throw error("expected ',' or '}' in an object")
+            }
+        }
+    }
+
+    /// Reads an object like `object(_:)`, lending each member name as bytes rather than a `String`: typed
+    /// decoders that look for a few names among many skip the allocation. A name holding escapes is decoded
+    /// first, so the bytes are always the name's UTF-8.
+    public mutating func objectMembers(
+        _ member: (_ name: JSONName, _ scanner: inout JSONScanner) throws(JSONParseError) -> Void
+    ) throws(JSONParseError) {
+        try enter(UInt8(ascii: "{"), "an object")
+        if peek() == UInt8(ascii: "}") { return leave() }
+        while true {
+            guard peek() == UInt8(ascii: "\"") else { throw error("expected a member name in quotes") }
+            let start = index + 1
+            var end = start
+            while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"),
+                bytes[end] >= 0x20, bytes[end] < 0x80
+            {
+                end += 1
+            }
+            let name: JSONName
+            if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+                index = end + 1
+                name = JSONName(bytes: UnsafeBufferPointer(rebasing: bytes[start..<end]), decoded: nil)
+            } else {
+                name = JSONName(bytes: UnsafeBufferPointer(start: nil, count: 0), decoded: try string())
+            }
             guard peek() == UInt8(ascii: ":") else { throw error("expected ':' after member name") }
             index += 1
             try member(name, &self)
@@ -295,20 +337,44 @@ public struct JSONScanner {
 
     /// A number as a finite `Double`.
     public mutating func double() throws(JSONParseError) -> Double {
-        let (range, _) = try number()
-        guard let value = Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)),
-            value.isFinite
-        else { throw error("number is out of range", at: range.lowerBound) }
+        let (range, integral) = try number()
+        if integral, range.count <= 15, let small = smallInteger(range) { return Double(small) }
+        let value: Double
+        if range.upperBound < bytes.count, let base = bytes.baseAddress {
+            // The grammar was checked, and a byte that cannot continue a number follows it inside the buffer,
+            // so strtod stops exactly at the number's end without reading past the buffer.
+            value = base.advanced(by: range.lowerBound).withMemoryRebound(to: CChar.self, capacity: range.count) {
+                strtod($0, nil)
+            }
+        } else {
+            value = Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)) ?? .infinity
+        }
+        guard value.isFinite else { throw error("number is out of range", at: range.lowerBound) }
         return value
     }
 
     /// A number that must be an integer in `Int64`'s range (no fraction, no exponent).
     public mutating func int64() throws(JSONParseError) -> Int64 {
         let (range, integral) = try number()
-        guard integral,
-            let value = Int64(String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self))
-        else { throw error("expected an integer", at: range.lowerBound) }
+        guard integral else { throw error("expected an integer", at: range.lowerBound) }
+        if range.count <= 18, let small = smallInteger(range) { return small }
+        guard let value = Int64(String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self))
+        else { throw error("expected an integer in 64 bits", at: range.lowerBound) }
         return value
+    }
+
+    /// An integer of at most 18 digits (so it cannot overflow), read without allocating.
+    private func smallInteger(_ range: Range<Int>) -> Int64? {
+        var value: Int64 = 0
+        var index = range.lowerBound
+        let negative = bytes[index] == UInt8(ascii: "-")
+        if negative { index += 1 }
+        guard range.upperBound - index <= 18 else { return nil }
+        while index < range.upperBound {
+            value = value &* 10 &+ Int64(bytes[index] &- 0x30)
+            index += 1
+        }
+        return negative ? -value : value
     }
 
     /// The value, or nil when it is `null`.
@@ -322,3 +388,22 @@ public struct JSONScanner {
 
 @available(*, unavailable)
 extension JSONScanner: Sendable {}
+
+/// A member name as `objectMembers` lends it: valid only inside the closure it is passed to.
+public struct JSONName {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let decoded: String?
+
+    /// True when the name is exactly `literal`.
+    public static func == (name: JSONName, literal: StaticString) -> Bool {
+        if let decoded = name.decoded { return decoded.utf8.elementsEqual(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)) }
+        guard name.bytes.count == literal.utf8CodeUnitCount else { return false }
+        return memcmp(name.bytes.baseAddress!, literal.utf8Start, name.bytes.count) == 0
+    }
+
+    /// The name as a `String`.
+    public var string: String { decoded ?? String(decoding: bytes, as: UTF8.self) }
+}
+
+@available(*, unavailable)
+extension JSONName: Sendable {}

@@ -41,3 +41,27 @@ import Testing
         #expect(try CanonicalJSON.canonicalize(once) == once)
     }
 }
+
+/// Canonical input is stored as it is; everything else goes through the tree and comes out the same.
+@Suite struct CanonicalCheckTests {
+    @Test func canonicalBytesAreRecognisedAndOthersAreNot() throws {
+        for canonical in [
+            #"{}"#, #"[]"#, #"{"a":1,"b":[true,false,null],"c":{"d":"é"}}"#, #"-12"#, #"1.5"#, #"1e-7"#, #""x""#,
+            #"{"A":1,"a":2}"#, #"12345678901234567890123"#,
+        ] {
+            let bytes = Array(canonical.utf8)
+            #expect(bytes.withUnsafeBufferPointer(CanonicalJSON.isCanonical), "\(canonical)")
+            #expect(try CanonicalJSON.canonicalize(bytes) == CanonicalJSON.encode(try JSONParser.parse(bytes)))
+        }
+        for other in [
+            #"{"b":1,"a":2}"#, #"{"a":1,"a":2}"#, #"{ "a":1}"#, #"1.0"#, #"-0"#, #"1E-7"#, #""\u00e9""#, #""\/""#,
+            #"[1,]"#, #"01"#, #"{"a":1} "#, #"1.50"#, "\"\u{1}\"",
+        ] {
+            let bytes = Array(other.utf8)
+            #expect(!bytes.withUnsafeBufferPointer(CanonicalJSON.isCanonical), "\(other)")
+            if let tree = try? JSONParser.parse(bytes) {
+                #expect(try CanonicalJSON.canonicalize(bytes) == CanonicalJSON.encode(tree), "\(other)")
+            }
+        }
+    }
+}

@@ -32,26 +32,26 @@ public enum RuntimeDecoder {
                 var success: Bool?, error: String?
                 var data: RuntimeFields?, bare = RuntimeFields()
                 var seen = Set<String>()
-                try scanner.object { key, scanner throws(JSONParseError) in
-                    switch key {
-                    case "Success", "Error", "Data":
-                        guard seen.insert(key).inserted else { throw scanner.error("duplicate member name \"\(key)\"") }
-                        path.push(key)
-                        switch key {
-                        case "Success": success = try scanner.bool()
-                        case "Error": error = try scanner.optional { s throws(JSONParseError) in try s.string() }
-                        default:
-                            if try !scanner.null() {
-                                var fields = RuntimeFields()
-                                try scanner.object { key, s throws(JSONParseError) in
-                                    try fields.read(key, &s, &path)
-                                }
-                                data = fields
-                            }
-                        }
-                        path.pop()
-                    default: try bare.read(key, &scanner, &path)
+                try scanner.objectMembers { name, scanner throws(JSONParseError) in
+                    guard name == "Success" || name == "Error" || name == "Data" else {
+                        return try bare.read(name, &scanner, &path)
                     }
+                    let key = name.string
+                    guard seen.insert(key).inserted else { throw scanner.error("duplicate member name \"\(key)\"") }
+                    path.push(key)
+                    switch key {
+                    case "Success": success = try scanner.bool()
+                    case "Error": error = try scanner.optional { s throws(JSONParseError) in try s.string() }
+                    default:
+                        if try !scanner.null() {
+                            var fields = RuntimeFields()
+                            try scanner.objectMembers { name, s throws(JSONParseError) in
+                                try fields.read(name, &s, &path)
+                            }
+                            data = fields
+                        }
+                    }
+                    path.pop()
                 }
                 try scanner.expectEnd()
                 let isEnvelope = success != nil || seen.contains("Data")
@@ -77,19 +77,31 @@ public enum RuntimeDecoder {
 /// Where the decoder is, kept as it walks so an error can name the member; popped only on success, so on a
 /// throw it still names the member that failed.
 struct FieldPath {
-    private var parts: [String] = []
-    mutating func push(_ part: String) { parts.append(part) }
+    /// A step into the document; kept without allocating, since the path is only read when decoding fails.
+    enum Part {
+        case key(StaticString)
+        case name(String)
+        case index(Int)
+    }
+
+    private var parts: [Part] = []
+    mutating func push(_ part: Part) { parts.append(part) }
+    mutating func push(_ name: String) { parts.append(.name(name)) }
     mutating func pop() { parts.removeLast() }
     var text: String {
         parts.reduce(into: "") { text, part in
-            if part.hasPrefix("[") || text.isEmpty { text += part } else { text += "." + part }
+            switch part {
+            case .index(let index): text += "[\(index)]"
+            case .key(let key): text += (text.isEmpty ? "" : ".") + key.description
+            case .name(let name): text += (text.isEmpty ? "" : ".") + name
+            }
         }
     }
 }
 
 /// The top-level runtime fields, filled as their keys arrive.
 private struct RuntimeFields {
-    var seen = Set<String>()
+    var seen: UInt32 = 0
     var botID: String?, botName: String?, scriptID: String?, scriptName: String?, accountID: String?
     var priceMarket: String?
     var leverage: Double?
@@ -106,27 +118,45 @@ private struct RuntimeFields {
             finishedPositions: positions)
     }
 
-    mutating func read(_ key: String, _ scanner: inout JSONScanner, _ path: inout FieldPath) throws(JSONParseError) {
-        switch key {
-        case "BotId", "BotName", "ScriptId", "ScriptName", "AccountId", "PriceMarket", "Leverage",
-            "ActivatedSince", "DeactivatedSince", "LastUpdateTimestamp", "Reports", "FinishedPositions":
-            guard seen.insert(key).inserted else { throw scanner.error("duplicate member name \"\(key)\"") }
-        default:
-            return try scanner.skipValue()
+    private enum Field: Int, CaseIterable {
+        case botID, botName, scriptID, scriptName, accountID, priceMarket, leverage, activatedSince
+        case deactivatedSince, lastUpdateTimestamp, reports, finishedPositions
+
+        var key: StaticString {
+            switch self {
+            case .botID: "BotId"
+            case .botName: "BotName"
+            case .scriptID: "ScriptId"
+            case .scriptName: "ScriptName"
+            case .accountID: "AccountId"
+            case .priceMarket: "PriceMarket"
+            case .leverage: "Leverage"
+            case .activatedSince: "ActivatedSince"
+            case .deactivatedSince: "DeactivatedSince"
+            case .lastUpdateTimestamp: "LastUpdateTimestamp"
+            case .reports: "Reports"
+            case .finishedPositions: "FinishedPositions"
+            }
         }
-        path.push(key)
-        switch key {
-        case "BotId": botID = try scanner.optionalString()
-        case "BotName": botName = try scanner.optionalString()
-        case "ScriptId": scriptID = try scanner.optionalString()
-        case "ScriptName": scriptName = try scanner.optionalString()
-        case "AccountId": accountID = try scanner.optionalString()
-        case "PriceMarket": priceMarket = try scanner.optionalString()
-        case "Leverage": leverage = try scanner.optionalDouble()
-        case "ActivatedSince": activatedSince = try scanner.optionalInt64()
-        case "DeactivatedSince": deactivatedSince = try scanner.optionalInt64()
-        case "LastUpdateTimestamp": lastUpdateTimestamp = try scanner.optionalInt64()
-        case "Reports":
+    }
+
+    mutating func read(_ name: JSONName, _ scanner: inout JSONScanner, _ path: inout FieldPath) throws(JSONParseError) {
+        guard let field = Field.allCases.first(where: { name == $0.key }) else { return try scanner.skipValue() }
+        guard seen & (1 << field.rawValue) == 0 else { throw scanner.error("duplicate member name \"\(name.string)\"") }
+        seen |= 1 << field.rawValue
+        path.push(.key(field.key))
+        switch field {
+        case .botID: botID = try scanner.optionalString()
+        case .botName: botName = try scanner.optionalString()
+        case .scriptID: scriptID = try scanner.optionalString()
+        case .scriptName: scriptName = try scanner.optionalString()
+        case .accountID: accountID = try scanner.optionalString()
+        case .priceMarket: priceMarket = try scanner.optionalString()
+        case .leverage: leverage = try scanner.optionalDouble()
+        case .activatedSince: activatedSince = try scanner.optionalInt64()
+        case .deactivatedSince: deactivatedSince = try scanner.optionalInt64()
+        case .lastUpdateTimestamp: lastUpdateTimestamp = try scanner.optionalInt64()
+        case .reports:
             hasReports = true
             if try !scanner.null() {
                 try scanner.object { name, scanner throws(JSONParseError) in
@@ -136,10 +166,10 @@ private struct RuntimeFields {
                     path.pop()
                 }
             }
-        default:
+        case .finishedPositions:
             if try !scanner.null() {
                 try scanner.array { scanner throws(JSONParseError) in
-                    path.push("[\(positions.count)]")
+                    path.push(.index(positions.count))
                     positions.append(try RuntimeReportDecoding.position(&scanner, &path))
                     path.pop()
                 }

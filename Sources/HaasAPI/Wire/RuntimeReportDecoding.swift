@@ -58,8 +58,10 @@ enum RuntimeReportDecoding {
             performance: performance)
     }
 
-    private static let positionKeys = ["g", "d", "ot", "ct", "ic", "ap", "fe", "rp", "up", "roi", "eno", "exo"]
-    private static let orderKeys = ["d", "ep", "af", "fe", "m", "pr", "ct"]
+    private static let positionKeys: [StaticString] = [
+        "g", "d", "ot", "ct", "ic", "ap", "fe", "rp", "up", "roi", "eno", "exo",
+    ]
+    private static let orderKeys: [StaticString] = ["d", "ep", "af", "fe", "m", "pr", "ct"]
 
     static func position(_ scanner: inout JSONScanner, _ path: inout FieldPath) throws(JSONParseError)
         -> RuntimePosition
@@ -68,32 +70,32 @@ enum RuntimeReportDecoding {
         var id: String?, direction: Int64?, opened: Int64?, closed: Int64?, isClosed: Bool?
         var average: Double?, fees: Double?, realized: Double?, unrealized: Double?, roi: Double?
         var entries: [RuntimeOrder] = [], exits: [RuntimeOrder] = []
-        try scanner.object { key, scanner throws(JSONParseError) in
-            guard let bit = positionKeys.firstIndex(of: key) else { return try scanner.skipValue() }
-            guard seen & (1 << bit) == 0 else { throw scanner.error("duplicate member name \"\(key)\"") }
+        try scanner.objectMembers { name, scanner throws(JSONParseError) in
+            guard let bit = positionKeys.firstIndex(where: { name == $0 }) else { return try scanner.skipValue() }
+            guard seen & (1 << bit) == 0 else { throw scanner.error("duplicate member name \"\(name.string)\"") }
             seen |= 1 << bit
-            path.push(key)
-            switch key {
-            case "g": id = try scanner.optionalString()
-            case "d": direction = try scanner.optionalInt64()
-            case "ot": opened = try scanner.optionalInt64()
-            case "ct": closed = try scanner.optionalInt64()
-            case "ic": isClosed = try scanner.optionalBool()
-            case "ap": average = try scanner.optionalDouble()
-            case "fe": fees = try scanner.optionalDouble()
-            case "rp": realized = try scanner.optionalDouble()
-            case "up": unrealized = try scanner.optionalDouble()
-            case "roi": roi = try scanner.optionalDouble()
+            path.push(.key(positionKeys[bit]))
+            switch bit {
+            case 0: id = try scanner.optionalString()
+            case 1: direction = try scanner.optionalInt64()
+            case 2: opened = try scanner.optionalInt64()
+            case 3: closed = try scanner.optionalInt64()
+            case 4: isClosed = try scanner.optionalBool()
+            case 5: average = try scanner.optionalDouble()
+            case 6: fees = try scanner.optionalDouble()
+            case 7: realized = try scanner.optionalDouble()
+            case 8: unrealized = try scanner.optionalDouble()
+            case 9: roi = try scanner.optionalDouble()
             default:
                 var orders: [RuntimeOrder] = []
                 if try !scanner.null() {
                     try scanner.array { scanner throws(JSONParseError) in
-                        path.push("[\(orders.count)]")
+                        path.push(.index(orders.count))
                         orders.append(try order(&scanner, &path))
                         path.pop()
                     }
                 }
-                if key == "eno" { entries = orders } else { exits = orders }
+                if bit == 10 { entries = orders } else { exits = orders }
             }
             path.pop()
         }
@@ -109,19 +111,19 @@ enum RuntimeReportDecoding {
         var seen: UInt32 = 0
         var direction: Int64?, completed: Int64?
         var price: Double?, amount: Double?, fee: Double?, margin: Double?, profit: Double?
-        try scanner.object { key, scanner throws(JSONParseError) in
-            guard let bit = orderKeys.firstIndex(of: key) else { return try scanner.skipValue() }
-            guard seen & (1 << bit) == 0 else { throw scanner.error("duplicate member name \"\(key)\"") }
+        try scanner.objectMembers { name, scanner throws(JSONParseError) in
+            guard let bit = orderKeys.firstIndex(where: { name == $0 }) else { return try scanner.skipValue() }
+            guard seen & (1 << bit) == 0 else { throw scanner.error("duplicate member name \"\(name.string)\"") }
             seen |= 1 << bit
-            path.push(key)
-            switch key {
-            case "d": direction = try scanner.optionalInt64()
-            case "ct": completed = try scanner.optionalInt64()
-            case "ep": price = try scanner.optionalDouble()
-            case "af": amount = try scanner.optionalDouble()
-            case "fe": fee = try scanner.optionalDouble()
-            case "m": margin = try scanner.optionalDouble()
-            default: profit = try scanner.optionalDouble()
+            path.push(.key(orderKeys[bit]))
+            switch bit {
+            case 0: direction = try scanner.optionalInt64()
+            case 1: price = try scanner.optionalDouble()
+            case 2: amount = try scanner.optionalDouble()
+            case 3: fee = try scanner.optionalDouble()
+            case 4: margin = try scanner.optionalDouble()
+            case 5: profit = try scanner.optionalDouble()
+            default: completed = try scanner.optionalInt64()
             }
             path.pop()
         }
