@@ -225,3 +225,9 @@ enum DraftValidation {
         }
     }
 }
+
+extension EventDraft {
+    /// Why the log would refuse this draft (an empty or over-long stream or type, a control character, …); nil
+    /// when it would take it. Lets a caller check a whole input before appending any of it.
+    public var problem: String? { DraftValidation.problem(with: self) }
+}

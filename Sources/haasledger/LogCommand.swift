@@ -20,7 +20,7 @@ struct LogCommand: ParsableCommand {
 
         func run() throws {
             let service = LogService(location: options.location, clock: try ClockSetting.fromEnvironment())
-            try printLines([try service.append(try LineSource.read(file)).description])
+            try printLines([try service.append(path: file).description])
         }
     }
 

@@ -1,4 +1,5 @@
 import EventLog
+import Foundation
 import JSON
 
 /// The `haasledger log …` use cases. The CLI parses flags and prints; everything else happens here.
@@ -26,36 +27,52 @@ public struct LogService: Sendable {
         }
     }
 
-    /// Appends NDJSON events atomically: every line is parsed first, then all go in one group commit, so
-    /// a bad line or a version conflict appends nothing.
-    public func append(_ input: LineSource) throws -> AppendSummary {
-        let drafts = try NDJSONEventReader.drafts(
-            from: input, defaultSource: input.name == "stdin" ? "stdin" : input.name)
-        let log = try location.openLog(create: true, clock: clock)
-        let outcomes: [AppendOutcome]
-        do {
-            outcomes = try log.append(drafts)
-        } catch EventLogError.invalidDraft(let index, let reason) {
-            throw LedgerError.malformedInput(
-                source: input.name, line: lineNumber(ofDraft: index, in: input), reason: reason)
+    /// Appends the NDJSON events of a file (or `-`/nil for standard input); see `append(_:)`.
+    public func append(path: String?) throws -> AppendSummary {
+        if path == nil || path == "-" {
+            do {
+                try FileManager.default.createDirectory(atPath: location.root, withIntermediateDirectories: true)
+            } catch {
+                throw LedgerError.file(path: location.root, reason: error.localizedDescription)
+            }
         }
-        var appended: [UInt64] = []
+        return try append(from: try LineFile(path: path, spoolDirectory: location.root))
+    }
+
+    /// Appends NDJSON events, all or none as far as the input goes: a first pass checks every line (its JSON,
+    /// its fields, the drafts the log would refuse, and each `expected_version` against the log and the lines
+    /// before it) and appends nothing when one is wrong; the second pass parses again and appends in
+    /// transactions of at most `AppendInput.eventsPerTransaction`, so memory stays bounded whatever the size.
+    public func append(_ input: LineSource) throws -> AppendSummary { try append(from: input) }
+
+    func append(from input: some LineInput, eventsPerTransaction: Int = AppendInput.eventsPerTransaction) throws
+        -> AppendSummary
+    {
+        let defaultSource = input.name == "stdin" ? "stdin" : input.name
+        let log = try location.openLog(create: true, clock: clock)
+        try AppendInput.check(input, defaultSource: defaultSource, against: log)
+        var appended: (count: Int, first: UInt64?, last: UInt64?) = (0, nil, nil)
         var duplicates = 0
-        for outcome in outcomes {
-            switch outcome {
-            case .appended(let position, _): appended.append(position)
-            case .duplicate: duplicates += 1
+        try AppendInput.batches(of: input, defaultSource: defaultSource, size: eventsPerTransaction) { batch in
+            let outcomes: [AppendOutcome]
+            do {
+                outcomes = try log.append(batch.drafts)
+            } catch EventLogError.invalidDraft(let index, let reason) {
+                throw LedgerError.malformedInput(source: input.name, line: batch.lines[index], reason: reason)
+            }
+            for outcome in outcomes {
+                switch outcome {
+                case .appended(let position, _):
+                    appended.count += 1
+                    appended.first = appended.first ?? position
+                    appended.last = position
+                case .duplicate: duplicates += 1
+                }
             }
         }
         return AppendSummary(
             appended: appended.count, duplicates: duplicates, firstPosition: appended.first,
             lastPosition: appended.last)
-    }
-
-    /// The input line of the `index`-th draft (blank lines produce no draft).
-    private func lineNumber(ofDraft index: Int, in input: LineSource) -> Int {
-        let nonBlank = input.lines.filter { !$0.bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 } }
-        return index < nonBlank.count ? nonBlank[index].number : 0
     }
 
     /// Prints the events `query` selects; returns the last position shown.

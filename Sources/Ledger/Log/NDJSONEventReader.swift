@@ -30,12 +30,12 @@ public enum NDJSONEventReader {
     }
 
     static func draft(from bytes: [UInt8], defaultSource: String) throws -> EventDraft {
-        let json: JSONValue
-        do {
-            json = try JSONParser.parse(bytes)
-        } catch {
-            throw Reason(text: "invalid JSON: \(error)")
-        }
+        try draftAndID(from: bytes, defaultSource: defaultSource).draft
+    }
+
+    /// The draft, and whether the line gave its id (else a fresh one was generated, which no log holds yet).
+    static func draftAndID(from bytes: [UInt8], defaultSource: String) throws -> (draft: EventDraft, givenID: Bool) {
+        let (json, payloadBytes) = try scan(bytes)
         guard case .object(let members) = json else {
             throw Reason(text: "expected a JSON object, found \(json.kindName)")
         }
@@ -45,11 +45,18 @@ public enum NDJSONEventReader {
         }
         guard let stream = try requiredString(json, "stream") else { throw Reason(text: "missing field 'stream'") }
         guard let type = try requiredString(json, "type") else { throw Reason(text: "missing field 'type'") }
-        guard let payload = json["payload"] else { throw Reason(text: "missing field 'payload'") }
-        guard case .object = payload else {
-            throw Reason(text: "'payload' must be an object, found \(payload.kindName)")
+        guard let payloadBytes else { throw Reason(text: "missing field 'payload'") }
+        guard payloadBytes.first == UInt8(ascii: "{") else {
+            let kind = (try? JSONParser.parse(payloadBytes).kindName) ?? "something else"
+            throw Reason(text: "'payload' must be an object, found \(kind)")
         }
-        var draft = EventDraft(stream: stream, type: type, payload: Payload(payload), source: defaultSource)
+        let payload: Payload
+        do {
+            payload = try Payload(json: payloadBytes)
+        } catch {
+            throw Reason(text: "invalid JSON: \(error)")
+        }
+        var draft = EventDraft(stream: stream, type: type, payload: payload, source: defaultSource)
         if let id = try requiredString(json, "id") {
             guard let parsed = EventID(id) else { throw Reason(text: "'id' is not a UUID: \(id)") }
             draft.id = parsed
@@ -82,7 +89,40 @@ public enum NDJSONEventReader {
         case let other?:
             throw Reason(text: "'observed_at' must be an ISO-8601 string or microseconds, found \(other.kindName)")
         }
-        return draft
+        return (draft, json["id"] != nil)
+    }
+
+    /// One pass over the line: the members other than `payload` as small trees, and the payload's bytes as they
+    /// are (validated), so a payload already in canonical form is stored without being parsed into a tree.
+    private static func scan(_ bytes: [UInt8]) throws -> (JSONValue, payload: [UInt8]?) {
+        do {
+            return try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in
+                var scanner = JSONScanner(buffer)
+                guard scanner.peek() == UInt8(ascii: "{") else {
+                    let value = try JSONParser.value(&scanner)
+                    try scanner.expectEnd()
+                    return (value, nil)
+                }
+                var members: [(key: String, value: JSONValue)] = []
+                var seen = Set<String>()
+                var payload: [UInt8]?
+                try scanner.object { name, scanner throws(JSONParseError) in
+                    guard seen.insert(name).inserted else { throw scanner.error("duplicate member name \"\(name)\"") }
+                    if name == "payload" {
+                        _ = scanner.peek()
+                        let start = scanner.index
+                        try scanner.skipValue()
+                        payload = Array(UnsafeBufferPointer(rebasing: buffer[start..<scanner.index]))
+                    } else {
+                        members.append((name, try JSONParser.value(&scanner)))
+                    }
+                }
+                try scanner.expectEnd()
+                return (.object(members), payload)
+            }
+        } catch {
+            throw Reason(text: "invalid JSON: \(error)")
+        }
     }
 
     private static func requiredString(_ json: JSONValue, _ name: String) throws -> String? {

@@ -1,0 +1,76 @@
+import EventLog
+import EventLogTesting
+import Foundation
+import JSON
+import Testing
+
+@testable import Ledger
+
+/// `log append` reads its input twice in bounded memory: a first pass checks every line, the second appends
+/// in transactions. Whatever the size, a bad line or a version conflict anywhere appends nothing.
+@Suite struct StreamingAppendTests {
+    let directory: TemporaryDirectory
+    let service: LogService
+
+    init() throws {
+        directory = try TemporaryDirectory(prefix: "haasledger-append")
+        service = LogService(location: LedgerLocation(root: directory.appending("ledger")), clock: ManualClock())
+    }
+
+    func file(_ lines: [String]) throws -> LineFile {
+        let path = directory.appending("input-\(lines.count).ndjson")
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return try LineFile(path: path, spoolDirectory: directory.path)
+    }
+
+    func events(_ count: Int, stream: (Int) -> String = { "s\($0 % 7)" }) -> [String] {
+        (1...count).map { #"{"stream":"\#(stream($0))","type":"t","payload":{"n":\#($0),"a":[1.5,"x"]}}"# }
+    }
+
+    @Test func manyTransactionsAppendEveryLineInOrder() throws {
+        let summary = try service.append(from: try file(events(1_000)), eventsPerTransaction: 64)
+        #expect(summary.description == "appended 1000 events (positions 1–1000)")
+        let log = try service.location.openLog(create: false)
+        let payloads = try log.read { reader in
+            var numbers: [Int64] = []
+            try reader.forEachEvent { event in
+                numbers.append(try event.payload.json["n"]?.numberValue?.int64Value ?? -1)
+                return true
+            }
+            return numbers
+        }
+        #expect(payloads == (1...1_000).map(Int64.init))
+        #expect(try log.verify().isValid)
+    }
+
+    @Test func aBadLastLineAppendsNothingAtAll() throws {
+        _ = try service.append(from: try file(events(3)), eventsPerTransaction: 64)
+        #expect(
+            throws: LedgerError.malformedInput(
+                source: directory.appending("input-1001.ndjson"), line: 1_001, reason: "missing field 'payload'")
+        ) {
+            try service.append(from: try file(events(1_000) + [#"{"stream":"s","type":"t"}"#]), eventsPerTransaction: 64)
+        }
+        #expect(try service.stats().events == 3)
+    }
+
+    @Test func versionsAreCheckedAgainstTheLogAndTheLinesBefore() throws {
+        _ = try service.append(from: try file(events(2, stream: { _ in "lab:1" })), eventsPerTransaction: 64)
+        let expectThird = #"{"stream":"lab:1","type":"t","payload":{},"expected_version":502}"#
+        // 500 more lines on the stream put it at 502: the expectation holds, across many transactions.
+        let ok = try service.append(
+            from: try file(events(500, stream: { _ in "lab:1" }) + [expectThird]), eventsPerTransaction: 64)
+        #expect(ok.appended == 501)
+        #expect(throws: EventLogError.versionConflict(stream: "lab:1", expected: 502, actual: 503)) {
+            try service.append(from: try file(events(10) + [expectThird]), eventsPerTransaction: 4)
+        }
+        #expect(try service.stats().events == 503)
+    }
+
+    @Test func repeatedIDsAreNoOpsThatAdvanceNoStream() throws {
+        let line = #"{"stream":"a","type":"t","payload":{},"id":"0190f3a0-0000-7000-8000-0000000000aa"}"#
+        let next = #"{"stream":"a","type":"t","payload":{},"expected_version":1}"#
+        let summary = try service.append(from: try file([line, line, next]), eventsPerTransaction: 1)
+        #expect(summary.description == "appended 2 events (positions 1–2); 1 already recorded (same id), skipped")
+    }
+}
