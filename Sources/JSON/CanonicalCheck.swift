@@ -11,6 +11,25 @@ enum CanonicalCheck {
         return walker.value(depth: 0) && walker.index == bytes.count
     }
 
+    /// Whether a plain decimal (`-?d+.d+`, no exponent) is spelled as `JSONNumber` would spell it, decided
+    /// without converting: with at most 15 significant digits it round-trips, and no shorter spelling names the
+    /// same double, so the shortest spelling is this one, provided no fraction digit trails as 0 and the value
+    /// is in the range printed without an exponent. Nil when the rule does not decide.
+    static func plainDecimal(_ text: UnsafeBufferPointer<UInt8>) -> Bool? {
+        guard let point = text.firstIndex(of: UInt8(ascii: ".")),
+            !text.contains(UInt8(ascii: "e")), !text.contains(UInt8(ascii: "E"))
+        else { return nil }
+        if text[text.count - 1] == 0x30 { return false }
+        let whole = UnsafeBufferPointer(rebasing: text[(text[0] == UInt8(ascii: "-") ? 1 : 0)..<point])
+        let fraction = UnsafeBufferPointer(rebasing: text[(point + 1)...])
+        if whole.count == 1 && whole[0] == 0x30 {
+            let zeros = fraction.prefix { $0 == 0x30 }.count
+            guard zeros <= 3 else { return nil }
+            return fraction.count - zeros <= 15 ? true : nil
+        }
+        return whole.count + fraction.count <= 15 ? true : nil
+    }
+
     private struct Walker {
         let bytes: UnsafeBufferPointer<UInt8>
         var index = 0
@@ -131,6 +150,7 @@ enum CanonicalCheck {
             }
             let text = UnsafeBufferPointer(rebasing: bytes[start..<index])
             if integral { return !(text.count == 2 && text[0] == UInt8(ascii: "-") && text[1] == 0x30) }
+            if let plain = plainDecimal(text) { return plain }
             let spelled = String(decoding: text, as: UTF8.self)
             guard let double = Double(spelled), let number = JSONNumber(double) else { return false }
             return number.canonicalText == spelled

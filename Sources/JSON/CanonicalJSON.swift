@@ -39,7 +39,8 @@ public enum CanonicalJSON {
             out.append(UInt8(ascii: "]"))
         case .object(let members):
             out.append(UInt8(ascii: "{"))
-            let sorted = members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            // Members usually arrive sorted (they were read from canonical JSON or written in order): check first.
+            let sorted = isSorted(members) ? members : members.sorted { precedes($0.key, $1.key) }
             for (offset, member) in sorted.enumerated() {
                 if offset > 0 { out.append(UInt8(ascii: ",")) }
                 writeString(member.key, into: &out)
@@ -50,11 +51,35 @@ public enum CanonicalJSON {
         }
     }
 
+    /// Byte order of UTF-8 names, as the canonical form sorts them.
+    private static func precedes(_ first: String, _ second: String) -> Bool {
+        var a = first
+        var b = second
+        return a.withUTF8 { x in b.withUTF8 { y in x.lexicographicallyPrecedes(y) } }
+    }
+
+    private static func isSorted(_ members: [(key: String, value: JSONValue)]) -> Bool {
+        guard members.count > 1 else { return true }
+        for index in 1..<members.count where !precedes(members[index - 1].key, members[index].key) { return false }
+        return true
+    }
+
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     public static func writeString(_ text: String, into out: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { writeString(utf8: $0, into: &out) }
+    }
+
+    /// The string escaper, over UTF-8 bytes: runs that need no escape are copied whole.
+    public static func writeString(utf8: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
+        if !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out.append(contentsOf: utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
+        for byte in utf8 {
             switch byte {
             case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
             case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])

@@ -52,6 +52,9 @@ func timedChild(_ executable: String, _ arguments: [String]) throws -> (seconds:
     return (seconds, Double(usage.ru_maxrss) / 1024)
 }
 
+/// What `log append` commits per transaction, so the raw loop batches alike.
+enum AppendBatchSize { static let events = 25_000 }
+
 func appendCommandBenchmark(work: String, binary: String, baseline: String, count: Int) throws {
     let input = work + "/append-input.ndjson"
     let bytes = try writeSampleNDJSON(to: input, count: count)
@@ -59,17 +62,22 @@ func appendCommandBenchmark(work: String, binary: String, baseline: String, coun
     var rates: [Double] = []
     var peaks: [Double] = []
     var raw: [Double] = []
+    var recordBytes = 0
     for round in 1...3 {
         let ledger = work + "/append-ledger-\(round)"
         let (seconds, peak) = try timedChild(binary, ["log", "append", "--ledger", ledger, input])
         rates.append(Double(count) / seconds)
         peaks.append(peak)
+        if recordBytes == 0 {
+            // As in `log`: the raw loop writes values as large as the log's average record.
+            let log = try EventLog.open(directory: ledger + "/log", options: .init(create: false))
+            recordBytes = try timedViewReplay(log).recordBytes / count
+        }
         try? FileManager.default.removeItem(atPath: ledger)
-        // The raw loop writes values as large as the log's average record: ~2 × the NDJSON line.
         raw.append(
             try runBaseline(
-                baseline, directory: work + "/append-raw", count: count, batch: 50_000,
-                valueBytes: max(64, 2 * bytes / count)
+                baseline, directory: work + "/append-raw", count: count, batch: AppendBatchSize.events,
+                valueBytes: recordBytes
             ).append)
     }
     let rate = median(rates)
@@ -78,7 +86,10 @@ func appendCommandBenchmark(work: String, binary: String, baseline: String, coun
         "log append: \(grouped(Double(count))) NDJSON events (\(String(format: "%.1f", Double(bytes) / 1e6)) MB), the whole `haasledger log append` process, median of 3"
     )
     print(row("", "events/s", ""))
-    print(row("raw C LMDB append (50,000 per transaction)", grouped(rawRate), ""))
+    print(
+        row(
+            "raw C LMDB append (\(grouped(Double(AppendBatchSize.events))) per transaction, \(recordBytes)-byte values)",
+            grouped(rawRate), ""))
     print(
         row(
             "haasledger log append", grouped(rate),

@@ -1,5 +1,6 @@
 import EventLog
-import JSON
+import Foundation
+@testable import JSON
 import Testing
 
 @Suite struct CanonicalJSONTests {
@@ -63,5 +64,28 @@ import Testing
                 #expect(try CanonicalJSON.canonicalize(bytes) == CanonicalJSON.encode(tree), "\(other)")
             }
         }
+    }
+}
+
+/// The shortcut for plain decimals agrees with converting through `Double` wherever it decides.
+@Suite struct PlainDecimalTests {
+    @Test func agreesWithTheConversion() {
+        var random = SystemRandomNumberGenerator()
+        var decided = 0
+        for _ in 0..<20_000 {
+            let digits = Int.random(in: 1...17, using: &random)
+            let scale = Int.random(in: -8...12, using: &random)
+            let mantissa = Double(Int64.random(in: 1...Int64(pow(10, Double(digits))) - 1, using: &random))
+            let value = mantissa * pow(10, Double(scale - digits)) * (Bool.random(using: &random) ? 1 : -1)
+            for text in [String(value), String(format: "%.\(Int.random(in: 1...17, using: &random))f", value)] {
+                let bytes = Array(text.utf8)
+                let shortcut = bytes.withUnsafeBufferPointer { CanonicalCheck.plainDecimal($0) }
+                guard let shortcut else { continue }
+                decided += 1
+                let exact = JSONNumber(Double(text)!)?.canonicalText == text
+                #expect(shortcut == exact, "\(text)")
+            }
+        }
+        #expect(decided > 5_000)
     }
 }

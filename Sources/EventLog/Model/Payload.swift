@@ -17,6 +17,10 @@ public struct Payload: Sendable, Equatable, CustomStringConvertible {
     /// Bytes read back from the log, canonical when they were written.
     init(storedBytes: [UInt8]) { canonicalBytes = storedBytes }
 
+    /// Bytes this package made canonical moments ago and kept in a private file (an append's spool): taken
+    /// as they are, without checking again.
+    package init(canonicalBytesFromSpool bytes: [UInt8]) { canonicalBytes = bytes }
+
     public var json: JSONValue {
         get throws(JSONParseError) { try JSONParser.parseCanonical(canonicalBytes) }
     }

@@ -39,10 +39,11 @@ public struct LogService: Sendable {
         return try append(from: try LineFile(path: path, spoolDirectory: location.root))
     }
 
-    /// Appends NDJSON events, all or none as far as the input goes: a first pass checks every line (its JSON,
-    /// its fields, the drafts the log would refuse, and each `expected_version` against the log and the lines
-    /// before it) and appends nothing when one is wrong; the second pass parses again and appends in
-    /// transactions of at most `AppendInput.eventsPerTransaction`, so memory stays bounded whatever the size.
+    /// Appends NDJSON events, all or none as far as the input goes: a first pass parses every line and checks
+    /// it (its JSON, its fields, the drafts the log would refuse, and each `expected_version` against the log and
+    /// the lines before it), writing the drafts to a private spool beside the log; only when every line passed
+    /// does the second pass append the spool, in transactions of `AppendInput.eventsPerTransaction`, so memory
+    /// stays bounded whatever the input's size.
     public func append(_ input: LineSource) throws -> AppendSummary { try append(from: input) }
 
     func append(from input: some LineInput, eventsPerTransaction: Int = AppendInput.eventsPerTransaction) throws
@@ -50,15 +51,16 @@ public struct LogService: Sendable {
     {
         let defaultSource = input.name == "stdin" ? "stdin" : input.name
         let log = try location.openLog(create: true, clock: clock)
-        try AppendInput.check(input, defaultSource: defaultSource, against: log)
+        let spool = try DraftSpool(directory: location.root)
+        try AppendInput.stage(input, defaultSource: defaultSource, against: log, into: spool)
         var appended: (count: Int, first: UInt64?, last: UInt64?) = (0, nil, nil)
         var duplicates = 0
-        try AppendInput.batches(of: input, defaultSource: defaultSource, size: eventsPerTransaction) { batch in
+        try AppendInput.batches(of: spool, size: eventsPerTransaction) { drafts, lines in
             let outcomes: [AppendOutcome]
             do {
-                outcomes = try log.append(batch.drafts)
+                outcomes = try log.append(drafts)
             } catch EventLogError.invalidDraft(let index, let reason) {
-                throw LedgerError.malformedInput(source: input.name, line: batch.lines[index], reason: reason)
+                throw LedgerError.malformedInput(source: input.name, line: lines[index], reason: reason)
             }
             for outcome in outcomes {
                 switch outcome {

@@ -6,10 +6,12 @@ import JSON
 /// `correlation_id`, `causation`, `schema_version` and `source`. Unknown fields are refused, so a typo
 /// cannot silently drop data.
 public enum NDJSONEventReader {
-    static let knownFields: Set<String> = [
-        "stream", "type", "payload", "id", "expected_version", "observed_at", "correlation_id", "causation",
+    /// The fields a line may have; `payload` is first, the one kept as bytes.
+    static let fields: [String] = [
+        "payload", "stream", "type", "id", "expected_version", "observed_at", "correlation_id", "causation",
         "schema_version", "source",
     ]
+    static let knownFields = Set(fields)
 
     /// Parses every line before anything is appended; the first bad line fails the whole input.
     public static func drafts(from input: LineSource, defaultSource: String) throws -> [EventDraft] {
@@ -25,6 +27,8 @@ public enum NDJSONEventReader {
         return drafts
     }
 
+    private static let placeholderID = EventID("00000000-0000-7000-8000-000000000000")!
+
     struct Reason: Error {
         let text: String
     }
@@ -34,7 +38,10 @@ public enum NDJSONEventReader {
     }
 
     /// The draft, and whether the line gave its id (else a fresh one was generated, which no log holds yet).
-    static func draftAndID(from bytes: [UInt8], defaultSource: String) throws -> (draft: EventDraft, givenID: Bool) {
+    /// `generateIDs: false` (a check that keeps nothing) gives lines without an id a placeholder instead.
+    static func draftAndID(from bytes: [UInt8], defaultSource: String, generateIDs: Bool = true) throws
+        -> (draft: EventDraft, givenID: Bool)
+    {
         let (json, payloadBytes) = try scan(bytes)
         guard case .object(let members) = json else {
             throw Reason(text: "expected a JSON object, found \(json.kindName)")
@@ -56,7 +63,9 @@ public enum NDJSONEventReader {
         } catch {
             throw Reason(text: "invalid JSON: \(error)")
         }
-        var draft = EventDraft(stream: stream, type: type, payload: payload, source: defaultSource)
+        var draft = EventDraft(
+            id: generateIDs ? .generate() : placeholderID, stream: stream, type: type, payload: payload,
+            source: defaultSource)
         if let id = try requiredString(json, "id") {
             guard let parsed = EventID(id) else { throw Reason(text: "'id' is not a UUID: \(id)") }
             draft.id = parsed
@@ -104,17 +113,22 @@ public enum NDJSONEventReader {
                     return (value, nil)
                 }
                 var members: [(key: String, value: JSONValue)] = []
-                var seen = Set<String>()
+                var seen: UInt32 = 0
                 var payload: [UInt8]?
-                try scanner.object { name, scanner throws(JSONParseError) in
-                    guard seen.insert(name).inserted else { throw scanner.error("duplicate member name \"\(name)\"") }
-                    if name == "payload" {
+                try scanner.objectMembers { name, scanner throws(JSONParseError) in
+                    guard let index = fields.firstIndex(where: { name == $0 }) else {
+                        // Unknown: kept (refused by name after the whole line proved to be JSON).
+                        return members.append((name.string, try JSONParser.value(&scanner)))
+                    }
+                    guard seen & (1 << index) == 0 else { throw scanner.error("duplicate member name \"\(name.string)\"") }
+                    seen |= 1 << index
+                    if index == 0 {
                         _ = scanner.peek()
                         let start = scanner.index
                         try scanner.skipValue()
                         payload = Array(UnsafeBufferPointer(rebasing: buffer[start..<scanner.index]))
                     } else {
-                        members.append((name, try JSONParser.value(&scanner)))
+                        members.append((fields[index], try JSONParser.value(&scanner)))
                     }
                 }
                 try scanner.expectEnd()

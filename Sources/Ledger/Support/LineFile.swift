@@ -19,11 +19,10 @@ extension LineSource: LineInput {
 }
 
 /// A file (or standard input) read in chunks, so an input of any size is read in bounded memory. Standard
-/// input is copied to a temporary file in `spoolDirectory` first, because it can be read only once.
+/// input is copied to an unlinked file in `spoolDirectory` first, because it can be read only once.
 final class LineFile: LineInput {
     let name: String
     private let descriptor: Int32
-    private let spooledPath: String?
     private static let chunk = 1 << 20
 
     init(path: String?, spoolDirectory: String) throws {
@@ -31,14 +30,14 @@ final class LineFile: LineInput {
             name = path
             descriptor = open(path, O_RDONLY | O_CLOEXEC)
             guard descriptor >= 0 else { throw LedgerError.file(path: path, reason: String(cString: strerror(errno))) }
-            spooledPath = nil
             return
         }
         name = "stdin"
         let spool = spoolDirectory + "/.stdin-\(getpid()).ndjson"
         descriptor = open(spool, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw LedgerError.file(path: spool, reason: String(cString: strerror(errno))) }
-        spooledPath = spool
+        // Unlinked at once: the copy lives as long as the descriptor, and vanishes however the process ends.
+        unlink(spool)
         var buffer = [UInt8](repeating: 0, count: Self.chunk)
         do {
             while true {
@@ -51,10 +50,7 @@ final class LineFile: LineInput {
         }
     }
 
-    deinit {
-        close(descriptor)
-        if let spooledPath { unlink(spooledPath) }
-    }
+    deinit { close(descriptor) }
 
     func forEachLine(_ body: (Int, [UInt8]) throws -> Void) throws {
         guard lseek(descriptor, 0, SEEK_SET) == 0 else {
