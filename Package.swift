@@ -72,7 +72,7 @@ let package = Package(
         ),
         .target(
             name: "Projections",
-            dependencies: ["JSON", "SQLiteKit", "EventLog", "LedgerEvents"],
+            dependencies: ["JSON", "Platform", "SQLiteKit", "EventLog", "LedgerEvents"],
             swiftSettings: strictSettings,
             plugins: ["EmbedMigrations"]
         ),

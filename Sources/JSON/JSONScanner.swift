@@ -4,19 +4,6 @@
     import Darwin
 #endif
 
-/// Why a JSON text was rejected, with the byte offset where reading stopped.
-public struct JSONParseError: Error, CustomStringConvertible, Equatable, Sendable {
-    public let offset: Int
-    public let reason: String
-
-    public init(offset: Int, reason: String) {
-        self.offset = offset
-        self.reason = reason
-    }
-
-    public var description: String { "\(reason) at byte \(offset + 1)" }
-}
-
 /// The one validating JSON scanner: a pull reader over bytes that every decoder in the project stands on.
 ///
 /// The tree parser (`JSONParser`) and the typed decoders that read only the members they need (the runtime
@@ -25,8 +12,8 @@ public struct JSONParseError: Error, CustomStringConvertible, Equatable, Sendabl
 /// The bytes must outlive the scanner (use it inside the closure that lends them).
 public struct JSONScanner {
     public let bytes: UnsafeBufferPointer<UInt8>
-    public private(set) var index = 0
-    private var depth = 0
+    public internal(set) var index = 0
+    var depth = 0
 
     public static let maxDepth = 512
 
@@ -135,87 +122,16 @@ public struct JSONScanner {
         }
     }
 
-    private mutating func enter(_ opening: UInt8, _ what: String) throws(JSONParseError) {
+    mutating func enter(_ opening: UInt8, _ what: String) throws(JSONParseError) {
         guard peek() == opening else { throw error("expected \(what), found \(foundName)") }
         depth += 1
         if depth > JSONScanner.maxDepth { throw error("nesting deeper than \(JSONScanner.maxDepth)") }
         index += 1
     }
 
-    private mutating func leave() {
+    mutating func leave() {
         index += 1
         depth -= 1
-    }
-
-    /// Passes over one value of any kind, validating it, without building anything: member names and strings
-    /// are checked where they lie (escapes, UTF-8), not decoded.
-    public mutating func skipValue() throws(JSONParseError) {
-        switch peek() {
-        case UInt8(ascii: "{"):
-            try enter(UInt8(ascii: "{"), "an object")
-            if peek() == UInt8(ascii: "}") { return leave() }
-            while true {
-                guard peek() == UInt8(ascii: "\"") else { throw error("expected a member name in quotes") }
-                try skipString()
-                guard peek() == UInt8(ascii: ":") else { throw error("expected ':' after member name") }
-                index += 1
-                try skipValue()
-                switch peek() {
-                case UInt8(ascii: ","): index += 1
-                case UInt8(ascii: "}"): return leave()
-                case nil: throw error("unexpected end of input inside an object")
-                default: throw error("expected ',' or '}' in an object")
-                }
-            }
-        case UInt8(ascii: "["):
-            try enter(UInt8(ascii: "["), "an array")
-            if peek() == UInt8(ascii: "]") { return leave() }
-            while true {
-                try skipValue()
-                switch peek() {
-                case UInt8(ascii: ","): index += 1
-                case UInt8(ascii: "]"): return leave()
-                case nil: throw error("unexpected end of input inside an array")
-                default: throw error("expected ',' or ']' in an array")
-                }
-            }
-        case UInt8(ascii: "\""): try skipString()
-        case UInt8(ascii: "t"): try literal("true")
-        case UInt8(ascii: "f"): try literal("false")
-        case UInt8(ascii: "n"): try literal("null")
-        case UInt8(ascii: "-"), .some(UInt8(ascii: "0")...UInt8(ascii: "9")): _ = try number()
-        case nil: throw error("unexpected end of input")
-        case let byte?: throw error("unexpected character '\(Character(Unicode.Scalar(byte)))'")
-        }
-    }
-
-    /// Passes over a string at the cursor, checking it as `string()` would, without decoding it.
-    private mutating func skipString() throws(JSONParseError) {
-        index += 1
-        let start = index
-        var ascii = true
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") {
-                if !ascii,
-                    String(validating: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self) == nil
-                {
-                    throw error("string is not valid UTF-8", at: start)
-                }
-                index += 1
-                return
-            }
-            if byte == UInt8(ascii: "\\") {
-                // Escapes (and surrogate pairs) are rare: decode this one string to check it.
-                index = start - 1
-                _ = try string()
-                return
-            }
-            if byte < 0x20 { throw error("control character in string must be escaped") }
-            if byte >= 0x80 { ascii = false }
-            index += 1
-        }
-        throw error("unterminated string")
     }
 
     /// What the next value is, for error messages ("expected a string, found an array").
@@ -353,86 +269,6 @@ public struct JSONScanner {
         return value
     }
 
-    /// A number's bytes, checked against the grammar; `integral` when it has no fraction or exponent.
-    public mutating func number() throws(JSONParseError) -> (range: Range<Int>, integral: Bool) {
-        skipWhitespace()
-        let start = index
-        var integral = true
-        if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
-        guard index < bytes.count, (0x30...0x39).contains(bytes[index]) else {
-            throw error("expected a number, found \(foundName)", at: start)
-        }
-        if bytes[index] == 0x30 {
-            index += 1
-            if index < bytes.count, (0x30...0x39).contains(bytes[index]) { throw error("leading zeros are not allowed") }
-        } else {
-            skipDigits()
-        }
-        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
-            integral = false
-            index += 1
-            guard skipDigits() > 0 else { throw error("expected digits after '.'") }
-        }
-        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
-            integral = false
-            index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
-                index += 1
-            }
-            guard skipDigits() > 0 else { throw error("expected digits in the exponent") }
-        }
-        return (start..<index, integral)
-    }
-
-    @discardableResult
-    private mutating func skipDigits() -> Int {
-        let start = index
-        while index < bytes.count, (0x30...0x39).contains(bytes[index]) { index += 1 }
-        return index - start
-    }
-
-    /// A number as a finite `Double`.
-    public mutating func double() throws(JSONParseError) -> Double {
-        let (range, integral) = try number()
-        if integral, range.count <= 15, let small = smallInteger(range) { return Double(small) }
-        let value: Double
-        if range.upperBound < bytes.count, let base = bytes.baseAddress {
-            // The grammar was checked, and a byte that cannot continue a number follows it inside the buffer,
-            // so strtod stops exactly at the number's end without reading past the buffer.
-            value = base.advanced(by: range.lowerBound).withMemoryRebound(to: CChar.self, capacity: range.count) {
-                strtod($0, nil)
-            }
-        } else {
-            value = Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)) ?? .infinity
-        }
-        guard value.isFinite else { throw error("number is out of range", at: range.lowerBound) }
-        return value
-    }
-
-    /// A number that must be an integer in `Int64`'s range (no fraction, no exponent).
-    public mutating func int64() throws(JSONParseError) -> Int64 {
-        let (range, integral) = try number()
-        guard integral else { throw error("expected an integer", at: range.lowerBound) }
-        if range.count <= 18, let small = smallInteger(range) { return small }
-        guard let value = Int64(String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self))
-        else { throw error("expected an integer in 64 bits", at: range.lowerBound) }
-        return value
-    }
-
-    /// An integer of at most 18 digits (so it cannot overflow), read without allocating.
-    private func smallInteger(_ range: Range<Int>) -> Int64? {
-        var value: Int64 = 0
-        var index = range.lowerBound
-        let negative = bytes[index] == UInt8(ascii: "-")
-        if negative { index += 1 }
-        guard range.upperBound - index <= 18 else { return nil }
-        while index < range.upperBound {
-            value = value &* 10 &+ Int64(bytes[index] &- 0x30)
-            index += 1
-        }
-        return negative ? -value : value
-    }
-
     /// The value, or nil when it is `null`.
     public mutating func optional<T>(_ read: (inout JSONScanner) throws(JSONParseError) -> T) throws(JSONParseError)
         -> T?
@@ -444,32 +280,3 @@ public struct JSONScanner {
 
 @available(*, unavailable)
 extension JSONScanner: Sendable {}
-
-/// A member name as `objectMembers` lends it: valid only inside the closure it is passed to.
-public struct JSONName {
-    let bytes: UnsafeBufferPointer<UInt8>
-    let decoded: String?
-
-    /// True when the name is exactly `text`.
-    public static func == (name: JSONName, text: String) -> Bool {
-        if let decoded = name.decoded { return decoded == text }
-        var copy = text
-        return copy.withUTF8 { utf8 in
-            guard utf8.count == name.bytes.count else { return false }
-            return utf8.isEmpty || memcmp(utf8.baseAddress!, name.bytes.baseAddress!, utf8.count) == 0
-        }
-    }
-
-    /// True when the name is exactly `literal`.
-    public static func == (name: JSONName, literal: StaticString) -> Bool {
-        if let decoded = name.decoded { return decoded.utf8.elementsEqual(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)) }
-        guard name.bytes.count == literal.utf8CodeUnitCount else { return false }
-        return name.bytes.isEmpty || memcmp(name.bytes.baseAddress!, literal.utf8Start, name.bytes.count) == 0
-    }
-
-    /// The name as a `String`.
-    public var string: String { decoded ?? String(decoding: bytes, as: UTF8.self) }
-}
-
-@available(*, unavailable)
-extension JSONName: Sendable {}

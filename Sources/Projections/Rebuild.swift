@@ -3,6 +3,7 @@
 #endif
 import EventLog
 import Foundation
+import Platform
 import SQLiteKit
 
 extension ReadModels {

@@ -8,13 +8,12 @@ import Platform
 /// Collects a run's events: every HTTP exchange the client reports (as `haas.response.recorded`, body in
 /// the blob store) and the domain events the use case adds. `flush` commits what has accumulated as one
 /// batch, so a crash loses at most the batch in flight.
-public final class EventRecorder: HaasExchangeObserver, @unchecked Sendable {
+public final class EventRecorder: HaasExchangeObserver, Sendable {
     public let correlationID: EventID
     public let source: String
     private let log: EventLog
-    private let lock = Locked(())
-    private var pending: [EventDraft] = []
-    private var counts = Counts()
+    /// The events queued and not yet committed, and the counts so far.
+    private let state = Locked((pending: [EventDraft](), counts: Counts()))
 
     /// What the run has recorded so far.
     public struct Counts: Sendable, Equatable {
@@ -30,7 +29,7 @@ public final class EventRecorder: HaasExchangeObserver, @unchecked Sendable {
         self.source = source
     }
 
-    public var snapshot: Counts { lock.withLock { _ in counts } }
+    public var snapshot: Counts { state.withLock { $0.counts } }
 
     public func record(_ exchange: HaasExchange) {
         let blob = exchange.body.isEmpty ? nil : Blob(exchange.body)
@@ -55,10 +54,10 @@ public final class EventRecorder: HaasExchangeObserver, @unchecked Sendable {
             EventDraft(
                 .responseRecorded, stream: stream, payload: Payload(.object(members)),
                 correlationID: correlationID, source: source, blobs: blob.map { [$0] } ?? []))
-        lock.withLock { _ in
-            counts.exchanges += 1
-            counts.bodyBytes += exchange.body.count
-            if exchange.failure != nil { counts.failedExchanges += 1 }
+        state.withLock {
+            $0.counts.exchanges += 1
+            $0.counts.bodyBytes += exchange.body.count
+            if exchange.failure != nil { $0.counts.failedExchanges += 1 }
         }
     }
 
@@ -67,23 +66,23 @@ public final class EventRecorder: HaasExchangeObserver, @unchecked Sendable {
         var draft = draft
         draft.correlationID = correlationID
         if draft.source.isEmpty { draft.source = source }
-        lock.withLock { _ in pending.append(draft) }
+        state.withLock { $0.pending.append(draft) }
     }
 
     /// Commits everything queued, as one batch.
     @discardableResult
     public func flush() throws -> Int {
-        let batch = lock.withLock { _ -> [EventDraft] in
-            defer { pending.removeAll(keepingCapacity: true) }
-            return pending
+        let batch = state.withLock { state -> [EventDraft] in
+            defer { state.pending.removeAll(keepingCapacity: true) }
+            return state.pending
         }
         guard !batch.isEmpty else { return 0 }
         try log.append(batch)
-        lock.withLock { _ in counts.events += batch.count }
+        state.withLock { $0.counts.events += batch.count }
         return batch.count
     }
 
-    var pendingCount: Int { lock.withLock { _ in pending.count } }
+    var pendingCount: Int { state.withLock { $0.pending.count } }
 }
 
 /// Stream names used by the recorder.

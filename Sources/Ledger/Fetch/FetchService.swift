@@ -361,18 +361,16 @@ extension HaasAPIError {
 }
 
 /// Runtimes decoded during a fetch whose metrics are still to be computed (once their events have positions).
-final class DecodedRuntimes: @unchecked Sendable {
-    private let lock = Locked(())
-    private var pending: [(eventID: EventID, runtime: BacktestRuntime, lab: String, backtest: String)] = []
+final class DecodedRuntimes: Sendable {
+    private let pending = Locked([(eventID: EventID, runtime: BacktestRuntime, lab: String, backtest: String)]())
 
     func add(eventID: EventID, runtime: BacktestRuntime, lab: String, backtest: String) {
-        lock.withLock { _ in pending.append((eventID, runtime, lab, backtest)) }
+        pending.withLock { $0.append((eventID, runtime, lab, backtest)) }
     }
 
     /// `metrics.computed` drafts (default formula) for the pending runtimes whose events are committed.
     func metricsDrafts(log: EventLog) throws -> [EventDraft] {
-        let items = lock.withLock {
-            _ -> [(eventID: EventID, runtime: BacktestRuntime, lab: String, backtest: String)] in
+        let items = pending.withLock { pending in
             defer { pending.removeAll() }
             return pending
         }
@@ -391,7 +389,7 @@ final class DecodedRuntimes: @unchecked Sendable {
                     backtest: item.backtest)
             }
         }
-        if !waiting.isEmpty { lock.withLock { _ in pending.append(contentsOf: waiting) } }
+        if !waiting.isEmpty { pending.withLock { $0.append(contentsOf: waiting) } }
         return drafts
     }
 }

@@ -1,6 +1,7 @@
 import Dispatch
 
-/// Work started on a background thread; `wait` blocks until its result is ready.
+/// Work started on a background thread; `wait` blocks until its result is ready. Kept beside the lock box:
+/// it is the other place a hand-checked `@unchecked Sendable` is allowed (the semaphore orders the accesses).
 public final class BackgroundResult<R: Sendable>: @unchecked Sendable {
     private let ready = DispatchSemaphore(value: 0)
     private var result: R?

@@ -1,0 +1,87 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+extension JSONScanner {
+    /// A number's bytes, checked against the grammar; `integral` when it has no fraction or exponent.
+    public mutating func number() throws(JSONParseError) -> (range: Range<Int>, integral: Bool) {
+        skipWhitespace()
+        let start = index
+        var integral = true
+        if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
+        guard index < bytes.count, (0x30...0x39).contains(bytes[index]) else {
+            throw error("expected a number, found \(foundName)", at: start)
+        }
+        if bytes[index] == 0x30 {
+            index += 1
+            if index < bytes.count, (0x30...0x39).contains(bytes[index]) { throw error("leading zeros are not allowed") }
+        } else {
+            skipDigits()
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            integral = false
+            index += 1
+            guard skipDigits() > 0 else { throw error("expected digits after '.'") }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            integral = false
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                index += 1
+            }
+            guard skipDigits() > 0 else { throw error("expected digits in the exponent") }
+        }
+        return (start..<index, integral)
+    }
+
+    @discardableResult
+    mutating func skipDigits() -> Int {
+        let start = index
+        while index < bytes.count, (0x30...0x39).contains(bytes[index]) { index += 1 }
+        return index - start
+    }
+
+    /// A number as a finite `Double`.
+    public mutating func double() throws(JSONParseError) -> Double {
+        let (range, integral) = try number()
+        if integral, range.count <= 15, let small = smallInteger(range) { return Double(small) }
+        let value: Double
+        if range.upperBound < bytes.count, let base = bytes.baseAddress {
+            // The grammar was checked, and a byte that cannot continue a number follows it inside the buffer,
+            // so strtod stops exactly at the number's end without reading past the buffer.
+            value = base.advanced(by: range.lowerBound).withMemoryRebound(to: CChar.self, capacity: range.count) {
+                strtod($0, nil)
+            }
+        } else {
+            value = Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)) ?? .infinity
+        }
+        guard value.isFinite else { throw error("number is out of range", at: range.lowerBound) }
+        return value
+    }
+
+    /// A number that must be an integer in `Int64`'s range (no fraction, no exponent).
+    public mutating func int64() throws(JSONParseError) -> Int64 {
+        let (range, integral) = try number()
+        guard integral else { throw error("expected an integer", at: range.lowerBound) }
+        if range.count <= 18, let small = smallInteger(range) { return small }
+        guard let value = Int64(String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self))
+        else { throw error("expected an integer in 64 bits", at: range.lowerBound) }
+        return value
+    }
+
+    /// An integer of at most 18 digits (so it cannot overflow), read without allocating.
+    func smallInteger(_ range: Range<Int>) -> Int64? {
+        var value: Int64 = 0
+        var index = range.lowerBound
+        let negative = bytes[index] == UInt8(ascii: "-")
+        if negative { index += 1 }
+        guard range.upperBound - index <= 18 else { return nil }
+        while index < range.upperBound {
+            value = value &* 10 &+ Int64(bytes[index] &- 0x30)
+            index += 1
+        }
+        return negative ? -value : value
+    }
+}
