@@ -63,6 +63,11 @@ let package = Package(
             dependencies: ["CSQLite"],
             swiftSettings: strictSettings
         ),
+        // Pure metric formulas and their versioned registry (no storage, no HaasOnline).
+        .target(
+            name: "BacktestMetrics",
+            swiftSettings: strictSettings
+        ),
         // The event catalog: every type name and payload shape, versioned, with upcasters.
         .target(
             name: "LedgerEvents",
@@ -72,7 +77,7 @@ let package = Package(
         ),
         .target(
             name: "Projections",
-            dependencies: ["JSON", "Platform", "SQLiteKit", "EventLog", "LedgerEvents"],
+            dependencies: ["JSON", "Platform", "SQLiteKit", "EventLog", "LedgerEvents", "BacktestMetrics"],
             swiftSettings: strictSettings,
             plugins: ["EmbedMigrations"]
         ),
@@ -85,10 +90,6 @@ let package = Package(
             name: "EmbedMigrations",
             capability: .buildTool(),
             dependencies: ["migrations-embedder"]
-        ),
-        .target(
-            name: "BacktestMetrics",
-            swiftSettings: strictSettings
         ),
         .target(
             name: "HaasAPI",

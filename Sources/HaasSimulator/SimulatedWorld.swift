@@ -198,7 +198,7 @@ struct SimulatedResult {
     }
 
     static func hex(_ random: inout SplitMix64) -> String {
-        String(format: "%016llx%016llx", random.next(), random.next())
+        random.hex32()
     }
 
     var grossProfits: Double { positions.reduce(0) { $0 + $1.exit.grossProfit } }

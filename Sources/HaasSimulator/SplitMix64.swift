@@ -29,8 +29,22 @@ struct SplitMix64: RandomNumberGenerator {
 
     /// A UUID-shaped identifier.
     mutating func uuid() -> String {
-        let hex = String(format: "%016llx%016llx", next(), next())
-        let chars = Array(hex)
-        return [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(chars[$0]) }.joined(separator: "-")
+        let digits = hexDigits(next()) + hexDigits(next())
+        var out: [UInt8] = []
+        out.reserveCapacity(36)
+        for (offset, digit) in digits.enumerated() {
+            if offset == 8 || offset == 12 || offset == 16 || offset == 20 { out.append(UInt8(ascii: "-")) }
+            out.append(digit)
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// 32 lowercase hexadecimal digits of two draws (what `%016llx%016llx` prints, without Foundation's
+    /// formatter, which cost the simulator more than the data it serves).
+    mutating func hex32() -> String { String(decoding: hexDigits(next()) + hexDigits(next()), as: UTF8.self) }
+
+    private func hexDigits(_ value: UInt64) -> [UInt8] {
+        let alphabet = Array("0123456789abcdef".utf8)
+        return (0..<16).map { alphabet[Int((value >> (60 - 4 * UInt64($0))) & 0xF)] }
     }
 }

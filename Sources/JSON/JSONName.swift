@@ -28,6 +28,25 @@ public struct JSONName {
 
     /// The name as a `String`.
     public var string: String { decoded ?? String(decoding: bytes, as: UTF8.self) }
+
+    /// A name of at most 7 bytes packed into one integer (bytes, then the length in the top byte), so a decoder
+    /// can find short member names among many with integer compares; nil for longer names.
+    public var packed: UInt64? {
+        if let decoded { return JSONName.pack(Array(decoded.utf8)) }
+        return JSONName.pack(bytes)
+    }
+
+    /// `packed` of a literal name, for the table a decoder compares against.
+    public static func packed(_ literal: StaticString) -> UInt64 {
+        pack(UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))!
+    }
+
+    private static func pack(_ bytes: some Collection<UInt8>) -> UInt64? {
+        guard bytes.count <= 7 else { return nil }
+        var value = UInt64(bytes.count) << 56
+        for (offset, byte) in bytes.enumerated() { value |= UInt64(byte) << (8 * UInt64(offset)) }
+        return value
+    }
 }
 
 @available(*, unavailable)

@@ -1,3 +1,4 @@
+import BacktestMetrics
 import EventLog
 import Foundation
 import SQLiteKit
@@ -99,7 +100,7 @@ public struct BacktestQuery: Sendable, Equatable {
     public var asOf: UInt64?
 
     public init(
-        lab: String? = nil, market: String? = nil, backtest: String? = nil, formula: String = "canonical@1",
+        lab: String? = nil, market: String? = nil, backtest: String? = nil, formula: String = FormulaRegistry.defaultName,
         filters: [Filter] = [], sort: String? = nil, ascending: Bool = false, limit: Int? = nil, asOf: UInt64? = nil
     ) {
         self.lab = lab

@@ -85,11 +85,14 @@ struct FieldPath {
     }
 
     private var parts: [Part] = []
+    /// Parts recorded while an error unwinds (innermost first), by decoders too hot to push and pop per member.
+    private var unwound: [Part] = []
     mutating func push(_ part: Part) { parts.append(part) }
     mutating func push(_ name: String) { parts.append(.name(name)) }
     mutating func pop() { parts.removeLast() }
+    mutating func unwind(_ part: Part) { unwound.append(part) }
     var text: String {
-        parts.reduce(into: "") { text, part in
+        (parts + unwound.reversed()).reduce(into: "") { text, part in
             switch part {
             case .index(let index): text += "[\(index)]"
             case .key(let key): text += (text.isEmpty ? "" : ".") + key.description

@@ -32,8 +32,11 @@ enum RuntimeReportDecoding {
                     throw scanner.error("duplicate member name \"\(field)\"")
                 }
                 path.push(field)
-                if key == "P" { integers[field] = .some(try scanner.optionalInt64()) }
-                else { values[field] = .some(try scanner.optionalDouble()) }
+                if key == "P" {
+                    integers[field] = .some(try scanner.optionalInt64())
+                } else {
+                    values[field] = .some(try scanner.optionalDouble())
+                }
                 path.pop()
             }
             func value(_ field: String) -> Double? { values[field] ?? nil }
@@ -62,6 +65,9 @@ enum RuntimeReportDecoding {
         "g", "d", "ot", "ct", "ic", "ap", "fe", "rp", "up", "roi", "eno", "exo",
     ]
     private static let orderKeys: [StaticString] = ["d", "ep", "af", "fe", "m", "pr", "ct"]
+    // Positions and orders are most of a runtime: their names are matched as packed integers.
+    private static let positionTable = positionKeys.map(JSONName.packed)
+    private static let orderTable = orderKeys.map(JSONName.packed)
 
     static func position(_ scanner: inout JSONScanner, _ path: inout FieldPath) throws(JSONParseError)
         -> RuntimePosition
@@ -71,33 +77,42 @@ enum RuntimeReportDecoding {
         var average: Double?, fees: Double?, realized: Double?, unrealized: Double?, roi: Double?
         var entries: [RuntimeOrder] = [], exits: [RuntimeOrder] = []
         try scanner.objectMembers { name, scanner throws(JSONParseError) in
-            guard let bit = positionKeys.firstIndex(where: { name == $0 }) else { return try scanner.skipValue() }
+            guard let packed = name.packed, let bit = positionTable.firstIndex(of: packed) else {
+                return try scanner.skipValue()
+            }
             guard seen & (1 << bit) == 0 else { throw scanner.error("duplicate member name \"\(name.string)\"") }
             seen |= 1 << bit
-            path.push(.key(positionKeys[bit]))
-            switch bit {
-            case 0: id = try scanner.optionalString()
-            case 1: direction = try scanner.optionalInt64()
-            case 2: opened = try scanner.optionalInt64()
-            case 3: closed = try scanner.optionalInt64()
-            case 4: isClosed = try scanner.optionalBool()
-            case 5: average = try scanner.optionalDouble()
-            case 6: fees = try scanner.optionalDouble()
-            case 7: realized = try scanner.optionalDouble()
-            case 8: unrealized = try scanner.optionalDouble()
-            case 9: roi = try scanner.optionalDouble()
-            default:
-                var orders: [RuntimeOrder] = []
-                if try !scanner.null() {
-                    try scanner.array { scanner throws(JSONParseError) in
-                        path.push(.index(orders.count))
-                        orders.append(try order(&scanner, &path))
-                        path.pop()
+            // Hot: the path is recorded only when a member fails, on the way out.
+            do throws(JSONParseError) {
+                switch bit {
+                case 0: id = try scanner.optionalString()
+                case 1: direction = try scanner.optionalInt64()
+                case 2: opened = try scanner.optionalInt64()
+                case 3: closed = try scanner.optionalInt64()
+                case 4: isClosed = try scanner.optionalBool()
+                case 5: average = try scanner.optionalDouble()
+                case 6: fees = try scanner.optionalDouble()
+                case 7: realized = try scanner.optionalDouble()
+                case 8: unrealized = try scanner.optionalDouble()
+                case 9: roi = try scanner.optionalDouble()
+                default:
+                    var orders: [RuntimeOrder] = []
+                    if try !scanner.null() {
+                        try scanner.array { scanner throws(JSONParseError) in
+                            do throws(JSONParseError) {
+                                orders.append(try order(&scanner, &path))
+                            } catch {
+                                path.unwind(.index(orders.count))
+                                throw error
+                            }
+                        }
                     }
+                    if bit == 10 { entries = orders } else { exits = orders }
                 }
-                if bit == 10 { entries = orders } else { exits = orders }
+            } catch {
+                path.unwind(.key(positionKeys[bit]))
+                throw error
             }
-            path.pop()
         }
         return RuntimePosition(
             positionID: id, direction: direction.map(Int.init), openedAt: opened, closedAt: closed,
@@ -112,20 +127,25 @@ enum RuntimeReportDecoding {
         var direction: Int64?, completed: Int64?
         var price: Double?, amount: Double?, fee: Double?, margin: Double?, profit: Double?
         try scanner.objectMembers { name, scanner throws(JSONParseError) in
-            guard let bit = orderKeys.firstIndex(where: { name == $0 }) else { return try scanner.skipValue() }
+            guard let packed = name.packed, let bit = orderTable.firstIndex(of: packed) else {
+                return try scanner.skipValue()
+            }
             guard seen & (1 << bit) == 0 else { throw scanner.error("duplicate member name \"\(name.string)\"") }
             seen |= 1 << bit
-            path.push(.key(orderKeys[bit]))
-            switch bit {
-            case 0: direction = try scanner.optionalInt64()
-            case 1: price = try scanner.optionalDouble()
-            case 2: amount = try scanner.optionalDouble()
-            case 3: fee = try scanner.optionalDouble()
-            case 4: margin = try scanner.optionalDouble()
-            case 5: profit = try scanner.optionalDouble()
-            default: completed = try scanner.optionalInt64()
+            do throws(JSONParseError) {
+                switch bit {
+                case 0: direction = try scanner.optionalInt64()
+                case 1: price = try scanner.optionalDouble()
+                case 2: amount = try scanner.optionalDouble()
+                case 3: fee = try scanner.optionalDouble()
+                case 4: margin = try scanner.optionalDouble()
+                case 5: profit = try scanner.optionalDouble()
+                default: completed = try scanner.optionalInt64()
+                }
+            } catch {
+                path.unwind(.key(orderKeys[bit]))
+                throw error
             }
-            path.pop()
         }
         return RuntimeOrder(
             direction: direction.map(Int.init), executionPrice: price, amountFilled: amount, fee: fee, margin: margin,

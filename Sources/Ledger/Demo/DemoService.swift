@@ -26,7 +26,7 @@ public struct DemoService {
         let service = ReadModelService(location: location)
         try output.writeLine(
             "top 10 backtests by computed total return (\(LedgerDefaults.formula); E0 = RM, so ×100 = the server's ROI):")
-        let top = try service.backtests(BacktestQuery(sort: "total_return", limit: 10), at: .now)
+        let top = try service.backtests(BacktestQuery(formula: LedgerDefaults.formula, sort: "total_return", limit: 10), at: .now)
         for line in top.selecting([
             "backtest_id", "market", "total_return", "max_drawdown", "sharpe_ratio", "win_rate", "num_trades",
         ]).lines(.table) { try output.writeLine(line) }
