@@ -103,6 +103,7 @@ let package = Package(
             name: "HaasSimulator",
             dependencies: [
                 "SQLiteKit", "Platform", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
@@ -139,7 +140,7 @@ let package = Package(
         // The benchmark harness driven by tools/bench.
         .executableTarget(
             name: "haasledger-bench",
-            dependencies: ["JSON", "EventLog", "Ledger", "HaasSimulator", "Projections", "HaasAPI"],
+            dependencies: ["JSON", "EventLog", "Ledger", "HaasSimulator", "Projections", "HaasAPI", "BacktestMetrics"],
             swiftSettings: strictSettings
         ),
 
@@ -150,7 +151,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ProjectionsTests",
-            dependencies: ["JSON", "Projections", "Ledger", "HaasSimulator", "EventLogTesting", "SQLiteKit", "BacktestMetrics"],
+            dependencies: ["EventLog", "HaasAPI", "JSON", "Projections", "Ledger", "HaasSimulator", "EventLogTesting", "SQLiteKit", "BacktestMetrics"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -176,12 +177,12 @@ let package = Package(
         ),
         .testTarget(
             name: "LedgerTests",
-            dependencies: ["LedgerEvents", "JSON", "Ledger", "HaasSimulator", "EventLogTesting", "Projections", "SQLiteKit"],
+            dependencies: ["EventLog", "HaasAPI", "BacktestMetrics", "LedgerEvents", "JSON", "Ledger", "HaasSimulator", "EventLogTesting", "Projections", "SQLiteKit"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "haasledgerTests",
-            dependencies: ["JSON", "haasledger", "EventLogTesting", "HaasSimulator"],
+            dependencies: ["EventLog", "JSON", "haasledger", "EventLogTesting", "HaasSimulator"],
             exclude: ["Help"],
             swiftSettings: strictSettings
         ),

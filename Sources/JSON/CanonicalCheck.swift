@@ -39,8 +39,9 @@ enum CanonicalCheck {
         mutating func value(depth: Int) -> Bool {
             guard depth <= JSONScanner.maxDepth, let byte = current else { return false }
             switch byte {
-            case UInt8(ascii: "{"): return object(depth: depth + 1)
-            case UInt8(ascii: "["): return array(depth: depth + 1)
+            // As the scanner: at most `maxDepth` containers, one inside another.
+            case UInt8(ascii: "{"): return depth < JSONScanner.maxDepth && object(depth: depth + 1)
+            case UInt8(ascii: "["): return depth < JSONScanner.maxDepth && array(depth: depth + 1)
             case UInt8(ascii: "\""): return string() != nil
             case UInt8(ascii: "t"): return literal("true")
             case UInt8(ascii: "f"): return literal("false")

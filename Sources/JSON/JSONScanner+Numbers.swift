@@ -48,7 +48,7 @@ extension JSONScanner {
         let (range, integral) = try number()
         if integral, range.count <= 15, let small = smallInteger(range) { return Double(small) }
         let value: Double
-        if range.upperBound < bytes.count, let base = bytes.baseAddress {
+        if range.upperBound < bytes.count, JSONScanner.endsNumber(bytes[range.upperBound]), let base = bytes.baseAddress {
             // The grammar was checked, and a byte that cannot continue a number follows it inside the buffer,
             // so strtod stops exactly at the number's end without reading past the buffer.
             value = base.advanced(by: range.lowerBound).withMemoryRebound(to: CChar.self, capacity: range.count) {
@@ -69,6 +69,15 @@ extension JSONScanner {
         guard let value = Int64(String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self))
         else { throw error("expected an integer in 64 bits", at: range.lowerBound) }
         return value
+    }
+
+    /// A byte that may follow a number in valid JSON (white space or structure): strtod stops there. After
+    /// anything else (`0x1f`, `1e5q`) it might read on, so such text takes the slow path and fails later.
+    static func endsNumber(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x09, 0x0A, 0x0D: true
+        default: false
+        }
     }
 
     /// An integer of at most 18 digits (so it cannot overflow), read without allocating.

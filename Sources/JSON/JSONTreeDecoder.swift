@@ -64,6 +64,11 @@ struct TreeDecoder: Decoder {
         case is Int32.Type: return try number { Int32($0) } as! T
         case is UInt64.Type: return try number { UInt64($0) } as! T
         case is UInt.Type: return try number { UInt($0) } as! T
+        case is UInt32.Type: return try number { UInt32($0) } as! T
+        case is UInt16.Type: return try number { UInt16($0) } as! T
+        case is UInt8.Type: return try number { UInt8($0) } as! T
+        case is Int16.Type: return try number { Int16($0) } as! T
+        case is Int8.Type: return try number { Int8($0) } as! T
         case is JSONValue.Type: return value as! T
         default: return try T(from: self)
         }

@@ -32,6 +32,7 @@ public struct EventType: Sendable, Hashable, CustomStringConvertible {
         extensible: Bool = false, upcasters: [UInt32: @Sendable (JSONValue) -> JSONValue] = [:]
     ) {
         self.name = name
+        self.nameBytes = Array(name.utf8)
         self.version = version
         self.stream = stream
         self.summary = summary
@@ -42,8 +43,9 @@ public struct EventType: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { name }
 
-    /// The type name's UTF-8 bytes, for comparing with a record's type where it lies in the log.
-    public var nameBytes: [UInt8] { Array(name.utf8) }
+    /// The type name's UTF-8 bytes, for comparing with a record's type where it lies in the log (kept, not
+    /// computed: replays compare millions of records with it).
+    public let nameBytes: [UInt8]
 
     public static func == (lhs: EventType, rhs: EventType) -> Bool { lhs.name == rhs.name }
     public func hash(into hasher: inout Hasher) { hasher.combine(name) }

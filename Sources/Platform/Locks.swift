@@ -9,7 +9,7 @@
 ///
 /// We use pthreads rather than `Synchronization.Mutex` because the latter triggers ThreadSanitizer
 /// false positives on Linux with Swift 6.3 (see reference/swift-stack.md §6), and the log must stay TSan-clean.
-public final class Locked<Value>: @unchecked Sendable {
+public final class Locked<Value> {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private var value: Value
 
@@ -31,6 +31,8 @@ public final class Locked<Value>: @unchecked Sendable {
         return try body(&value)
     }
 }
+
+extension Locked: @unchecked Sendable where Value: Sendable {}
 
 /// Many transactions may run together; growing the memory map needs them all gone (LMDB requires no
 /// active transaction in the process while `mdb_env_set_mapsize` runs).

@@ -131,12 +131,14 @@ struct MetricSetReplay: Sendable {
     private var groups: [(group: Group, rows: Range<Int>)] = []
     private var valueRows: [ValueRow] = []
 
+    static let metricsType = EventType.metricsComputed.nameBytes
+
     /// Reads every `metrics.computed` event from position 1 through `through` and sorts the result.
     static func replay(log: EventLog, through: UInt64) throws -> MetricSetReplay {
         var replay = MetricSetReplay()
         try log.read { reader in
             try reader.forEachView(through: through) { view in
-                let isMetrics = try view.withTypeBytes { $0.elementsEqual(EventType.metricsComputed.nameBytes) }
+                let isMetrics = try view.withTypeBytes { $0.elementsEqual(MetricSetReplay.metricsType) }
                 if isMetrics {
                     let position = view.position
                     let causation = view.causation

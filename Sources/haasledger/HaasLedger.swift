@@ -1,9 +1,6 @@
 import ArgumentParser
+import Foundation
 import Ledger
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 @main
 struct HaasLedger: AsyncParsableCommand {
@@ -34,22 +31,22 @@ struct HaasLedger: AsyncParsableCommand {
                 try command.run()
             }
         } catch let exit as ExitCode {
-            Glibc.exit(exit.rawValue)
+            Foundation.exit(exit.rawValue)
         } catch let usage as ValidationError {
             StandardError.write("error: \(usage.message)")
-            Glibc.exit(2)
+            Foundation.exit(2)
         } catch {
             switch exitCode(for: error) {
             case .success:
                 print(fullMessage(for: error))
-                Glibc.exit(0)
+                Foundation.exit(0)
             case .validationFailure:
                 StandardError.write(fullMessage(for: error))
-                Glibc.exit(2)
+                Foundation.exit(2)
             default:
                 // Not one of argument-parser's: the ledger's own errors, worded by their types.
                 StandardError.write("error: \(error)")
-                Glibc.exit(ExitStatus.code(for: error))
+                Foundation.exit(ExitStatus.code(for: error))
             }
         }
     }

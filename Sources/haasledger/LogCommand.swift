@@ -10,7 +10,7 @@ struct LogCommand: ParsableCommand {
 
     struct Append: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Append NDJSON events atomically (all lines or none).",
+            abstract: "Append NDJSON events; every line is checked before any is appended.",
             discussion: """
                 One JSON object per line: {"stream": "...", "type": "...", "payload": {...}} plus optional \
                 "id", "expected_version", "observed_at", "correlation_id", "causation", "schema_version", "source".
@@ -45,8 +45,8 @@ struct LogCommand: ParsableCommand {
             }
             if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
             if interval <= 0 { throw ValidationError("--interval must be more than 0 seconds") }
-            if let asOf, Timestamp.parse(asOf) == nil {
-                throw ValidationError("--as-of: not an ISO-8601 time: \(asOf)")
+            do { _ = try ReadModelService.Moment(asOf: asOf, atPosition: nil) } catch {
+                throw ValidationError(String(describing: error))
             }
         }
 
@@ -54,7 +54,7 @@ struct LogCommand: ParsableCommand {
             let service = LogService(location: options.location)
             let query = LogQuery(
                 from: from, through: to ?? .max, stream: stream, type: type,
-                asOf: asOf.flatMap(Timestamp.parse), limit: limit)
+                asOf: try ReadModelService.Moment(asOf: asOf, atPosition: nil).time, limit: limit)
             let output = try OutputSink(path: nil)
             if follow {
                 try await service.follow(

@@ -89,3 +89,15 @@ import Testing
         #expect(decided > 5_000)
     }
 }
+
+/// The canonical check and the scanner agree on how deep a document may nest.
+@Suite struct NestingTests {
+    @Test func theCheckAcceptsExactlyWhatTheParserAccepts() throws {
+        for depth in [511, 512, 513] {
+            let bytes = Array((String(repeating: "[", count: depth) + String(repeating: "]", count: depth)).utf8)
+            let parses = (try? JSONParser.parse(bytes)) != nil
+            #expect(bytes.withUnsafeBufferPointer(CanonicalJSON.isCanonical) == parses, "depth \(depth)")
+            #expect(parses == (depth <= JSONScanner.maxDepth))
+        }
+    }
+}

@@ -74,3 +74,33 @@ import Testing
         #expect(summary.description == "appended 2 events (positions 1–2); 1 already recorded (same id), skipped")
     }
 }
+
+extension StreamingAppendTests {
+    @Test func aRefusedInputLeavesNoNewLedgerBehind() throws {
+        let path = directory.appending("bad.ndjson")
+        try #"{"stream":"s","type":"t"}"#.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: LedgerError.self) { try service.append(path: path) }
+        #expect(!FileManager.default.fileExists(atPath: service.location.root))
+    }
+
+    @Test func aFIFOIsReadLikeAFile() throws {
+        let fifo = directory.appending("events.fifo")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let lines = events(3).joined(separator: "\n") + "\n"
+        // The writer blocks until the append opens the FIFO, so it runs beside it and is awaited before returning.
+        let written = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            if let handle = FileHandle(forWritingAtPath: fifo) {
+                handle.write(Data(lines.utf8))
+                try? handle.close()
+            }
+            written.signal()
+        }
+        let summary = try service.append(path: fifo)
+        written.wait()
+        #expect(summary.appended == 3)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: service.location.root).allSatisfy {
+            !$0.hasPrefix(".haasledger-scratch")
+        })
+    }
+}

@@ -41,6 +41,10 @@ extension BacktestRuntime: WireReply {
         do {
             document = try RuntimeDecoder.decode(body)
         } catch {
+            // A refusal may carry anything as `Data`: the header decides before the runtime does.
+            if let tree = try? JSONParser.parse(body), case .bool(false)? = tree["Success"] {
+                return (EnvelopeHeader(success: false, error: tree["Error"]?.stringValue), nil)
+            }
             throw error.path.hasPrefix("Data") ? .unexpectedData(error.description) : .notAnEnvelope
         }
         guard let success = document.success else { throw .notAnEnvelope }

@@ -52,7 +52,7 @@ extension CacheFileParser {
             parsed.facts.append(
                 EventDraft(
                 .cutoffRecorded, id: EventID.derived(
-                        from: "history.cutoff.recorded|imported|\(market)|\(cutoff)|\(discovered ?? "")"),
+                        from: "\(EventType.cutoffRecorded.name)|imported|\(market)|\(cutoff)|\(discovered ?? "")"),
                     stream: RecorderStreams.market(market), payload: Payload(.object(members)),
                     observedAt: discovered.flatMap(Timestamp.parse)))
         }

@@ -7,7 +7,7 @@ import LedgerEvents
 
 /// The events that record the files themselves.
 enum ImportPayloads {
-    static func importedID(sha256: String) -> EventID { EventID.derived(from: "cache.file.imported|\(sha256)") }
+    static func importedID(sha256: String) -> EventID { EventID.derived(from: "\(EventType.fileImported.name)|\(sha256)") }
 
     static func imported(_ file: CacheFile, _ parsed: ParsedCacheFile, serverLabel: String?, runID: EventID)
         -> EventDraft

@@ -6,19 +6,14 @@ import Platform
 #endif
 
 /// Drafts written once and read back once: `log append`'s first pass parses every line and writes its draft
-/// here, so the second pass appends without parsing again. The file is unlinked as soon as it is open, so it
-/// disappears with the process however that ends.
+/// here, so the second pass appends without parsing again. It is an `UnlinkedFile`: it disappears with the
+/// process however that ends.
 final class DraftSpool {
     private let descriptor: Int32
     private var pending: [UInt8] = []
     private static let chunk = 1 << 20
 
-    init(directory: String) throws {
-        let path = directory + "/.append-\(getpid()).spool"
-        descriptor = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw LedgerError.file(path: path, reason: String(cString: strerror(errno))) }
-        unlink(path)
-    }
+    init(directory: String) throws { descriptor = try UnlinkedFile.create(in: directory) }
 
     deinit { close(descriptor) }
 

@@ -29,14 +29,36 @@ public struct LogService: Sendable {
 
     /// Appends the NDJSON events of a file (or `-`/nil for standard input); see `append(_:)`.
     public func append(path: String?) throws -> AppendSummary {
-        if path == nil || path == "-" {
-            do {
-                try FileManager.default.createDirectory(atPath: location.root, withIntermediateDirectories: true)
-            } catch {
-                throw LedgerError.file(path: location.root, reason: error.localizedDescription)
-            }
+        try withNewLedgerUndone {
+            try append(from: try LineFile(path: path, spoolDirectory: try scratchDirectory()))
         }
-        return try append(from: try LineFile(path: path, spoolDirectory: location.root))
+    }
+
+    /// Where scratch files go: the ledger, or the nearest folder above where it is about to be created (the
+    /// same file system, not a memory-backed /tmp).
+    private func scratchDirectory() throws -> String {
+        var directory = location.root
+        while !FileManager.default.fileExists(atPath: directory) {
+            let parent = (directory as NSString).deletingLastPathComponent
+            if parent.isEmpty || parent == directory { return "." }
+            directory = parent
+        }
+        return directory
+    }
+
+    /// Runs `body`; when it fails and the ledger did not exist before, removes what it created, so a refused
+    /// input leaves no empty ledger behind.
+    private func withNewLedgerUndone<R>(_ body: () throws -> R) throws -> R {
+        let existed = FileManager.default.fileExists(atPath: location.logDirectory)
+        let rootExisted = FileManager.default.fileExists(atPath: location.root)
+        do {
+            return try body()
+        } catch {
+            if !existed {
+                try? FileManager.default.removeItem(atPath: rootExisted ? location.logDirectory : location.root)
+            }
+            throw error
+        }
     }
 
     /// Appends NDJSON events, all or none as far as the input goes: a first pass parses every line and checks
@@ -44,14 +66,14 @@ public struct LogService: Sendable {
     /// the lines before it), writing the drafts to a private spool beside the log; only when every line passed
     /// does the second pass append the spool, in transactions of `AppendInput.eventsPerTransaction`, so memory
     /// stays bounded whatever the input's size.
-    public func append(_ input: LineSource) throws -> AppendSummary { try append(from: input) }
+    public func append(_ input: LineSource) throws -> AppendSummary { try withNewLedgerUndone { try append(from: input) } }
 
     func append(from input: some LineInput, eventsPerTransaction: Int = AppendInput.eventsPerTransaction) throws
         -> AppendSummary
     {
         let defaultSource = input.name == "stdin" ? "stdin" : input.name
         let log = try location.openLog(create: true, clock: clock)
-        let spool = try DraftSpool(directory: location.root)
+        let spool = try DraftSpool(directory: try scratchDirectory())
         try AppendInput.stage(input, defaultSource: defaultSource, against: log, into: spool)
         var appended: (count: Int, first: UInt64?, last: UInt64?) = (0, nil, nil)
         var duplicates = 0

@@ -95,6 +95,6 @@ public struct MetricsEngine {
 
     /// Derived from the formula and the runtime event's id, so computing twice appends once.
     static func eventID(formula: String, runtime: EventID) -> EventID {
-        EventID.derived(from: "metrics.computed|\(formula)|\(runtime)")
+        EventID.derived(from: "\(EventType.metricsComputed.name)|\(formula)|\(runtime)")
     }
 }

@@ -14,6 +14,12 @@ extension ReadModelService.Moment {
         }
     }
 
+    /// The time asked for, in µs since the epoch, when the moment is one.
+    public var time: Int64? {
+        if case .time(let micros) = self { return micros }
+        return nil
+    }
+
     /// An ISO-8601 time, or a log position written `#N`; nil for anything else.
     public init?(_ text: String) {
         if text.hasPrefix("#") {

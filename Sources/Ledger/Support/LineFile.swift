@@ -19,34 +19,37 @@ extension LineSource: LineInput {
 }
 
 /// A file (or standard input) read in chunks, so an input of any size is read in bounded memory. Standard
-/// input is copied to an unlinked file in `spoolDirectory` first, because it can be read only once.
+/// input, pipes and FIFOs are copied to a scratch file in `spoolDirectory` first: they can be read only once.
 final class LineFile: LineInput {
     let name: String
     private let descriptor: Int32
     private static let chunk = 1 << 20
 
     init(path: String?, spoolDirectory: String) throws {
-        if let path, path != "-" {
-            name = path
-            descriptor = open(path, O_RDONLY | O_CLOEXEC)
-            guard descriptor >= 0 else { throw LedgerError.file(path: path, reason: String(cString: strerror(errno))) }
-            return
+        var source = STDIN_FILENO
+        name = path.flatMap { $0 == "-" ? nil : $0 } ?? "stdin"
+        if name != "stdin" {
+            source = open(name, O_RDONLY | O_CLOEXEC)
+            guard source >= 0 else { throw LedgerError.file(path: name, reason: String(cString: strerror(errno))) }
+            var info = stat()
+            if fstat(source, &info) == 0, info.st_mode & S_IFMT == S_IFREG {
+                descriptor = source
+                return
+            }
         }
-        name = "stdin"
-        let spool = spoolDirectory + "/.stdin-\(getpid()).ndjson"
-        descriptor = open(spool, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else { throw LedgerError.file(path: spool, reason: String(cString: strerror(errno))) }
-        // Unlinked at once: the copy lives as long as the descriptor, and vanishes however the process ends.
-        unlink(spool)
+        // Standard input, a pipe or a FIFO can be read only once: copied to a scratch file first.
+        defer { if source != STDIN_FILENO { close(source) } }
+        descriptor = try UnlinkedFile.create(in: spoolDirectory)
         var buffer = [UInt8](repeating: 0, count: Self.chunk)
         do {
             while true {
-                let count = try readSome(STDIN_FILENO, into: &buffer)
+                let count = try readSome(source, into: &buffer)
                 if count == 0 { break }
                 try writeAll(descriptor, Array(buffer[0..<count]))
             }
         } catch {
-            throw LedgerError.file(path: spool, reason: error.description)
+            close(descriptor)
+            throw LedgerError.file(path: name, reason: error.description)
         }
     }
 
