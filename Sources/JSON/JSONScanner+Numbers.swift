@@ -61,10 +61,20 @@ extension JSONScanner {
         return value
     }
 
-    /// A number that must be an integer in `Int64`'s range (no fraction, no exponent).
+    /// A number that must be a whole number in `Int64`'s range. Spellings such as `3.0` or `1e3` are read for
+    /// their value, as `JSONDecoder` reads them (tools that write every number as a float are common); a
+    /// fraction is refused.
     public mutating func int64() throws(JSONParseError) -> Int64 {
+        let start = index
         let (range, integral) = try number()
-        guard integral else { throw error("expected an integer", at: range.lowerBound) }
+        guard integral else {
+            index = start
+            let value = try double()
+            guard value == value.rounded(), let exact = Int64(exactly: value) else {
+                throw error("expected an integer", at: range.lowerBound)
+            }
+            return exact
+        }
         if range.count <= 18, let small = smallInteger(range) { return small }
         guard let value = Int64(String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self))
         else { throw error("expected an integer in 64 bits", at: range.lowerBound) }

@@ -110,3 +110,21 @@ extension EventType {
         EventType("testing.renamed", version: 3, stream: "test:<id>", "", members: [], upcasters: upcasters)
     }
 }
+
+extension RecordedEvent {
+    /// The payload in its type's current shape: upcast from the version it was written under, refused when a
+    /// newer build wrote it. Types outside the catalog are returned as written.
+    public func currentPayload() throws -> JSONValue {
+        let json = try payload.json
+        guard let type = EventCatalog.type(named: self.type) else { return json }
+        return try type.current(json, schemaVersion: schemaVersion)
+    }
+}
+
+extension EventType {
+    /// For readers that take a payload in place, without a tree: the event must already be in the current shape.
+    public func requireCurrent(_ schemaVersion: UInt32) throws(CatalogError) {
+        if schemaVersion > version { throw .newerVersion(type: name, version: schemaVersion, known: version) }
+        if schemaVersion < version { throw .noUpcaster(type: name, from: schemaVersion) }
+    }
+}

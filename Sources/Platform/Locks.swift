@@ -10,8 +10,8 @@
 /// We use pthreads rather than `Synchronization.Mutex` because the latter triggers ThreadSanitizer
 /// false positives on Linux with Swift 6.3 (see reference/swift-stack.md §6), and the log must stay TSan-clean.
 public final class Locked<Value> {
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private var value: Value
+    @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    @usableFromInline var value: Value
 
     public init(_ value: Value) {
         self.value = value
@@ -25,6 +25,8 @@ public final class Locked<Value> {
         mutex.deallocate()
     }
 
+    /// Inlinable, so callers in other modules (an id generated per event) get it specialized, not generic.
+    @inlinable
     public func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }

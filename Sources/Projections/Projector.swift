@@ -166,7 +166,7 @@ public final class Projector {
         let position = event.position
         switch event.type {
         case EventType.labObserved.name:
-            let json = try event.payload.json
+            let json = try event.currentPayload()
             guard let lab = json["lab_id"]?.stringValue else { return }
             var changes: [String: SQLiteValue] = [:]
             for (column, field) in [("name", "name"), ("script_id", "script_id")] {
@@ -180,7 +180,7 @@ public final class Projector {
             }
             try labs.merge(key: [.text(lab)], changes: changes, position: position)
         case EventType.resultObserved.name:
-            let json = try event.payload.json
+            let json = try event.currentPayload()
             guard let backtest = json["backtest_id"]?.stringValue else { return }
             // A member the event does not carry is unknown (an import of a partial record), so the row keeps
             // what it had; a member carried as null is the server saying nothing.
@@ -194,16 +194,18 @@ public final class Projector {
             if let settings = json["settings"] { changes["interval"] = .init(settings["interval"] ?? .null) }
             try backtests.merge(key: [.text(backtest)], changes: changes, position: position)
         case EventType.runtimeFetched.name:
+            try EventType.runtimeFetched.requireCurrent(event.schemaVersion)
             // Half of a typical log: read in place rather than as a tree.
             try event.payload.canonicalBytes.withUnsafeBytes {
                 try applyRuntime(CanonicalJSONReader($0), position: position)
             }
         case EventType.metricsComputed.name:
+            try EventType.metricsComputed.requireCurrent(event.schemaVersion)
             try event.payload.canonicalBytes.withUnsafeBytes {
                 try metricSets.apply(payload: $0, position: position, runtimePosition: event.causation)
             }
         case EventType.labExecutionUpdated.name:
-            let json = try event.payload.json
+            let json = try event.currentPayload()
             guard let lab = json["lab_id"]?.stringValue else { return }
             try execution.run([
                 .text(lab), .integer(Int64(position)), .integer(event.recordedAt), .init(json["status"] ?? .null),
@@ -211,7 +213,7 @@ public final class Projector {
                 .init(json["scheduled_backtests"] ?? .null),
             ])
         case EventType.historyStatusObserved.name:
-            let json = try event.payload.json
+            let json = try event.currentPayload()
             guard let market = json["market"]?.stringValue else { return }
             try cutoffs.merge(
                 key: [.text(market)],
@@ -221,7 +223,7 @@ public final class Projector {
                 ],
                 position: position)
         case EventType.cutoffRecorded.name:
-            let json = try event.payload.json
+            let json = try event.currentPayload()
             guard let market = json["market"]?.stringValue else { return }
             try cutoffs.merge(
                 key: [.text(market)],
@@ -231,7 +233,7 @@ public final class Projector {
                 ],
                 position: position)
         case EventType.fileImported.name, EventType.importFailed.name:
-            let json = try event.payload.json
+            let json = try event.currentPayload()
             let imported = event.type == EventType.fileImported.name
             try importedFile.run([
                 .integer(Int64(position)), event.correlationID.map { .text($0.description) } ?? .null,
@@ -246,7 +248,7 @@ public final class Projector {
                 .init(json["bytes"] ?? .null), .integer(Int64(position)), .integer(Int64(position)),
             ])
         case EventType.responseRecorded.name:
-            let json = try event.payload.json
+            let json = try event.currentPayload()
             let channel = json["channel"]?.stringValue ?? "?"
             let bodyHash = json["body_sha256"]?.stringValue
             try fetch.run([

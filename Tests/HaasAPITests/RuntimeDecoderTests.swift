@@ -65,7 +65,7 @@ import Testing
     @Test func refusesWhatIsNotARuntimeNamingTheMember() throws {
         let cases: [(body: String, path: String)] = [
             (#"{"BotId":"a","BotId":"b"}"#, ""),  // duplicate key
-            (#"{"ActivatedSince":1.0}"#, "ActivatedSince"),  // integer written with a fraction
+            (#"{"ActivatedSince":1.5}"#, "ActivatedSince"),  // an integer field with a fraction
             (#"{"Leverage":"20"}"#, "Leverage"),  // wrong type
             (#"{"BotId":"\ud800"}"#, "BotId"),  // lone surrogate
             (#"{"Reports":{}} trailing"#, ""),  // trailing garbage
@@ -81,6 +81,10 @@ import Testing
                 #expect(error.path == path, "\(body): \(error)")
             }
         }
+        // Whole numbers written as floats are read for their value, as JSONDecoder reads them.
+        let floats = try RuntimeDecoder.decode(Array(#"{"ActivatedSince":1.0,"LastUpdateTimestamp":1.7e9}"#.utf8))
+        #expect(floats.runtime?.activatedSince == 1)
+        #expect(floats.runtime?.lastUpdateTimestamp == 1_700_000_000)
         // A document without Reports is read, and says so.
         let plain = try RuntimeDecoder.decode(Array(#"{"BotId":"x"}"#.utf8))
         #expect(!plain.hasReports)

@@ -82,3 +82,18 @@ import Testing
         #expect(Set(expected.map(\.name)).subtracting(seen).isEmpty, "not exercised: \(Set(expected.map(\.name)).subtracting(seen))")
     }
 }
+
+extension EventCatalogTests {
+    /// Readers see payloads through the catalog: a version written by a newer build is refused, not misread.
+    @Test func readersRefuseAVersionFromANewerBuild() throws {
+        let directory = try TemporaryDirectory(prefix: "haasledger-catalog-version")
+        let service = LogService(location: LedgerLocation(root: directory.appending("ledger")), clock: ManualClock())
+        let line = #"{"stream":"lab:L","type":"haas.lab.observed","payload":{"lab_id":"L"},"schema_version":9}"#
+        _ = try service.append(LineSource(name: "stdin", bytes: Array(line.utf8)))
+        let event = try #require(try service.location.recordedEvents().first)
+        #expect(throws: CatalogError.newerVersion(type: "haas.lab.observed", version: 9, known: 1)) {
+            try event.currentPayload()
+        }
+        #expect(throws: CatalogError.self) { try ReadModelService(location: service.location).labs(at: .now) }
+    }
+}
