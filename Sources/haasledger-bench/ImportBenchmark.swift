@@ -45,7 +45,7 @@ func importBenchmark(work: String, count: Int) throws {
     print(
         row(
             "runtimes imported (file + runtime + metrics events)", grouped(rate),
-            String(format: "(goal ≥ 2,000/s: %@)", rate >= 2_000 ? "met" : "NOT met")))
+            String(format: "(goal ≥ 6,000/s: %@)", rate >= 6_000 ? "met" : "NOT met")))
     print(row("MB imported", String(format: "%.1f", Double(bytes) / summary.seconds / 1e6), ""))
     print(
         row(

@@ -27,7 +27,16 @@ func withSimulator<R>(
     concurrency: Int = 4,
     _ body: (HaasClient, SimulatorServer, ExchangeLog) async throws -> R
 ) async throws -> R {
-    let server = try await SimulatorServer.start(configuration: configuration)
+    try await SimulatorServer.withRunning(configuration) { server in
+        try await withClient(of: server, configuration, retry: retry, concurrency: concurrency, body)
+    }
+}
+
+/// A client of `server` without retry delays, shut down before this returns.
+private func withClient<R>(
+    of server: SimulatorServer, _ configuration: SimulatorConfiguration, retry: RetryPolicy, concurrency: Int,
+    _ body: (HaasClient, SimulatorServer, ExchangeLog) async throws -> R
+) async throws -> R {
     let log = ExchangeLog()
     let client = HaasClient(
         configuration: HaasClientConfiguration(
@@ -38,11 +47,9 @@ func withSimulator<R>(
     do {
         let result = try await body(client, server, log)
         try await client.shutdown()
-        await server.stop()
         return result
     } catch {
         try? await client.shutdown()
-        await server.stop()
         throw error
     }
 }

@@ -1,18 +1,9 @@
 import HaasSimulator
 
-/// A simulator on an ephemeral loopback port for the duration of `body`, stopped before this returns, whether
-/// `body` returns or throws (the scoped style of HummingbirdTesting's `test(_:_:)`).
+/// The simulator helper shipped with HaasSimulator, under the name these tests use.
 func withRunningSimulator<R>(
     _ configuration: SimulatorConfiguration = SimulatorConfiguration(),
     _ body: (SimulatorServer) async throws -> R
 ) async throws -> R {
-    let server = try await SimulatorServer.start(configuration: configuration)
-    do {
-        let result = try await body(server)
-        await server.stop()
-        return result
-    } catch {
-        await server.stop()
-        throw error
-    }
+    try await SimulatorServer.withRunning(configuration, body)
 }
