@@ -30,7 +30,7 @@ extension CacheFileParser {
                 ids: &ids)
             return parsed
         }
-        // Shape A is most of a real cache: one RuntimeReader pass reads the shape and the runtime together.
+        // Shape A is most of a real cache: one RuntimeDecoder pass reads the shape and the runtime together.
         // Anything that pass cannot read goes the general way below, which also words the errors.
         if let document = try? RuntimeDecoder.decode(file.bytes), document.hasReports, let runtime = document.runtime {
             return try shapeA(runtime)
