@@ -39,9 +39,8 @@ public struct LogService: Sendable {
     private func scratchDirectory() throws -> String {
         var directory = location.root
         while !FileManager.default.fileExists(atPath: directory) {
-            let parent = (directory as NSString).deletingLastPathComponent
-            if parent.isEmpty || parent == directory { return "." }
-            directory = parent
+            guard let slash = directory.lastIndex(of: "/") else { return "." }
+            directory = slash == directory.startIndex ? "/" : String(directory[..<slash])
         }
         return directory
     }
