@@ -2,7 +2,7 @@ import Foundation
 
 /// A fresh directory under the system temp dir, removed with everything in it when released.
 /// LMDB forbids opening one environment twice per process, so every test gets its own.
-public final class TemporaryDirectory: @unchecked Sendable {
+public final class TemporaryDirectory: Sendable {
     public let path: String
 
     public init(prefix: String = "haasledger-test") throws {

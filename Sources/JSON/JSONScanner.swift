@@ -52,26 +52,12 @@ public struct JSONScanner {
     public mutating func object(
         _ member: (_ name: String, _ scanner: inout JSONScanner) throws(JSONParseError) -> Void
     ) throws(JSONParseError) {
-        try enter(UInt8(ascii: "{"), "an object")
-        if peek() == UInt8(ascii: "}") { return leave() }
-        while true {
-            guard peek() == UInt8(ascii: "\"") else { throw error("expected a member name in quotes") }
-            let name = try string()
-            guard peek() == UInt8(ascii: ":") else { throw error("expected ':' after member name") }
-            index += 1
-            try member(name, &self)
-            switch peek() {
-            case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "}"): return leave()
-            case nil: throw error("unexpected end of input inside an object")
-            default: throw error("expected ',' or '}' in an object")
-            }
-        }
+        try objectMembers { name, scanner throws(JSONParseError) in try member(name.string, &scanner) }
     }
 
-    /// Reads an object like `object(_:)`, lending each member name as bytes rather than a `String`: typed
-    /// decoders that look for a few names among many skip the allocation. A name holding escapes is decoded
-    /// first, so the bytes are always the name's UTF-8.
+    /// Reads an object, lending each member name as bytes rather than a `String`: typed decoders that look
+    /// for a few names among many skip the allocation. A name holding escapes (or any byte outside ASCII) is
+    /// decoded and checked first, so the bytes are always the name's valid UTF-8.
     public mutating func objectMembers(
         _ member: (_ name: JSONName, _ scanner: inout JSONScanner) throws(JSONParseError) -> Void
     ) throws(JSONParseError) {

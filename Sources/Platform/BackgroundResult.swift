@@ -19,3 +19,10 @@ public final class BackgroundResult<R: Sendable>: @unchecked Sendable {
         return result!
     }
 }
+
+/// A buffer shared by concurrent iterations that each write only their own part of it (a slot, a slice): the
+/// one unchecked `Sendable` for that pattern, so its callers need none.
+public struct DisjointWrites<Element>: @unchecked Sendable {
+    public let buffer: UnsafeMutableBufferPointer<Element>
+    public init(_ buffer: UnsafeMutableBufferPointer<Element>) { self.buffer = buffer }
+}

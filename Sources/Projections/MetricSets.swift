@@ -2,6 +2,7 @@ import Dispatch
 import EventLog
 import JSON
 import LedgerEvents
+import Platform
 import SQLiteKit
 
 /// What the read models take from a `metrics.computed` payload, read in place.
@@ -235,7 +236,7 @@ struct MetricSetReplay: Sendable {
         }
         let ranges = groups.map(\.rows)
         rows.withUnsafeMutableBufferPointer { buffer in
-            let shared = SharedRows(buffer: buffer)
+            let shared = DisjointWrites(buffer)
             DispatchQueue.concurrentPerform(iterations: ranges.count) { group in
                 // Sets of one backtest and formula are created in position order, so the set index orders
                 // valid_from among equal values and backtests.
@@ -249,11 +250,6 @@ struct MetricSetReplay: Sendable {
         }
         valueRows = rows
         numbers = []
-    }
-
-    /// Each concurrent iteration sorts its own slice, so sharing the buffer across threads is safe.
-    private struct SharedRows: @unchecked Sendable {
-        let buffer: UnsafeMutableBufferPointer<ValueRow>
     }
 
     /// Writes the names, the sets in key order and the sorted numbers with their ranges into empty tables.
