@@ -63,6 +63,9 @@ public final class EventLog: Sendable {
             try EventLog.checkFormat(env)
             self.env = env
             self.dbs = try LogDatabases(opening: env)
+        } catch let error as LMDBError where error.isNotLMDB {
+            OpenLogs.release(canonical)
+            throw EventLogError.notALedger(path: dataFile, reason: "it is not an LMDB file (damaged or overwritten)")
         } catch {
             OpenLogs.release(canonical)
             throw error

@@ -8,6 +8,8 @@ public enum LedgerError: Error, CustomStringConvertible, Equatable {
     case invalidArgument(flag: String, reason: String)
     /// A file could not be read or written.
     case file(path: String, reason: String)
+    /// An input named on the command line cannot be read (missing, a folder, no permission).
+    case unreadableInput(path: String, reason: String)
     /// A structured input file has a bad field.
     case invalidFile(path: String, field: String, reason: String)
     /// `verify` found the log damaged.
@@ -19,7 +21,7 @@ public enum LedgerError: Error, CustomStringConvertible, Equatable {
         switch self {
         case let .malformedInput(source, line, reason): return "\(source): line \(line): \(reason)"
         case let .invalidArgument(flag, reason): return "\(flag): \(reason)"
-        case let .file(path, reason): return "\(path): \(reason)"
+        case let .file(path, reason), let .unreadableInput(path, reason): return "\(path): \(reason)"
         case let .invalidFile(path, field, reason): return "\(path): \(field): \(reason)"
         case let .integrity(reason): return "integrity failure: \(reason)"
         case let .partialFailure(reason): return reason
@@ -32,10 +34,13 @@ public enum LedgerError: Error, CustomStringConvertible, Equatable {
 public enum ExitStatus {
     public static func code(for error: any Error) -> Int32 {
         switch error {
-        case LedgerError.malformedInput, LedgerError.invalidArgument, LedgerError.invalidFile: return 2
+        case LedgerError.malformedInput, LedgerError.invalidArgument, LedgerError.invalidFile,
+            LedgerError.unreadableInput:
+            return 2
         case LedgerError.integrity: return 3
-        case EventLogError.invalidExport, EventLogError.invalidDraft: return 2
-        case EventLogError.corruptRecord: return 3
+        // No ledger where one was named is a usage error: the path is wrong.
+        case EventLogError.invalidExport, EventLogError.invalidDraft, EventLogError.notFound: return 2
+        case EventLogError.corruptRecord, EventLogError.notALedger: return 3
         default: return 1
         }
     }

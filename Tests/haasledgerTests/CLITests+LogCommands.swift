@@ -157,12 +157,21 @@ extension CLITests {
         let badHead = try run(["log", "verify", "--ledger", ledger, "--expect-head", "xyz"])
         #expect(badHead.status == 2)
         #expect(badHead.stderr.contains("--expect-head must be 64 hexadecimal digits"))
+        // A missing ledger or input is a usage error (2); a data file that is no log is an integrity failure (3).
         let missing = try run(["log", "stats", "--ledger", ledger])
-        #expect(missing.status == 1)
+        #expect(missing.status == 2)
         #expect(missing.stderr == "error: no ledger at \(ledger) (pass --ledger PATH or set HAASLEDGER_PATH)\n")
         let unreadable = try run(["log", "append", "--ledger", ledger, directory.appending("absent.ndjson")])
-        #expect(unreadable.status == 1)
+        #expect(unreadable.status == 2)
         #expect(unreadable.stderr.contains("absent.ndjson: No such file or directory"))
+        let checkMissing = try run(["metrics", "check", directory.appending("absent.json")])
+        #expect(checkMissing.status == 2)
+        let garbage = directory.appending("garbage")
+        try FileManager.default.createDirectory(atPath: garbage + "/log", withIntermediateDirectories: true)
+        try Data(repeating: 0x5A, count: 65_536).write(to: URL(fileURLWithPath: garbage + "/log/data.mdb"))
+        let damaged = try run(["log", "verify", "--ledger", garbage])
+        #expect(damaged.status == 3)
+        #expect(damaged.stderr.contains("data.mdb"), "\(damaged.stderr)")
     }
 
     /// The writer caches stream heads between batches; a commit by another process must invalidate that cache.

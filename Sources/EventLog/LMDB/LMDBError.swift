@@ -13,6 +13,8 @@ public struct LMDBError: Error, CustomStringConvertible, Equatable {
     }
 
     var isMapFull: Bool { code == MDB_MAP_FULL }
+    /// The file is not an LMDB environment, or one of another LMDB version.
+    var isNotLMDB: Bool { code == MDB_INVALID || code == MDB_VERSION_MISMATCH }
     var isMapResized: Bool { code == MDB_MAP_RESIZED }
 }
 

@@ -30,7 +30,9 @@ final class LineFile: LineInput {
         name = path.flatMap { $0 == "-" ? nil : $0 } ?? "stdin"
         if name != "stdin" {
             source = open(name, O_RDONLY | O_CLOEXEC)
-            guard source >= 0 else { throw LedgerError.file(path: name, reason: String(cString: strerror(errno))) }
+            guard source >= 0 else {
+                throw LedgerError.unreadableInput(path: name, reason: String(cString: strerror(errno)))
+            }
             var info = stat()
             if fstat(source, &info) == 0, info.st_mode & S_IFMT == S_IFREG {
                 descriptor = source

@@ -22,7 +22,7 @@ public struct LineSource: Sendable {
         guard let path else { fatalError("unreachable") }
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
-            throw LedgerError.file(path: path, reason: String(cString: strerror(errno)))
+            throw LedgerError.unreadableInput(path: path, reason: String(cString: strerror(errno)))
         }
         defer { close(fd) }
         return LineSource(name: path, bytes: readAll(fd: fd))
