@@ -10,20 +10,26 @@ public struct SQLAnswer: Sendable, Equatable {
 /// Why a user's statement was refused.
 public enum ReadOnlySQLError: Error, Equatable, Sendable {
     case invalid(String)
+    case severalStatements
     case notReadOnly
     case attach
+    /// Still running after the time limit, and stopped.
+    case timedOut(seconds: Double)
 }
 
 extension ReadModels {
     /// Runs one read-only statement on its own read-only connection to the file at `path`; `:asof` is bound
     /// to `position` (every version so far when nil). Writes, ATTACH and state-changing PRAGMAs are refused.
-    public static func readOnlyQuery(_ text: String, path: String, asOf position: UInt64?) throws -> SQLAnswer {
+    public static func readOnlyQuery(_ text: String, path: String, asOf position: UInt64?, timeLimit: Double = 30)
+        throws -> SQLAnswer
+    {
         let reader = try SQLiteConnection(path: path, mode: .readOnly)
         let statement: SQLiteStatement
         do {
-            statement = try reader.prepare(text)
+            statement = try reader.prepareSingle(text)
         } catch {
-            throw ReadOnlySQLError.invalid(error.message)
+            throw error.message == "more than one statement"
+                ? ReadOnlySQLError.severalStatements : ReadOnlySQLError.invalid(error.message)
         }
         guard statement.isReadOnly else { throw ReadOnlySQLError.notReadOnly }
         let lowered = text.lowercased()
@@ -32,8 +38,14 @@ extension ReadModels {
         }
         if text.components(separatedBy: ":asof").count > 1 { try statement.bind(asOfParameter(position), at: 1) }
         let columns = (0..<statement.columnCount).map(statement.columnName)
-        let rows = try statement.collect { row in (0..<columns.count).map(row.value) }
-        return SQLAnswer(columns: columns, rows: rows)
+        do {
+            let rows = try reader.withTimeLimit(seconds: timeLimit) {
+                try statement.collect { row in (0..<columns.count).map(row.value) }
+            }
+            return SQLAnswer(columns: columns, rows: rows)
+        } catch let error as SQLiteError where error.resultCode == .interrupt {
+            throw ReadOnlySQLError.timedOut(seconds: timeLimit)
+        }
     }
 
     /// The position and ledger time of the last event the file at `path` applied; nil when it has applied none

@@ -143,12 +143,18 @@ struct SQLCommand: ParsableCommand {
         abstract: "Run a read-only SELECT on the read models (:asof is bound to the position asked for).")
     @OptionGroup var options: LedgerOption
     @OptionGroup var moment: MomentOptions
-    @Argument(help: "A read-only SQL statement.") var statement: String
+    @Argument(help: "One read-only SQL statement.") var statement: String
     @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
+    @Option(help: "Stop the statement after this many seconds.") var timeout: Double = 30
+
+    func validate() throws {
+        if !(timeout > 0) { throw ValidationError("--timeout must be more than 0 seconds") }
+    }
 
     func run() throws {
         try printLines(
-            try ReadModelService(location: options.location).sql(statement, at: try moment.moment).lines(format))
+            try ReadModelService(location: options.location).sql(statement, at: try moment.moment, timeLimit: timeout)
+                .lines(format))
     }
 }
 

@@ -42,12 +42,23 @@ extension CLITests {
         #expect(count.stdout == "n\n4\n")
         for statement in [
             "DELETE FROM backtests", "ATTACH DATABASE 'x.db' AS x", "PRAGMA journal_mode=DELETE",
-            "CREATE TABLE evil (x)",
+            "CREATE TABLE evil (x)", "SELECT 1; DELETE FROM labs",
         ] {
             let refused = try run(["sql", "--ledger", demo, statement])
             #expect(refused.status == 2, "\(statement) was not refused")
             #expect(refused.stderr.hasPrefix("error: sql: "))
         }
+        // One statement at a time (a trailing comment is not a statement), and none runs past --timeout.
+        let several = try run(["sql", "--ledger", demo, "SELECT 1; SELECT 2"])
+        #expect(several.stderr == "error: sql: one statement at a time (the SQL holds more than one)\n")
+        let commented = try run(["sql", "--ledger", demo, "SELECT 7 AS n; -- done", "--format", "csv"])
+        #expect(commented.stdout == "n\n7\n", "\(commented.stderr)")
+        let endless = try run([
+            "sql", "--ledger", demo, "--timeout", "0.2",
+            "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) SELECT count(*) FROM r",
+        ])
+        #expect(endless.status == 1)
+        #expect(endless.stderr.contains("stopped after 0.2 s (--timeout)"), "\(endless.stderr)")
         let labs = try run(["query", "labs", "--ledger", demo, "--format", "csv"])
         #expect(labs.stdout.split(separator: "\n").count == 2, "header and one lab")
         let cache = try run(["query", "cache", "--ledger", demo, "--format", "ndjson"])

@@ -85,19 +85,24 @@ public struct ReadModelService {
 
     /// A read-only SQL statement against the read models (as of a moment: the views `*_asof` are not
     /// needed; `:asof` is bound to the position). Writes, ATTACH and state-changing PRAGMAs are refused.
-    public func sql(_ text: String, at moment: Moment) throws -> ResultTable {
+    public func sql(_ text: String, at moment: Moment, timeLimit: Double = 30) throws -> ResultTable {
         let (log, _) = try open()
         let position = try Self.position(moment, log)
         let answer: SQLAnswer
         do {
-            answer = try ReadModels.readOnlyQuery(text, path: ReadModels.path(ledgerRoot: location.root), asOf: position)
+            answer = try ReadModels.readOnlyQuery(
+                text, path: ReadModels.path(ledgerRoot: location.root), asOf: position, timeLimit: timeLimit)
         } catch let refusal as ReadOnlySQLError {
             let reason =
                 switch refusal {
                 case .invalid(let message): message
                 case .notReadOnly: "only read-only statements are allowed (no writes, ATTACH or state-changing PRAGMA)"
                 case .attach: "ATTACH is not allowed"
+                case .severalStatements: "one statement at a time (the SQL holds more than one)"
+                case .timedOut(let seconds):
+                    "stopped after \(seconds) s (--timeout); narrow the statement or give a longer --timeout"
                 }
+            if case .timedOut = refusal { throw LedgerError.partialFailure("sql: \(reason)") }
             throw LedgerError.invalidArgument(flag: "sql", reason: reason)
         }
         return ResultTable(answer)
