@@ -4,11 +4,12 @@
 
 /// The few POSIX file operations the log needs, with errno turned into `EventLogError.io`.
 enum FileSystem {
+    /// Creates `path` and missing parents as private folders (0700): a ledger holds account ids and server replies.
     static func makeDirectories(_ path: String) throws {
         var prefix = path.hasPrefix("/") ? "/" : ""
         for component in path.split(separator: "/") {
             prefix += component + "/"
-            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+            if mkdir(prefix, 0o700) != 0 && errno != EEXIST {
                 throw EventLogError.io(path: prefix, operation: "mkdir", errno: errno)
             }
         }

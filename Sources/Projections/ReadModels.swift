@@ -30,6 +30,8 @@ public final class ReadModels {
 
     private static func open(_ path: String) throws -> SQLiteConnection {
         let db = try SQLiteConnection(path: path)
+        // As private as the log it is derived from (SQLite gives its WAL files the same mode).
+        chmod(path, 0o600)
         try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = \(cachePages)")
         return db
     }

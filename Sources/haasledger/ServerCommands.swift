@@ -127,6 +127,10 @@ struct SimulateCommand: AsyncParsableCommand {
         help: "Instead of serving, write the world as pyHaasAPI cache folders (every layout) under DIR, for import.")
     var writeCache: String?
 
+    func validate() throws {
+        if !(0...65_535).contains(port) { throw ValidationError("--port must be from 0 to 65535 (0 picks a free one)") }
+    }
+
     func run() async throws {
         if let writeCache {
             let files = try SimulatorService.writeCache(simulator.settings, to: writeCache)

@@ -104,3 +104,18 @@ extension StreamingAppendTests {
         })
     }
 }
+
+extension StreamingAppendTests {
+    /// A ledger holds account ids and server replies: its folders are created 0700 and its files 0600.
+    @Test func newLedgersArePrivate() throws {
+        _ = try service.append(from: try file(events(2)))
+        _ = try ReadModelService(location: service.location).labs(at: .now)
+        func mode(_ path: String) throws -> Int {
+            (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) ?? -1
+        }
+        #expect(try mode(service.location.root) == 0o700)
+        #expect(try mode(service.location.logDirectory) == 0o700)
+        #expect(try mode(service.location.logDirectory + "/data.mdb") == 0o600)
+        #expect(try mode(service.location.root + "/readmodels.sqlite") == 0o600)
+    }
+}

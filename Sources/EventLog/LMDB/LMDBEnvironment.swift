@@ -37,7 +37,8 @@ final class LMDBEnvironment: @unchecked Sendable {
             // NOTLS: reader slots belong to transactions, not threads, which Swift's thread pool needs.
             var flags = UInt32(MDB_NOTLS)
             if !options.durable { flags |= UInt32(MDB_NOSYNC) }
-            try check(mdb_env_open(env, path, flags, 0o644), "mdb_env_open(\(path))")
+            // 0600: the log holds account ids and server replies.
+            try check(mdb_env_open(env, path, flags, 0o600), "mdb_env_open(\(path))")
             var dead: Int32 = 0
             try check(mdb_reader_check(env, &dead), "mdb_reader_check")
             staleReadersCleared = dead
