@@ -63,8 +63,16 @@ extension ReadModelService {
             BacktestQuery(lab: lab, formula: formula, sort: rankBy, asOf: try Self.position(from, log) ?? .max))
         let after = try models.backtests(
             BacktestQuery(lab: lab, formula: formula, sort: rankBy, asOf: try Self.position(to, log) ?? .max))
-        let beforeByID = Dictionary(uniqueKeysWithValues: before.enumerated().map { ($1.backtestID, ($0 + 1, $1)) })
-        let afterByID = Dictionary(uniqueKeysWithValues: after.enumerated().map { ($1.backtestID, ($0 + 1, $1)) })
+        // A backtest has a place in the comparison only once it has metrics under the formula: one whose result
+        // was recorded but whose metrics came later is `added`, not `changed` from nothing (and takes no rank).
+        func ranked(_ rows: [BacktestRow]) -> [String: (Int, BacktestRow)] {
+            Dictionary(
+                uniqueKeysWithValues: rows.filter { !$0.metrics.isEmpty }.enumerated().map {
+                    ($1.backtestID, ($0 + 1, $1))
+                })
+        }
+        let beforeByID = ranked(before)
+        let afterByID = ranked(after)
         var rows: [[ResultTable.Cell]] = []
         for id in Set(beforeByID.keys).union(afterByID.keys).sorted() {
             let old = beforeByID[id]
