@@ -55,6 +55,7 @@ struct FetchCommand: AsyncParsableCommand {
         let service = FetchService(location: options.location, clock: try ClockSetting.fromEnvironment())
         let summary = try await service.run(request, progress: ProgressLine.show)
         try printLines(format == .json ? [summary.jsonLine] : summary.tableLines)
+        for message in summary.failureMessages { StandardError.write(message) }
         if summary.failures > 0 {
             throw LedgerError.partialFailure("\(summary.failures) call(s) failed after retries; see fetch.failed events")
         }

@@ -43,6 +43,13 @@ extension CLITests {
             let summary = try JSONParser.parse(fetched.stdout.trimmingCharacters(in: .newlines))
             #expect(summary["runtimes_fetched"] == .number(4))
             #expect(summary["failures"] == .number(0))
+            // A lab the server does not have: its reason reaches the person, not only the log (issue 15 #7).
+            let unknown = try await ChildProcess.runInBackground(
+                "haasledger",
+                ["fetch", "--ledger", ledger, "--server", "http://127.0.0.1:\(server.port)", "--lab", "nosuchlab"],
+                environment: environment, workingDirectory: directory.path)
+            #expect(unknown.status == 1)
+            #expect(unknown.stderr.contains("GET_LAB_DETAILS: the server answered Success=false: Lab not found"), "\(unknown.stderr)")
             let neither = try run(["fetch", "--ledger", ledger, "--server", "http://127.0.0.1:1"])
             #expect(neither.status == 2)
             #expect(neither.stderr.contains("give either --lab ID (one or more) or --all-labs"))

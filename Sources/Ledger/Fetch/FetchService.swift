@@ -49,6 +49,9 @@ public struct FetchSummary: Sendable, Equatable {
     /// `metrics.computed` events appended with the default formula for this run's runtimes.
     public var metricsComputed = 0
     public var failures = 0
+    /// What the first few failures said (`CHANNEL: reason`), for the person who ran the fetch; every failure is
+    /// also a `fetch.failed` event.
+    public var failureMessages: [String] = []
     public var exchanges = 0
     public var bodyBytes = 0
     public var events = 0
@@ -64,6 +67,14 @@ public struct FetchSummary: Sendable, Equatable {
             ("exchanges", .number(exchanges)), ("body_bytes", .number(bodyBytes)), ("events", .number(events)),
             ("seconds", .optional((seconds * 1000).rounded() / 1000)),
         ])
+    }
+}
+
+extension FetchSummary {
+    static let failureMessagesKept = 5
+
+    mutating func noteFailure(_ message: String) {
+        if failureMessages.count < FetchSummary.failureMessagesKept { failureMessages.append(message) }
     }
 }
 
@@ -120,6 +131,7 @@ public struct FetchService: Sendable {
         } catch {
             runError = error
             summary.failures += 1
+            summary.noteFailure("\(error)")
             recorder.add(FetchPayloads.failure(channel: "run", lab: nil, backtest: nil, error: error, server: server))
         }
         try? await client.shutdown()
@@ -282,6 +294,7 @@ public struct FetchService: Sendable {
             throw error
         } catch {
             summary.failures += 1
+            summary.noteFailure("\(error)")
             recorder.add(FetchPayloads.failure(channel: channel, lab: lab, backtest: nil, error: error, server: server))
             return nil
         }
