@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // System libraries: Debian ships lmdb.pc and sqlite3.pc; the modulemaps also say `link`, so a
@@ -113,7 +114,7 @@ let package = Package(
             dependencies: [
                 "JSON", "Platform", "EventLog", "LedgerEvents", "HaasAPI", "HaasSimulator", "BacktestMetrics",
                 "Projections", "SQLiteKit",
-                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: strictSettings
         ),
@@ -183,7 +184,7 @@ let package = Package(
         .testTarget(
             name: "haasledgerTests",
             dependencies: ["EventLog", "JSON", "haasledger", "EventLogTesting", "HaasSimulator"],
-            exclude: ["Help"],
+            exclude: ["Help", "Goldens"],
             swiftSettings: strictSettings
         ),
     ]

@@ -44,13 +44,28 @@ public struct MetricInputs: Sendable, Equatable {
     /// Seconds since the epoch of the first and last equity point, for exposure.
     public var startTime: Double
     public var endTime: Double
+    /// Seconds since the epoch of each bar (one per equity point), for exposure on the input's own grid. When
+    /// nil, the equity points are taken as evenly spaced from `startTime` to `endTime`.
+    public var barTimes: [Double]?
 
-    public init(equity: [Double], returns: [Double]? = nil, trades: [Trade], startTime: Double, endTime: Double) {
+    public init(
+        equity: [Double], returns: [Double]? = nil, trades: [Trade], startTime: Double, endTime: Double,
+        barTimes: [Double]? = nil
+    ) {
         self.equity = equity
         self.returns = returns
         self.trades = trades
         self.startTime = startTime
         self.endTime = endTime
+        self.barTimes = barTimes
+    }
+
+    /// The bar times: the given ones, or an even grid of one bar per equity point.
+    var bars: [Double] {
+        if let barTimes { return barTimes }
+        guard equity.count > 1 else { return equity.isEmpty ? [] : [startTime] }
+        let step = (endTime - startTime) / Double(equity.count - 1)
+        return (0..<equity.count).map { startTime + Double($0) * step }
     }
 }
 

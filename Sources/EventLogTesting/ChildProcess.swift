@@ -30,8 +30,7 @@ public enum ChildProcess {
         process.executableURL = URL(fileURLWithPath: executable(name))
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
-        env["HAASLEDGER_PATH"] = nil
-        env["HAASLEDGER_CLOCK"] = nil
+        for name in ["HAASLEDGER_PATH", "HAASLEDGER_CLOCK", "HAASLEDGER_FORMULA", "HAASLEDGER_CONFIG"] { env[name] = nil }
         for (key, value) in environment { env[key] = value }
         process.environment = env
         if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }

@@ -8,10 +8,14 @@ public struct LedgerLocation: Sendable, Equatable {
         self.root = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
     }
 
-    /// `--ledger` when given, else `HAASLEDGER_PATH`, else `./haasledger-data` (DESIGN §8).
-    public static func resolve(flag: String?, environment: [String: String]) -> LedgerLocation {
+    /// `--ledger` when given, else `HAASLEDGER_PATH`, else the config file's `ledger`, else `./haasledger-data`
+    /// (DESIGN §8).
+    public static func resolve(
+        flag: String?, environment: [String: String], configuration: LedgerConfiguration = LedgerConfiguration()
+    ) -> LedgerLocation {
         if let flag, !flag.isEmpty { return LedgerLocation(root: flag) }
         if let path = environment["HAASLEDGER_PATH"], !path.isEmpty { return LedgerLocation(root: path) }
+        if let path = configuration.ledger { return LedgerLocation(root: path) }
         return LedgerLocation(root: "./haasledger-data")
     }
 

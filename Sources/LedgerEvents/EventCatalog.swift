@@ -2,7 +2,7 @@
 /// it (`EventCatalog.markdown`), and a test keeps the two equal.
 extension EventType {
     public static let runStarted = EventType(
-        "run.started", stream: "run:<uuid>", "a fetch, import, watch or other recording command began: what was asked",
+        "run.started", stream: "run:<uuid>", "a fetch, import, watch or other recording command began: what was asked (one that computes metrics names its `formulas`, which the ledger then keeps complete)",
         members: [("command", "the command that ran")], extensible: true)
     public static let runFinished = EventType(
         "run.finished", stream: "run:<uuid>",

@@ -38,7 +38,7 @@ func fetchBenchmark(work: String, backtests: Int, concurrency: Int) async throws
     try FileManager.default.removeItem(atPath: work + "/fetch-ledger")
     let rate = Double(summary.runtimesFetched) / summary.seconds
     print(
-        "fetch: \(grouped(Double(summary.runtimesFetched))) backtests with runtimes and canonical@1 metrics from the in-process simulator, concurrency \(concurrency)"
+        "fetch: \(grouped(Double(summary.runtimesFetched))) backtests with runtimes and \(FormulaRegistry.defaultName) metrics from the in-process simulator, concurrency \(concurrency)"
     )
     print(row("", "per second", ""))
     print(

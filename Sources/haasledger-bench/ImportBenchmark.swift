@@ -39,7 +39,7 @@ func importBenchmark(work: String, count: Int) throws {
     try FileManager.default.removeItem(atPath: cache)
     let rate = Double(summary.runtimes) / summary.seconds
     print(
-        "import: a generated unified_cache of \(grouped(Double(files.count))) raw runtimes (\(String(format: "%.1f", Double(bytes) / 1e6)) MB), with canonical@1 metrics"
+        "import: a generated unified_cache of \(grouped(Double(files.count))) raw runtimes (\(String(format: "%.1f", Double(bytes) / 1e6)) MB), with \(FormulaRegistry.defaultName) metrics"
     )
     print(row("", "per second", ""))
     print(

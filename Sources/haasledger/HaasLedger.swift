@@ -9,13 +9,14 @@ struct HaasLedger: AsyncParsableCommand {
         abstract: "An event-sourced, hash-chained ledger of HaasOnline backtest results.",
         discussion: """
             Exit codes: 0 ok, 1 runtime failure, 2 usage or input error, 3 integrity failure.
-            Environment: HAASLEDGER_PATH (default ledger), HAASLEDGER_CLOCK (pin the ledger clock to an \
-            ISO-8601 time, for reproducible runs).
+            Environment: HAASLEDGER_PATH (default ledger), HAASLEDGER_FORMULA (default formula), \
+            HAASLEDGER_CONFIG (the config file, else ./haasledger.toml), HAASLEDGER_CLOCK (pin the ledger clock \
+            to an ISO-8601 time, for reproducible runs).
             """,
         subcommands: [
             DemoCommand.self, FetchCommand.self, WatchCommand.self, HistoryStatusCommand.self, SimulateCommand.self,
             MetricsCommand.self, QueryCommand.self, HistoryCommand.self, DiffCommand.self, SQLCommand.self,
-            ExportCommand.self, ProjectCommand.self, ImportCommand.self, LogCommand.self,
+            ExportCommand.self, ProjectCommand.self, ImportCommand.self, LogCommand.self, ConfigCommand.self,
         ]
     )
 

@@ -18,6 +18,7 @@ struct ImportCommand: ParsableCommand {
     @Option(
         name: .customLong("server-label"), help: "Name of the server the caches came from (recorded with each file).")
     var serverLabel: String?
+    @Option(help: recordingFormulaHelp) var formula: String?
     @Option(help: "table or json (the summary).") var format: RecordFormat = .table
 
     func validate() throws {
@@ -28,10 +29,10 @@ struct ImportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let service = ImportService(location: options.location, clock: try ClockSetting.fromEnvironment())
+        let service = ImportService(location: try options.location, clock: try ClockSetting.fromEnvironment())
         let request = ImportRequest(
             paths: paths, dryRun: dryRun, serverLabel: serverLabel,
-            workingDirectory: FileManager.default.currentDirectoryPath)
+            workingDirectory: FileManager.default.currentDirectoryPath, formulas: try options.formulas(formula))
         let output = try OutputSink(path: nil)
         var listing: [ImportFileOutcome] = []
         let summary = try service.run(request, progress: ProgressLine.show) { outcome in

@@ -19,7 +19,7 @@ struct LogCommand: ParsableCommand {
         @Argument(help: "NDJSON file, or - for standard input.") var file: String = "-"
 
         func run() throws {
-            let service = LogService(location: options.location, clock: try ClockSetting.fromEnvironment())
+            let service = LogService(location: try options.location, clock: try ClockSetting.fromEnvironment())
             try printLines([try service.append(path: file).description])
         }
     }
@@ -51,7 +51,7 @@ struct LogCommand: ParsableCommand {
         }
 
         func run() async throws {
-            let service = LogService(location: options.location)
+            let service = LogService(location: try options.location)
             let query = LogQuery(
                 from: from, through: to ?? .max, stream: stream, type: type,
                 asOf: try ReadModelService.Moment(asOf: asOf, atPosition: nil).time, limit: limit)
@@ -81,7 +81,7 @@ struct LogCommand: ParsableCommand {
         }
 
         func run() throws {
-            let (lines, failure) = try LogService(location: options.location).verify(
+            let (lines, failure) = try LogService(location: try options.location).verify(
                 expectedHeadHex: expectHead, json: format == .json)
             try printLines(lines)
             if let failure { throw failure }
@@ -94,7 +94,7 @@ struct LogCommand: ParsableCommand {
         @Option(help: "table or json.") var format: RecordFormat = .table
 
         func run() throws {
-            try printLines(try LogService(location: options.location).statsLines(json: format == .json))
+            try printLines(try LogService(location: try options.location).statsLines(json: format == .json))
         }
     }
 
@@ -105,7 +105,7 @@ struct LogCommand: ParsableCommand {
         @Argument(help: "Output file, or - for standard output.") var file: String = "-"
 
         func run() throws {
-            let count = try LogService(location: options.location).export(to: try OutputSink(path: file))
+            let count = try LogService(location: try options.location).export(to: try OutputSink(path: file))
             if file != "-" { StandardError.write("exported \(count) events to \(file)") }
         }
     }
@@ -117,7 +117,7 @@ struct LogCommand: ParsableCommand {
         @Argument(help: "An export file, or - for standard input.") var file: String
 
         func run() throws {
-            try printLines([try LogService(location: options.location).importExportLine(try LineSource.read(file))])
+            try printLines([try LogService(location: try options.location).importExportLine(try LineSource.read(file))])
         }
     }
 }

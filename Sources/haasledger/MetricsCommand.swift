@@ -17,20 +17,21 @@ struct MetricsCommand: ParsableCommand {
     struct Recompute: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
-                "Compute a formula for every recorded runtime that lacks it (the same formula twice appends nothing).")
+                "Compute a formula for every recorded runtime that lacks it; without one, complete every formula the ledger holds (nothing is computed twice).")
         @OptionGroup var options: LedgerOption
-        @Option(help: "Formula as ID@VERSION.") var formula: String = LedgerDefaults.formula
+        @Option(help: formulaHelp) var formula: String?
         @Option(help: "Only runtimes of this lab.") var lab: String?
 
         func run() throws {
-            let summary = try MetricsService(location: options.location, clock: try ClockSetting.fromEnvironment())
-                .recompute(formula: formula, lab: lab)
-            try printLines([
-                "\(formula): \(summary.runtimes) runtimes; computed \(summary.computed), already computed \(summary.alreadyComputed), failed \(summary.failed)"
-            ])
-            if summary.failed > 0 {
-                throw LedgerError.partialFailure(
-                    "\(summary.failed) runtime(s) could not be computed; see metrics.failed events")
+            let summaries = try MetricsService(location: try options.location, clock: try ClockSetting.fromEnvironment())
+                .recompute(try options.formulas(formula), lab: lab)
+            try printLines(
+                summaries.map { summary in
+                    "\(summary.formula): \(summary.runtimes) runtimes; computed \(summary.computed), already computed \(summary.alreadyComputed), failed \(summary.failed)"
+                })
+            let failed = summaries.reduce(0) { $0 + $1.failed }
+            if failed > 0 {
+                throw LedgerError.partialFailure("\(failed) runtime(s) could not be computed; see metrics.failed events")
             }
         }
     }
@@ -41,10 +42,16 @@ struct MetricsCommand: ParsableCommand {
                 "Recompute a metrics-fixture/1 file's cases and compare with expected.canonical (exit 0 only if all match)."
         )
         @Argument(help: "A metrics-fixture/1 JSON file.") var file: String
-        @Option(help: "Formula as ID@VERSION.") var formula: String = LedgerDefaults.formula
+        @Option(help: "Formula as ID@VERSION (default: $HAASLEDGER_FORMULA, the config file's, else the built-in default).")
+        var formula: String?
+        @Option(help: "A TOML config file (default: $HAASLEDGER_CONFIG, else ./haasledger.toml if present).")
+        var config: String?
 
         func run() throws {
-            let (lines, mismatches) = try MetricsService.check(try LineSource.read(file), formula: formula)
+            let choice = FormulaChoice.resolve(
+                flag: formula, environment: ProcessEnvironment.values,
+                configuration: try LedgerConfiguration.load(flag: config, environment: ProcessEnvironment.values))
+            let (lines, mismatches) = try MetricsService.check(try LineSource.read(file), formula: choice.withoutLedger)
             try printLines(lines)
             if mismatches > 0 { throw ExitCode(1) }
         }

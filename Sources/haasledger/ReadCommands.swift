@@ -24,7 +24,7 @@ struct TableOptions: ParsableArguments {
     @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
 
     func print(_ query: (ReadModelService, ReadModelService.Moment) throws -> ResultTable) throws {
-        try printLines(try query(ReadModelService(location: options.location), try moment.moment).lines(format))
+        try printLines(try query(ReadModelService(location: try options.location), try moment.moment).lines(format))
     }
 }
 
@@ -69,7 +69,7 @@ struct QueryCommand: ParsableCommand {
         @OptionGroup var moment: MomentOptions
         @Option(help: "Only this lab.") var lab: String?
         @Option(help: "Only this market tag.") var market: String?
-        @Option(help: "Formula as ID@VERSION.") var formula: String = LedgerDefaults.formula
+        @Option(help: formulaHelp) var formula: String?
         @Option(name: .customLong("where"), help: "A condition such as sharpe_ratio>1 (repeatable).") var conditions:
             [String] = []
         @Option(help: "Sort by this metric.") var sort: String?
@@ -87,8 +87,8 @@ struct QueryCommand: ParsableCommand {
         }
 
         func run() throws {
-            let table = try ReadModelService(location: options.location).backtests(
-                lab: lab, market: market, formula: formula, conditions: conditions, sort: sort, ascending: asc,
+            let table = try options.readModels(formula).backtests(
+                lab: lab, market: market, formula: nil, conditions: conditions, sort: sort, ascending: asc,
                 limit: limit, at: try moment.moment)
             // A terminal cannot show 32 metrics: the table keeps a standard set; csv and json keep all.
             let standard = [
@@ -119,7 +119,7 @@ struct ProjectCommand: ParsableCommand {
         @Option(help: "Write the rebuilt read models here instead of replacing the ledger's.") var output: String?
 
         func run() throws {
-            let position = try ReadModelService(location: options.location).rebuild(
+            let position = try ReadModelService(location: try options.location).rebuild(
                 at: try moment.moment, output: output)
             try printLines(["rebuilt the read models through position \(position)"])
         }
@@ -132,7 +132,7 @@ struct ProjectCommand: ParsableCommand {
         @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
 
         func run() throws {
-            try printLines(try ReadModelService(location: options.location).status().lines(format))
+            try printLines(try ReadModelService(location: try options.location).status().lines(format))
         }
     }
 }
@@ -153,7 +153,7 @@ struct SQLCommand: ParsableCommand {
 
     func run() throws {
         try printLines(
-            try ReadModelService(location: options.location).sql(statement, at: try moment.moment, timeLimit: timeout)
+            try ReadModelService(location: try options.location).sql(statement, at: try moment.moment, timeLimit: timeout)
                 .lines(format))
     }
 }
@@ -163,13 +163,12 @@ struct HistoryCommand: ParsableCommand {
         commandName: "history", abstract: "Every event that touched a backtest, with its metric values after each one.")
     @OptionGroup var options: LedgerOption
     @Argument(help: "The backtest id.") var backtest: String
-    @Option(help: "Formula as ID@VERSION.") var formula: String = LedgerDefaults.formula
+    @Option(help: formulaHelp) var formula: String?
     @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
 
     func run() throws {
         try printLines(
-            try ReadModelService(location: options.location).history(backtest: backtest, formula: formula)
-                .lines(format))
+            try options.readModels(formula).history(backtest: backtest, formula: nil).lines(format))
     }
 }
 
@@ -182,8 +181,12 @@ struct DiffCommand: ParsableCommand {
     @Option(help: "The later moment (default: now).") var to: String?
     @Option(
         name: .customLong("formula"),
-        help: "Give twice to compare two formulas; once to choose the formula of a time diff.")
+        help:
+            "Give twice to compare two formulas; once to choose the formula of a time diff (default: $HAASLEDGER_FORMULA, the config file's, else the one the ledger holds)."
+    )
     var formulas: [String] = []
+    @Flag(help: "With two formulas: one row per metric that moved (how many backtests, by how much, rank moves).")
+    var summary = false
     @Option(help: "Only this lab.") var lab: String?
     @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
     @OptionGroup var moment: MomentOptions
@@ -196,6 +199,7 @@ struct DiffCommand: ParsableCommand {
         if formulas.count == 2 && (from != nil || to != nil) {
             throw ValidationError("compare two formulas or two moments, not both")
         }
+        if summary && formulas.count < 2 { throw ValidationError("--summary applies to a formula diff (--formula twice)") }
         if formulas.count < 2 && from == nil {
             throw ValidationError("give --from TIME (and optionally --to), or --formula A --formula B")
         }
@@ -205,15 +209,17 @@ struct DiffCommand: ParsableCommand {
     }
 
     func run() throws {
-        let service = ReadModelService(location: options.location)
+        let service = try options.readModels(formulas.first)
         let table: ResultTable
         if formulas.count == 2 {
-            table = try service.diff(formulas: formulas[0], formulas[1], at: try moment.moment, lab: lab)
+            table =
+                summary
+                ? try service.diffSummary(formulas: formulas[0], formulas[1], at: try moment.moment, lab: lab)
+                : try service.diff(formulas: formulas[0], formulas[1], at: try moment.moment, lab: lab)
         } else {
             table = try service.diff(
                 from: from.flatMap(ReadModelService.Moment.init) ?? .now,
-                to: to.flatMap(ReadModelService.Moment.init) ?? .now, lab: lab,
-                formula: formulas.first ?? LedgerDefaults.formula)
+                to: to.flatMap(ReadModelService.Moment.init) ?? .now, lab: lab, formula: nil)
         }
         try printLines(table.lines(format))
     }
@@ -232,12 +238,11 @@ struct ExportCommand: ParsableCommand {
         @OptionGroup var options: LedgerOption
         @OptionGroup var moment: MomentOptions
         @Option(help: "Only this lab.") var lab: String?
-        @Option(help: "Formula as ID@VERSION.") var formula: String = LedgerDefaults.formula
+        @Option(help: formulaHelp) var formula: String?
         @Option(help: "Write to this file instead of standard output.") var output: String?
 
         func run() throws {
-            let table = try ReadModelService(location: options.location).analytics(
-                lab: lab, formula: formula, at: try moment.moment)
+            let table = try options.readModels(formula).analytics(lab: lab, formula: nil, at: try moment.moment)
             try printLines(table.lines(.csv), to: output)
         }
     }

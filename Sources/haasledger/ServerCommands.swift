@@ -6,16 +6,20 @@ import Ledger
 struct ServerOptions: ParsableArguments {
     @Option(
         help:
-            "The Trade Server, e.g. http://127.0.0.1:8090 (default: $HAAS_SERVER_URL, or API_HOST + API_PORT, or .env)."
+            "The Trade Server, e.g. http://127.0.0.1:8090 (default: $HAAS_SERVER_URL, or API_HOST + API_PORT, or .env, or the config file's [server] url)."
     )
     var server: String?
-    @Option(help: "Login e-mail (default: $HAAS_EMAIL / $API_EMAIL / .env).") var email: String?
+    @Option(help: "Login e-mail (default: $HAAS_EMAIL / $API_EMAIL / .env / the config file's [server] email).") var email: String?
     @Option(help: "Login password (prefer $HAAS_PASSWORD / $API_PASSWORD / .env: a flag is visible in `ps`).")
     var password: String?
-    @Option(help: "Requests in flight at once.") var concurrency: Int = 4
-    @Option(name: .customLong("politeness-ms"), help: "Pause after each request, in milliseconds.") var politenessMs:
-        Int = 0
-    @Option(help: "Attempts per request before giving up (backoff with jitter between them).") var attempts: Int = 6
+    @Option(help: "Requests in flight at once (default: the config file's, else 4).") var concurrency: Int?
+    @Option(
+        name: .customLong("politeness-ms"),
+        help: "Pause after each request, in milliseconds (default: the config file's, else 0).")
+    var politenessMs: Int?
+    @Option(
+        help: "Attempts per request before giving up, with backoff and jitter (default: the config file's, else 6).")
+    var attempts: Int?
 
     var connection: ServerConnection {
         ServerConnection(
@@ -41,6 +45,7 @@ struct FetchCommand: AsyncParsableCommand {
     @Flag(help: "Also fetch each backtest's chart (0.5–0.8 MB each on real servers).") var charts = false
     @Flag(help: "Fetch runtimes again even when already recorded.") var refresh = false
     @Option(name: .customLong("page-length"), help: "Results per page (1–1000).") var pageLength: Int = 100
+    @Option(help: recordingFormulaHelp) var formula: String?
     @Option(help: "table or json.") var format: RecordFormat = .table
 
     func validate() throws {
@@ -50,9 +55,10 @@ struct FetchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let request = FetchRequest(
-            client: try serverOptions.connection.clientConfiguration(), labs: allLabs ? .all : .ids(labs),
-            runtimes: runtimes, logs: logs, charts: charts, pageLength: pageLength, refresh: refresh)
-        let service = FetchService(location: options.location, clock: try ClockSetting.fromEnvironment())
+            client: try serverOptions.connection.clientConfiguration(configuration: try options.configuration), labs: allLabs ? .all : .ids(labs),
+            runtimes: runtimes, logs: logs, charts: charts, pageLength: pageLength, refresh: refresh,
+            formulas: try options.formulas(formula))
+        let service = FetchService(location: try options.location, clock: try ClockSetting.fromEnvironment())
         let summary = try await service.run(request, progress: ProgressLine.show)
         try printLines(format == .json ? [summary.jsonLine] : summary.tableLines)
         for message in summary.failureMessages { StandardError.write(message) }
@@ -75,9 +81,9 @@ struct WatchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let summary = try await WatchService(location: options.location, clock: try ClockSetting.fromEnvironment())
+        let summary = try await WatchService(location: try options.location, clock: try ClockSetting.fromEnvironment())
             .run(
-                client: try serverOptions.connection.clientConfiguration(), labID: lab,
+                client: try serverOptions.connection.clientConfiguration(configuration: try options.configuration), labID: lab,
                 interval: .milliseconds(Int(interval * 1000))
             ) { update in StandardError.write(WatchService.changeLine(update)) }
         try printLines([summary.line])
@@ -91,8 +97,8 @@ struct HistoryStatusCommand: AsyncParsableCommand {
     @OptionGroup var serverOptions: ServerOptions
 
     func run() async throws {
-        let service = HistoryStatusService(location: options.location, clock: try ClockSetting.fromEnvironment())
-        try printLines(HistoryStatusService.tableLines(try await service.run(client: try serverOptions.connection.clientConfiguration())))
+        let service = HistoryStatusService(location: try options.location, clock: try ClockSetting.fromEnvironment())
+        try printLines(HistoryStatusService.tableLines(try await service.run(client: try serverOptions.connection.clientConfiguration(configuration: try options.configuration))))
     }
 }
 

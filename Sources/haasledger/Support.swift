@@ -1,15 +1,43 @@
 import ArgumentParser
 import Ledger
 
-/// `--ledger PATH`, shared by every command.
+/// `--ledger PATH` and `--config FILE`, shared by every command.
 struct LedgerOption: ParsableArguments {
-    @Option(name: .long, help: "The ledger directory (default: $HAASLEDGER_PATH, else ./haasledger-data).")
+    @Option(
+        name: .long,
+        help: "The ledger directory (default: $HAASLEDGER_PATH, the config file's ledger, else ./haasledger-data).")
     var ledger: String?
+    @Option(name: .long, help: "A TOML config file (default: $HAASLEDGER_CONFIG, else ./haasledger.toml if present).")
+    var config: String?
+
+    var configuration: LedgerConfiguration {
+        get throws { try LedgerConfiguration.load(flag: config, environment: ProcessEnvironment.values) }
+    }
 
     var location: LedgerLocation {
-        LedgerLocation.resolve(flag: ledger, environment: ProcessEnvironment.values)
+        get throws {
+            LedgerLocation.resolve(flag: ledger, environment: ProcessEnvironment.values, configuration: try configuration)
+        }
+    }
+
+    /// The read models of the ledger, answering under the formula asked for (or the default).
+    func readModels(_ formula: String?) throws -> ReadModelService {
+        ReadModelService(location: try location, formulas: try formulas(formula))
+    }
+
+    /// The formula a command was asked for: `--formula`, else `$HAASLEDGER_FORMULA`, else the config file's.
+    func formulas(_ flag: String?) throws -> FormulaChoice {
+        FormulaChoice.resolve(flag: flag, environment: ProcessEnvironment.values, configuration: try configuration)
     }
 }
+
+/// The help of every `--formula` of a read command.
+let formulaHelp = ArgumentHelp(
+    "Formula as ID@VERSION (default: $HAASLEDGER_FORMULA, the config file's formula, else the one the ledger holds).")
+
+/// The help of every `--formula` of a recording command.
+let recordingFormulaHelp = ArgumentHelp(
+    "Compute metrics under this formula, ID@VERSION, besides the ones the ledger holds (default: $HAASLEDGER_FORMULA, the config file's formula; canonical@2 for a new ledger).")
 
 extension EventFormat: ExpressibleByArgument {}
 extension ResultTable.Format: ExpressibleByArgument {}

@@ -13,13 +13,15 @@ import Testing
             ])
     }
 
-    /// Every canonical value of every shared vector, within the fixture's 1e-9 relative tolerance.
-    @Test(arguments: cases.map(\.id))
-    func canonicalV1MatchesTheReference(caseID: String) throws {
+    /// Every canonical value of every shared vector, within the fixture's 1e-9 relative tolerance, under every
+    /// published version (the vectors' calendars are regular, where the versions agree).
+    @Test(arguments: cases.map(\.id), ["canonical@1", "canonical@2"])
+    func everyVersionMatchesTheReference(caseID: String, formula: String) throws {
         let vector = try #require(Self.cases.first { $0.id == caseID })
-        let values = FormulaSet.canonicalV1.compute(vector.inputs, settings: vector.settings)
+        let set = try #require(FormulaRegistry.builtIn.find(formula))
+        let values = set.compute(vector.inputs, settings: vector.settings)
         for (name, expected) in vector.expected.sorted(by: { $0.key < $1.key }) {
-            let actual = try #require(values[name], "canonical@1 does not produce \(name)")
+            let actual = try #require(values[name], "\(formula) does not produce \(name)")
             #expect(VectorCase.matches(actual, expected), "\(caseID) \(name): \(actual) vs \(expected)")
         }
     }
@@ -42,16 +44,28 @@ import Testing
             ])
     }
 
+    /// What `canonical@1` records as its parameters may not change either: they are in every event it wrote.
+    @Test func canonicalV1ParametersArePinned() {
+        #expect(
+            FormulaSet.canonicalV1.parameters.entries.map { "\($0)=\($1)" } == [
+                "ddof=1", "rf_conversion=geometric", "sampling=1d UTC, regular grid", "drawdown_anchor=E0",
+                "periods_per_year=365 × 86400 / bar seconds",
+            ])
+        #expect(FormulaSet.canonicalV2.parameters.entries.last! == ("exposure", "bars held ÷ bars, on the input's own grid"))
+        #expect(FormulaRegistry.defaultName == "canonical@2")
+        #expect(FormulaSet.canonicalV2.changes.map(\.metric) == ["exposure"])
+    }
+
     @Test func aDifferentDdofIsADifferentVersion() throws {
         let v1 = try #require(Self.cases.first)
         var parameters = FormulaParameters()
         parameters.ddof = 0
-        let v2 = FormulaSet(id: "canonical", version: 2, parameters: parameters, summary: "population std", matches: [])
+        let v9 = FormulaSet(id: "canonical", version: 9, parameters: parameters, summary: "population std", matches: [])
         var registry = FormulaRegistry.builtIn
-        try registry.register(v2)
+        try registry.register(v9)
         #expect(throws: FormulaRegistryError.alreadyRegistered("canonical@1")) { try registry.register(.canonicalV1) }
         let one = FormulaSet.canonicalV1.compute(v1.inputs, settings: v1.settings)
-        let two = try #require(registry.find("canonical@2")).compute(v1.inputs, settings: v1.settings)
+        let two = try #require(registry.find("canonical@9")).compute(v1.inputs, settings: v1.settings)
         #expect(one["sharpe_ratio"] != two["sharpe_ratio"])
         #expect(one["total_return"] == two["total_return"])
     }

@@ -34,7 +34,7 @@ struct VectorCase: Sendable {
                 inputs: MetricInputs(
                     equity: equityPoints.map { number($0["value"]) },
                     returns: (inputs["returns"] as? [[String: Any]])?.map { number($0["r"]) }, trades: trades,
-                    startTime: times.first ?? 0, endTime: times.last ?? 0),
+                    startTime: times.first ?? 0, endTime: times.last ?? 0, barTimes: times),
                 settings: MetricSettings(
                     periodsPerYear: number(settings["periods_per_year"]),
                     riskFreeAnnual: number(settings["risk_free_annual"])),

@@ -99,7 +99,7 @@ import Testing
 
     @Test func fetchComputesTheDefaultFormulaForEachRuntime() async throws {
         let log = try await fetchedLedger()
-        let metrics = try metricsEvents(log, formula: "canonical@1")
+        let metrics = try metricsEvents(log, formula: "canonical@2")
         #expect(metrics.count == 8)
         for event in metrics {
             let causation = try #require(event.causation)
@@ -112,33 +112,33 @@ import Testing
     @Test func recomputeIsIdempotent() async throws {
         let log = try await fetchedLedger()
         let head = try log.read { try $0.head() }
-        let again = try MetricsEngine(log: log).compute(formula: "canonical@1")
+        let again = try MetricsEngine(log: log).compute(formula: "canonical@2")
         #expect(again.computed == 0 && again.alreadyComputed == 8)
         #expect(try log.read { try $0.head() } == head, "nothing was appended")
     }
 
     @Test func anotherVersionAddsEventsAndLeavesTheOldOnesAlone() async throws {
         let log = try await fetchedLedger()
-        let before = try metricsEvents(log, formula: "canonical@1")
+        let before = try metricsEvents(log, formula: "canonical@2")
         var registry = FormulaRegistry.builtIn
-        var parameters = FormulaParameters()
+        var parameters = FormulaSet.canonicalV2.parameters
         parameters.ddof = 0
         try registry.register(
-            FormulaSet(id: "canonical", version: 2, parameters: parameters, summary: "population std", matches: []))
-        let summary = try MetricsEngine(log: log, registry: registry).compute(formula: "canonical@2")
+            FormulaSet(id: "canonical", version: 9, parameters: parameters, summary: "population std", matches: []))
+        let summary = try MetricsEngine(log: log, registry: registry).compute(formula: "canonical@9")
         #expect(summary.computed == 8)
-        let v2 = try metricsEvents(log, formula: "canonical@2")
-        #expect(v2.count == 8)
-        #expect(try metricsEvents(log, formula: "canonical@1") == before, "canonical@1's events are untouched")
+        let v9 = try metricsEvents(log, formula: "canonical@9")
+        #expect(v9.count == 8)
+        #expect(try metricsEvents(log, formula: "canonical@2") == before, "canonical@2's events are untouched")
         var differing = 0
-        for (one, two) in zip(before, v2) {
+        for (one, two) in zip(before, v9) {
             #expect(one.causation == two.causation)
             let sharpe1 = try one.payload.json["values"]?["sharpe_ratio"]
             let sharpe2 = try two.payload.json["values"]?["sharpe_ratio"]
             if sharpe1 != sharpe2 { differing += 1 }
         }
         #expect(differing == 8, "a different ddof changes every finite Sharpe")
-        #expect(throws: LedgerError.self) { try MetricsEngine(log: log).compute(formula: "canonical@9") }
+        #expect(throws: LedgerError.self) { try MetricsEngine(log: log).compute(formula: "canonical@8") }
     }
 
     @Test func fixtureCheckReportsMatchesMismatchesAndBadFields() throws {

@@ -142,7 +142,7 @@ extension ProjectionTests {
         clock.advance(by: 60_000_000)
         try await fetch(revision: 2)
         let service = ReadModelService(location: location)
-        let diff = try service.diff(from: .position(between), to: .now, lab: nil, formula: "canonical@1")
+        let diff = try service.diff(from: .position(between), to: .now, lab: nil, formula: "canonical@2")
         let changed = Set(
             diff.rows.filter { $0[0] == .text("changed") }.compactMap { row -> String? in
                 if case .text(let id) = row[1] { return id } else { return nil }
@@ -152,7 +152,7 @@ extension ProjectionTests {
         #expect(diff.rows.allSatisfy { $0[0] == .text("changed") }, "no backtest was added or removed")
 
         let id = try #require(changed.first)
-        let history = try service.history(backtest: id, formula: "canonical@1")
+        let history = try service.history(backtest: id, formula: "canonical@2")
         let types = history.rows.map { $0[2] }
         #expect(types.filter { $0 == .text("haas.backtest.runtime.fetched") }.count == 2)
         #expect(types.filter { $0 == .text("metrics.computed") }.count == 2)
@@ -163,25 +163,28 @@ extension ProjectionTests {
     @Test func diffBetweenFormulasShowsWhatAFormulaChangeMoved() async throws {
         try await fetch(revision: 1)
         var registry = FormulaRegistry.builtIn
-        var parameters = FormulaParameters()
+        var parameters = FormulaSet.canonicalV2.parameters
         parameters.ddof = 0
         try registry.register(
-            FormulaSet(id: "canonical", version: 2, parameters: parameters, summary: "population std", matches: []))
-        let beforeV2 = try location.openLog(create: false).read { try $0.head()?.position ?? 0 }
+            FormulaSet(id: "canonical", version: 9, parameters: parameters, summary: "population std", matches: []))
+        let beforeV9 = try location.openLog(create: false).read { try $0.head()?.position ?? 0 }
         let computed = try MetricsEngine(log: try location.openLog(create: false), registry: registry).compute(
-            formula: "canonical@2")
+            formula: "canonical@9")
         #expect(computed.computed == 50)
-        // As of a moment before canonical@2 existed, there is nothing to compare.
+        // As of a moment before canonical@9 existed, there is nothing to compare.
         let early = try ReadModelService(location: location).diff(
-            formulas: "canonical@1", "canonical@2", at: .position(beforeV2), lab: nil)
+            formulas: "canonical@2", "canonical@9", at: .position(beforeV9), lab: nil)
         #expect(early.rows.isEmpty)
         let diff = try ReadModelService(location: location).diff(
-            formulas: "canonical@1", "canonical@2", at: .now, lab: nil)
+            formulas: "canonical@2", "canonical@9", at: .now, lab: nil)
         let metrics = Set(
             diff.rows.compactMap { row -> String? in if case .text(let name) = row[2] { name } else { nil } })
         #expect(metrics.isSubset(of: ["annual_volatility", "sharpe_ratio"]), "only std-based metrics move: \(metrics)")
         #expect(metrics.contains("sharpe_ratio"))
-        #expect(diff.columns == ["backtest_id", "lab_id", "metric", "canonical@1", "canonical@2", "delta"])
+        #expect(
+            diff.columns == [
+                "backtest_id", "lab_id", "metric", "canonical@2", "canonical@9", "delta", "rank_from", "rank_to",
+            ])
     }
 }
 

@@ -84,7 +84,7 @@ import Testing
             for ascending in [false, true] {
                 for lab in [nil, "L1"] {
                     let query = BacktestQuery(
-                        lab: lab, sort: "sharpe_ratio", ascending: ascending, limit: 15,
+                        lab: lab, formula: "canonical@1", sort: "sharpe_ratio", ascending: ascending, limit: 15,
                         asOf: position.map { UInt64($0) })
                     let expected = try models.allBacktests(query)
                     guard let fast = try models.topBacktests(query) else {

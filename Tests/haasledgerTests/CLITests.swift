@@ -24,8 +24,13 @@ import Testing
         directory = try TemporaryDirectory(prefix: "haasledger-cli")
     }
 
-    func run(_ arguments: [String], stdin: String? = nil) throws -> ChildProcess.Result {
-        try ChildProcess.run("haasledger", arguments, stdin: stdin, environment: CLITests.clock)
+    func run(
+        _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
+        workingDirectory: String? = nil
+    ) throws -> ChildProcess.Result {
+        try ChildProcess.run(
+            "haasledger", arguments, stdin: stdin, environment: CLITests.clock.merging(environment) { $1 },
+            workingDirectory: workingDirectory)
     }
 
     func seeded() throws {

@@ -13,7 +13,7 @@ import Testing
         ["query", "cache"], ["history"], ["diff"], ["sql"], ["export"], ["export", "csv"],
         ["project"], ["project", "rebuild"], ["project", "status"], ["import"],
         ["log"], ["log", "append"], ["log", "show"], ["log", "verify"], ["log", "stats"], ["log", "export"],
-        ["log", "import"],
+        ["log", "import"], ["config"], ["config", "init"],
     ]
 
     static let goldens = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Help")

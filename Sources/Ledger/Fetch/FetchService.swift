@@ -21,10 +21,12 @@ public struct FetchRequest: Sendable {
     public var pageLength: Int
     /// Fetch runtimes again even when the ledger already holds them.
     public var refresh: Bool
+    /// Which formulas the runtimes' metrics are computed under (`FormulaChoice.toRecord`).
+    public var formulas: FormulaChoice
 
     public init(
         client: HaasClientConfiguration, labs: Labs, runtimes: Bool = false, logs: Bool = false,
-        charts: Bool = false, pageLength: Int = 100, refresh: Bool = false
+        charts: Bool = false, pageLength: Int = 100, refresh: Bool = false, formulas: FormulaChoice = .none
     ) {
         self.client = client
         self.labs = labs
@@ -33,6 +35,7 @@ public struct FetchRequest: Sendable {
         self.charts = charts
         self.pageLength = pageLength
         self.refresh = refresh
+        self.formulas = formulas
     }
 }
 
@@ -61,6 +64,7 @@ public struct FetchService: Sendable {
         -> FetchSummary
     {
         let log = try location.openLog(create: true, clock: clock)
+        let formulas = try request.formulas.toRecord(log)
         let started = ContinuousClock.now
         let runID = EventID.generate()
         let server = request.client.server.description
@@ -79,6 +83,7 @@ public struct FetchService: Sendable {
                         ("charts", .bool(request.charts)),
                         ("refresh", .bool(request.refresh)), ("page_length", .number(request.pageLength)),
                         ("concurrency", .number(request.client.concurrency)),
+                        ("formulas", .array(formulas.map { .string($0.name) })),
                     ])),
                 expectedVersion: 0))
         try recorder.flush()
@@ -86,7 +91,8 @@ public struct FetchService: Sendable {
         var runError: (any Error)?
         do {
             try await fetch(
-                request, client: client, recorder: recorder, log: log, summary: &summary, progress: progress)
+                request, formulas: formulas, client: client, recorder: recorder, log: log, summary: &summary,
+                progress: progress)
         } catch {
             runError = error
             summary.failures += 1
@@ -117,7 +123,7 @@ public struct FetchService: Sendable {
     }
 
     private func fetch(
-        _ request: FetchRequest, client: HaasClient, recorder: EventRecorder, log: EventLog,
+        _ request: FetchRequest, formulas: [FormulaSet], client: HaasClient, recorder: EventRecorder, log: EventLog,
         summary: inout FetchSummary,
         progress: (@Sendable (FetchProgress) -> Void)?
     ) async throws {
@@ -181,7 +187,7 @@ public struct FetchService: Sendable {
                 afterFlush: {
                     // The runtimes just committed have positions now: their metrics cite them as causation,
                     // computed from the runtime already decoded rather than from the stored body again.
-                    let drafts = try decoded.metricsDrafts(log: log)
+                    let drafts = try decoded.metricsDrafts(log: log, formulas: formulas)
                     summary.metricsComputed += drafts.count
                     for draft in drafts { recorder.add(draft) }
                 }
@@ -203,9 +209,11 @@ public struct FetchService: Sendable {
             } tally: { outcome in
                 if outcome == .fetched { summary.runtimesFetched += 1 } else { summary.failures += 1 }
             }
-            // Any runtime of this run still without the default formula (none, unless a batch failed midway).
-            let gaps = try MetricsEngine(log: log).compute(formula: FormulaRegistry.defaultName, after: runtimesFrom)
-            summary.metricsComputed += gaps.computed
+            // Any runtime of this run still without one of the formulas (none, unless a batch failed midway).
+            for formula in formulas {
+                summary.metricsComputed += try MetricsEngine(log: log).compute(formula: formula.name, after: runtimesFrom)
+                    .computed
+            }
         }
         for (enabled, channel) in [(request.logs, "GET_BACKTEST_LOG"), (request.charts, "GET_BACKTEST_CHART")]
         where enabled {
@@ -340,25 +348,26 @@ final class DecodedRuntimes: Sendable {
         pending.withLock { $0.append((eventID, runtime, lab, backtest)) }
     }
 
-    /// `metrics.computed` drafts (default formula) for the pending runtimes whose events are committed.
-    func metricsDrafts(log: EventLog) throws -> [EventDraft] {
+    /// `metrics.computed` drafts (one per formula) for the pending runtimes whose events are committed.
+    func metricsDrafts(log: EventLog, formulas: [FormulaSet]) throws -> [EventDraft] {
         let items = pending.withLock { pending in
             defer { pending.removeAll() }
             return pending
         }
-        let formula = FormulaRegistry.defaultSet
         var waiting: [(eventID: EventID, runtime: BacktestRuntime, lab: String, backtest: String)] = []
         let drafts = try log.read { reader in
-            try items.compactMap { item -> EventDraft? in
+            try items.flatMap { item -> [EventDraft] in
                 guard let position = try reader.position(ofID: item.eventID), let event = try reader.event(at: position)
                 else {
                     waiting.append(item)
-                    return nil
+                    return []
                 }
-                return MetricsPayloads.computed(
-                    id: MetricsEngine.eventID(formula: formula.name, runtime: event.id), formula: formula,
-                    runtime: item.runtime, runtimeEvent: RuntimeProvenance(event), lab: item.lab,
-                    backtest: item.backtest)
+                return formulas.map { formula in
+                    MetricsPayloads.computed(
+                        id: MetricsEngine.eventID(formula: formula.name, runtime: event.id), formula: formula,
+                        runtime: item.runtime, runtimeEvent: RuntimeProvenance(event), lab: item.lab,
+                        backtest: item.backtest)
+                }
             }
         }
         if !waiting.isEmpty { pending.withLock { $0.append(contentsOf: waiting) } }

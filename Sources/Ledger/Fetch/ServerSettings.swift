@@ -2,11 +2,12 @@ import Foundation
 import HaasAPI
 
 /// Where the server and credentials come from: flags first, then the environment (`HAAS_SERVER_URL` or
-/// `API_HOST` + `API_PORT`, `HAAS_EMAIL`/`API_EMAIL`, `HAAS_PASSWORD`/`API_PASSWORD`), then a `.env` file.
+/// `API_HOST` + `API_PORT`, `HAAS_EMAIL`/`API_EMAIL`, `HAAS_PASSWORD`/`API_PASSWORD`), then a `.env` file, then
+/// the config file's `[server]` (which holds no password).
 public enum ServerSettings {
     public static func resolve(
         serverFlag: String?, emailFlag: String?, passwordFlag: String?, environment: [String: String],
-        dotEnvPath: String = ".env"
+        dotEnvPath: String = ".env", configuration: LedgerConfiguration = LedgerConfiguration()
     ) throws -> (HaasServer, HaasCredentials) {
         let dotEnv = try DotEnv.load(dotEnvPath)
         func value(_ names: [String]) -> String? {
@@ -21,10 +22,14 @@ public enum ServerSettings {
             serverText = url
         } else if let host = value(["API_HOST"]) {
             serverText = "http://\(host):\(value(["API_PORT"]) ?? "8090")"
+        } else if let url = configuration.server.url {
+            serverText = url
         } else {
             throw LedgerError.invalidArgument(
                 flag: "--server",
-                reason: "no server given (use --server URL, HAAS_SERVER_URL, or API_HOST and API_PORT)")
+                reason:
+                    "no server given (use --server URL, HAAS_SERVER_URL, API_HOST and API_PORT, or url in a config file's [server])"
+            )
         }
         let server: HaasServer
         do {
@@ -32,7 +37,7 @@ public enum ServerSettings {
         } catch {
             throw LedgerError.invalidArgument(flag: "--server", reason: error.description)
         }
-        guard let email = emailFlag ?? value(["HAAS_EMAIL", "API_EMAIL"]) else {
+        guard let email = emailFlag ?? value(["HAAS_EMAIL", "API_EMAIL"]) ?? configuration.server.email else {
             throw LedgerError.invalidArgument(
                 flag: "--email", reason: "no e-mail given (use --email, HAAS_EMAIL or API_EMAIL)")
         }

@@ -71,8 +71,12 @@ extension CacheFileParser {
         parsed.runtimes.append(
             ImportedRuntime(
                 factIndex: parsed.facts.count, backtest: backtest,
-                metrics: MetricsPayloads.payload(
-                    formula: FormulaRegistry.defaultSet, runtime: decoded, lab: lab, backtest: backtest)))
+                metrics: formulas.map { formula in
+                    (
+                        formula.name,
+                        MetricsPayloads.payload(formula: formula, runtime: decoded, lab: lab, backtest: backtest)
+                    )
+                }))
         parsed.facts.append(draft)
     }
 

@@ -10,11 +10,14 @@ import SQLiteKit
 /// Reads each recognised kind (haas-api.md §5). Nothing here writes; a problem anywhere rejects the whole file.
 struct CacheFileParser: Sendable {
     let serverLabel: String?
+    /// The formulas each runtime's metrics are computed under.
+    let formulas: [FormulaSet]
     /// `cache.db` indexes already read, by directory, for the pickles' MD5 check.
     var indexes: [String: Result<[CacheIndexEntry], CacheFileProblem>] = [:]
 
-    init(serverLabel: String?) {
+    init(serverLabel: String?, formulas: [FormulaSet]) {
         self.serverLabel = serverLabel
+        self.formulas = formulas
     }
 
     /// Pickles are checked against their folder's `cache.db`; those two kinds are read in order, here.

@@ -14,12 +14,18 @@ public struct ImportRequest: Sendable {
     public var serverLabel: String?
     /// Relative paths are resolved against this directory.
     public var workingDirectory: String
+    /// Which formulas the runtimes' metrics are computed under (`FormulaChoice.toRecord`).
+    public var formulas: FormulaChoice
 
-    public init(paths: [String], dryRun: Bool = false, serverLabel: String? = nil, workingDirectory: String) {
+    public init(
+        paths: [String], dryRun: Bool = false, serverLabel: String? = nil, workingDirectory: String,
+        formulas: FormulaChoice = .none
+    ) {
         self.paths = paths
         self.dryRun = dryRun
         self.serverLabel = serverLabel
         self.workingDirectory = workingDirectory
+        self.formulas = formulas
     }
 }
 
@@ -129,10 +135,11 @@ public struct ImportService: Sendable {
         } else {
             log = try location.openLog(create: true, clock: clock)
         }
+        let formulas = try log.map(request.formulas.toRecord) ?? request.formulas.toRecord(held: [])
         return try withoutActuallyEscaping(onFile) { onFile in
             var run = ImportRun(
                 request: request, log: log, runID: request.dryRun ? nil : EventID.generate(), onFile: onFile,
-                chunkFiles: chunkFiles, chunkBytes: chunkBytes)
+                chunkFiles: chunkFiles, chunkBytes: chunkBytes, formulas: formulas)
             try run.start(entries: entries)
             // Reading, hashing, parsing and computing metrics run on every core, a window of files at a time,
             // while this thread records the previous window in path order.
@@ -183,7 +190,7 @@ private struct ImportRun {
 
     init(
         request: ImportRequest, log: EventLog?, runID: EventID?, onFile: @escaping (ImportFileOutcome) -> Void,
-        chunkFiles: Int, chunkBytes: Int
+        chunkFiles: Int, chunkBytes: Int, formulas: [FormulaSet]
     ) {
         self.request = request
         self.log = log
@@ -192,7 +199,7 @@ private struct ImportRun {
         self.chunkFiles = chunkFiles
         self.chunkBytes = chunkBytes
         summary = ImportSummary(runID: runID, dryRun: request.dryRun)
-        parser = CacheFileParser(serverLabel: request.serverLabel)
+        parser = CacheFileParser(serverLabel: request.serverLabel, formulas: formulas)
     }
 
     mutating func start(entries: [CacheTree.Entry]) throws {
@@ -204,12 +211,13 @@ private struct ImportRun {
                     .object([
                         ("command", .string("import")), ("paths", .array(request.paths.map(JSONValue.string))),
                         ("files", .number(entries.count)), ("server_label", .optional(request.serverLabel)),
+                        ("formulas", .array(parser.formulas.map { .string($0.name) })),
                     ])),
                 expectedVersion: 0, correlationID: runID, source: "import"))
     }
 
     /// An import that stopped between a chunk's file events and their metrics (a crash, a kill) left runtimes
-    /// without `canonical@1`; its `run.started` has no `run.finished`. Their metrics are computed now, from the
+    /// without their metrics; its `run.started` has no `run.finished`. Their metrics are computed now, from the
     /// recorded bodies, and the interrupted run is closed with a `run.finished` saying so, so it is done once.
     private mutating func completeInterruptedRuns(_ log: EventLog) throws {
         let interrupted = try log.read { reader -> [(position: UInt64, stream: String)] in
@@ -225,7 +233,12 @@ private struct ImportRun {
             return runs
         }
         guard let earliest = interrupted.map(\.position).min(), let runID else { return }
-        let filled = try MetricsEngine(log: log).compute(formula: FormulaRegistry.defaultName, after: earliest)
+        var filled = MetricsEngine.Summary()
+        for formula in parser.formulas {
+            let part = try MetricsEngine(log: log).compute(formula: formula.name, after: earliest)
+            filled.computed += part.computed
+            filled.failed += part.failed
+        }
         let closing = interrupted.map { run in
             EventDraft(
                 .runFinished, stream: run.stream, payload: Payload(
@@ -339,7 +352,7 @@ private struct ImportRun {
     mutating func commit() throws {
         guard let log, let runID, !chunk.isEmpty else { return }
         var drafts: [EventDraft] = []
-        var metrics: [(draftIndex: Int, backtest: String, payload: Payload)] = []
+        var metrics: [(draftIndex: Int, backtest: String, formula: String, payload: Payload)] = []
         for item in chunk {
             switch item {
             case .imported(let file, let parsed):
@@ -352,7 +365,9 @@ private struct ImportRun {
                     drafts.append(fact)
                 }
                 for runtime in parsed.runtimes {
-                    metrics.append((base + runtime.factIndex, runtime.backtest, runtime.metrics))
+                    for (formula, payload) in runtime.metrics {
+                        metrics.append((base + runtime.factIndex, runtime.backtest, formula, payload))
+                    }
                 }
             case .failed(let path, let file, let kind, let problem):
                 drafts.append(ImportPayloads.failed(path: path, file: file, kind: kind, problem: problem, runID: runID))
@@ -363,7 +378,7 @@ private struct ImportRun {
         let computed = metrics.map { item in
             let runtime = drafts[item.draftIndex]
             return MetricsPayloads.computed(
-                id: MetricsEngine.eventID(formula: FormulaRegistry.defaultName, runtime: runtime.id),
+                id: MetricsEngine.eventID(formula: item.formula, runtime: runtime.id),
                 backtest: item.backtest, payload: item.payload,
                 runtimeEvent: RuntimeProvenance(
                     id: runtime.id, position: outcomes[item.draftIndex].position, correlationID: runID,

@@ -22,5 +22,6 @@ struct ParsedCacheFile: Sendable {
 struct ImportedRuntime: Sendable {
     let factIndex: Int
     let backtest: String
-    let metrics: Payload
+    /// Its metrics, one payload per formula.
+    let metrics: [(formula: String, payload: Payload)]
 }

@@ -98,8 +98,9 @@ private struct FixtureReader {
         let equityPoints = try array(inputs?["equity"], "\(path).inputs.equity")
         guard !equityPoints.isEmpty else { throw fail("\(path).inputs.equity", "is empty") }
         let equity = try equityPoints.enumerated().map { try number($1["value"], "\(path).inputs.equity[\($0)].value") }
-        let start = try seconds(equityPoints.first?["t"], "\(path).inputs.equity[0].t")
-        let end = try seconds(equityPoints.last?["t"], "\(path).inputs.equity[\(equityPoints.count - 1)].t")
+        let bars = try equityPoints.enumerated().map { try seconds($1["t"], "\(path).inputs.equity[\($0)].t") }
+        let start = bars[0]
+        let end = bars[bars.count - 1]
         var returns: [Double]?
         if let list = inputs?["returns"] {
             returns = try array(list, "\(path).inputs.returns").enumerated().map {
@@ -125,7 +126,8 @@ private struct FixtureReader {
         guard ppy > 0 else { throw fail("\(path).settings.periods_per_year", "must be positive") }
         let riskFree = settings?["risk_free_annual"].flatMap { $0 == .null ? nil : $0 }
         return (
-            MetricInputs(equity: equity, returns: returns, trades: trades, startTime: start, endTime: end),
+            MetricInputs(
+                equity: equity, returns: returns, trades: trades, startTime: start, endTime: end, barTimes: bars),
             MetricSettings(
                 periodsPerYear: ppy,
                 riskFreeAnnual: try riskFree.map { try number($0, "\(path).settings.risk_free_annual") } ?? 0)

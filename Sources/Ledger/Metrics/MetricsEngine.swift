@@ -19,6 +19,7 @@ public struct MetricsEngine {
     }
 
     public struct Summary: Sendable, Equatable {
+        public var formula = ""
         public var computed = 0
         public var alreadyComputed = 0
         public var failed = 0
@@ -37,7 +38,7 @@ public struct MetricsEngine {
                 flag: "--formula",
                 reason: "unknown formula \(name) (known: \(registry.sets.map(\.name).joined(separator: ", ")))")
         }
-        var summary = Summary()
+        var summary = Summary(formula: formula.name)
         var pending: [EventDraft] = []
         let runtimes = try log.read { reader in
             var found: [(event: RecordedEvent, lab: String, backtest: String, body: String)] = []

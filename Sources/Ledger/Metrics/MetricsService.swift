@@ -1,5 +1,7 @@
 import BacktestMetrics
 import EventLog
+import JSON
+import LedgerEvents
 
 /// `haasledger metrics …` use cases.
 public struct MetricsService: Sendable {
@@ -14,19 +16,69 @@ public struct MetricsService: Sendable {
         self.clock = clock
     }
 
-    /// Computes `formula` for every recorded runtime (of `lab`) that does not have it yet.
-    public func recompute(formula: String, lab: String?) throws -> MetricsEngine.Summary {
-        try MetricsEngine(log: try location.openLog(create: false, clock: clock), registry: registry).compute(
-            formula: formula, lab: lab)
+    /// Computes the chosen formula for every recorded runtime (of `lab`) that does not have it yet — or, without
+    /// a choice, completes every formula the ledger holds. The run is framed by `run.started` (naming the
+    /// formulas, so the ledger keeps computing them on later fetches and imports) and `run.finished`.
+    public func recompute(_ choice: FormulaChoice, lab: String?) throws -> [MetricsEngine.Summary] {
+        let log = try location.openLog(create: false, clock: clock)
+        let formulas = try choice.chosen.map { chosen in
+            guard let set = registry.find(chosen.name) else {
+                throw LedgerError.invalidArgument(
+                    flag: chosen.source,
+                    reason: "unknown formula \(chosen.name) (known: \(registry.sets.map(\.name).joined(separator: ", ")))")
+            }
+            return [set]
+        } ?? choice.toRecord(log)
+        let runID = EventID.generate()
+        try log.append(
+            EventDraft(
+                .runStarted, stream: RecorderStreams.run(runID),
+                payload: Payload(
+                    .object([
+                        ("command", .string("metrics recompute")), ("lab", .optional(lab)),
+                        ("formulas", .array(formulas.map { .string($0.name) })),
+                    ])),
+                expectedVersion: 0, correlationID: runID, source: "metrics recompute"))
+        let engine = MetricsEngine(log: log, registry: registry)
+        var summaries: [MetricsEngine.Summary] = []
+        for formula in formulas {
+            summaries.append(try engine.compute(formula: formula.name, lab: lab))
+        }
+        try log.append(
+            EventDraft(
+                .runFinished, stream: RecorderStreams.run(runID),
+                payload: Payload(
+                    .object([
+                        ("command", .string("metrics recompute")),
+                        (
+                            "formulas",
+                            .array(
+                                summaries.map { summary in
+                                    .object([
+                                        ("formula", .string(summary.formula)), ("runtimes", .number(summary.runtimes)),
+                                        ("computed", .number(summary.computed)),
+                                        ("already_computed", .number(summary.alreadyComputed)),
+                                        ("failed", .number(summary.failed)),
+                                    ])
+                                })
+                        ),
+                    ])),
+                expectedVersion: 1, correlationID: runID, source: "metrics recompute"))
+        return summaries
     }
 
     /// Lines describing every registered formula set.
     public static func describe(_ registry: FormulaRegistry) -> [String] {
         var lines: [String] = []
         for set in registry.sets {
-            lines.append("\(set.name)\(set.name == FormulaRegistry.defaultName ? " (default)" : "") — \(set.summary)")
+            lines.append(
+                "\(set.name)\(set.name == FormulaRegistry.defaultName ? " (default for new ledgers)" : "") — \(set.summary)")
             lines.append("  parameters:")
             for (name, value) in set.parameters.entries { lines.append("    \(name): \(value)") }
+            if !set.changes.isEmpty {
+                lines.append("  changed from \(set.id)@\(set.version - 1):")
+                for change in set.changes { lines.append("    \(change.metric): \(change.why)") }
+            }
             lines.append("  matches:")
             for match in set.matches { lines.append("    \(match.metric): \(match.library)") }
         }
@@ -39,11 +91,15 @@ extension MetricsService {
     /// `metrics formulas`.
     public static func formulaLines() -> [String] { describe(.builtIn) }
 
-    /// `metrics check`: a row per value compared, a closing count, and how many did not match.
-    public static func check(_ source: LineSource, formula name: String) throws -> (lines: [String], mismatches: Int) {
+    /// `metrics check`: a row per value compared, a closing count (naming the formula used and why), and how
+    /// many did not match.
+    public static func check(_ source: LineSource, formula chosen: (name: String, source: String)) throws
+        -> (lines: [String], mismatches: Int)
+    {
+        let name = chosen.name
         guard let formula = FormulaRegistry.builtIn.find(name) else {
             let known = FormulaRegistry.builtIn.sets.map(\.name).joined(separator: ", ")
-            throw LedgerError.invalidArgument(flag: "--formula", reason: "unknown formula \(name); known: \(known)")
+            throw LedgerError.invalidArgument(flag: chosen.source, reason: "unknown formula \(name); known: \(known)")
         }
         let check = try FixtureCheck.run(source, formula: formula)
         let rows = check.rows.map { [$0.caseID, $0.metric, $0.expected, $0.actual, $0.passed ? "ok" : "MISMATCH"] }
@@ -52,6 +108,7 @@ extension MetricsService {
             .init("CASE"), .init("METRIC"), .init("EXPECTED", rightAligned: true), .init("ACTUAL", rightAligned: true),
             .init(""),
         ]).render(rows)
-        return (table + ["\(check.rows.count - mismatches) of \(check.rows.count) values match \(name)"], mismatches)
+        let why = FormulaChoice.describe(chosen)
+        return (table + ["\(check.rows.count - mismatches) of \(check.rows.count) values match \(name) (\(why))"], mismatches)
     }
 }

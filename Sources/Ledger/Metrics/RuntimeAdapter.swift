@@ -6,7 +6,8 @@ import HaasAPI
 /// - Trades come from `FinishedPositions`: `rp` is net of fees, `fe` holds the fees, `ot`/`ct` are the
 ///   times, `d` the direction (Long 0, Short 1); size and prices from the entry and exit orders.
 /// - The equity curve is sampled daily (UTC seconds, every 86,400 s) from `ActivatedSince` to the end
-///   (`LastUpdateTimestamp`), realized profit only: E_k = E₀ + Σ rp of positions closed by t_k.
+///   (`LastUpdateTimestamp`), realized profit only: E_k = E₀ + Σ rp of positions closed by t_k. Those sample
+///   times are the input's bars, for exposure on the bar grid, whether or not there is a curve.
 /// - **E₀ is the report's `RM`, the ROI margin**, so computed `total_return × 100` equals the server's `ROI`
 ///   (RP / RM × 100) when everything is realized. When `RM` is missing or not positive there is no capital
 ///   to measure returns against: the equity curve is left empty and every equity-based metric is
@@ -30,16 +31,16 @@ public enum RuntimeAdapter {
         let lastClose = closed.compactMap(\.closedAt).max()
         let start = Double(runtime.activatedSince ?? closed.compactMap(\.openedAt).min() ?? 0)
         let end = Double(max(runtime.lastUpdateTimestamp ?? 0, lastClose ?? 0, Int64(start)))
+        let periods = max(1, Int(((end - start) / secondsPerDay).rounded(.up)))
+        let bars = (0...periods).map { start + Double($0) * secondsPerDay }
         var equity: [Double] = []
         let capital = profits?.roiMargin.flatMap { $0 > 0 ? $0 : nil }
         if let capital {
-            let periods = max(1, Int(((end - start) / secondsPerDay).rounded(.up)))
             let byClose = closed.sorted { ($0.closedAt ?? 0) < ($1.closedAt ?? 0) }
             var realized = 0.0
             var next = 0
-            equity.reserveCapacity(periods + 1)
-            for step in 0...periods {
-                let time = start + Double(step) * secondsPerDay
+            equity.reserveCapacity(bars.count)
+            for time in bars {
                 while next < byClose.count, Double(byClose[next].closedAt ?? 0) <= time {
                     realized += byClose[next].realizedProfit ?? 0
                     next += 1
@@ -48,7 +49,8 @@ public enum RuntimeAdapter {
             }
         }
         return Adapted(
-            inputs: MetricInputs(equity: equity, trades: trades, startTime: start, endTime: max(end, start)),
+            inputs: MetricInputs(
+                equity: equity, trades: trades, startTime: start, endTime: max(end, start), barTimes: bars),
             settings: MetricSettings(periodsPerYear: 365 * 86_400 / secondsPerDay),
             capital: capital, unrealizedProfits: profits?.unrealizedProfits)
     }

@@ -26,8 +26,8 @@ extension ReadModelService {
     /// is the server's ROI (on margin); `total_profit` and the trade counts are computed; `trades` and `positions`
     /// are the server's closed-position count; `beats_buy_hold` is ROI / leverage > PC. `orders` is left empty:
     /// the ledger does not count orders.
-    public func analytics(lab: String?, formula: String, at moment: Moment) throws -> ResultTable {
-        let (log, models) = try open(formulas: [("--formula", formula)])
+    public func analytics(lab: String?, formula asked: String?, at moment: Moment) throws -> ResultTable {
+        let (log, models, formula) = try open(formula: asked)
         let position = try Self.position(moment, log)
         let asOfTime = try log.read { reader -> Int64? in
             guard let head = try reader.head() else { return nil }

@@ -9,8 +9,8 @@ extension ReadModelService {
     public static let keyMetrics = ["total_return", "max_drawdown", "sharpe_ratio", "win_rate", "profit_factor"]
 
     /// Every event of `backtest:<id>` in order, with the key metric values (of `formula`) as they stood after it.
-    public func history(backtest id: String, formula: String) throws -> ResultTable {
-        let (log, models) = try open(formulas: [("--formula", formula)])
+    public func history(backtest id: String, formula asked: String?) throws -> ResultTable {
+        let (log, models, formula) = try open(formula: asked)
         let events: [RecordedEvent] = try log.read { reader in
             var events: [RecordedEvent] = []
             try reader.forEachEvent(inStream: "backtest:\(id)") {
@@ -55,10 +55,10 @@ extension ReadModelService {
 
     /// Backtests added, removed or changed between two moments, with metric deltas and rank moves (rank by
     /// `rankBy`, descending, ties by id).
-    public func diff(from: Moment, to: Moment, lab: String?, formula: String, rankBy: String = "total_return") throws
+    public func diff(from: Moment, to: Moment, lab: String?, formula asked: String?, rankBy: String = "total_return") throws
         -> ResultTable
     {
-        let (log, models) = try open(formulas: [("--formula", formula)])
+        let (log, models, formula) = try open(formula: asked)
         let before = try models.backtests(
             BacktestQuery(lab: lab, formula: formula, sort: rankBy, asOf: try Self.position(from, log) ?? .max))
         let after = try models.backtests(
@@ -102,31 +102,6 @@ extension ReadModelService {
             columns: ["change", "backtest_id", "lab_id", "rank_from", "rank_to"]
                 + Self.keyMetrics.flatMap { [$0, "\($0)_delta"] },
             rows: rows)
-    }
-
-    /// What a formula change moved: every metric of every backtest whose value differs between two formulas.
-    public func diff(formulas first: String, _ second: String, at moment: Moment, lab: String?) throws -> ResultTable {
-        let (log, models) = try open(formulas: [("--formula", first), ("--formula", second)])
-        let position = try Self.position(moment, log) ?? .max
-        let one = try models.backtests(BacktestQuery(lab: lab, formula: first, asOf: position))
-        let two = Dictionary(
-            uniqueKeysWithValues: try models.backtests(BacktestQuery(lab: lab, formula: second, asOf: position))
-                .map { ($0.backtestID, $0) })
-        var rows: [[ResultTable.Cell]] = []
-        for row in one {
-            guard let other = two[row.backtestID] else { continue }
-            for metric in row.metrics {
-                guard let counterpart = other.metric(metric.name), counterpart.text != metric.text else { continue }
-                let delta: ResultTable.Cell =
-                    if let x = metric.number, let y = counterpart.number { .number(y - x) } else { .null }
-                rows.append([
-                    .text(row.backtestID), .text(row.labID), .text(metric.name),
-                    Self.cell((metric.number, metric.text)),
-                    Self.cell(counterpart), delta,
-                ])
-            }
-        }
-        return ResultTable(columns: ["backtest_id", "lab_id", "metric", first, second, "delta"], rows: rows)
     }
 
     static func cell(_ metric: (number: Double?, text: String)?) -> ResultTable.Cell {

@@ -7,8 +7,13 @@ import SQLiteKit
 /// when asked.
 public struct ReadModelService {
     public let location: LedgerLocation
+    /// The formula asked for when a query names none (`FormulaChoice.toRead`).
+    public let formulas: FormulaChoice
 
-    public init(location: LedgerLocation) { self.location = location }
+    public init(location: LedgerLocation, formulas: FormulaChoice = .none) {
+        self.location = location
+        self.formulas = formulas
+    }
 
     /// Where to read: the present, a position, or the last position recorded at or before a time (µs).
     public enum Moment: Sendable, Equatable {
@@ -36,6 +41,24 @@ public struct ReadModelService {
         -> (EventLog, ReadModels)
     {
         let (log, models) = try open()
+        try refuseUnrecorded(models, formulas: formulas, metrics: metrics)
+        return (log, models)
+    }
+
+    /// `open(formulas:metrics:)` for one formula, `asked` or else the one `formulas` resolves to on this ledger.
+    func open(formula asked: String?, metrics: [(flag: String, name: String)] = []) throws
+        -> (log: EventLog, models: ReadModels, formula: String)
+    {
+        let (log, models) = try open()
+        let resolved = try asked.map { (name: $0, source: "--formula") } ?? formulas.toRead(log)
+        let flag = resolved.source == FormulaChoice.defaultSource ? "--formula" : resolved.source
+        try refuseUnrecorded(models, formulas: [(flag, resolved.name)], metrics: metrics)
+        return (log, models, resolved.name)
+    }
+
+    private func refuseUnrecorded(
+        _ models: ReadModels, formulas: [(flag: String, name: String)], metrics: [(flag: String, name: String)]
+    ) throws {
         let recorded = try models.recordedNames()
         func check(_ uses: [(flag: String, name: String)], against known: [String], what: String) throws {
             guard !known.isEmpty else { return }
@@ -47,7 +70,6 @@ public struct ReadModelService {
         }
         try check(formulas, against: recorded.formulas, what: "formula")
         try check(metrics, against: recorded.metrics, what: "metric")
-        return (log, models)
     }
 
     static func position(_ moment: Moment, _ log: EventLog) throws -> UInt64? {
@@ -61,10 +83,16 @@ public struct ReadModelService {
     public static let backtestColumns = ["backtest_id", "lab_id", "generation", "population", "market"]
 
     public func backtests(_ query: BacktestQuery, at moment: Moment) throws -> ResultTable {
-        let (log, models) = try open(
-            formulas: [("--formula", query.formula)],
+        try backtests(query, formula: query.formula, at: moment)
+    }
+
+    /// `query`, under `formula` when one is asked for, else under the formula `formulas` resolves to.
+    func backtests(_ query: BacktestQuery, formula: String?, at moment: Moment) throws -> ResultTable {
+        let (log, models, formula) = try open(
+            formula: formula,
             metrics: (query.sort.map { [("--sort", $0)] } ?? []) + query.filters.map { ("--where", $0.metric) })
         var query = query
+        query.formula = formula
         query.asOf = try Self.position(moment, log)
         let rows = try models.backtests(query)
         let metricNames = Array(Set(rows.flatMap { $0.metrics.map(\.name) })).sorted()
@@ -168,7 +196,7 @@ extension ReadModelService {
 
     /// `query backtests` as a command asks it: conditions as written, checked.
     public func backtests(
-        lab: String?, market: String?, formula: String, conditions: [String], sort: String?, ascending: Bool,
+        lab: String?, market: String?, formula: String?, conditions: [String], sort: String?, ascending: Bool,
         limit: Int?, at moment: Moment
     ) throws -> ResultTable {
         let filters = try conditions.map { condition in
@@ -179,8 +207,8 @@ extension ReadModelService {
         }
         return try backtests(
             BacktestQuery(
-                lab: lab, market: market, formula: formula, filters: filters, sort: sort, ascending: ascending,
+                lab: lab, market: market, formula: formula ?? "", filters: filters, sort: sort, ascending: ascending,
                 limit: limit),
-            at: moment)
+            formula: formula, at: moment)
     }
 }

@@ -52,6 +52,23 @@ public struct ResultTable: Sendable, Equatable {
         return ResultTable(columns: indexes.map { columns[$0] }, rows: rows.map { row in indexes.map { row[$0] } })
     }
 
+    /// The same rows, largest magnitude of the numeric column `name` first (rows without a number last, in order).
+    public func byMagnitude(of name: String) -> ResultTable {
+        guard let index = columns.firstIndex(of: name) else { return self }
+        func magnitude(_ row: [Cell]) -> Double {
+            switch row[index] {
+            case .number(let value): return abs(value)
+            case .integer(let value): return Double(value.magnitude)
+            default: return -1
+            }
+        }
+        let ordered = rows.enumerated().sorted { lhs, rhs in
+            let (x, y) = (magnitude(lhs.element), magnitude(rhs.element))
+            return x != y ? x > y : lhs.offset < rhs.offset
+        }
+        return ResultTable(columns: columns, rows: ordered.map(\.element))
+    }
+
     public func lines(_ format: Format) -> [String] {
         switch format {
         case .table:
