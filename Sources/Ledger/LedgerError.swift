@@ -16,6 +16,11 @@ public enum LedgerError: Error, CustomStringConvertible, Equatable {
     case integrity(String)
     /// The command finished, but some of its work failed (and was recorded as such).
     case partialFailure(String)
+    /// Another command is writing to the ledger and this one was told not to wait (`--no-wait`).
+    case ledgerBusy(path: String, holder: String)
+    /// SIGINT or SIGTERM stopped the command; what it recorded so far is kept and its run is closed as
+    /// interrupted.
+    case interrupted(String)
 
     public var description: String {
         switch self {
@@ -25,6 +30,9 @@ public enum LedgerError: Error, CustomStringConvertible, Equatable {
         case let .invalidFile(path, field, reason): return "\(path): \(field): \(reason)"
         case let .integrity(reason): return "integrity failure: \(reason)"
         case let .partialFailure(reason): return reason
+        case let .ledgerBusy(path, holder):
+            return "\(path): another haasledger is writing to this ledger (\(holder)); run again when it is done, or without --no-wait to wait for it"
+        case let .interrupted(what): return "interrupted: \(what)"
         }
     }
 }
@@ -38,6 +46,7 @@ public enum ExitStatus {
             LedgerError.unreadableInput:
             return 2
         case LedgerError.integrity: return 3
+        case LedgerError.interrupted: return 130
         // No ledger where one was named is a usage error: the path is wrong.
         case EventLogError.invalidExport, EventLogError.invalidDraft, EventLogError.notFound: return 2
         case EventLogError.corruptRecord, EventLogError.notALedger: return 3

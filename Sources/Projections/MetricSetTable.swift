@@ -62,7 +62,7 @@ final class MetricSetTable {
         try insertSet.bind(text: values, at: 5)
         try insertSet.execute()
         try reader.forEachMember(of: event.values) { name, value in
-            guard let number = reader.double(value) else { return }
+            guard let number = MetricOrder.orderable(reader, value) else { return }
             try insertValue.run([
                 .integer(formula), .integer(try metrics.key(try CanonicalJSONReader.unescaped(name))),
                 .integer(MetricValueBuckets.bucket(from)), .real(number), .integer(backtest), .integer(from),

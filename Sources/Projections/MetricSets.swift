@@ -56,6 +56,30 @@ enum MetricSetText {
 
 }
 
+/// How metric values order and compare: numbers as numbers, `+inf` and `-inf` (stored as those strings) as the
+/// infinities, and anything else (`undefined`) not at all: it fails every `--where` and sorts last in both
+/// directions.
+public enum MetricOrder {
+    public static func orderable(number: Double?, text: String) -> Double? {
+        if let number { return number }
+        switch text {
+        case "+inf": return .infinity
+        case "-inf": return -.infinity
+        default: return nil
+        }
+    }
+
+    /// The orderable number of a stored value, read in place (the canonical spelling of the two strings is
+    /// fixed, so their bytes are compared without decoding).
+    static func orderable(_ reader: CanonicalJSONReader, _ value: Range<Int>) -> Double? {
+        if let number = reader.double(value) { return number }
+        let bytes = reader.slice(value)
+        if bytes.elementsEqual(#""+inf""#.utf8) { return .infinity }
+        if bytes.elementsEqual(#""-inf""#.utf8) { return -.infinity }
+        return nil
+    }
+}
+
 /// Small integer keys for names repeated millions of times, assigned 1, 2, 3… in first-seen order: the keys
 /// SQLite's INTEGER PRIMARY KEY gives rows inserted in that order, so a rebuild and a catch-up agree.
 struct NameKeys: Sendable {
@@ -175,7 +199,7 @@ struct MetricSetReplay: Sendable {
         var index = 0
         try reader.forEachMember(of: event.values) { name, value in
             defer { index += 1 }
-            guard let number = reader.double(value) else { return }
+            guard let number = MetricOrder.orderable(reader, value) else { return }
             numbers.append(Number(metric: try metricKey(name, at: index), value: number))
         }
         open[setKey] = sets.count

@@ -212,6 +212,12 @@ public final class Projector {
                 .init(json["progress"] ?? .null), .init(json["completed_backtests"] ?? .null),
                 .init(json["scheduled_backtests"] ?? .null),
             ])
+            // The lab is what its latest execution update says it is, as much as what GET_LABS last said.
+            var changes: [String: SQLiteValue] = [:]
+            for column in ["status", "completed_backtests", "scheduled_backtests"] {
+                if let value = json[column], value != .null { changes[column] = .init(value) }
+            }
+            if !changes.isEmpty { try labs.merge(key: [.text(lab)], changes: changes, position: position) }
         case EventType.historyStatusObserved.name:
             let json = try event.currentPayload()
             guard let market = json["market"]?.stringValue else { return }

@@ -136,6 +136,11 @@ public struct BacktestRow: Sendable, Equatable {
     public func metric(_ name: String) -> (number: Double?, text: String)? {
         metrics.first { $0.name == name }.map { ($0.number, $0.text) }
     }
+
+    /// A metric's value to order and compare by (`MetricOrder`).
+    public func orderable(_ name: String) -> Double? {
+        metric(name).flatMap { MetricOrder.orderable(number: $0.number, text: $0.text) }
+    }
 }
 
 extension ReadModels {
@@ -332,13 +337,13 @@ extension ReadModels {
                 backtestID: id, labID: statement.string(1) ?? "", generation: statement.int64(2),
                 population: statement.int64(3),
                 market: statement.string(4), metrics: metricsByBacktest[id] ?? [])
-            if query.filters.allSatisfy({ $0.accepts(row.metric($0.metric)?.number) }) { rows.append(row) }
+            if query.filters.allSatisfy({ $0.accepts(row.orderable($0.metric)) }) { rows.append(row) }
         }
         if let sort = query.sort {
-            // Numbers order normally; non-finite and missing values go last whatever the direction.
+            // Numbers and infinities order as numbers; undefined and missing values go last whatever the direction.
             rows.sort { left, right in
-                let a = left.metric(sort)?.number
-                let b = right.metric(sort)?.number
+                let a = left.orderable(sort)
+                let b = right.orderable(sort)
                 switch (a, b) {
                 case let (a?, b?) where a != b: return query.ascending ? a < b : a > b
                 case (.some, nil): return true

@@ -26,6 +26,7 @@ struct HaasLedger: AsyncParsableCommand {
     static func main() async {
         do {
             var command = try parseAsRoot()
+            if type(of: command) is any StopsBetweenUnits.Type { StopRequest.stopOnSignals() }
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -46,7 +47,11 @@ struct HaasLedger: AsyncParsableCommand {
                 Foundation.exit(2)
             default:
                 // Not one of argument-parser's: the ledger's own errors, worded by their types.
-                StandardError.write("error: \(error)")
+                if case LedgerError.interrupted = error {
+                    StandardError.write("\(error)")
+                } else {
+                    StandardError.write("error: \(error)")
+                }
                 Foundation.exit(ExitStatus.code(for: error))
             }
         }

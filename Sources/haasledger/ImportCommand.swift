@@ -13,6 +13,7 @@ struct ImportCommand: ParsableCommand {
             import.failed while the others import. Exits 1 when any file failed.
             """)
     @OptionGroup var options: LedgerOption
+    @OptionGroup var writer: WriterOptions
     @Argument(help: "Cache folders or files.") var paths: [String]
     @Flag(name: .customLong("dry-run"), help: "List what would be imported; record nothing.") var dryRun = false
     @Option(
@@ -29,7 +30,8 @@ struct ImportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let service = ImportService(location: try options.location, clock: try ClockSetting.fromEnvironment())
+        var service = ImportService(location: try options.location, clock: try ClockSetting.fromEnvironment())
+        service.writerPolicy = writer.policy
         let request = ImportRequest(
             paths: paths, dryRun: dryRun, serverLabel: serverLabel,
             workingDirectory: FileManager.default.currentDirectoryPath, formulas: try options.formulas(formula))

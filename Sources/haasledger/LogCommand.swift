@@ -16,10 +16,12 @@ struct LogCommand: ParsableCommand {
                 "id", "expected_version", "observed_at", "correlation_id", "causation", "schema_version", "source".
                 """)
         @OptionGroup var options: LedgerOption
+        @OptionGroup var writer: WriterOptions
         @Argument(help: "NDJSON file, or - for standard input.") var file: String = "-"
 
         func run() throws {
-            let service = LogService(location: try options.location, clock: try ClockSetting.fromEnvironment())
+            var service = LogService(location: try options.location, clock: try ClockSetting.fromEnvironment())
+            service.writerPolicy = writer.policy
             try printLines([try service.append(path: file).description])
         }
     }
@@ -114,10 +116,13 @@ struct LogCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Rebuild a log from an export into an empty ledger; the head hash must come out the same.")
         @OptionGroup var options: LedgerOption
+        @OptionGroup var writer: WriterOptions
         @Argument(help: "An export file, or - for standard input.") var file: String
 
         func run() throws {
-            try printLines([try LogService(location: try options.location).importExportLine(try LineSource.read(file))])
+            var service = LogService(location: try options.location)
+            service.writerPolicy = writer.policy
+            try printLines([try service.importExportLine(try LineSource.read(file))])
         }
     }
 }

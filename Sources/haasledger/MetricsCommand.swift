@@ -19,12 +19,14 @@ struct MetricsCommand: ParsableCommand {
             abstract:
                 "Compute a formula for every recorded runtime that lacks it; without one, complete every formula the ledger holds (nothing is computed twice).")
         @OptionGroup var options: LedgerOption
+        @OptionGroup var writer: WriterOptions
         @Option(help: formulaHelp) var formula: String?
         @Option(help: "Only runtimes of this lab.") var lab: String?
 
         func run() throws {
-            let summaries = try MetricsService(location: try options.location, clock: try ClockSetting.fromEnvironment())
-                .recompute(try options.formulas(formula), lab: lab)
+            var service = MetricsService(location: try options.location, clock: try ClockSetting.fromEnvironment())
+            service.writerPolicy = writer.policy
+            let summaries = try service.recompute(try options.formulas(formula), lab: lab)
             try printLines(
                 summaries.map { summary in
                     "\(summary.formula): \(summary.runtimes) runtimes; computed \(summary.computed), already computed \(summary.alreadyComputed), failed \(summary.failed)"

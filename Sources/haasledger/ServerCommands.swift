@@ -38,6 +38,7 @@ struct FetchCommand: AsyncParsableCommand {
         discussion: "Every HTTP exchange is recorded with its body; failures are recorded as fetch.failed events.")
     @OptionGroup var options: LedgerOption
     @OptionGroup var serverOptions: ServerOptions
+    @OptionGroup var writer: WriterOptions
     @Option(name: .customLong("lab"), help: "A lab id to fetch (repeatable).") var labs: [String] = []
     @Flag(name: .customLong("all-labs"), help: "Fetch every lab the server lists.") var allLabs = false
     @Flag(help: "Also fetch each backtest's runtime (skips ones already recorded).") var runtimes = false
@@ -58,7 +59,8 @@ struct FetchCommand: AsyncParsableCommand {
             client: try serverOptions.connection.clientConfiguration(configuration: try options.configuration), labs: allLabs ? .all : .ids(labs),
             runtimes: runtimes, logs: logs, charts: charts, pageLength: pageLength, refresh: refresh,
             formulas: try options.formulas(formula))
-        let service = FetchService(location: try options.location, clock: try ClockSetting.fromEnvironment())
+        var service = FetchService(location: try options.location, clock: try ClockSetting.fromEnvironment())
+        service.writerPolicy = writer.policy
         let summary = try await service.run(request, progress: ProgressLine.show)
         try printLines(format == .json ? [summary.jsonLine] : summary.tableLines)
         for message in summary.failureMessages { StandardError.write(message) }
@@ -73,6 +75,7 @@ struct WatchCommand: AsyncParsableCommand {
         commandName: "watch", abstract: "Poll a lab's execution until it is done, recording each change.")
     @OptionGroup var options: LedgerOption
     @OptionGroup var serverOptions: ServerOptions
+    @OptionGroup var writer: WriterOptions
     @Option(help: "The lab to watch.") var lab: String
     @Option(help: "Seconds between polls.") var interval: Double = 5
 
@@ -81,8 +84,9 @@ struct WatchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let summary = try await WatchService(location: try options.location, clock: try ClockSetting.fromEnvironment())
-            .run(
+        var service = WatchService(location: try options.location, clock: try ClockSetting.fromEnvironment())
+        service.writerPolicy = writer.policy
+        let summary = try await service.run(
                 client: try serverOptions.connection.clientConfiguration(configuration: try options.configuration), labID: lab,
                 interval: .milliseconds(Int(interval * 1000))
             ) { update in StandardError.write(WatchService.changeLine(update)) }
@@ -95,9 +99,11 @@ struct HistoryStatusCommand: AsyncParsableCommand {
         commandName: "history-status", abstract: "Record the server's market history sync status.")
     @OptionGroup var options: LedgerOption
     @OptionGroup var serverOptions: ServerOptions
+    @OptionGroup var writer: WriterOptions
 
     func run() async throws {
-        let service = HistoryStatusService(location: try options.location, clock: try ClockSetting.fromEnvironment())
+        var service = HistoryStatusService(location: try options.location, clock: try ClockSetting.fromEnvironment())
+        service.writerPolicy = writer.policy
         try printLines(HistoryStatusService.tableLines(try await service.run(client: try serverOptions.connection.clientConfiguration(configuration: try options.configuration))))
     }
 }

@@ -31,6 +31,25 @@ struct LedgerOption: ParsableArguments {
     }
 }
 
+/// A recording command that honours `StopRequest`: on SIGINT or SIGTERM it commits what it did, closes its
+/// run as interrupted and exits 130, instead of being killed where it stands.
+protocol StopsBetweenUnits {}
+
+extension FetchCommand: StopsBetweenUnits {}
+extension WatchCommand: StopsBetweenUnits {}
+extension ImportCommand: StopsBetweenUnits {}
+extension MetricsCommand.Recompute: StopsBetweenUnits {}
+
+/// `--no-wait`, on every command that records: what to do when another one is writing to the ledger.
+struct WriterOptions: ParsableArguments {
+    @Flag(
+        name: .customLong("no-wait"),
+        help: "Fail at once when another haasledger is writing to the ledger (default: wait for it).")
+    var noWait = false
+
+    var policy: WriterLock.Policy { noWait ? .failAtOnce : .waitOnStandardError }
+}
+
 /// The help of every `--formula` of a read command.
 let formulaHelp = ArgumentHelp(
     "Formula as ID@VERSION (default: $HAASLEDGER_FORMULA, the config file's formula, else the one the ledger holds).")

@@ -174,6 +174,28 @@ import Testing
         #expect(timeline.last?["status"] == .number(3))
     }
 
+    /// `query labs` shows what `watch` recorded last, not what the fetch before it saw (issue 15 #5).
+    @Test func queryLabsShowsWhatWatchRecorded() async throws {
+        let lab = try await withRunningSimulator(
+            SimulatorConfiguration(seed: 16, labs: 1, backtestsPerLab: 20, runningLabs: 1, pollsToComplete: 4)
+        ) { server in
+            _ = try await FetchService(location: location).run(FetchRequest(client: client(server), labs: .all))
+            _ = try await WatchService(location: location).run(
+                client: client(server), labID: server.world.labs[0].id, interval: .zero)
+            return server.world.labs[0].id
+        }
+        let service = ReadModelService(location: location)
+        func state(_ moment: ReadModelService.Moment) throws -> [ResultTable.Cell] {
+            let table = try service.labs(at: moment)
+            let row = try #require(table.rows.first { $0[0] == .text(lab) })
+            return ["status", "completed_backtests"].map { row[table.columns.firstIndex(of: $0)!] }
+        }
+        #expect(try state(.now) == [.integer(3), .integer(20)])
+        let updates = try events("haas.lab.execution.updated")
+        let second = try #require(updates.dropFirst().first)
+        #expect(try state(.position(second.position)) == [.integer(2), .integer(5)])
+    }
+
     @Test func historyStatusIsRecordedPerMarket() async throws {
         let entries = try await withRunningSimulator(SimulatorConfiguration(seed: 17, labs: 0)) { server in
             try await HistoryStatusService(location: location).run(client: client(server))

@@ -40,9 +40,13 @@ import Testing
             while from < Int64(span) {
                 let value = Double(random.next() % 40) / 4  // many ties
                 let values: JSONValue =
-                    index % 17 == 0 && from % 2 == 0
-                    ? .object([("sharpe_ratio", .string("undefined"))])  // not a number: never in the walk
-                    : .object([("sharpe_ratio", .number(JSONNumber(value)!)), ("trades", .number(3))])
+                    if index % 17 == 0 && from % 2 == 0 {
+                        .object([("sharpe_ratio", .string("undefined"))])  // not a number: never in the walk
+                    } else if index % 13 == 0 {
+                        .object([("sharpe_ratio", .string(from % 3 == 0 ? "-inf" : "+inf"))])  // ordered as numbers
+                    } else {
+                        .object([("sharpe_ratio", .number(JSONNumber(value)!)), ("trades", .number(3))])
+                    }
                 let payload = Payload(
                     .object([("backtest_id", .string(id)), ("formula", .string("canonical@1")), ("values", values)]))
                 events.append(MetricsEvent(position: UInt64(from), payload: payload.canonicalBytes))
@@ -88,7 +92,7 @@ import Testing
                         asOf: position.map { UInt64($0) })
                     let expected = try models.allBacktests(query)
                     guard let fast = try models.topBacktests(query) else {
-                        let numbers = expected.filter { $0.metric("sharpe_ratio")?.number != nil }
+                        let numbers = expected.filter { $0.orderable("sharpe_ratio") != nil }
                         #expect(numbers.count < 15, "fast path declined at \(String(describing: position))")
                         continue
                     }

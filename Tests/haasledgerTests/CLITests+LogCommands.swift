@@ -1,6 +1,10 @@
 import EventLog
 import EventLogTesting
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 import HaasSimulator
 import JSON
 import Testing
@@ -185,5 +189,26 @@ extension CLITests {
             EventDraft(stream: "lab:L9", type: "t", payload: Payload(.object([])), expectedVersion: 2))
         #expect(outcome == .appended(position: 3, streamVersion: 3))
         #expect(try log.verify().isValid)
+    }
+}
+
+extension CLITests {
+    /// A recording command finds the ledger's writer lock held (here by this test process): with --no-wait it
+    /// fails at once, naming the ledger and the holder, and appends nothing.
+    @Test func noWaitFailsAtOnceWhileAnotherWriterHoldsTheLedger() throws {
+        try seeded()
+        let descriptor = open(ledger + "/writer.lock", O_RDWR | O_CREAT, 0o600)
+        #expect(descriptor >= 0)
+        defer { close(descriptor) }
+        let note = Array("pid 4242, fetch since 2026-12-02T10:00:00Z\n".utf8)
+        _ = note.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
+        #expect(flock(descriptor, LOCK_EX | LOCK_NB) == 0)
+        let refused = try run(["log", "append", "--ledger", ledger, "--no-wait"], stdin: CLITests.input)
+        #expect(refused.status == 1)
+        #expect(
+            refused.stderr
+                == "error: \(ledger): another haasledger is writing to this ledger (pid 4242, fetch since 2026-12-02T10:00:00Z); run again when it is done, or without --no-wait to wait for it\n")
+        let stats = try run(["log", "stats", "--ledger", ledger, "--format", "json"])
+        #expect(stats.stdout.contains(#""events":3"#), "nothing appended")
     }
 }

@@ -113,3 +113,32 @@ extension CLITests {
         #expect(try run(["query", "labs", "--ledger", demo, "--format", "csv"]).stdout == labs.stdout)
     }
 }
+
+extension CLITests {
+    /// +inf and -inf order and compare as numbers; undefined fails every --where and sorts last either way,
+    /// on the top-N path (--sort with --limit) as on the full scan.
+    @Test func infinitiesOrderAsNumbersAndUndefinedSortsLast() throws {
+        let values = ["B1": #""+inf""#, "B2": "2.5", "B3": "0", "B4": #""undefined""#, "B5": #""-inf""#]
+        var lines: [String] = []
+        for (id, value) in values.sorted(by: { $0.key < $1.key }) {
+            lines.append(
+                #"{"stream":"backtest:\#(id)","type":"haas.backtest.result.observed","payload":{"lab_id":"L1","backtest_id":"\#(id)"}}"#)
+            lines.append(
+                #"{"stream":"backtest:\#(id)","type":"metrics.computed","payload":{"backtest_id":"\#(id)","formula":"canonical@2","values":{"profit_factor":\#(value)}}}"#)
+        }
+        let appended = try run(["log", "append", "--ledger", ledger], stdin: lines.joined(separator: "\n") + "\n")
+        #expect(appended.status == 0, "\(appended.stderr)")
+        func ids(_ arguments: [String]) throws -> [String] {
+            let result = try run(["query", "backtests", "--ledger", ledger, "--format", "csv"] + arguments)
+            #expect(result.status == 0, "\(result.stderr)")
+            return result.stdout.split(separator: "\n").dropFirst().map { String($0.prefix(2)) }
+        }
+        #expect(try ids(["--sort", "profit_factor"]) == ["B1", "B2", "B3", "B5", "B4"])
+        #expect(try ids(["--sort", "profit_factor", "--asc"]) == ["B5", "B3", "B2", "B1", "B4"])
+        #expect(try ids(["--sort", "profit_factor", "--limit", "2"]) == ["B1", "B2"])
+        #expect(try ids(["--sort", "profit_factor", "--asc", "--limit", "2"]) == ["B5", "B3"])
+        #expect(try ids(["--where", "profit_factor>=0"]) == ["B1", "B2", "B3"])
+        #expect(try ids(["--where", "profit_factor<0"]) == ["B5"])
+        #expect(try ids(["--where", "profit_factor!=1"]) == ["B1", "B2", "B3", "B5"])
+    }
+}

@@ -54,6 +54,10 @@ public struct FetchService: Sendable {
     public let clock: any LedgerClock
     /// Runtimes committed per batch.
     public var runtimeBatch = 250
+    /// What to do when another command is writing to the ledger.
+    public var writerPolicy: WriterLock.Policy = .waitOnStandardError
+    /// Honoured between requests: what is done is committed and the run is closed as interrupted.
+    public var stopRequest: StopRequest = .process
 
     public init(location: LedgerLocation, clock: any LedgerClock = SystemClock()) {
         self.location = location
@@ -63,6 +67,8 @@ public struct FetchService: Sendable {
     public func run(_ request: FetchRequest, progress: (@Sendable (FetchProgress) -> Void)? = nil) async throws
         -> FetchSummary
     {
+        let lock = try WriterLock.acquire(location, command: "fetch", policy: writerPolicy)
+        defer { withExtendedLifetime(lock) {} }
         let log = try location.openLog(create: true, clock: clock)
         let formulas = try request.formulas.toRecord(log)
         let started = ContinuousClock.now
@@ -70,6 +76,9 @@ public struct FetchService: Sendable {
         let server = request.client.server.description
         let recorder = EventRecorder(log: log, correlationID: runID, source: server)
         var summary = FetchSummary(runID: runID)
+        // A fetch killed between its runtimes and their metrics left them without: completed first.
+        let completion = try InterruptedRuns.complete("fetch", in: log, formulas: formulas, by: runID, source: server)
+        summary.metricsComputed += completion.metricsComputed
         recorder.add(
             EventDraft(
                 .runStarted, stream: RecorderStreams.run(runID), payload: Payload(
@@ -93,6 +102,8 @@ public struct FetchService: Sendable {
             try await fetch(
                 request, formulas: formulas, client: client, recorder: recorder, log: log, summary: &summary,
                 progress: progress)
+        } catch LedgerError.interrupted(let progress) {
+            runError = LedgerError.interrupted(progress)
         } catch {
             runError = error
             summary.failures += 1
@@ -105,14 +116,24 @@ public struct FetchService: Sendable {
         summary.bodyBytes = counts.bodyBytes
         summary.seconds = (ContinuousClock.now - started).seconds
         var finished = summary.json
+        let interrupted: String? = if case LedgerError.interrupted(let progress)? = runError { progress } else { nil }
         if case .object(var members) = finished {
-            members.append(("error", .optional(runError.map { String(describing: $0) })))
+            if interrupted != nil {
+                members.append(("interrupted", .bool(true)))
+            } else {
+                members.append(("error", .optional(runError.map { String(describing: $0) })))
+            }
             finished = .object(members)
         }
         recorder.add(EventDraft(
                 .runFinished, stream: RecorderStreams.run(runID), payload: Payload(finished)))
         try recorder.flush()
         summary.events = recorder.snapshot.events
+        if let interrupted {
+            throw LedgerError.interrupted(
+                "fetch stopped at \(interrupted); what it fetched is recorded (run \(runID), closed as interrupted) and the same fetch again skips it"
+            )
+        }
         if let runError { throw FetchFailure(summary: summary, underlying: runError) }
         return summary
     }
@@ -154,6 +175,7 @@ public struct FetchService: Sendable {
 
         var backtests: [(lab: String, backtest: String)] = []
         for (index, lab) in labs.enumerated() {
+            try stopRequest.check("result pages: \(index) of \(labs.count) labs")
             progress?(FetchProgress(phase: "results", done: index, total: labs.count))
             let counted = try await recordingFailure(
                 channel: "GET_BACKTEST_RESULT_PAGE", lab: lab.id, server: server, recorder: recorder,
@@ -182,7 +204,7 @@ public struct FetchService: Sendable {
             let decoded = DecodedRuntimes()
             let log = log
             try await forEachConcurrently(
-                todo, limit: request.client.concurrency, batch: runtimeBatch, recorder: recorder,
+                todo, phase: "runtimes", limit: request.client.concurrency, batch: runtimeBatch, recorder: recorder,
                 progress: { progress?(FetchProgress(phase: "runtimes", done: $0, total: todo.count)) },
                 afterFlush: {
                     // The runtimes just committed have positions now: their metrics cite them as causation,
@@ -218,7 +240,7 @@ public struct FetchService: Sendable {
         for (enabled, channel) in [(request.logs, "GET_BACKTEST_LOG"), (request.charts, "GET_BACKTEST_CHART")]
         where enabled {
             try await forEachConcurrently(
-                backtests, limit: request.client.concurrency, batch: 50, recorder: recorder,
+                backtests, phase: channel, limit: request.client.concurrency, batch: 50, recorder: recorder,
                 progress: { progress?(FetchProgress(phase: channel, done: $0, total: backtests.count)) }, afterFlush: {}
             ) { item in
                 do {
@@ -272,7 +294,7 @@ public struct FetchService: Sendable {
     /// Runs `work` over `items` with at most `limit` in flight, committing every `batch` completions and
     /// calling `afterFlush` after each commit.
     private func forEachConcurrently(
-        _ items: [(lab: String, backtest: String)], limit: Int, batch: Int, recorder: EventRecorder,
+        _ items: [(lab: String, backtest: String)], phase: String, limit: Int, batch: Int, recorder: EventRecorder,
         progress: (Int) -> Void, afterFlush: () throws -> Void,
         _ work: @escaping @Sendable ((lab: String, backtest: String)) async -> ItemOutcome,
         tally: (ItemOutcome) -> Void
@@ -293,7 +315,8 @@ public struct FetchService: Sendable {
                     try afterFlush()
                     progress(done)
                 }
-                if next < items.count {
+                // Once a stop is asked for, the requests in flight finish and nothing new starts.
+                if next < items.count, !stopRequest.isRequested {
                     let item = items[next]
                     group.addTask { await work(item) }
                     next += 1
@@ -303,6 +326,7 @@ public struct FetchService: Sendable {
             try afterFlush()
             try recorder.flush()
             progress(done)
+            if done < items.count { try stopRequest.check("\(phase): \(done) of \(items.count)") }
         }
     }
 
@@ -340,37 +364,3 @@ extension HaasAPIError {
     }
 }
 
-/// Runtimes decoded during a fetch whose metrics are still to be computed (once their events have positions).
-final class DecodedRuntimes: Sendable {
-    private let pending = Locked([(eventID: EventID, runtime: BacktestRuntime, lab: String, backtest: String)]())
-
-    func add(eventID: EventID, runtime: BacktestRuntime, lab: String, backtest: String) {
-        pending.withLock { $0.append((eventID, runtime, lab, backtest)) }
-    }
-
-    /// `metrics.computed` drafts (one per formula) for the pending runtimes whose events are committed.
-    func metricsDrafts(log: EventLog, formulas: [FormulaSet]) throws -> [EventDraft] {
-        let items = pending.withLock { pending in
-            defer { pending.removeAll() }
-            return pending
-        }
-        var waiting: [(eventID: EventID, runtime: BacktestRuntime, lab: String, backtest: String)] = []
-        let drafts = try log.read { reader in
-            try items.flatMap { item -> [EventDraft] in
-                guard let position = try reader.position(ofID: item.eventID), let event = try reader.event(at: position)
-                else {
-                    waiting.append(item)
-                    return []
-                }
-                return formulas.map { formula in
-                    MetricsPayloads.computed(
-                        id: MetricsEngine.eventID(formula: formula.name, runtime: event.id), formula: formula,
-                        runtime: item.runtime, runtimeEvent: RuntimeProvenance(event), lab: item.lab,
-                        backtest: item.backtest)
-                }
-            }
-        }
-        if !waiting.isEmpty { pending.withLock { $0.append(contentsOf: waiting) } }
-        return drafts
-    }
-}

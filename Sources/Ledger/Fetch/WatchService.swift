@@ -9,6 +9,11 @@ public struct WatchService: Sendable {
     public let location: LedgerLocation
     public let clock: any LedgerClock
 
+    /// What to do when another command is writing to the ledger.
+    public var writerPolicy: WriterLock.Policy = .waitOnStandardError
+    /// Honoured between polls: the run is closed as interrupted.
+    public var stopRequest: StopRequest = .process
+
     public init(location: LedgerLocation, clock: any LedgerClock = SystemClock()) {
         self.location = location
         self.clock = clock
@@ -27,6 +32,8 @@ public struct WatchService: Sendable {
         client configuration: HaasClientConfiguration, labID: String, interval: Duration,
         maxPolls: Int = .max, onChange: (@Sendable (LabExecutionUpdate) -> Void)? = nil
     ) async throws -> Summary {
+        let lock = try WriterLock.acquire(location, command: "watch", policy: writerPolicy)
+        defer { withExtendedLifetime(lock) {} }
         let log = try location.openLog(create: true, clock: clock)
         let runID = EventID.generate()
         let server = configuration.server.description
@@ -42,6 +49,7 @@ public struct WatchService: Sendable {
         var failure: (any Error)?
         do {
             while summary.polls < maxPolls {
+                try stopRequest.check("watch of lab \(labID) stopped after \(summary.polls) polls")
                 let update = try await client.labExecutionUpdate(labID: labID).value
                 summary.polls += 1
                 let state = (update.status, update.progress, update.completedBacktests)
@@ -56,12 +64,15 @@ public struct WatchService: Sendable {
                 if update.isFinished { break }
                 if interval > .zero { try await Task.sleep(for: interval) }
             }
+        } catch LedgerError.interrupted(let progress) {
+            failure = LedgerError.interrupted(progress)
         } catch {
             failure = error
             recorder.add(
                 FetchPayloads.failure(
                     channel: "GET_LAB_EXECUTION_UPDATE", lab: labID, backtest: nil, error: error, server: server))
         }
+        let interrupted: Bool = if case LedgerError.interrupted? = failure { true } else { false }
         try? await client.shutdown()
         recorder.add(
             EventDraft(
@@ -69,7 +80,8 @@ public struct WatchService: Sendable {
                     .object([
                         ("polls", .number(summary.polls)), ("changes", .number(summary.changes)),
                         ("final_status", .optional(summary.finalStatus)),
-                        ("error", .optional(failure.map { String(describing: $0) })),
+                        interrupted
+                            ? ("interrupted", .bool(true)) : ("error", .optional(failure.map { String(describing: $0) })),
                     ]))))
         try recorder.flush()
         if let failure { throw failure }
@@ -82,12 +94,17 @@ public struct HistoryStatusService: Sendable {
     public let location: LedgerLocation
     public let clock: any LedgerClock
 
+    /// What to do when another command is writing to the ledger.
+    public var writerPolicy: WriterLock.Policy = .waitOnStandardError
+
     public init(location: LedgerLocation, clock: any LedgerClock = SystemClock()) {
         self.location = location
         self.clock = clock
     }
 
     public func run(client configuration: HaasClientConfiguration) async throws -> [HistoryStatusEntry] {
+        let lock = try WriterLock.acquire(location, command: "history-status", policy: writerPolicy)
+        defer { withExtendedLifetime(lock) {} }
         let log = try location.openLog(create: true, clock: clock)
         let runID = EventID.generate()
         let server = configuration.server.description

@@ -108,6 +108,10 @@ public struct ImportService: Sendable {
     /// Files per transaction, and bytes after which a chunk is committed early.
     public var chunkFiles = 256
     public var chunkBytes = 32 << 20
+    /// What to do when another command is writing to the ledger.
+    public var writerPolicy: WriterLock.Policy = .waitOnStandardError
+    /// Honoured between windows of files: whole files are committed and the run is closed as interrupted.
+    public var stopRequest: StopRequest = .process
 
     public init(location: LedgerLocation, clock: any LedgerClock = SystemClock()) {
         self.location = location
@@ -129,6 +133,8 @@ public struct ImportService: Sendable {
                     "not a pyHaasAPI cache file this importer knows (haas-api.md §5: cache/lab_backtests_*/, unified_cache/backtests|reports/, backtest_cache/, data/history_cutoffs*.json)"
             )
         }
+        let lock = request.dryRun ? nil : try WriterLock.acquire(location, command: "import", policy: writerPolicy)
+        defer { withExtendedLifetime(lock) {} }
         let log: EventLog?
         if request.dryRun {
             do { log = try location.openLog(create: false, clock: clock) } catch EventLogError.notFound { log = nil }
@@ -153,6 +159,14 @@ public struct ImportService: Sendable {
             var done = 0
             var upcoming = windows.first.map(prepare)
             for index in windows.indices {
+                if stopRequest.isRequested {
+                    _ = upcoming?.wait()
+                    try run.commit()
+                    try run.finish(interrupted: true)
+                    throw LedgerError.interrupted(
+                        "import stopped after \(done) of \(entries.count) files; those are recorded (run closed as interrupted) and the same import again skips them"
+                    )
+                }
                 let prepared = upcoming?.wait() ?? []
                 upcoming = index + 1 < windows.count ? prepare(windows[index + 1]) : nil
                 for file in prepared { try run.take(file) }
@@ -217,48 +231,22 @@ private struct ImportRun {
     }
 
     /// An import that stopped between a chunk's file events and their metrics (a crash, a kill) left runtimes
-    /// without their metrics; its `run.started` has no `run.finished`. Their metrics are computed now, from the
-    /// recorded bodies, and the interrupted run is closed with a `run.finished` saying so, so it is done once.
+    /// without their metrics; `InterruptedRuns` completes them and closes that run, so it is done once.
     private mutating func completeInterruptedRuns(_ log: EventLog) throws {
-        let interrupted = try log.read { reader -> [(position: UInt64, stream: String)] in
-            var runs: [(position: UInt64, stream: String)] = []
-            try reader.forEachEvent(ofType: EventType.runStarted.name) { event in
-                if try event.payload.json["command"]?.stringValue == "import",
-                    try reader.streamVersion(event.stream) == 1
-                {
-                    runs.append((event.position, event.stream))
-                }
-                return true
-            }
-            return runs
-        }
-        guard let earliest = interrupted.map(\.position).min(), let runID else { return }
-        var filled = MetricsEngine.Summary()
-        for formula in parser.formulas {
-            let part = try MetricsEngine(log: log).compute(formula: formula.name, after: earliest)
-            filled.computed += part.computed
-            filled.failed += part.failed
-        }
-        let closing = interrupted.map { run in
-            EventDraft(
-                .runFinished, stream: run.stream, payload: Payload(
-                    .object([
-                        ("command", .string("import")), ("interrupted", .bool(true)),
-                        ("completed_by_run", .string(runID.description)),
-                        ("metrics_computed", .number(filled.computed)),
-                    ])),
-                expectedVersion: 1, correlationID: runID, source: "import")
-        }
-        try log.append(closing)
-        summary.metricsComputed += filled.computed
-        summary.events += filled.computed + filled.failed + closing.count
+        guard let runID else { return }
+        let completion = try InterruptedRuns.complete(
+            "import", in: log, formulas: parser.formulas, by: runID, source: "import")
+        summary.metricsComputed += completion.metricsComputed
+        summary.events += completion.events
     }
 
-    mutating func finish() throws {
+    mutating func finish(interrupted: Bool = false) throws {
         guard let log, let runID else { return }
+        var finished = summary.json
+        if interrupted, case .object(let members) = finished { finished = .object(members + [("interrupted", .bool(true))]) }
         try log.append(
             EventDraft(
-                .runFinished, stream: RecorderStreams.run(runID), payload: Payload(summary.json),
+                .runFinished, stream: RecorderStreams.run(runID), payload: Payload(finished),
                 correlationID: runID, source: "import"))
         summary.events += 2
     }

@@ -7,6 +7,9 @@ public struct LogService: Sendable {
     public let location: LedgerLocation
     public let clock: any LedgerClock
 
+    /// What to do when another command is writing to the ledger.
+    public var writerPolicy: WriterLock.Policy = .waitOnStandardError
+
     public init(location: LedgerLocation, clock: any LedgerClock = SystemClock()) {
         self.location = location
         self.clock = clock
@@ -55,6 +58,7 @@ public struct LogService: Sendable {
         } catch {
             if !existed {
                 try? FileManager.default.removeItem(atPath: rootExisted ? location.logDirectory : location.root)
+                if rootExisted { try? FileManager.default.removeItem(atPath: WriterLock.path(ledgerRoot: location.root)) }
             }
             throw error
         }
@@ -71,6 +75,8 @@ public struct LogService: Sendable {
         -> AppendSummary
     {
         let defaultSource = input.name == "stdin" ? "stdin" : input.name
+        let lock = try WriterLock.acquire(location, command: "log append", policy: writerPolicy)
+        defer { withExtendedLifetime(lock) {} }
         let log = try location.openLog(create: true, clock: clock)
         let spool = try DraftSpool(directory: try scratchDirectory())
         try AppendInput.stage(input, defaultSource: defaultSource, against: log, into: spool)
@@ -166,10 +172,14 @@ public struct LogService: Sendable {
 
     /// Rebuilds the log from an export into this (empty) ledger.
     public func importExport(_ input: LineSource) throws -> LogHead? {
-        do {
-            return try EventLog.importNDJSON(input.lines, into: location.logDirectory, options: .init(clock: clock))
-        } catch EventLogError.invalidExport(let line, let reason) {
-            throw LedgerError.malformedInput(source: input.name, line: line, reason: reason)
+        try withNewLedgerUndone {
+            let lock = try WriterLock.acquire(location, command: "log import", policy: writerPolicy)
+            defer { withExtendedLifetime(lock) {} }
+            do {
+                return try EventLog.importNDJSON(input.lines, into: location.logDirectory, options: .init(clock: clock))
+            } catch EventLogError.invalidExport(let line, let reason) {
+                throw LedgerError.malformedInput(source: input.name, line: line, reason: reason)
+            }
         }
     }
 }

@@ -30,8 +30,10 @@ public struct MetricsEngine {
     ///   - formula: `id@version`; must be registered.
     ///   - lab: only runtimes of this lab.
     ///   - after: only runtime events after this position (a fetch passes where its runtimes began).
-    public func compute(formula name: String, lab: String? = nil, after: UInt64 = 0, batchSize: Int = 1_000) throws
-        -> Summary
+    ///   - stop: checked after each committed batch (`LedgerError.interrupted`; what is committed stays).
+    public func compute(
+        formula name: String, lab: String? = nil, after: UInt64 = 0, batchSize: Int = 1_000, stop: StopRequest? = nil
+    ) throws -> Summary
     {
         guard let formula = registry.find(name) else {
             throw LedgerError.invalidArgument(
@@ -81,6 +83,8 @@ public struct MetricsEngine {
             if pending.count >= batchSize {
                 try log.append(pending)
                 pending.removeAll(keepingCapacity: true)
+                try stop?.check(
+                    "\(formula.name): \(summary.computed + summary.failed + summary.alreadyComputed) of \(runtimes.count) runtimes")
             }
         }
         if !pending.isEmpty { try log.append(pending) }

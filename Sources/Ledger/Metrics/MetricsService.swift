@@ -8,6 +8,10 @@ public struct MetricsService: Sendable {
     public let location: LedgerLocation
     public let registry: FormulaRegistry
     public let clock: any LedgerClock
+    /// What to do when another command is writing to the ledger.
+    public var writerPolicy: WriterLock.Policy = .waitOnStandardError
+    /// Honoured after each batch: what is computed stays, and the run is closed as interrupted.
+    public var stopRequest: StopRequest = .process
 
     public init(location: LedgerLocation, registry: FormulaRegistry = .builtIn, clock: any LedgerClock = SystemClock())
     {
@@ -20,7 +24,9 @@ public struct MetricsService: Sendable {
     /// a choice, completes every formula the ledger holds. The run is framed by `run.started` (naming the
     /// formulas, so the ledger keeps computing them on later fetches and imports) and `run.finished`.
     public func recompute(_ choice: FormulaChoice, lab: String?) throws -> [MetricsEngine.Summary] {
-        let log = try location.openLog(create: false, clock: clock)
+        let log = try location.openLog(create: false, clock: clock)  // first: a missing ledger is not created
+        let lock = try WriterLock.acquire(location, command: "metrics recompute", policy: writerPolicy)
+        defer { withExtendedLifetime(lock) {} }
         let formulas = try choice.chosen.map { chosen in
             guard let set = registry.find(chosen.name) else {
                 throw LedgerError.invalidArgument(
@@ -41,8 +47,18 @@ public struct MetricsService: Sendable {
                 expectedVersion: 0, correlationID: runID, source: "metrics recompute"))
         let engine = MetricsEngine(log: log, registry: registry)
         var summaries: [MetricsEngine.Summary] = []
-        for formula in formulas {
-            summaries.append(try engine.compute(formula: formula.name, lab: lab))
+        do {
+            for formula in formulas {
+                summaries.append(try engine.compute(formula: formula.name, lab: lab, stop: stopRequest))
+            }
+        } catch LedgerError.interrupted(let progress) {
+            try log.append(
+                EventDraft(
+                    .runFinished, stream: RecorderStreams.run(runID),
+                    payload: Payload(.object([("command", .string("metrics recompute")), ("interrupted", .bool(true))])),
+                    expectedVersion: 1, correlationID: runID, source: "metrics recompute"))
+            throw LedgerError.interrupted(
+                "metrics recompute stopped at \(progress); what it computed is recorded, and the same command again completes the rest")
         }
         try log.append(
             EventDraft(

@@ -104,21 +104,10 @@ private struct RankTable {
 
     mutating func rank(of backtest: String, by metric: String) -> Int? {
         if ranks[metric] == nil {
-            let ordered = rows.compactMap { row in
-                row.metric(metric).flatMap(Self.orderable).map { (row.backtestID, $0) }
-            }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+            let ordered = rows.compactMap { row in row.orderable(metric).map { (row.backtestID, $0) } }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
             ranks[metric] = Dictionary(uniqueKeysWithValues: ordered.enumerated().map { ($1.0, $0 + 1) })
         }
         return ranks[metric]?[backtest]
     }
 
-    /// A metric as a number to order by: ±inf as numbers, undefined as nothing.
-    static func orderable(_ metric: (number: Double?, text: String)) -> Double? {
-        if let number = metric.number { return number }
-        switch metric.text {
-        case "+inf": return .infinity
-        case "-inf": return -.infinity
-        default: return nil
-        }
-    }
 }

@@ -1,0 +1,113 @@
+import EventLog
+import EventLogTesting
+import Foundation
+import HaasAPI
+import HaasSimulator
+import JSON
+import Ledger
+import Testing
+
+/// Interrupted recording commands (issue 15 #1): a stop request ends a fetch, import or recompute between
+/// units of work with everything it did committed and its run closed as interrupted; a run that was killed
+/// outright is completed by the next one.
+@Suite struct InterruptionTests {
+    let directory: TemporaryDirectory
+    let location: LedgerLocation
+
+    init() throws {
+        directory = try TemporaryDirectory(prefix: "haasledger-interrupt")
+        location = LedgerLocation(root: directory.appending("ledger"))
+    }
+
+    func client(_ server: SimulatorServer) -> HaasClientConfiguration {
+        HaasClientConfiguration(
+            server: HaasServer(host: "127.0.0.1", port: server.port),
+            credentials: HaasCredentials(
+                email: server.world.configuration.email, password: server.world.configuration.password),
+            concurrency: 4, retry: RetryPolicy(maxAttempts: 4, baseDelay: .zero))
+    }
+
+    func events(_ type: String) throws -> [RecordedEvent] { try location.recordedEvents(type) }
+
+    @Test func aStoppedFetchKeepsEveryRuntimeWithItsMetricsAndTheNextOneCompletesIt() async throws {
+        let stop = StopRequest()
+        var service = FetchService(location: location)
+        service.stopRequest = stop
+        service.runtimeBatch = 10
+        let configuration = SimulatorConfiguration(seed: 21, labs: 2, backtestsPerLab: 30)
+        let outcome: (any Error)? = try await withRunningSimulator(configuration) { server in
+            do {
+                _ = try await service.run(FetchRequest(client: client(server), labs: .all, runtimes: true)) {
+                    if $0.phase == "runtimes" && $0.done >= 20 { stop.request() }
+                }
+                return nil
+            } catch {
+                return error
+            }
+        }
+        guard case LedgerError.interrupted(let message)? = outcome else {
+            Issue.record("the fetch was not interrupted: \(String(describing: outcome))")
+            return
+        }
+        #expect(message.hasPrefix("fetch stopped at runtimes: "))
+        let runtimes = try events("haas.backtest.runtime.fetched").count
+        #expect(runtimes >= 20 && runtimes < 60)
+        #expect(try events("metrics.computed").count == runtimes, "no runtime is left without its metrics")
+        let finished = try #require(try events("run.finished").last)
+        #expect(try finished.payload.json["interrupted"] == .bool(true))
+        #expect(try events("fetch.failed").isEmpty, "an interruption is not a failure")
+
+        let second = try await withRunningSimulator(configuration) { server in
+            try await FetchService(location: location).run(FetchRequest(client: client(server), labs: .all, runtimes: true))
+        }
+        #expect(second.runtimesSkipped == runtimes && second.runtimesFetched == 60 - runtimes)
+        #expect(try events("metrics.computed").count == 60)
+    }
+
+    @Test func aKilledFetchIsCompletedAndClosedByTheNext() async throws {
+        let world = SimulatedWorld(configuration: SimulatorConfiguration(seed: 22, labs: 1, backtestsPerLab: 3))
+        let lab = world.labs[0]
+        let body = PyHaasCacheWriter(world: world).runtimeData(lab: lab, backtest: lab.backtests[0])
+        let blob = Blob(body)
+        let killed = EventID.generate()
+        try location.openLog(create: true).append([
+            EventDraft(
+                stream: "run:\(killed)", type: "run.started",
+                payload: Payload(.object([("command", .string("fetch"))])), correlationID: killed),
+            EventDraft(
+                stream: "backtest:\(lab.backtests[0].id)", type: "haas.backtest.runtime.fetched",
+                payload: Payload(
+                    .object([
+                        ("lab_id", .string(lab.id)), ("backtest_id", .string(lab.backtests[0].id)),
+                        ("body_sha256", .string(blob.hash.hex)),
+                    ])), correlationID: killed, blobs: [blob]),
+        ])
+        let summary = try await withRunningSimulator(world.configuration) { server in
+            try await FetchService(location: location).run(FetchRequest(client: client(server), labs: .all))
+        }
+        #expect(summary.metricsComputed == 1)
+        let closed = try events("run.finished").filter { $0.stream == "run:\(killed)" }
+        #expect(closed.count == 1)
+        #expect(try closed.first?.payload.json["interrupted"] == .bool(true))
+        #expect(try closed.first?.payload.json["completed_by_run"] == .string(summary.runID.description))
+    }
+
+    @Test func aStoppedImportCommitsWholeFilesAndClosesItsRun() throws {
+        let cache = directory.appending("cache")
+        let world = SimulatedWorld(configuration: SimulatorConfiguration(seed: 23, labs: 2, backtestsPerLab: 80))
+        _ = try PyHaasCacheWriter(world: world).write(to: cache)
+        let stop = StopRequest()
+        var service = ImportService(location: location)
+        service.stopRequest = stop
+        let request = ImportRequest(paths: [cache], workingDirectory: directory.path)
+        #expect(throws: LedgerError.self) {
+            _ = try service.run(request, progress: { if $0.done >= 128 { stop.request() } })
+        }
+        let finished = try #require(try events("run.finished").last)
+        #expect(try finished.payload.json["interrupted"] == .bool(true))
+        let imported = try events("cache.file.imported").count
+        #expect(imported > 0)
+        let again = try ImportService(location: location).run(request)
+        #expect(again.skipped == imported && again.failed == 0)
+    }
+}
