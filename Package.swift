@@ -168,7 +168,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HaasAPITests",
-            dependencies: ["JSON", "HaasAPI", "HaasSimulator", "EventLogTesting"],
+            dependencies: ["JSON", "HaasAPI", "HaasSimulator", "EventLogTesting", "Platform"],
             swiftSettings: strictSettings
         ),
         .testTarget(

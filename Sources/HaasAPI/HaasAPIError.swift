@@ -49,6 +49,23 @@ public enum HaasAPIError: Error, CustomStringConvertible, Equatable, Sendable {
         }
     }
 
+    /// How many attempts a failure of this kind is worth, out of the policy's: nothing listening at the address
+    /// is not going to change in the next seconds, so a refused connection gets a short bounded retry.
+    func attemptsWorth(_ policy: RetryPolicy) -> Int {
+        if case .transport(_, .connectionRefused) = self { return min(policy.maxAttempts, 3) }
+        return policy.maxAttempts
+    }
+
+    /// The reason in a retry announcement: `HTTP 504`, `no answer in time`, `garbled reply`.
+    var retryReason: String {
+        switch self {
+        case .httpStatus(_, let status): return "HTTP \(status)"
+        case .transport(_, let failure): return failure.brief
+        case .protocolViolation(_, let status, _): return "garbled reply, HTTP \(status)"
+        default: return detail
+        }
+    }
+
     /// A refusal that reads like an expired or missing session, which a fresh login cures.
     var looksLikeAuthentication: Bool {
         guard case .serverRefused(_, let message) = self else { return false }

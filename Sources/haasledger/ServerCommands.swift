@@ -20,11 +20,16 @@ struct ServerOptions: ParsableArguments {
     @Option(
         help: "Attempts per request before giving up, with backoff and jitter (default: the config file's, else 6).")
     var attempts: Int?
+    @Option(
+        help:
+            "Seconds to wait for one answer before retrying (default: the config file's, else 30; logs and charts get at least 180)."
+    )
+    var timeout: Double?
 
     var connection: ServerConnection {
         ServerConnection(
             server: server, email: email, password: password, concurrency: concurrency,
-            politenessMilliseconds: politenessMs, attempts: attempts)
+            politenessMilliseconds: politenessMs, attempts: attempts, timeoutSeconds: timeout)
     }
 
     func validate() throws {

@@ -10,10 +10,14 @@ public struct HaasClientConfiguration: Sendable {
     /// Runtimes answer in about a second; charts and logs can take a minute (haas-api.md §1.2).
     public var shortTimeout: Duration
     public var longTimeout: Duration
+    /// Told each retry before its pause, worded for a person (`retrying GET_LABS in 2.1 s (HTTP 504, attempt 2
+    /// of 6)`); the CLI prints it on stderr.
+    public var onRetry: (@Sendable (String) -> Void)?
 
     public init(
         server: HaasServer, credentials: HaasCredentials, concurrency: Int = 4, politenessDelay: Duration = .zero,
-        retry: RetryPolicy = RetryPolicy(), shortTimeout: Duration = .seconds(30), longTimeout: Duration = .seconds(180)
+        retry: RetryPolicy = RetryPolicy(), shortTimeout: Duration = .seconds(30), longTimeout: Duration = .seconds(180),
+        onRetry: (@Sendable (String) -> Void)? = nil
     ) {
         self.server = server
         self.credentials = credentials
@@ -22,6 +26,7 @@ public struct HaasClientConfiguration: Sendable {
         self.retry = retry
         self.shortTimeout = shortTimeout
         self.longTimeout = longTimeout
+        self.onRetry = onRetry
     }
 }
 
@@ -43,4 +48,9 @@ public struct RetryPolicy: Sendable {
         let nanos = ceiling.components.seconds * 1_000_000_000 + ceiling.components.attoseconds / 1_000_000_000
         return .nanoseconds(Int64.random(in: 0...max(0, nanos)))
     }
+}
+
+extension Duration {
+    /// The duration in seconds, as a `Double`.
+    public var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

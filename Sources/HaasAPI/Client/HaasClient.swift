@@ -27,7 +27,10 @@ public final class HaasClient: Sendable {
         var httpConfiguration = HTTPClient.Configuration()
         httpConfiguration.connectionPool = .init(
             idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.concurrency)
-        httpConfiguration.timeout = .init(connect: .seconds(10))
+        httpConfiguration.timeout = .init(connect: .seconds(max(1, min(10, configuration.shortTimeout.components.seconds))))
+        // The pool would otherwise retry a refused connection quietly until the connect timeout, for every
+        // attempt; the retry loop here decides, and says so.
+        httpConfiguration.connectionPool.retryConnectionEstablishment = false
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: httpConfiguration)
         redactor = Locked(Redactor(secrets: [configuration.credentials.email, configuration.credentials.password]))
     }
@@ -211,8 +214,12 @@ public final class HaasClient: Sendable {
                     envelopeError: header?.error, failure: failure, labID: subject.lab, backtestID: subject.backtest))
             if configuration.politenessDelay > .zero { try await Task.sleep(for: configuration.politenessDelay) }
             guard let failure else { return (value, scrubbed.body) }
-            guard failure.isTransient && attempt < configuration.retry.maxAttempts else { throw failure }
+            let worth = failure.attemptsWorth(configuration.retry)
+            guard failure.isTransient && attempt < worth else { throw failure }
             let delay = configuration.retry.delay(afterAttempt: attempt)
+            configuration.onRetry?(
+                "retrying \(channel) in \(String(format: "%.1f", delay.inSeconds)) s (\(failure.retryReason), attempt \(attempt + 1) of \(worth))"
+            )
             if delay > .zero { try await Task.sleep(for: delay) }
         }
     }

@@ -44,6 +44,17 @@ public enum TransportFailure: Error, Equatable, Sendable, CustomStringConvertibl
         }
     }
 
+    /// A few words, for retry announcements: `connection refused`, `no answer in time`.
+    public var brief: String {
+        switch self {
+        case .connectionRefused: "connection refused"
+        case .timedOut: "no answer in time"
+        case .connectionClosed: "connection closed"
+        case .unreachable: "server unreachable"
+        case .other(let reason): reason
+        }
+    }
+
     public var description: String {
         switch self {
         case .connectionRefused: "connection refused (is the server running, and is the port right?)"

@@ -114,7 +114,7 @@ public struct FetchService: Sendable {
         let counts = recorder.snapshot
         summary.exchanges = counts.exchanges
         summary.bodyBytes = counts.bodyBytes
-        summary.seconds = (ContinuousClock.now - started).seconds
+        summary.seconds = (ContinuousClock.now - started).inSeconds
         var finished = summary.json
         let interrupted: String? = if case LedgerError.interrupted(let progress)? = runError { progress } else { nil }
         if case .object(var members) = finished {
@@ -352,9 +352,6 @@ public struct FetchFailure: Error, CustomStringConvertible {
     }
 }
 
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}
 
 extension HaasAPIError {
     /// Failures no further call can get past: recorded once, and the run stops.

@@ -174,7 +174,7 @@ public struct ImportService: Sendable {
                 progress?(FetchProgress(phase: "import", done: done, total: entries.count))
             }
             try run.commit()
-            run.summary.seconds = (ContinuousClock.now - started).seconds
+            run.summary.seconds = (ContinuousClock.now - started).inSeconds
             try run.finish()
             progress?(FetchProgress(phase: "done", done: entries.count, total: entries.count))
             return run.summary

@@ -17,6 +17,7 @@ public struct LedgerConfiguration: Sendable, Equatable {
         public var concurrency: Int?
         public var politenessMilliseconds: Int?
         public var attempts: Int?
+        public var timeoutSeconds: Double?
     }
 
     public init() {}
@@ -61,7 +62,9 @@ public struct LedgerConfiguration: Sendable, Equatable {
         configuration.formula = try reader.string(table, "formula")
         if let value = table["server"] {
             guard let server = value.table else { throw reader.wrongType("server", value, expected: "a table") }
-            try reader.only(["url", "email", "password", "concurrency", "politeness_ms", "attempts"], in: server, section: "server.")
+            try reader.only(
+                ["url", "email", "password", "concurrency", "politeness_ms", "attempts", "timeout"], in: server,
+                section: "server.")
             if server["password"] != nil {
                 throw LedgerError.invalidFile(
                     path: path, field: "server.password",
@@ -73,6 +76,8 @@ public struct LedgerConfiguration: Sendable, Equatable {
             configuration.server.politenessMilliseconds = try reader.integer(
                 server, "politeness_ms", section: "server.", atLeast: 0)
             configuration.server.attempts = try reader.integer(server, "attempts", section: "server.", atLeast: 1)
+            configuration.server.timeoutSeconds = try reader.integer(server, "timeout", section: "server.", atLeast: 1)
+                .map(Double.init)
         }
         return configuration
     }
@@ -103,6 +108,8 @@ public struct LedgerConfiguration: Sendable, Equatable {
         # politeness_ms = 0
         # Attempts per request before giving up (as --attempts).
         # attempts = 6
+        # Seconds to wait for one answer (as --timeout; logs and charts get at least 180).
+        # timeout = 30
 
         """
 
