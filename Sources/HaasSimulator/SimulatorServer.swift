@@ -42,11 +42,20 @@ public final class SimulatorServer: Sendable {
                 portContinuation.finish()
             },
             logger: logger)
-        let task = Task { try await application.run() }
+        // A server that cannot bind ends at once: the stream finishes then too, so start never waits forever.
+        let task = Task {
+            defer { portContinuation.finish() }
+            try await application.run()
+        }
         var iterator = portStream.makeAsyncIterator()
         guard let bound = await iterator.next() else {
             task.cancel()
-            throw SimulatorError.couldNotStart(host: host, port: port)
+            let reason: String =
+                switch await task.result {
+                case .failure(let error): String(describing: error)
+                case .success: "the server stopped before it listened"
+                }
+            throw SimulatorError.couldNotStart(host: host, port: port, reason: reason)
         }
         return SimulatorServer(world: world, port: bound, task: task, state: state)
     }
@@ -82,11 +91,11 @@ public final class SimulatorServer: Sendable {
 }
 
 public enum SimulatorError: Error, CustomStringConvertible {
-    case couldNotStart(host: String, port: Int)
+    case couldNotStart(host: String, port: Int, reason: String)
 
     public var description: String {
         switch self {
-        case let .couldNotStart(host, port): return "the simulator could not listen on \(host):\(port)"
+        case let .couldNotStart(host, port, reason): return "cannot listen on \(host):\(port): \(reason)"
         }
     }
 }

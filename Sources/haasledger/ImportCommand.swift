@@ -38,7 +38,7 @@ struct ImportCommand: ParsableCommand {
         let output = try OutputSink(path: nil)
         var listing: [ImportFileOutcome] = []
         let summary = try service.run(request, progress: ProgressLine.show) { outcome in
-            if let problem = ImportPresentation.problemLine(outcome), outcome.status != .skipped {
+            if let problem = ImportPresentation.problemLine(outcome), outcome.status == .failed {
                 StandardError.write(problem)
             }
             if dryRun { listing.append(outcome) }
@@ -50,6 +50,7 @@ struct ImportCommand: ParsableCommand {
             for line in ImportPresentation.summaryLines(summary) { try output.writeLine(line) }
         }
         try output.finish()
+        for warning in summary.warnings { StandardError.write("warning: \(warning)") }
         if summary.failed > 0 {
             throw LedgerError.partialFailure(
                 "\(summary.failed) file(s) could not be imported\(dryRun ? "" : "; see import.failed events")")

@@ -302,3 +302,44 @@ import Testing
         #expect(try index.payload.json["entry_count"] == .number(2))
     }
 }
+
+extension ImportTests {
+    /// pyHaasAPI's history_cutoffs backups are often byte-for-byte copies of the live file: every path is
+    /// recorded as its own `cache.file.imported`, the bytes and facts once (issue 15 #13).
+    @Test func identicalBytesAtAnotherPathAreRecordedAsACopy() throws {
+        let first = directory.appending("first/data")
+        let second = directory.appending("second/data")
+        for folder in [first, second + "/backups"] {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
+        _ = try writeCache()
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: cacheRoot + "/data/history_cutoffs.json"))
+        for path in [first + "/history_cutoffs.json", second + "/history_cutoffs.json", second + "/backups/history_cutoffs_backup_20250101_000000.json"] {
+            try bytes.write(to: URL(fileURLWithPath: path))
+        }
+        let (one, _) = try importCache([directory.appending("first")])
+        #expect(one.imported == 1 && one.copies == 0)
+        let cutoffs = try events("history.cutoff.recorded").count
+        #expect(cutoffs > 0)
+        let (two, outcomes) = try importCache([directory.appending("second")])
+        #expect(two.imported == 0 && two.copies == 2 && two.skipped == 0)
+        #expect(outcomes.allSatisfy { $0.status == .copy && $0.reason == "same bytes as \(first)/history_cutoffs.json" })
+        let files = try events("cache.file.imported")
+        #expect(Set(try files.map { try $0.payload.json["path"]?.stringValue ?? "" }).count == 3)
+        #expect(try events("history.cutoff.recorded").count == cutoffs, "the facts once")
+        // Each path again is a no-op.
+        let (three, _) = try importCache([directory.appending("first"), directory.appending("second")])
+        #expect(three.skipped == 3 && three.copies == 0 && three.imported == 0)
+        #expect(try events("cache.file.imported").count == 3)
+    }
+
+    @Test func aFolderWithoutCacheFilesImportsNothingAndSaysSo() throws {
+        let folder = directory.appending("unrelated")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try "notes".write(toFile: folder + "/notes.txt", atomically: true, encoding: .utf8)
+        let (summary, _) = try importCache([folder])
+        #expect(summary.imported == 0 && summary.ignored == 1)
+        #expect(summary.warnings.count == 1)
+        #expect(summary.warnings.first?.hasPrefix("nothing to import: none of the 1 file(s) under \(folder)") == true)
+    }
+}

@@ -100,3 +100,27 @@ extension CLITests {
         }
     }
 }
+
+extension CLITests {
+    /// `simulate` names what stops it and exits 2, rather than hanging or printing raw errors (issue 15 #10).
+    @Test func simulateNamesBindAndCacheFolderProblems() async throws {
+        let refusedHost = try run(["simulate", "--host", "nosuch.invalid", "--port", "0"])
+        #expect(refusedHost.status == 2)
+        #expect(refusedHost.stderr == "error: --host: nosuch.invalid is not an address of this machine\n")
+        try await SimulatorServer.withRunning(SimulatorConfiguration(labs: 0)) { server in
+            let taken = try run(["simulate", "--port", String(server.port)])
+            #expect(taken.status == 2)
+            #expect(
+                taken.stderr
+                    == "error: --port: port \(server.port) on 127.0.0.1 is in use (another server?); pick another, or 0 for a free one\n")
+        }
+        let cache = directory.appending("cache")
+        #expect(try run(["simulate", "--write-cache", cache, "--labs", "1", "--backtests", "1"]).status == 0)
+        let again = try run(["simulate", "--write-cache", cache])
+        #expect(again.status == 2 && again.stderr.hasPrefix("error: --write-cache: \(cache) is not empty ("))
+        let file = directory.appending("file")
+        _ = FileManager.default.createFile(atPath: file, contents: Data())
+        let onFile = try run(["simulate", "--write-cache", file])
+        #expect(onFile.status == 2 && onFile.stderr == "error: --write-cache: \(file) is a file, not a folder\n")
+    }
+}

@@ -9,6 +9,26 @@ import LedgerEvents
 enum ImportPayloads {
     static func importedID(sha256: String) -> EventID { EventID.derived(from: "\(EventType.fileImported.name)|\(sha256)") }
 
+    /// The id of a further path holding bytes already imported under another (the first path keeps `importedID`).
+    static func copyID(sha256: String, path: String) -> EventID {
+        EventID.derived(from: "\(EventType.fileImported.name)|\(sha256)|\(path)")
+    }
+
+    /// A further path of bytes already imported: its own `cache.file.imported` naming the first path, the bytes
+    /// stored once (the blob store keeps one copy per hash), no facts again.
+    static func copy(_ file: CacheFile, kind: CacheFileKind, of original: String, serverLabel: String?, runID: EventID)
+        -> EventDraft
+    {
+        EventDraft(
+            .fileImported, id: copyID(sha256: file.sha256, path: file.path), stream: "import:\(file.sha256)",
+            payload: Payload(
+                .object([
+                    ("path", .string(file.path)), ("kind", .string(kind.rawValue)), ("bytes", .number(file.bytes.count)),
+                    ("modified_at", .string(Timestamp.format(file.modifiedAt))), ("sha256", .string(file.sha256)),
+                    ("server_label", .optional(serverLabel)), ("facts", .number(0)), ("same_bytes_as", .string(original)),
+                ])), observedAt: file.modifiedAt, correlationID: runID, source: file.path, blobs: [file.blob])
+    }
+
     static func imported(_ file: CacheFile, _ parsed: ParsedCacheFile, serverLabel: String?, runID: EventID)
         -> EventDraft
     {

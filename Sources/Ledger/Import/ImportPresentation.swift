@@ -24,6 +24,7 @@ public enum ImportPresentation {
                 [summary.dryRun ? "dry run (nothing recorded)" : "run", summary.runID?.description ?? "-"],
                 ["files \(verb)", String(summary.imported)],
                 ["files skipped (already imported)", String(summary.skipped)],
+                ["files recorded as copies (same bytes as another path)", String(summary.copies)],
                 ["files failed", String(summary.failed)],
                 ["files ignored (not a pyHaasAPI cache file)", String(summary.ignored)],
                 ["runtimes", String(summary.runtimes)],

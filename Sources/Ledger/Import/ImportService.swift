@@ -6,96 +6,6 @@ import JSON
 import LedgerEvents
 import Platform
 
-/// What `haasledger import` was asked to do.
-public struct ImportRequest: Sendable {
-    public var paths: [String]
-    public var dryRun: Bool
-    /// Which server the caches came from; pyHaasAPI's v1 layouts do not say.
-    public var serverLabel: String?
-    /// Relative paths are resolved against this directory.
-    public var workingDirectory: String
-    /// Which formulas the runtimes' metrics are computed under (`FormulaChoice.toRecord`).
-    public var formulas: FormulaChoice
-
-    public init(
-        paths: [String], dryRun: Bool = false, serverLabel: String? = nil, workingDirectory: String,
-        formulas: FormulaChoice = .none
-    ) {
-        self.paths = paths
-        self.dryRun = dryRun
-        self.serverLabel = serverLabel
-        self.workingDirectory = workingDirectory
-        self.formulas = formulas
-    }
-}
-
-/// What happened to one file.
-public struct ImportFileOutcome: Sendable, Equatable {
-    public enum Status: String, Sendable {
-        case imported
-        case wouldImport = "would import"
-        case skipped = "already imported"
-        case failed
-    }
-
-    public let path: String
-    public let kind: CacheFileKind?
-    public let status: Status
-    /// Events the file adds (its `cache.file.imported`, its facts and their metrics).
-    public let events: Int
-    public let reason: String?
-}
-
-/// Files per kind: imported, already imported (skipped), failed.
-public struct ImportTally: Sendable, Equatable {
-    public var imported = 0
-    public var skipped = 0
-    public var failed = 0
-}
-
-/// What an import run did.
-public struct ImportSummary: Sendable, Equatable {
-    /// Nil for a dry run, which records nothing.
-    public var runID: EventID?
-    public var dryRun: Bool
-    public var byKind: [CacheFileKind: ImportTally] = [:]
-    /// Files that are not pyHaasAPI cache files.
-    public var ignored = 0
-    public var runtimes = 0
-    public var metricsComputed = 0
-    public var events = 0
-    public var bytes = 0
-    public var seconds = 0.0
-
-    public var imported: Int { byKind.values.reduce(0) { $0 + $1.imported } }
-    public var skipped: Int { byKind.values.reduce(0) { $0 + $1.skipped } }
-    public var failed: Int { byKind.values.reduce(0) { $0 + $1.failed } }
-
-    public var json: JSONValue {
-        .object([
-            ("run_id", .optional(runID?.description)), ("dry_run", .bool(dryRun)), ("imported", .number(imported)),
-            ("skipped", .number(skipped)), ("failed", .number(failed)), ("ignored", .number(ignored)),
-            (
-                "by_kind",
-                .object(
-                    byKind.keys.sorted().map { kind in
-                        let tally = byKind[kind] ?? ImportTally()
-                        return (
-                            kind.rawValue,
-                            .object([
-                                ("imported", .number(tally.imported)), ("skipped", .number(tally.skipped)),
-                                ("failed", .number(tally.failed)),
-                            ])
-                        )
-                    })
-            ),
-            ("runtimes", .number(runtimes)), ("metrics_computed", .number(metricsComputed)),
-            ("events", .number(events)), ("bytes", .number(bytes)),
-            ("seconds", .optional((seconds * 1000).rounded() / 1000)),
-        ])
-    }
-}
-
 /// `haasledger import`: records pyHaasAPI cache files and the facts inside them.
 ///
 /// Each file is atomic: its `cache.file.imported` and its facts are appended in one transaction, or the file
@@ -174,6 +84,11 @@ public struct ImportService: Sendable {
                 progress?(FetchProgress(phase: "import", done: done, total: entries.count))
             }
             try run.commit()
+            if !entries.contains(where: { $0.recognised != nil }) {
+                run.summary.warnings.append(
+                    "nothing to import: none of the \(entries.count) file(s) under \(request.paths.joined(separator: ", ")) is a pyHaasAPI cache file (cache/lab_backtests_*/, unified_cache/backtests|reports/, backtest_cache/, data/history_cutoffs*.json)"
+                )
+            }
             run.summary.seconds = (ContinuousClock.now - started).inSeconds
             try run.finish()
             progress?(FetchProgress(phase: "done", done: entries.count, total: entries.count))
@@ -193,12 +108,13 @@ private struct ImportRun {
     var summary: ImportSummary
     var parser: CacheFileParser
     /// Contents seen earlier in this run (the same bytes under two names are imported once).
-    var seen = Set<String>()
+    var seen: [String: String] = [:]
     var chunk: [ChunkItem] = []
     var chunkSize = 0
 
     enum ChunkItem {
         case imported(CacheFile, ParsedCacheFile)
+        case copy(CacheFile, CacheFileKind, of: String)
         case failed(path: String, file: CacheFile?, kind: CacheFileKind?, problem: CacheFileProblem)
     }
 
@@ -258,6 +174,8 @@ private struct ImportRun {
             case ignored
             case unreadable(RecognisedPath, CacheFileProblem)
             case alreadyImported(RecognisedPath, CacheFile)
+            /// The bytes were imported under another path (`original`), this path not yet.
+            case copy(RecognisedPath, CacheFile, original: String)
             /// `parsed` is nil for the kinds read in order (`CacheFileParser.readsSiblings`).
             case read(RecognisedPath, CacheFile, parsed: Result<ParsedCacheFile, CacheFileProblem>?)
         }
@@ -275,9 +193,20 @@ private struct ImportRun {
             return PreparedFile(entry: entry, stage: .unreadable(recognised, error))
         }
         if let log {
-            let id = ImportPayloads.importedID(sha256: file.sha256)
-            if (try? log.read { try $0.position(ofID: id) }) != nil {
-                return PreparedFile(entry: entry, stage: .alreadyImported(recognised, file))
+            let first = try? log.read { reader -> String? in
+                guard let position = try reader.position(ofID: ImportPayloads.importedID(sha256: file.sha256)) else {
+                    return nil
+                }
+                return try reader.event(at: position)?.payload.json["path"]?.stringValue ?? ""
+            }
+            if let original = first ?? nil {
+                let copied = try? log.read {
+                    try $0.position(ofID: ImportPayloads.copyID(sha256: file.sha256, path: file.path))
+                }
+                let known = original == file.path || (copied ?? nil) != nil
+                return PreparedFile(
+                    entry: entry,
+                    stage: known ? .alreadyImported(recognised, file) : .copy(recognised, file, original: original))
             }
         }
         if CacheFileParser.readsSiblings(recognised.kind) {
@@ -297,9 +226,15 @@ private struct ImportRun {
         case .alreadyImported(let recognised, let file):
             summary.bytes += file.bytes.count
             skip(file, kind: recognised.kind)
+        case .copy(let recognised, let file, let original):
+            summary.bytes += file.bytes.count
+            try add(.copy(file, recognised.kind, of: original))
         case .read(let recognised, let file, let parsed):
             summary.bytes += file.bytes.count
-            guard seen.insert(file.sha256).inserted else { return skip(file, kind: recognised.kind) }
+            if let original = seen[file.sha256] {
+                return try add(.copy(file, recognised.kind, of: original))
+            }
+            seen[file.sha256] = file.path
             let result = parsed ?? Result { () throws(CacheFileProblem) in try parser.parse(file, as: recognised) }
             switch result {
             case .success(let parsed): try add(.imported(file, parsed))
@@ -324,6 +259,12 @@ private struct ImportRun {
                 ImportFileOutcome(
                     path: file.path, kind: parsed.kind, status: request.dryRun ? .wouldImport : .imported,
                     events: events, reason: nil))
+            chunkSize += file.bytes.count
+        case .copy(let file, let kind, let original):
+            summary.copies += 1
+            onFile(
+                ImportFileOutcome(
+                    path: file.path, kind: kind, status: .copy, events: 1, reason: "same bytes as \(original)"))
             chunkSize += file.bytes.count
         case .failed(let path, let file, let kind, let problem):
             summary.byKind[kind ?? .unifiedBacktest, default: ImportTally()].failed += 1
@@ -357,6 +298,9 @@ private struct ImportRun {
                         metrics.append((base + runtime.factIndex, runtime.backtest, formula, payload))
                     }
                 }
+            case .copy(let file, let kind, let original):
+                drafts.append(
+                    ImportPayloads.copy(file, kind: kind, of: original, serverLabel: request.serverLabel, runID: runID))
             case .failed(let path, let file, let kind, let problem):
                 drafts.append(ImportPayloads.failed(path: path, file: file, kind: kind, problem: problem, runID: runID))
             }

@@ -1,3 +1,4 @@
+import Foundation
 import HaasSimulator
 
 /// A simulated Trade Server as the `simulate` and `demo` commands describe it.
@@ -46,16 +47,47 @@ public enum SimulatorService {
         _ settings: SimulatorSettings, host: String, port: Int, announce: @Sendable (String) -> Void
     ) async throws {
         let configuration = try settings.configuration
-        let server = try await SimulatorServer.start(configuration: configuration, host: host, port: port)
+        let server: SimulatorServer
+        do {
+            server = try await SimulatorServer.start(configuration: configuration, host: host, port: port)
+        } catch SimulatorError.couldNotStart(_, _, let reason) {
+            if reason.contains("Address already in use") {
+                throw LedgerError.invalidArgument(
+                    flag: "--port", reason: "port \(port) on \(host) is in use (another server?); pick another, or 0 for a free one")
+            }
+            if reason.contains("UnknownHost") || reason.contains("Cannot assign requested address") {
+                throw LedgerError.invalidArgument(flag: "--host", reason: "\(host) is not an address of this machine")
+            }
+            throw LedgerError.invalidArgument(flag: "--host", reason: "cannot listen on \(host):\(port): \(reason)")
+        }
         announce(
             "simulating a Trade Server at http://\(host):\(server.port) — \(configuration.labs) labs × \(configuration.backtestsPerLab) backtests, revision \(configuration.revision); log in with \(configuration.email) / \(configuration.password)"
         )
         try await server.waitUntilStopped()
     }
 
-    /// Writes every pyHaasAPI layout under `directory`; returns how many files.
+    /// Writes every pyHaasAPI layout under `directory`, which must be new or empty (a cache is written whole,
+    /// never merged into another); returns how many files.
     public static func writeCache(_ settings: SimulatorSettings, to directory: String) throws -> Int {
-        try PyHaasCacheWriter(world: SimulatedWorld(configuration: try settings.configuration)).write(to: directory)
-            .count
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder) {
+            guard isFolder.boolValue else {
+                throw LedgerError.invalidArgument(flag: "--write-cache", reason: "\(directory) is a file, not a folder")
+            }
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            guard entries.isEmpty else {
+                throw LedgerError.invalidArgument(
+                    flag: "--write-cache",
+                    reason: "\(directory) is not empty (\(entries.count) entries); give a new or empty folder")
+            }
+        }
+        do {
+            return try PyHaasCacheWriter(world: SimulatedWorld(configuration: try settings.configuration))
+                .write(to: directory).count
+        } catch let error as CocoaError {
+            throw LedgerError.file(
+                path: (error.userInfo[NSFilePathErrorKey] as? String) ?? directory,
+                reason: "cannot be written: \(error.underlying.map { String(describing: $0) } ?? error.localizedDescription)")
+        }
     }
 }
