@@ -136,6 +136,8 @@ public final class EventLog: Sendable {
             var envelopeSizes: [Int] = []
             envelopeSizes.reserveCapacity(buffer.count)
             for index in buffer.indices { envelopeSizes.append(EnvelopeEncoder.size(of: buffer[index])) }
+            let batchBytes = UInt64(envelopeSizes.reduce(0, +) + buffer.reduce(0) { $0 + $1.blobs.reduce(0) { $0 + $1.bytes.count } })
+            do {
             return try writer.withLock { cache in
                 // Taken out rather than copied: a copy-on-write of a large dictionary per batch would cost O(streams).
                 var carried = cache
@@ -175,6 +177,12 @@ public final class EventLog: Sendable {
                 }
                 cache = next
                 return outcomes
+            }
+            } catch let error as LMDBError where error.code == EIO || error.code == ENOSPC {
+                // A full disk surfaces from the commit as EIO (or ENOSPC); the transaction was rolled back.
+                guard DiskSpace.isFull(at: directory, needing: batchBytes) else { throw error }
+                throw EventLogError.diskFull(
+                    path: directory, freeBytes: DiskSpace.available(at: directory) ?? 0, batchBytes: batchBytes)
             }
         }
     }

@@ -22,6 +22,8 @@ public enum EventLogError: Error, CustomStringConvertible, Equatable {
     case invalidExport(line: Int, reason: String)
     /// A file-system call failed.
     case io(path: String, operation: String, errno: Int32)
+    /// The disk holding the log is full: the batch was not written, and the log is as it was.
+    case diskFull(path: String, freeBytes: UInt64, batchBytes: UInt64)
 
     public var description: String {
         switch self {
@@ -51,6 +53,9 @@ public enum EventLogError: Error, CustomStringConvertible, Equatable {
             return "line \(line): \(reason)"
         case let .io(path, operation, errno):
             return "\(operation) \(path) failed: \(String(cString: strerror(errno))) (errno \(errno))"
+        case let .diskFull(path, free, batch):
+            return
+                "the disk holding \(path) is full (\(DiskSpace.text(free)) free; this batch needs about \(DiskSpace.text(batch)) more, plus LMDB's page overhead): nothing of the batch was written and the log is intact; free some space, or move the ledger, and run the command again"
         }
     }
 }

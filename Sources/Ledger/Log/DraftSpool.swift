@@ -13,7 +13,13 @@ final class DraftSpool {
     private var pending: [UInt8] = []
     private static let chunk = 1 << 20
 
-    init(directory: String) throws { descriptor = try UnlinkedFile.create(in: directory) }
+    /// Where the spool lives, for messages.
+    let directory: String
+
+    init(directory: String) throws {
+        self.directory = directory
+        descriptor = try UnlinkedFile.create(in: directory)
+    }
 
     deinit { close(descriptor) }
 
@@ -25,6 +31,13 @@ final class DraftSpool {
 
     private func flush() throws {
         do { try writeAll(descriptor, pending) } catch {
+            if DiskSpace.isFull(at: directory, needing: UInt64(pending.count)) {
+                throw LedgerError.file(
+                    path: directory,
+                    reason:
+                        "the disk is full (\(DiskSpace.text(DiskSpace.available(at: directory) ?? 0)) free) while the input was being checked; nothing was appended — free some space and run again"
+                )
+            }
             throw LedgerError.file(path: "the append spool", reason: error.description)
         }
         pending.removeAll(keepingCapacity: true)
