@@ -22,9 +22,10 @@ struct TableOptions: ParsableArguments {
     @OptionGroup var options: LedgerOption
     @OptionGroup var moment: MomentOptions
     @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
+    @Flag(help: "In a table, every number at full precision (csv, json and ndjson always are).") var raw = false
 
     func print(_ query: (ReadModelService, ReadModelService.Moment) throws -> ResultTable) throws {
-        try printLines(try query(ReadModelService(location: try options.location), try moment.moment).lines(format))
+        try printLines(try query(ReadModelService(location: try options.location), try moment.moment).lines(format, raw: raw))
     }
 }
 
@@ -77,6 +78,7 @@ struct QueryCommand: ParsableCommand {
         @Flag(help: "Sort descending (the default).") var desc = false
         @Option(help: "At most this many backtests.") var limit: Int?
         @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
+        @Flag(help: "In a table, every number at full precision (csv, json and ndjson always are).") var raw = false
 
         func validate() throws {
             if asc && desc { throw ValidationError("give --asc or --desc, not both") }
@@ -101,7 +103,7 @@ struct QueryCommand: ParsableCommand {
                     ReadModelService.backtestColumns + standard
                         + [sort].compactMap { $0 }.filter { !standard.contains($0) })
                 : table
-            try printLines(shown.lines(format))
+            try printLines(shown.lines(format, raw: raw))
         }
     }
 }
@@ -130,9 +132,10 @@ struct ProjectCommand: ParsableCommand {
             abstract: "The read models' lag behind the log, in events and seconds.")
         @OptionGroup var options: LedgerOption
         @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
+        @Flag(help: "In a table, every number at full precision (csv, json and ndjson always are).") var raw = false
 
         func run() throws {
-            try printLines(try ReadModelService(location: try options.location).status().lines(format))
+            try printLines(try ReadModelService(location: try options.location).status().lines(format, raw: raw))
         }
     }
 }
@@ -145,6 +148,7 @@ struct SQLCommand: ParsableCommand {
     @OptionGroup var moment: MomentOptions
     @Argument(help: "One read-only SQL statement.") var statement: String
     @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
+    @Flag(help: "In a table, every number at full precision (csv, json and ndjson always are).") var raw = false
     @Option(help: "Stop the statement after this many seconds.") var timeout: Double = 30
 
     func validate() throws {
@@ -154,7 +158,7 @@ struct SQLCommand: ParsableCommand {
     func run() throws {
         try printLines(
             try ReadModelService(location: try options.location).sql(statement, at: try moment.moment, timeLimit: timeout)
-                .lines(format))
+                .lines(format, raw: raw))
     }
 }
 
@@ -165,10 +169,11 @@ struct HistoryCommand: ParsableCommand {
     @Argument(help: "The backtest id.") var backtest: String
     @Option(help: formulaHelp) var formula: String?
     @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
+    @Flag(help: "In a table, every number at full precision (csv, json and ndjson always are).") var raw = false
 
     func run() throws {
         try printLines(
-            try options.readModels(formula).history(backtest: backtest, formula: nil).lines(format))
+            try options.readModels(formula).history(backtest: backtest, formula: nil).lines(format, raw: raw))
     }
 }
 
@@ -189,6 +194,7 @@ struct DiffCommand: ParsableCommand {
     var summary = false
     @Option(help: "Only this lab.") var lab: String?
     @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
+    @Flag(help: "In a table, every number at full precision (csv, json and ndjson always are).") var raw = false
     @OptionGroup var moment: MomentOptions
 
     func validate() throws {
@@ -221,7 +227,7 @@ struct DiffCommand: ParsableCommand {
                 from: from.flatMap(ReadModelService.Moment.init) ?? .now,
                 to: to.flatMap(ReadModelService.Moment.init) ?? .now, lab: lab, formula: nil)
         }
-        try printLines(table.lines(format))
+        try printLines(table.lines(format, raw: raw))
     }
 }
 

@@ -106,6 +106,6 @@ extension ReadModelService {
 
     static func cell(_ metric: (number: Double?, text: String)?) -> ResultTable.Cell {
         guard let metric else { return .null }
-        return metric.number.map(ResultTable.Cell.number) ?? .text(metric.text)
+        return .metric(number: metric.number, text: metric.text)
     }
 }

@@ -106,7 +106,7 @@ public struct ReadModelService {
                 ]
                     + metricNames.map { name in
                         guard let metric = row.metric(name) else { return .null }
-                        return metric.number.map(ResultTable.Cell.number) ?? .text(metric.text)
+                        return .metric(number: metric.number, text: metric.text)
                     }
             })
     }

@@ -9,28 +9,45 @@ public struct ResultTable: Sendable, Equatable {
         case integer(Int64)
         case number(Double)
         case text(String)
+        /// A metric that is not a number: `+inf`, `-inf` or `undefined`.
+        case nonNumber(String)
 
+        /// A metric's cell: its number, or what it is when it is none.
+        static func metric(number: Double?, text: String) -> Cell { number.map(Cell.number) ?? .nonNumber(text) }
+
+        /// Exact text, for CSV: infinities as `inf`/`-inf` and undefined as an empty cell, as pandas reads them.
         var plain: String {
             switch self {
             case .null: return ""
             case .integer(let value): return String(value)
-            case .number(let value): return JSONNumber(value)?.canonicalText ?? String(value)
+            case .number(let value): return JSONNumber(value)?.canonicalText ?? (value.isNaN ? "" : String(value))
             case .text(let text): return text
+            case .nonNumber(let text): return text == "+inf" ? "inf" : text == "-inf" ? "-inf" : ""
             }
         }
 
+        /// A number or null (the reason for a null metric goes in a sibling member, see `object`).
         var json: JSONValue {
             switch self {
-            case .null: return .null
+            case .null, .nonNumber: return .null
             case .integer(let value): return .number(value)
-            case .number(let value): return JSONNumber(value).map(JSONValue.number) ?? .string(String(value))
+            case .number(let value): return JSONNumber(value).map(JSONValue.number) ?? .null
             case .text(let text): return .string(text)
+            }
+        }
+
+        /// Why a JSON value is null when the cell is a metric that is not a number.
+        var nullReason: String? {
+            switch self {
+            case .nonNumber(let text): return text
+            case .number(let value) where !value.isFinite: return value.isNaN ? "undefined" : value > 0 ? "+inf" : "-inf"
+            default: return nil
             }
         }
 
         var isNumeric: Bool {
             switch self {
-            case .integer, .number: return true
+            case .integer, .number, .nonNumber: return true
             default: return false
             }
         }
@@ -69,7 +86,9 @@ public struct ResultTable: Sendable, Equatable {
         return ResultTable(columns: columns, rows: ordered.map(\.element))
     }
 
-    public func lines(_ format: Format) -> [String] {
+    /// - Parameter raw: in a table, every number at full precision instead of readably (`ReadableNumbers`);
+    ///   CSV, JSON and NDJSON are always exact.
+    public func lines(_ format: Format, raw: Bool = false) -> [String] {
         switch format {
         case .table:
             let renderer = TableRenderer(
@@ -77,7 +96,13 @@ public struct ResultTable: Sendable, Equatable {
                     TableRenderer.Column(
                         name.uppercased(), rightAligned: rows.first.map { $0[index].isNumeric } ?? false)
                 })
-            return renderer.render(rows.map { $0.map(\.plain) })
+            let styles = columns.map(ReadableNumbers.style(ofColumn:))
+            return renderer.render(
+                rows.map { row in
+                    row.enumerated().map { index, cell in
+                        raw ? cell.exactText : ReadableNumbers.text(cell, style: styles[index])
+                    }
+                })
         case .csv:
             return [columns.map(ResultTable.csvField).joined(separator: ",")]
                 + rows.map { $0.map { ResultTable.csvField($0.plain) }.joined(separator: ",") }
@@ -97,6 +122,12 @@ public struct ResultTable: Sendable, Equatable {
             CanonicalJSON.writeString(column, into: &out)
             out.append(UInt8(ascii: ":"))
             CanonicalJSON.write(cell.json, into: &out)
+            if let reason = cell.nullReason {
+                out.append(UInt8(ascii: ","))
+                CanonicalJSON.writeString(column + "_reason", into: &out)
+                out.append(UInt8(ascii: ":"))
+                CanonicalJSON.writeString(reason, into: &out)
+            }
         }
         out.append(UInt8(ascii: "}"))
         return String(decoding: out, as: UTF8.self)
