@@ -7,8 +7,17 @@ public final class BackgroundResult<R: Sendable>: @unchecked Sendable {
     private var result: R?
 
     public init(_ work: @escaping @Sendable () -> R) {
+        // The work (and what it captures, such as an open log) is released before `wait` returns: the
+        // dispatched block outlives the signal, so it must not be what holds the closure.
+        let box = Locked<(@Sendable () -> R)?>(work)
         DispatchQueue.global().async {
-            self.result = work()
+            do {
+                let job = box.withLock { pending in
+                    defer { pending = nil }
+                    return pending!
+                }
+                self.result = job()
+            }
             self.ready.signal()
         }
     }

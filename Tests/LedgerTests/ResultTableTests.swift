@@ -60,4 +60,16 @@ import Testing
         #expect(special.lines(.csv) == ["a,b,c", "inf,-inf,"])
         #expect(special.lines(.table)[1].hasPrefix("+inf"))
     }
+
+    @Test func statusesTimesAndSizesReadAsNamesISOTimesAndUnits() {
+        let labs = ResultTable(
+            columns: ["status", "recorded_at", "bytes", "progress"],
+            rows: [[.integer(3), .integer(1_764_633_600_000_000), .integer(2_345_678), .number(42.5)]],
+            displays: ["status": .labStatus, "recorded_at": .microseconds, "bytes": .bytes, "progress": .percent])
+        #expect(
+            labs.lines(.table)[1].split(separator: " ").map(String.init)
+                == ["COMPLETED", "2025-12-02T00:00:00Z", "2.3", "MB", "42.50", "%"])
+        #expect(labs.lines(.csv)[1] == "3,1764633600000000,2345678,42.5", "tools get the stored values")
+        #expect(labs.selecting(["status"]).lines(.table)[1] == "COMPLETED")
+    }
 }

@@ -14,7 +14,7 @@ extension ReadModelService {
                     .text($0.labID), .init($0.name), .init($0.scriptID), .init($0.status), .init($0.scheduledBacktests),
                     .init($0.completedBacktests), .integer($0.validFrom),
                 ]
-            })
+            }, displays: ["status": .labStatus])
     }
 
     public func executions(lab: String, at moment: Moment) throws -> ResultTable {
@@ -27,7 +27,7 @@ extension ReadModelService {
                     .integer($0.position), .integer($0.recordedAt), .init($0.status), .init($0.progress),
                     .init($0.completedBacktests), .init($0.scheduledBacktests),
                 ]
-            })
+            }, displays: ["recorded_at": .microseconds, "status": .labStatus, "progress": .percent])
     }
 
     public func cutoffs(at moment: Moment) throws -> ResultTable {
@@ -55,7 +55,7 @@ extension ReadModelService {
                     .text($0.blobHash), .init($0.kind), .init($0.subject), .init($0.bytes), .integer($0.firstPosition),
                     .integer($0.lastPosition), .integer($0.timesRecorded),
                 ]
-            })
+            }, displays: ["bytes": .bytes])
     }
 }
 

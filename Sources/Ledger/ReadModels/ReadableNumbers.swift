@@ -1,3 +1,6 @@
+import EventLog
+import Foundation
+
 /// Numbers as a person reads them in a table: returns and rates as percentages with two decimals, other numbers
 /// to four significant digits with thousands separated, whole counts as integers. `--raw` (and every CSV, JSON
 /// and NDJSON) keeps full precision.
@@ -41,6 +44,29 @@ enum ReadableNumbers {
             case .percent: return grouped(value * 100, decimals: 2) + " %"
             case .significant: return significant(value)
             }
+        }
+    }
+
+    /// A cell in a column with a display of its own.
+    static func text(_ cell: ResultTable.Cell, display: ResultTable.Display) -> String {
+        let number: Double? =
+            switch cell {
+            case .integer(let value): Double(value)
+            case .number(let value): value
+            default: nil
+            }
+        guard let number else { return text(cell, style: .significant) }
+        switch display {
+        case .labStatus:
+            let names = ["CREATED", "QUEUED", "RUNNING", "COMPLETED", "CANCELLED"]
+            let code = Int(number)
+            return names.indices.contains(code) && Double(code) == number ? names[code] : "status \(cell.exactText)"
+        case .microseconds:
+            return Timestamp.format(Int64(number)).replacingOccurrences(of: ".000000Z", with: "Z")
+        case .bytes:
+            return number < 1_000 ? "\(Int(number)) B" : DiskSpace.text(UInt64(max(0, number)))
+        case .percent:
+            return significant(number) + " %"
         }
     }
 

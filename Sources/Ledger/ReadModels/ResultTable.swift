@@ -58,15 +58,32 @@ public struct ResultTable: Sendable, Equatable {
     public let columns: [String]
     public let rows: [[Cell]]
 
-    public init(columns: [String], rows: [[Cell]]) {
+    /// How a column reads in a table, when its name does not say (`ReadableNumbers.style(ofColumn:)`).
+    public enum Display: Sendable, Equatable {
+        /// A lab's `S`: `CREATED`, `QUEUED`, `RUNNING`, `COMPLETED`, `CANCELLED`.
+        case labStatus
+        /// Microseconds since the epoch, as ISO-8601.
+        case microseconds
+        /// A size in bytes, as KB, MB, GB.
+        case bytes
+        /// Already a percentage (the server's `P`).
+        case percent
+    }
+
+    /// Columns with a display of their own, in tables only (CSV and JSON keep the stored values).
+    public let displays: [String: Display]
+
+    public init(columns: [String], rows: [[Cell]], displays: [String: Display] = [:]) {
         self.columns = columns
         self.rows = rows
+        self.displays = displays
     }
 
     /// The same rows with only `names` (in that order); unknown names are skipped.
     public func selecting(_ names: [String]) -> ResultTable {
         let indexes = names.compactMap { columns.firstIndex(of: $0) }
-        return ResultTable(columns: indexes.map { columns[$0] }, rows: rows.map { row in indexes.map { row[$0] } })
+        return ResultTable(
+            columns: indexes.map { columns[$0] }, rows: rows.map { row in indexes.map { row[$0] } }, displays: displays)
     }
 
     /// The same rows, largest magnitude of the numeric column `name` first (rows without a number last, in order).
@@ -83,7 +100,7 @@ public struct ResultTable: Sendable, Equatable {
             let (x, y) = (magnitude(lhs.element), magnitude(rhs.element))
             return x != y ? x > y : lhs.offset < rhs.offset
         }
-        return ResultTable(columns: columns, rows: ordered.map(\.element))
+        return ResultTable(columns: columns, rows: ordered.map(\.element), displays: displays)
     }
 
     /// - Parameter raw: in a table, every number at full precision instead of readably (`ReadableNumbers`);
@@ -97,10 +114,13 @@ public struct ResultTable: Sendable, Equatable {
                         name.uppercased(), rightAligned: rows.first.map { $0[index].isNumeric } ?? false)
                 })
             let styles = columns.map(ReadableNumbers.style(ofColumn:))
+            let shown = columns.map { displays[$0] }
             return renderer.render(
                 rows.map { row in
                     row.enumerated().map { index, cell in
-                        raw ? cell.exactText : ReadableNumbers.text(cell, style: styles[index])
+                        if raw { return cell.exactText }
+                        if let display = shown[index] { return ReadableNumbers.text(cell, display: display) }
+                        return ReadableNumbers.text(cell, style: styles[index])
                     }
                 })
         case .csv:
