@@ -196,6 +196,31 @@ import Testing
         #expect(try state(.position(second.position)) == [.integer(2), .integer(5)])
     }
 
+    /// `password_command` in the config file gives the password when nothing else does (issue 12 §5).
+    @Test func aPasswordCommandGivesThePasswordWhenNothingElseDoes() throws {
+        var configuration = try LedgerConfiguration.parse(
+            "[server]\nurl = \"http://127.0.0.1:8090\"\nemail = \"me@example.invalid\"\npassword_command = \"printf 's3cret\\\\nignored'\"\n",
+            path: "/x/haasledger.toml")
+        let (server, credentials) = try ServerSettings.resolve(
+            serverFlag: nil, emailFlag: nil, passwordFlag: nil, environment: [:], dotEnvPath: "/nonexistent/.env",
+            configuration: configuration)
+        #expect(server.port == 8090 && credentials.email == "me@example.invalid" && credentials.password == "s3cret")
+        // The environment wins, and the command is then not run at all.
+        configuration.server.passwordCommand = "exit 3"
+        let (_, fromEnvironment) = try ServerSettings.resolve(
+            serverFlag: nil, emailFlag: nil, passwordFlag: nil, environment: ["HAAS_PASSWORD": "env"],
+            dotEnvPath: "/nonexistent/.env", configuration: configuration)
+        #expect(fromEnvironment.password == "env")
+        #expect(
+            throws: LedgerError.invalidFile(
+                path: "/x/haasledger.toml", field: "server.password_command", reason: "exited with status 3")
+        ) {
+            try ServerSettings.resolve(
+                serverFlag: nil, emailFlag: nil, passwordFlag: nil, environment: [:], dotEnvPath: "/nonexistent/.env",
+                configuration: configuration)
+        }
+    }
+
     @Test func historyStatusIsRecordedPerMarket() async throws {
         let entries = try await withRunningSimulator(SimulatorConfiguration(seed: 17, labs: 0)) { server in
             try await HistoryStatusService(location: location).run(client: client(server))

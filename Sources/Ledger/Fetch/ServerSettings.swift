@@ -41,10 +41,16 @@ public enum ServerSettings {
             throw LedgerError.invalidArgument(
                 flag: "--email", reason: "no e-mail given (use --email, HAAS_EMAIL or API_EMAIL)")
         }
-        guard let password = passwordFlag ?? value(["HAAS_PASSWORD", "API_PASSWORD"]) else {
+        // The command runs only when nothing else gave the password.
+        let given = passwordFlag ?? value(["HAAS_PASSWORD", "API_PASSWORD"])
+        let fromCommand = try given == nil
+            ? configuration.server.passwordCommand.map { try PasswordCommand.run($0, configuration: configuration.source) }
+            : nil
+        guard let password = given ?? fromCommand else {
             throw LedgerError.invalidArgument(
                 flag: "--password",
-                reason: "no password given (use HAAS_PASSWORD or API_PASSWORD; a flag shows in `ps`)")
+                reason:
+                    "no password given (use HAAS_PASSWORD or API_PASSWORD, or password_command in a config file; a flag shows in `ps`)")
         }
         return (server, HaasCredentials(email: email, password: password))
     }
@@ -79,5 +85,34 @@ public enum DotEnv {
             values[key] = value
         }
         return values
+    }
+}
+
+/// `password_command` of the config file: run with `/bin/sh -c`, its first line of output is the password. Its
+/// output is never printed or recorded; a failure names the config key, not the output.
+enum PasswordCommand {
+    static func run(_ command: String, configuration: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardInput = FileHandle.nullDevice
+        do { try process.run() } catch {
+            throw LedgerError.invalidFile(path: configuration, field: "server.password_command", reason: "cannot run: \(error)")
+        }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw LedgerError.invalidFile(
+                path: configuration, field: "server.password_command",
+                reason: "exited with status \(process.terminationStatus)")
+        }
+        let line = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).first
+        guard let password = line.map(String.init), !password.isEmpty else {
+            throw LedgerError.invalidFile(
+                path: configuration, field: "server.password_command", reason: "printed no password")
+        }
+        return password
     }
 }

@@ -18,6 +18,8 @@ public struct LedgerConfiguration: Sendable, Equatable {
         public var politenessMilliseconds: Int?
         public var attempts: Int?
         public var timeoutSeconds: Double?
+        /// A shell command whose standard output is the password (like git's credential helpers).
+        public var passwordCommand: String?
     }
 
     public init() {}
@@ -63,15 +65,19 @@ public struct LedgerConfiguration: Sendable, Equatable {
         if let value = table["server"] {
             guard let server = value.table else { throw reader.wrongType("server", value, expected: "a table") }
             try reader.only(
-                ["url", "email", "password", "concurrency", "politeness_ms", "attempts", "timeout"], in: server,
+                ["url", "email", "password", "password_command", "concurrency", "politeness_ms", "attempts", "timeout"],
+                in: server,
                 section: "server.")
             if server["password"] != nil {
                 throw LedgerError.invalidFile(
                     path: path, field: "server.password",
-                    reason: "a password does not belong in a config file; use HAAS_PASSWORD or a .env file")
+                    reason:
+                        "a password does not belong in a config file in clear; use password_command, HAAS_PASSWORD or a .env file"
+                )
             }
             configuration.server.url = try reader.string(server, "url", section: "server.")
             configuration.server.email = try reader.string(server, "email", section: "server.")
+            configuration.server.passwordCommand = try reader.string(server, "password_command", section: "server.")
             configuration.server.concurrency = try reader.integer(server, "concurrency", section: "server.", atLeast: 1)
             configuration.server.politenessMilliseconds = try reader.integer(
                 server, "politeness_ms", section: "server.", atLeast: 0)
@@ -100,7 +106,9 @@ public struct LedgerConfiguration: Sendable, Equatable {
         # The Trade Server (as --server or HAAS_SERVER_URL).
         # url = "http://127.0.0.1:8090"
         # email = "trader@example.com"
-        # No password here: keep it in HAAS_PASSWORD or a .env file beside this one.
+        # No password in clear here: keep it in HAAS_PASSWORD or a .env file, or name a command that prints it
+        # (run with /bin/sh; only its first line is used), such as a password manager's.
+        # password_command = "pass show haasonline"
 
         # Requests in flight at once (as --concurrency).
         # concurrency = 4
