@@ -7,14 +7,26 @@ extension EventLog {
     /// (without the newline). Returns the number of events written.
     @discardableResult
     public func exportNDJSON(_ emit: ([UInt8]) throws -> Void) throws -> UInt64 {
-        try read { reader in
-            var emitted = Set<SHA256Hash>()
+        var emitted = Set<SHA256Hash>()
+        return try exportNDJSON(from: 1, limit: .max, emitted: &emitted, emit).count
+    }
+
+    /// Export lines from position `from` on, at most `limit` of them, of one snapshot. A blob's bytes go on the
+    /// first line of this export that refers to it: `emitted` carries which ones went out across calls (a
+    /// follower's pages). Returns how many lines and the last position written.
+    public func exportNDJSON(
+        from: UInt64, limit: Int, emitted: inout Set<SHA256Hash>, _ emit: ([UInt8]) throws -> Void
+    ) throws -> (count: UInt64, last: UInt64?) {
+        var sent = emitted
+        defer { emitted = sent }
+        return try read { reader in
             var count: UInt64 = 0
-            try reader.forEachEvent { event in
+            var last: UInt64?
+            try reader.forEachEvent(from: from) { event in
                 var blobs: [JSONValue] = []
                 for hash in event.blobHashes {
                     var members: [(key: String, value: JSONValue)] = [("sha256", .string(hash.hex))]
-                    if emitted.insert(hash).inserted {
+                    if sent.insert(hash).inserted {
                         guard let bytes = try reader.blob(hash) else {
                             throw EventLogError.corruptRecord(
                                 position: event.position, reason: "blob \(hash.hex) is missing")
@@ -25,9 +37,10 @@ extension EventLog {
                 }
                 try emit(CanonicalJSON.encode(ExportLine.json(for: event, blobs: blobs)))
                 count += 1
-                return true
+                last = event.position
+                return count < limit
             }
-            return count
+            return (count, last)
         }
     }
 }

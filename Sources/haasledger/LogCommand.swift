@@ -100,14 +100,37 @@ struct LogCommand: ParsableCommand {
         }
     }
 
-    struct Export: ParsableCommand {
+    struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write the whole log as canonical NDJSON, one event per line, blobs included.")
+            abstract: "Write the whole log as canonical NDJSON, one event per line, blobs included.",
+            discussion: """
+                With --follow, lines go to standard output as events are appended, from --from on (resume a \
+                consumer from its last position + 1); delivery is at least once, and position and hash let a \
+                consumer drop duplicates and check the chain.
+                """)
         @OptionGroup var options: LedgerOption
         @Argument(help: "Output file, or - for standard output.") var file: String = "-"
+        @Flag(help: "Keep writing new events as they are appended, until interrupted.") var follow = false
+        @Option(help: "With --follow: the first position to write.") var from: UInt64 = 1
+        @Option(help: "With --follow: seconds between polls.") var interval: Double = 0.5
+        @Option(help: "ndjson (the only format; for scripts that name it).") var format: ExportFormat = .ndjson
 
-        func run() throws {
-            let count = try LogService(location: try options.location).export(to: try OutputSink(path: file))
+        enum ExportFormat: String, ExpressibleByArgument { case ndjson }
+
+        func validate() throws {
+            if from != 1 && !follow { throw ValidationError("--from applies to --follow (a whole export starts at 1)") }
+            if follow && file != "-" { throw ValidationError("--follow writes to standard output") }
+            if interval <= 0 { throw ValidationError("--interval must be more than 0 seconds") }
+        }
+
+        func run() async throws {
+            let service = LogService(location: try options.location)
+            if follow {
+                try await service.exportFollowing(
+                    from: from, output: try OutputSink(path: nil), interval: .milliseconds(Int(interval * 1000)))
+                return
+            }
+            let count = try service.export(to: try OutputSink(path: file))
             if file != "-" { StandardError.write("exported \(count) events to \(file)") }
         }
     }

@@ -154,6 +154,27 @@ extension CLITests {
         #expect(next.contains(#""type":"late""#))
     }
 
+    /// `log export --follow` streams export lines (blobs included) from a position on, for shippers (issue 16 §3);
+    /// a consumer resumes from its last position + 1, and the lines are those of a whole export.
+    @Test func exportFollowStreamsFromAPositionAndResumes() throws {
+        try seeded()
+        let whole = try run(["log", "export", "--ledger", ledger]).stdout.split(separator: "\n").map(String.init)
+        let follower = try ChildProcess.Streaming(
+            "haasledger", ["log", "export", "--ledger", ledger, "--follow", "--from", "2", "--interval", "0.05"])
+        defer { follower.kill() }
+        #expect(follower.nextLine() == whole[1])
+        #expect(follower.nextLine() == whole[2])
+        let appended = try run(
+            ["log", "append", "--ledger", ledger], stdin: #"{"stream":"lab:L1","type":"late","payload":{"n":4}}"#)
+        #expect(appended.status == 0)
+        let next = try #require(follower.nextLine())
+        #expect(next.contains(#""position":4,"#) && next.contains(#""type":"late""#))
+        let after = try run(["log", "export", "--ledger", ledger]).stdout.split(separator: "\n").map(String.init)
+        #expect(next == after[3], "the same line a whole export writes")
+        let refused = try run(["log", "export", "--ledger", ledger, "--from", "2"])
+        #expect(refused.status == 2 && refused.stderr.contains("--from applies to --follow"))
+    }
+
     @Test func usageAndMissingLedgerErrors() throws {
         let unknownFlag = try run(["log", "show", "--bogus"])
         #expect(unknownFlag.status == 2)

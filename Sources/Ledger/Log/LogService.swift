@@ -170,6 +170,25 @@ public struct LogService: Sendable {
         return count
     }
 
+    /// `log export --follow`: export lines from `from` on, then each new event as it is appended, polling every
+    /// `interval`, until the task is cancelled. Delivery is at least once from the position asked for: a
+    /// consumer keeps the last `position` it processed and resumes from the next; `hash` lets it check the
+    /// chain and drop duplicates.
+    public func exportFollowing(from: UInt64, output: OutputSink, interval: Duration) async throws {
+        let log = try location.openLog(create: false, clock: clock)
+        var next = max(1, from)
+        var emitted = Set<SHA256Hash>()
+        while !Task.isCancelled {
+            let page = try log.exportNDJSON(from: next, limit: 10_000, emitted: &emitted) { try output.writeLine($0) }
+            try output.finish()
+            if let last = page.last {
+                next = last + 1
+            } else {
+                try await Task.sleep(for: interval)
+            }
+        }
+    }
+
     /// Rebuilds the log from an export into this (empty) ledger.
     public func importExport(_ input: LineSource) throws -> LogHead? {
         try withNewLedgerUndone {
