@@ -241,25 +241,7 @@ import Testing
 
     /// An import killed between a chunk's events and their metrics is completed by the next import, once.
     @Test func theNextImportCompletesAnInterruptedOne() throws {
-        let lab = world.labs[0]
-        let body = PyHaasCacheWriter(world: world).runtimeData(lab: lab, backtest: lab.backtests[0])
-        let blob = Blob(body)
-        let interrupted = EventID.generate()
-        do {
-            let log = try location.openLog(create: true)
-            try log.append([
-                EventDraft(
-                    stream: "run:\(interrupted)", type: "run.started",
-                    payload: Payload(.object([("command", .string("import"))])), correlationID: interrupted),
-                EventDraft(
-                    stream: "backtest:\(lab.backtests[0].id)", type: "haas.backtest.runtime.fetched",
-                    payload: Payload(
-                        .object([
-                            ("lab_id", .string(lab.id)), ("backtest_id", .string(lab.backtests[0].id)),
-                            ("body_sha256", .string(blob.hash.hex)),
-                        ])), correlationID: interrupted, blobs: [blob]),
-            ])
-        }
+        let interrupted = try location.recordKilledRun("import", world: world)
         let empty = directory.appending("empty")
         try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
         let (first, _) = try importCache([empty])

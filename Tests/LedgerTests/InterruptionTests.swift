@@ -66,22 +66,7 @@ import Testing
 
     @Test func aKilledFetchIsCompletedAndClosedByTheNext() async throws {
         let world = SimulatedWorld(configuration: SimulatorConfiguration(seed: 22, labs: 1, backtestsPerLab: 3))
-        let lab = world.labs[0]
-        let body = PyHaasCacheWriter(world: world).runtimeData(lab: lab, backtest: lab.backtests[0])
-        let blob = Blob(body)
-        let killed = EventID.generate()
-        try location.openLog(create: true).append([
-            EventDraft(
-                stream: "run:\(killed)", type: "run.started",
-                payload: Payload(.object([("command", .string("fetch"))])), correlationID: killed),
-            EventDraft(
-                stream: "backtest:\(lab.backtests[0].id)", type: "haas.backtest.runtime.fetched",
-                payload: Payload(
-                    .object([
-                        ("lab_id", .string(lab.id)), ("backtest_id", .string(lab.backtests[0].id)),
-                        ("body_sha256", .string(blob.hash.hex)),
-                    ])), correlationID: killed, blobs: [blob]),
-        ])
+        let killed = try location.recordKilledRun("fetch", world: world)
         let summary = try await withRunningSimulator(world.configuration) { server in
             try await FetchService(location: location).run(FetchRequest(client: client(server), labs: .all))
         }

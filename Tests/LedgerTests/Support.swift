@@ -1,4 +1,5 @@
 import EventLog
+import JSON
 import HaasSimulator
 import Ledger
 
@@ -13,6 +14,29 @@ extension LedgerLocation {
             }
             return events
         }
+    }
+}
+
+extension LedgerLocation {
+    /// What a recording command killed outright leaves: its `run.started` (no `run.finished`) and one runtime it
+    /// recorded without metrics. Returns the run's id.
+    func recordKilledRun(_ command: String, world: SimulatedWorld) throws -> EventID {
+        let lab = world.labs[0]
+        let blob = Blob(PyHaasCacheWriter(world: world).runtimeData(lab: lab, backtest: lab.backtests[0]))
+        let run = EventID.generate()
+        try openLog(create: true).append([
+            EventDraft(
+                stream: "run:\(run)", type: "run.started", payload: Payload(.object([("command", .string(command))])),
+                correlationID: run),
+            EventDraft(
+                stream: "backtest:\(lab.backtests[0].id)", type: "haas.backtest.runtime.fetched",
+                payload: Payload(
+                    .object([
+                        ("lab_id", .string(lab.id)), ("backtest_id", .string(lab.backtests[0].id)),
+                        ("body_sha256", .string(blob.hash.hex)),
+                    ])), correlationID: run, blobs: [blob]),
+        ])
+        return run
     }
 }
 
