@@ -46,6 +46,7 @@ public enum HaasEndpoint: String, Sendable {
     case labs = "Labs"
     case setup = "Setup"
     case backtest = "Backtest"
+    case haasScript = "HaasScript"
 }
 
 /// Login credentials. Their description never shows them.

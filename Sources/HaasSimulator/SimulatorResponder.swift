@@ -45,7 +45,7 @@ struct SimulatorResponder: Sendable {
         let name = path.hasPrefix("/") ? String(path.dropFirst()) : path
         guard name.hasSuffix("API.php") else { return nil }
         let endpoint = String(name.dropLast("API.php".count))
-        return ["User", "Labs", "Setup", "Backtest"].contains(endpoint) ? endpoint : nil
+        return ["User", "Labs", "Setup", "Backtest", "HaasScript"].contains(endpoint) ? endpoint : nil
     }
 
     private func login(channel: String, parameters: [String: String]) -> [UInt8] {
@@ -124,6 +124,17 @@ struct SimulatorResponder: Sendable {
             return lab.backtests.first { $0.id == id }
         }
         switch (endpoint, channel) {
+        case ("HaasScript", "GET_ALL_SCRIPT_ITEMS"):
+            return Payloads.envelope { out in
+                out.array { out in
+                    for script in world.scripts { Payloads.script(script, userID: userID, record: false, into: &out) }
+                }
+            }
+        case ("HaasScript", "GET_SCRIPT_RECORD"):
+            guard let script = parameters["scriptid"].flatMap(world.script(id:)) else {
+                return Payloads.failure("Script not found")
+            }
+            return Payloads.envelope { Payloads.script(script, userID: userID, record: true, into: &$0) }
         case ("Labs", "GET_LABS"):
             return Payloads.envelope { out in
                 out.array { out in

@@ -99,6 +99,15 @@ extension EventType {
     public static let metricsFailed = EventType(
         "metrics.failed", stream: "backtest:<id>", "a runtime whose metrics could not be computed",
         members: [("formula", "name@version"), ("backtest_id", "the backtest"), ("error", "why")])
+    public static let scriptObserved = EventType(
+        "haas.script.observed", stream: "script:<id>",
+        "a script as GET_ALL_SCRIPT_ITEMS lists it, or with its source as GET_SCRIPT_RECORD gives it; the version is the source's SHA-256",
+        members: [
+            ("script_id", "SID"), ("channel", "the channel it came from"), ("name", "SN"), ("type", "ST: Lua 0, Visual 1, TradeBot 2"),
+            ("compiled", "IC"), ("valid", "IV"), ("created_at", "CU"), ("updated_at", "UU"),
+            ("source_sha256", "the source blob: the script's version (GET_SCRIPT_RECORD only)"),
+            ("body_sha256", "the reply body"),
+        ], extensible: true)
     public static let fetchFailed = EventType(
         "fetch.failed", stream: "backtest:<id>, lab:<id> or server:<url>", "a call that failed after its retries",
         members: [("channel", "the call"), ("lab_id", "its lab"), ("backtest_id", "its backtest"), ("error", "why")])
@@ -109,7 +118,7 @@ public enum EventCatalog {
     public static let all: [EventType] = [
         .runStarted, .runFinished, .responseRecorded, .labObserved, .resultObserved, .resultsReconciled,
         .runtimeFetched, .logFetched, .chartFetched, .labExecutionUpdated, .historyStatusObserved, .cutoffRecorded,
-        .fileImported, .importFailed, .metricsComputed, .metricsFailed, .fetchFailed,
+        .fileImported, .importFailed, .metricsComputed, .metricsFailed, .fetchFailed, .scriptObserved,
     ]
 
     private static let byName: [String: EventType] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })

@@ -12,6 +12,19 @@ public struct LabRow: Sendable, Equatable {
     public let validFrom: Int64
 }
 
+/// A script as of a position; `version` is its source's SHA-256 once a record of it was fetched.
+public struct ScriptRow: Sendable, Equatable {
+    public let scriptID: String
+    public let name: String?
+    public let type: Int64?
+    public let compiled: Bool?
+    public let valid: Bool?
+    public let version: String?
+    public let sourceBytes: Int64?
+    public let updatedAt: Int64?
+    public let validFrom: Int64
+}
+
 /// One recorded change of a lab's execution.
 public struct ExecutionRow: Sendable, Equatable {
     public let position: Int64
@@ -62,6 +75,25 @@ extension ReadModels {
                 scheduledBacktests: row.int64(LabColumn.scheduled_backtests),
                 completedBacktests: row.int64(LabColumn.completed_backtests),
                 validFrom: row.int64(LabColumn.valid_from) ?? 0)
+        }
+    }
+
+    private enum ScriptColumn: String, SelectedColumns {
+        case script_id, name, type, compiled, valid, version, source_bytes, updated_at, valid_from
+    }
+
+    public func scripts(asOf position: UInt64?) throws -> [ScriptRow] {
+        let statement = try db.prepare(
+            "SELECT \(ScriptColumn.list) FROM scripts WHERE \(Self.validAt) ORDER BY name, script_id")
+        try statement.bind([Self.asOfParameter(position)])
+        defer { statement.reset() }
+        return try statement.collect { row in
+            ScriptRow(
+                scriptID: row.string(ScriptColumn.script_id) ?? "", name: row.string(ScriptColumn.name),
+                type: row.int64(ScriptColumn.type), compiled: row.int64(ScriptColumn.compiled).map { $0 != 0 },
+                valid: row.int64(ScriptColumn.valid).map { $0 != 0 }, version: row.string(ScriptColumn.version),
+                sourceBytes: row.int64(ScriptColumn.source_bytes), updatedAt: row.int64(ScriptColumn.updated_at),
+                validFrom: row.int64(ScriptColumn.valid_from) ?? 0)
         }
     }
 

@@ -12,6 +12,7 @@ public final class Projector {
     private let backtests: VersionedTable
     private let metricSets: MetricSetTable
     private let cutoffs: VersionedTable
+    private let scripts: VersionedTable
     private let execution: SQLiteStatement
     private let fetch: SQLiteStatement
     private let cacheUpsert: SQLiteStatement
@@ -36,6 +37,9 @@ public final class Projector {
         cutoffs = try VersionedTable(
             db, name: "history_cutoffs", keys: ["market"],
             values: ["status", "synched", "max_months", "cutoff", "method", "precision"])
+        scripts = try VersionedTable(
+            db, name: "scripts", keys: ["script_id"],
+            values: ["name", "type", "compiled", "valid", "version", "source_bytes", "updated_at"])
         execution = try db.prepare(
             "INSERT INTO executions (lab_id, position, recorded_at, status, progress, completed_backtests, scheduled_backtests) VALUES (?, ?, ?, ?, ?, ?, ?)"
         )
@@ -63,11 +67,11 @@ public final class Projector {
 
     /// For a replay into an empty file: versioned tables keep their current rows in memory until `endBulk`.
     public func beginBulk() {
-        for table in [labs, backtests, cutoffs] { table.beginBulk() }
+        for table in [labs, backtests, cutoffs, scripts] { table.beginBulk() }
     }
 
     public func endBulk() {
-        for table in [labs, backtests, cutoffs] { table.endBulk() }
+        for table in [labs, backtests, cutoffs, scripts] { table.endBulk() }
     }
 
     /// The last position applied (0 for an empty read model).
@@ -152,7 +156,7 @@ public final class Projector {
     /// The event types `apply` handles.
     static let appliedTypes: [[UInt8]] = [
         EventType.labObserved, .resultObserved, .runtimeFetched, .metricsComputed, .labExecutionUpdated,
-        .historyStatusObserved, .cutoffRecorded, .fileImported, .importFailed, .responseRecorded,
+        .historyStatusObserved, .cutoffRecorded, .fileImported, .importFailed, .responseRecorded, .scriptObserved,
     ].map(\.nameBytes)
 
     private static let metricsType = EventType.metricsComputed.nameBytes
@@ -218,6 +222,18 @@ public final class Projector {
                 if let value = json[column], value != .null { changes[column] = .init(value) }
             }
             if !changes.isEmpty { try labs.merge(key: [.text(lab)], changes: changes, position: position) }
+        case EventType.scriptObserved.name:
+            let json = try event.currentPayload()
+            guard let script = json["script_id"]?.stringValue else { return }
+            var changes: [String: SQLiteValue] = [:]
+            for (column, field) in [
+                ("name", "name"), ("type", "type"), ("compiled", "compiled"), ("valid", "valid"),
+                ("version", "source_sha256"), ("source_bytes", "source_bytes"), ("updated_at", "updated_at"),
+            ] {
+                // A listing carries no source: the version a record gave stays.
+                if let value = json[field], value != .null { changes[column] = .init(value) }
+            }
+            try scripts.merge(key: [.text(script)], changes: changes, position: position)
         case EventType.historyStatusObserved.name:
             let json = try event.currentPayload()
             guard let market = json["market"]?.stringValue else { return }

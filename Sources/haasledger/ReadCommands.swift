@@ -32,7 +32,15 @@ struct TableOptions: ParsableArguments {
 struct QueryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query", abstract: "Query the read models (caught up with the log first).",
-        subcommands: [Backtests.self, Labs.self, Executions.self, Cutoffs.self, Cache.self])
+        subcommands: [Backtests.self, Labs.self, Executions.self, Cutoffs.self, Cache.self, Scripts.self])
+
+    struct Scripts: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Scripts as last recorded by script list or script show, with their version (the source's SHA-256).")
+        @OptionGroup var table: TableOptions
+
+        func run() throws { try table.print { try $0.scripts(at: $1) } }
+    }
 
     struct Labs: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Labs as last observed (or as of a moment).")

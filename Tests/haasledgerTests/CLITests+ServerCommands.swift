@@ -124,3 +124,38 @@ extension CLITests {
         #expect(onFile.status == 2 && onFile.stderr == "error: --write-cache: \(file) is a file, not a folder\n")
     }
 }
+
+extension CLITests {
+    /// `script list` and `script show` against the simulator (issue 12, in part): every reply is recorded, the
+    /// source is kept as a blob whose SHA-256 is the script's version, and `query scripts` shows it.
+    @Test func scriptListAndShowRecordTheScriptsAndTheirVersion() async throws {
+        try await withRunningSimulator(SimulatorConfiguration(seed: 31, labs: 2, backtestsPerLab: 1)) { server in
+            let environment = CLITests.clock.merging([
+                "HAAS_EMAIL": server.world.configuration.email, "HAAS_PASSWORD": server.world.configuration.password,
+            ]) { $1 }
+            let url = "http://127.0.0.1:\(server.port)"
+            let listed = try await ChildProcess.runInBackground(
+                "haasledger", ["script", "list", "--ledger", ledger, "--server", url, "--format", "json"],
+                environment: environment)
+            #expect(listed.status == 0, "\(listed.stderr)")
+            let scripts = server.world.scripts
+            for script in scripts { #expect(listed.stdout.contains(#""script_id":"\#(script.id)""#)) }
+            let script = scripts[0]
+            let shown = try await ChildProcess.runInBackground(
+                "haasledger", ["script", "show", "--ledger", ledger, "--server", url, script.id, "--source-only"],
+                environment: environment)
+            #expect(shown.status == 0, "\(shown.stderr)")
+            #expect(shown.stdout == script.source)
+            let version = SHA256Hash.of(Array(script.source.utf8)).hex
+            let query = try run(["query", "scripts", "--ledger", ledger, "--format", "csv"])
+            #expect(query.stdout.contains("\(script.id),\(script.name),0,yes,yes,\(version),"))
+            let missing = try await ChildProcess.runInBackground(
+                "haasledger", ["script", "show", "--ledger", ledger, "--server", url, "nosuch"],
+                environment: environment)
+            #expect(missing.status == 1 && missing.stderr.contains("Script not found"))
+            let log = try EventLog.open(directory: ledger + "/log")
+            let blob = try log.read { try $0.blob(SHA256Hash(hex: version)!) }
+            #expect(blob.map { String(decoding: $0, as: UTF8.self) } == script.source, "the source is kept")
+        }
+    }
+}

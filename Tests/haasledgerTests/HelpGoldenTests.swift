@@ -13,7 +13,8 @@ import Testing
         ["query", "cache"], ["history"], ["diff"], ["sql"], ["export"], ["export", "csv"],
         ["project"], ["project", "rebuild"], ["project", "status"], ["import"],
         ["log"], ["log", "append"], ["log", "show"], ["log", "verify"], ["log", "stats"], ["log", "export"],
-        ["log", "import"], ["config"], ["config", "init"],
+        ["log", "import"], ["config"], ["config", "init"], ["script"], ["script", "list"], ["script", "show"],
+        ["query", "scripts"],
     ]
 
     static let goldens = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Help")

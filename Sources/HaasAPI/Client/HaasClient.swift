@@ -46,6 +46,16 @@ public final class HaasClient: Sendable {
         try await call(.labs, "GET_LABS", [:], subject: (nil, nil))
     }
 
+    /// Every script of the account (`GET_ALL_SCRIPT_ITEMS`), without sources.
+    public func scripts() async throws -> HaasReply<[ScriptRecord]> {
+        try await call(.haasScript, "GET_ALL_SCRIPT_ITEMS", [:], subject: (nil, nil))
+    }
+
+    /// One script with its source and compile result (`GET_SCRIPT_RECORD`).
+    public func scriptRecord(scriptID: String) async throws -> HaasReply<ScriptRecord> {
+        try await call(.haasScript, "GET_SCRIPT_RECORD", ["scriptid": scriptID], subject: (nil, nil))
+    }
+
     public func labDetails(labID: String) async throws -> HaasReply<LabRecord> {
         try await call(.labs, "GET_LAB_DETAILS", ["labid": labID], subject: (labID, nil))
     }

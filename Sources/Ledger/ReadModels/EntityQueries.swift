@@ -17,6 +17,20 @@ extension ReadModelService {
             }, displays: ["status": .labStatus])
     }
 
+    public func scripts(at moment: Moment) throws -> ResultTable {
+        let (log, models) = try open()
+        let rows = try models.scripts(asOf: try Self.position(moment, log))
+        return ResultTable(
+            columns: ["script_id", "name", "type", "compiled", "valid", "version", "source_bytes", "updated_at", "valid_from"],
+            rows: rows.map {
+                [
+                    .text($0.scriptID), .init($0.name), .init($0.type), .init($0.compiled.map { $0 ? "yes" : "no" }),
+                    .init($0.valid.map { $0 ? "yes" : "no" }), .init($0.version), .init($0.sourceBytes),
+                    .init($0.updatedAt.map { $0 * 1_000_000 }), .integer($0.validFrom),
+                ]
+            }, displays: ["source_bytes": .bytes, "updated_at": .microseconds])
+    }
+
     public func executions(lab: String, at moment: Moment) throws -> ResultTable {
         let (log, models) = try open()
         let rows = try models.executions(lab: lab, asOf: try Self.position(moment, log))

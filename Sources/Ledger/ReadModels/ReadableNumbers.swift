@@ -1,5 +1,4 @@
 import EventLog
-import Foundation
 
 /// Numbers as a person reads them in a table: returns and rates as percentages with two decimals, other numbers
 /// to four significant digits with thousands separated, whole counts as integers. `--raw` (and every CSV, JSON
@@ -62,7 +61,7 @@ enum ReadableNumbers {
             let code = Int(number)
             return names.indices.contains(code) && Double(code) == number ? names[code] : "status \(cell.exactText)"
         case .microseconds:
-            return Timestamp.format(Int64(number)).replacingOccurrences(of: ".000000Z", with: "Z")
+            return Timestamp.readable(Int64(number))
         case .bytes:
             return number < 1_000 ? "\(Int(number)) B" : DiskSpace.text(UInt64(max(0, number)))
         case .percent:

@@ -51,6 +51,12 @@ public enum Timestamp {
             + "\(pad(seconds % 60, 2)).\(pad(fraction, 6))Z"
     }
 
+    /// `format` for people: whole seconds without the six zeros (`2026-12-02T10:00:00Z`).
+    public static func readable(_ micros: Int64) -> String {
+        let text = format(micros)
+        return micros % 1_000_000 == 0 ? String(text.dropLast(8)) + "Z" : text
+    }
+
     private static func pad(_ value: Int64, _ width: Int) -> String {
         let text = String(value)
         return String(repeating: "0", count: max(0, width - text.count)) + text

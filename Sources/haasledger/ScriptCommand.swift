@@ -1,0 +1,45 @@
+import ArgumentParser
+import Ledger
+
+struct ScriptCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "script",
+        abstract: "The server's HaasScripts: list them, show one with its source; every reply is recorded.",
+        subcommands: [List.self, Show.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Every script of the account (GET_ALL_SCRIPT_ITEMS), recorded as haas.script.observed.")
+        @OptionGroup var options: LedgerOption
+        @OptionGroup var serverOptions: ServerOptions
+        @OptionGroup var writer: WriterOptions
+        @Option(help: "table or json.") var format: RecordFormat = .table
+
+        func run() async throws {
+            var service = ScriptService(location: try options.location, clock: try ClockSetting.fromEnvironment())
+            service.writerPolicy = writer.policy
+            let scripts = try await service.list(
+                client: try serverOptions.connection.clientConfiguration(configuration: try options.configuration))
+            try printLines(ScriptPresentation.listLines(scripts, json: format == .json))
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "One script with its source (GET_SCRIPT_RECORD); the source is kept, its SHA-256 is the version.")
+        @OptionGroup var options: LedgerOption
+        @OptionGroup var serverOptions: ServerOptions
+        @OptionGroup var writer: WriterOptions
+        @Argument(help: "The script id.") var scriptID: String
+        @Flag(name: .customLong("source-only"), help: "Print only the source.") var sourceOnly = false
+
+        func run() async throws {
+            var service = ScriptService(location: try options.location, clock: try ClockSetting.fromEnvironment())
+            service.writerPolicy = writer.policy
+            let script = try await service.show(
+                scriptID: scriptID,
+                client: try serverOptions.connection.clientConfiguration(configuration: try options.configuration))
+            try printLines(ScriptPresentation.showLines(script, sourceOnly: sourceOnly))
+        }
+    }
+}
