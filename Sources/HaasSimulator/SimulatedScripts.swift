@@ -8,9 +8,32 @@ extension SimulatedWorld {
         /// Unix seconds.
         public let createdAt: Int64
         public let updatedAt: Int64
+        /// Where the one deliberate mistake is, for the script that does not compile.
+        public let compileError: (line: Int, column: Int, message: String)?
     }
 
+    /// Every lab's script, then one draft that does not compile (a misspelt function at a known place).
     public var scripts: [Script] {
+        labScripts + [brokenScript]
+    }
+
+    /// A draft whose third line calls `ClosePrice` (the function is `ClosePrices`).
+    public var brokenScript: Script {
+        var random = SplitMix64(configuration.seed, 12)
+        let source = """
+            -- Breakout Draft
+            local period = Input('Period', 20)
+            local highs = HighestHigh(ClosePrice(), period)
+            if CurrentPrice().close > highs then DoLong() end
+
+            """
+        return Script(
+            id: random.uuid(), name: "Breakout Draft", source: source, createdAt: SimulatedResult.baseStart - 86_400,
+            updatedAt: SimulatedResult.baseStart - 3_600,
+            compileError: (3, 27, "unknown function 'ClosePrice'"))
+    }
+
+    private var labScripts: [Script] {
         labs.map { lab in
             var random = SplitMix64(configuration.seed, 11, UInt64(lab.index))
             let period = 8 + Int(random.next() % 20)
@@ -27,7 +50,7 @@ extension SimulatedWorld {
             let created = SimulatedResult.baseStart - 86_400 * Int64(30 + lab.index)
             return Script(
                 id: lab.scriptID, name: lab.scriptName, source: source, createdAt: created,
-                updatedAt: created + 3_600)
+                updatedAt: created + 3_600, compileError: nil)
         }
     }
 
@@ -45,8 +68,8 @@ extension Payloads {
             out.field("ST", int: 0)
             out.field("SS", int: 0)
             out.field("CN", "Simulated")
-            out.field("IC", true)
-            out.field("IV", true)
+            out.field("IC", script.compileError == nil)
+            out.field("IV", script.compileError == nil)
             out.field("CU", int: script.createdAt)
             out.field("UU", int: script.updatedAt)
             out.field("FID", int: 0)
@@ -54,8 +77,8 @@ extension Payloads {
                 out.field("SC", script.source)
                 out.key("CR")
                 out.object { out in
-                    out.field("IV", true)
-                    out.field("C", true)
+                    out.field("IV", script.compileError == nil)
+                    out.field("C", script.compileError == nil)
                     out.field("CL", int: 0)
                 }
             } else {
@@ -63,5 +86,17 @@ extension Payloads {
                 out.array { _ in }
             }
         }
+    }
+}
+
+extension Payloads {
+    /// `EXECUTE_DEBUGTEST`: the debug run's log lines (haas-api.md §2.3: "Data list of log strings"). A script
+    /// that does not compile logs `Compile error (line L, column C): message` and stops there. The real server's
+    /// wording is unverified; this is the simulator's.
+    static func debugLog(_ script: SimulatedWorld.Script) -> [String] {
+        if let error = script.compileError {
+            return ["Compiling \(script.name)…", "Compile error (line \(error.line), column \(error.column)): \(error.message)"]
+        }
+        return ["Compiling \(script.name)…", "Compiled.", "Debug run: 1 bar executed, 0 orders.", "Debug run finished."]
     }
 }

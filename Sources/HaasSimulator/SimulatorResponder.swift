@@ -130,6 +130,13 @@ struct SimulatorResponder: Sendable {
                     for script in world.scripts { Payloads.script(script, userID: userID, record: false, into: &out) }
                 }
             }
+        case ("Backtest", "EXECUTE_DEBUGTEST"):
+            guard let script = parameters["scriptid"].flatMap(world.script(id:)) else {
+                return Payloads.failure("Script not found")
+            }
+            return Payloads.envelope { out in
+                out.array { out in for line in Payloads.debugLog(script) { out.string(line) } }
+            }
         case ("HaasScript", "GET_SCRIPT_RECORD"):
             guard let script = parameters["scriptid"].flatMap(world.script(id:)) else {
                 return Payloads.failure("Script not found")

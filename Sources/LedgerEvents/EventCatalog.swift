@@ -108,6 +108,12 @@ extension EventType {
             ("source_sha256", "the source blob: the script's version (GET_SCRIPT_RECORD only)"),
             ("body_sha256", "the reply body"),
         ], extensible: true)
+    public static let scriptDebugged = EventType(
+        "haas.script.debugged", stream: "script:<id>", "a debug run of a script (EXECUTE_DEBUGTEST): its log and compile errors",
+        members: [
+            ("script_id", "the script"), ("compiled", "no compile error was logged"), ("messages", "the log lines, as sent"),
+            ("errors", "compile errors read from them: line, column, message"), ("body_sha256", "the reply body"),
+        ])
     public static let fetchFailed = EventType(
         "fetch.failed", stream: "backtest:<id>, lab:<id> or server:<url>", "a call that failed after its retries",
         members: [("channel", "the call"), ("lab_id", "its lab"), ("backtest_id", "its backtest"), ("error", "why")])
@@ -118,7 +124,7 @@ public enum EventCatalog {
     public static let all: [EventType] = [
         .runStarted, .runFinished, .responseRecorded, .labObserved, .resultObserved, .resultsReconciled,
         .runtimeFetched, .logFetched, .chartFetched, .labExecutionUpdated, .historyStatusObserved, .cutoffRecorded,
-        .fileImported, .importFailed, .metricsComputed, .metricsFailed, .fetchFailed, .scriptObserved,
+        .fileImported, .importFailed, .metricsComputed, .metricsFailed, .fetchFailed, .scriptObserved, .scriptDebugged,
     ]
 
     private static let byName: [String: EventType] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })

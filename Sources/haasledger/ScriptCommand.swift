@@ -5,7 +5,26 @@ struct ScriptCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "script",
         abstract: "The server's HaasScripts: list them, show one with its source; every reply is recorded.",
-        subcommands: [List.self, Show.self])
+        subcommands: [List.self, Show.self, Debug.self])
+
+    struct Debug: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A debug run of a script (EXECUTE_DEBUGTEST); compile errors as NAME:LINE:COL: error: …, exit 1.")
+        @OptionGroup var options: LedgerOption
+        @OptionGroup var serverOptions: ServerOptions
+        @OptionGroup var writer: WriterOptions
+        @Argument(help: "The script id.") var scriptID: String
+
+        func run() async throws {
+            var service = ScriptService(location: try options.location, clock: try ClockSetting.fromEnvironment())
+            service.writerPolicy = writer.policy
+            let result = try await service.debug(
+                scriptID: scriptID,
+                client: try serverOptions.connection.clientConfiguration(configuration: try options.configuration))
+            try printLines(ScriptPresentation.debugLines(result))
+            if !result.errors.isEmpty { throw ExitCode(1) }
+        }
+    }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

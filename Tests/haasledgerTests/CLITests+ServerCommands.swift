@@ -159,3 +159,38 @@ extension CLITests {
         }
     }
 }
+
+extension CLITests {
+    /// `script debug` prints compile errors compiler-style with a suggestion, and exits 1 when the script does
+    /// not compile (issue 12); the run and its errors are recorded.
+    @Test func scriptDebugShowsCompileErrorsLikeACompiler() async throws {
+        try await withRunningSimulator(SimulatorConfiguration(seed: 32, labs: 1, backtestsPerLab: 1)) { server in
+            let environment = CLITests.clock.merging([
+                "HAAS_EMAIL": server.world.configuration.email, "HAAS_PASSWORD": server.world.configuration.password,
+            ]) { $1 }
+            let url = "http://127.0.0.1:\(server.port)"
+            let broken = try await ChildProcess.runInBackground(
+                "haasledger", ["script", "debug", "--ledger", ledger, "--server", url, server.world.brokenScript.id],
+                environment: environment)
+            #expect(broken.status == 1)
+            #expect(
+                broken.stdout == """
+                    Breakout Draft:3:27: error: unknown function 'ClosePrice'
+                        local highs = HighestHigh(ClosePrice(), period)
+                                                  ^
+                        did you mean 'ClosePrices'?
+                    1 error; Breakout Draft does not compile
+
+                    """)
+            let fine = try await ChildProcess.runInBackground(
+                "haasledger", ["script", "debug", "--ledger", ledger, "--server", url, server.world.scripts[0].id],
+                environment: environment)
+            #expect(fine.status == 0 && fine.stdout.hasSuffix("Debug run finished.\n"), "\(fine.stderr)")
+            let debugged = try run(["log", "show", "--ledger", ledger, "--type", "haas.script.debugged", "--format", "ndjson"])
+            let lines = debugged.stdout.split(separator: "\n")
+            #expect(lines.count == 2)
+            #expect(lines[0].contains(#""compiled":false"#) && lines[0].contains(#""errors":[{"column":27,"line":3,"#))
+            #expect(lines[1].contains(#""compiled":true"#) && lines[1].contains(#""errors":[]"#))
+        }
+    }
+}

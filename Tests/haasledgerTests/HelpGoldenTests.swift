@@ -13,7 +13,7 @@ import Testing
         ["query", "cache"], ["history"], ["diff"], ["sql"], ["export"], ["export", "csv"],
         ["project"], ["project", "rebuild"], ["project", "status"], ["import"],
         ["log"], ["log", "append"], ["log", "show"], ["log", "verify"], ["log", "stats"], ["log", "export"],
-        ["log", "import"], ["config"], ["config", "init"], ["script"], ["script", "list"], ["script", "show"],
+        ["log", "import"], ["config"], ["config", "init"], ["script"], ["script", "list"], ["script", "show"], ["script", "debug"],
         ["query", "scripts"],
     ]
 

@@ -56,6 +56,16 @@ public final class HaasClient: Sendable {
         try await call(.haasScript, "GET_SCRIPT_RECORD", ["scriptid": scriptID], subject: (nil, nil))
     }
 
+    /// A debug run of a script (`EXECUTE_DEBUGTEST`): its log lines. `settings` is the HaasScriptSettings JSON
+    /// (haas-api.md §3.4), sent in a form body.
+    public func debugTest(scriptID: String, scriptType: Int = 0, settings: String = "{}") async throws
+        -> HaasReply<[String]>
+    {
+        try await call(
+            .backtest, "EXECUTE_DEBUGTEST",
+            ["scriptid": scriptID, "scripttype": String(scriptType), "settings": settings], subject: (nil, nil))
+    }
+
     public func labDetails(labID: String) async throws -> HaasReply<LabRecord> {
         try await call(.labs, "GET_LAB_DETAILS", ["labid": labID], subject: (labID, nil))
     }

@@ -29,6 +29,25 @@ public enum ScriptPresentation {
                 })
     }
 
+    /// `script debug`: compile errors compiler-style (`NAME:LINE:COL: error: message`, the source line and a
+    /// caret, a suggestion where one can be made), or the debug log when it compiled.
+    public static func debugLines(_ result: DebugResult) -> [String] {
+        guard !result.errors.isEmpty else { return result.messages }
+        let name = result.script.name ?? result.script.scriptID
+        let source = (result.script.source ?? "").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var lines: [String] = []
+        for error in result.errors {
+            lines.append("\(name):\(error.line):\(error.column): error: \(error.message)")
+            if source.indices.contains(error.line - 1) {
+                lines.append("    " + source[error.line - 1])
+                lines.append("    " + String(repeating: " ", count: max(0, error.column - 1)) + "^")
+            }
+            if let suggestion = error.suggestion { lines.append("    did you mean '\(suggestion)'?") }
+        }
+        lines.append("\(result.errors.count) error\(result.errors.count == 1 ? "" : "s"); \(name) does not compile")
+        return lines
+    }
+
     public static func showLines(_ script: ScriptRecord, sourceOnly: Bool) -> [String] {
         let source = (script.source ?? "").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let body = source.last == "" ? Array(source.dropLast()) : source
