@@ -22,15 +22,15 @@ public final class SimulatorServer: Sendable {
     public var interfaceKeys: [String] { state.interfaceKeys }
 
     /// Starts listening on `host:port` (port 0 picks a free one) and returns once connections are accepted.
-    public static func start(configuration: SimulatorConfiguration, host: String = "127.0.0.1", port: Int = 0)
-        async throws -> SimulatorServer
-    {
+    public static func start(
+        configuration: SimulatorConfiguration, host: String = "127.0.0.1", port: Int = 0, requestLog: RequestLog? = nil
+    ) async throws -> SimulatorServer {
         let world = SimulatedWorld(configuration: configuration)
         let state = SimulatorState()
         let responder = SimulatorResponder(world: world, state: state)
         let router = Router()
-        router.on("**", method: .get) { request, _ in try await handle(request, responder) }
-        router.on("**", method: .post) { request, _ in try await handle(request, responder) }
+        router.on("**", method: .get) { request, _ in try await handle(request, responder, requestLog) }
+        router.on("**", method: .post) { request, _ in try await handle(request, responder, requestLog) }
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
         var logger = Logger(label: "haasledger.simulator")
         logger.logLevel = .critical  // cancelling the server on stop is normal, not an error
@@ -74,7 +74,9 @@ public final class SimulatorServer: Sendable {
         _ = try? await task.value
     }
 
-    private static func handle(_ request: Request, _ responder: SimulatorResponder) async throws -> Response {
+    private static func handle(_ request: Request, _ responder: SimulatorResponder, _ requestLog: RequestLog?)
+        async throws -> Response
+    {
         var parameters: [String: String] = [:]
         for (key, value) in request.uri.queryParameters { parameters[String(key)] = String(value) }
         if request.method == .post {
@@ -82,6 +84,7 @@ public final class SimulatorServer: Sendable {
             let body = try await request.collectBody(upTo: 16 << 20)
             for (key, value) in FormDecoding.decode(String(buffer: body)) { parameters[key] = value }
         }
+        requestLog?.record(endpoint: request.uri.path, parameters: parameters)
         let reply = await responder.respond(path: request.uri.path, parameters: parameters)
         return Response(
             status: HTTPResponse.Status(code: reply.status),

@@ -144,6 +144,10 @@ struct SimulateCommand: AsyncParsableCommand {
         name: .customLong("write-cache"),
         help: "Instead of serving, write the world as pyHaasAPI cache folders (every layout) under DIR, for import.")
     var writeCache: String?
+    @Option(
+        name: .customLong("request-log"),
+        help: "Write one NDJSON line per request (endpoint, channel, parameters without credentials) to FILE.")
+    var requestLog: String?
 
     func validate() throws {
         if !(0...65_535).contains(port) { throw ValidationError("--port must be from 0 to 65535 (0 picks a free one)") }
@@ -155,7 +159,9 @@ struct SimulateCommand: AsyncParsableCommand {
             StandardError.write("wrote \(files) pyHaasAPI cache files under \(writeCache)")
             return
         }
-        try await SimulatorService.serve(simulator.settings, host: host, port: port) { StandardError.write($0) }
+        try await SimulatorService.serve(simulator.settings, host: host, port: port, requestLog: requestLog) {
+            StandardError.write($0)
+        }
     }
 }
 

@@ -44,12 +44,19 @@ public struct SimulatorSettings: Sendable {
 public enum SimulatorService {
     /// Serves until the server stops; `announce` receives the line telling where and how to log in.
     public static func serve(
-        _ settings: SimulatorSettings, host: String, port: Int, announce: @Sendable (String) -> Void
+        _ settings: SimulatorSettings, host: String, port: Int, requestLog: String? = nil,
+        announce: @Sendable (String) -> Void
     ) async throws {
         let configuration = try settings.configuration
+        let log: RequestLog?
+        do {
+            log = try requestLog.map { try RequestLog(path: $0) }
+        } catch {
+            throw LedgerError.invalidArgument(flag: "--request-log", reason: "\(requestLog ?? ""): cannot be written")
+        }
         let server: SimulatorServer
         do {
-            server = try await SimulatorServer.start(configuration: configuration, host: host, port: port)
+            server = try await SimulatorServer.start(configuration: configuration, host: host, port: port, requestLog: log)
         } catch SimulatorError.couldNotStart(_, _, let reason) {
             if reason.contains("Address already in use") {
                 throw LedgerError.invalidArgument(
