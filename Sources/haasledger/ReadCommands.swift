@@ -45,8 +45,24 @@ struct QueryCommand: ParsableCommand {
     struct Labs: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Labs as last observed (or as of a moment).")
         @OptionGroup var table: TableOptions
+        @Flag(help: "Per lab: backtests, best, median and worst total return, share profitable (under --formula).")
+        var summary = false
+        @Option(help: formulaHelp) var formula: String?
 
-        func run() throws { try table.print { try $0.labs(at: $1) } }
+        func validate() throws {
+            if formula != nil && !summary { throw ValidationError("--formula applies to --summary") }
+        }
+
+        func run() throws {
+            if summary {
+                let service = ReadModelService(
+                    location: try table.options.location, formulas: try table.options.formulas(formula))
+                try printLines(
+                    try service.labSummary(formula: nil, at: try table.moment.moment).lines(table.format, raw: table.raw))
+            } else {
+                try table.print { try $0.labs(at: $1) }
+            }
+        }
     }
 
     struct Executions: ParsableCommand {

@@ -142,3 +142,26 @@ extension CLITests {
         #expect(try ids(["--where", "profit_factor!=1"]) == ["B1", "B2", "B3", "B5"])
     }
 }
+
+extension CLITests {
+    /// `query labs --summary`: per lab, the spread of total return and the share profitable (issue 14 §3),
+    /// matching the backtests `query backtests` shows.
+    @Test func labSummaryAgreesWithTheBacktests() throws {
+        let demo = directory.appending("summary")
+        #expect(try run(["demo", "--ledger", demo, "--labs", "2", "--backtests", "5"]).status == 0)
+        let summary = try run(["query", "labs", "--ledger", demo, "--summary", "--format", "csv"])
+        #expect(summary.status == 0, "\(summary.stderr)")
+        let rows = summary.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",").map(String.init) }
+        #expect(rows.count == 2)
+        let backtests = try run(["query", "backtests", "--ledger", demo, "--format", "csv"]).stdout
+            .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let returnColumn = try #require(backtests[0].firstIndex(of: "total_return"))
+        for row in rows {
+            let returns = backtests.dropFirst().filter { $0[1] == row[0] }.compactMap { Double($0[returnColumn]) }
+            #expect(row[2] == "5" && row[3] == String(returns.count))
+            #expect(Double(row[4]) == returns.max() && Double(row[6]) == returns.min())
+            #expect(Double(row[7]) == Double(returns.filter { $0 > 0 }.count) / Double(returns.count))
+            #expect(row[8] == "canonical@2")
+        }
+    }
+}

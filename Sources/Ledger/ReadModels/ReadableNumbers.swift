@@ -66,6 +66,8 @@ enum ReadableNumbers {
             return number < 1_000 ? "\(Int(number)) B" : DiskSpace.text(UInt64(max(0, number)))
         case .percent:
             return significant(number) + " %"
+        case .fraction:
+            return text(cell, style: .percent)
         }
     }
 

@@ -68,6 +68,8 @@ public struct ResultTable: Sendable, Equatable {
         case bytes
         /// Already a percentage (the server's `P`).
         case percent
+        /// A fraction of 1 shown as a percentage (a return, a share).
+        case fraction
     }
 
     /// Columns with a display of their own, in tables only (CSV and JSON keep the stored values).
