@@ -130,10 +130,7 @@ extension CLITests {
     /// source is kept as a blob whose SHA-256 is the script's version, and `query scripts` shows it.
     @Test func scriptListAndShowRecordTheScriptsAndTheirVersion() async throws {
         try await withRunningSimulator(SimulatorConfiguration(seed: 31, labs: 2, backtestsPerLab: 1)) { server in
-            let environment = CLITests.clock.merging([
-                "HAAS_EMAIL": server.world.configuration.email, "HAAS_PASSWORD": server.world.configuration.password,
-            ]) { $1 }
-            let url = "http://127.0.0.1:\(server.port)"
+            let (environment, url) = CLITests.login(to: server)
             let listed = try await ChildProcess.runInBackground(
                 "haasledger", ["script", "list", "--ledger", ledger, "--server", url, "--format", "json"],
                 environment: environment)
@@ -165,10 +162,7 @@ extension CLITests {
     /// not compile (issue 12); the run and its errors are recorded.
     @Test func scriptDebugShowsCompileErrorsLikeACompiler() async throws {
         try await withRunningSimulator(SimulatorConfiguration(seed: 32, labs: 1, backtestsPerLab: 1)) { server in
-            let environment = CLITests.clock.merging([
-                "HAAS_EMAIL": server.world.configuration.email, "HAAS_PASSWORD": server.world.configuration.password,
-            ]) { $1 }
-            let url = "http://127.0.0.1:\(server.port)"
+            let (environment, url) = CLITests.login(to: server)
             let broken = try await ChildProcess.runInBackground(
                 "haasledger", ["script", "debug", "--ledger", ledger, "--server", url, server.world.brokenScript.id],
                 environment: environment)
@@ -192,5 +186,15 @@ extension CLITests {
             #expect(lines[0].contains(#""compiled":false"#) && lines[0].contains(#""errors":[{"column":27,"line":3,"#))
             #expect(lines[1].contains(#""compiled":true"#) && lines[1].contains(#""errors":[]"#))
         }
+    }
+}
+
+extension CLITests {
+    /// The pinned clock plus the simulator's credentials, and its URL, for commands that talk to it.
+    static func login(to server: SimulatorServer) -> (environment: [String: String], url: String) {
+        let credentials = [
+            "HAAS_EMAIL": server.world.configuration.email, "HAAS_PASSWORD": server.world.configuration.password,
+        ]
+        return (clock.merging(credentials) { $1 }, "http://127.0.0.1:\(server.port)")
     }
 }
