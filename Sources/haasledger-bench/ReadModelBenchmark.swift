@@ -47,7 +47,7 @@ func readModelsBenchmark(work: String, backtests: Int, revisions: Int, baseline:
                         stream: "backtest:\(id)", type: "metrics.computed",
                         payload: Payload(
                             .object([
-                                ("formula", .string(LedgerDefaults.formula)), ("backtest_id", .string(id)),
+                                ("formula", .string(FormulaRegistry.defaultName)), ("backtest_id", .string(id)),
                                 ("lab_id", .string("lab-\(index % 20)")),
                                 (
                                     "values",

@@ -1,3 +1,4 @@
+import BacktestMetrics
 import EventLog
 import EventLogTesting
 import HaasAPI
@@ -30,7 +31,7 @@ import Testing
             return last
         }
         let diff = try ReadModelService(location: location).diff(
-            from: .position(resultsOnly), to: .now, lab: nil, formula: LedgerDefaults.formula)
+            from: .position(resultsOnly), to: .now, lab: nil, formula: FormulaRegistry.defaultName)
         let change = try #require(diff.columns.firstIndex(of: "change"))
         let rankFrom = try #require(diff.columns.firstIndex(of: "rank_from"))
         #expect(diff.rows.count == 6)

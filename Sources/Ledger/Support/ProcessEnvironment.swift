@@ -1,4 +1,3 @@
-import BacktestMetrics
 import Platform
 
 #if canImport(Glibc)
@@ -33,8 +32,3 @@ public enum StandardError {
     public static var isTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 }
 
-/// Defaults every command shares, named once.
-public enum LedgerDefaults {
-    /// The formula set read commands and recording commands use unless told otherwise.
-    public static let formula = FormulaRegistry.defaultName
-}
