@@ -10,17 +10,11 @@ struct ScriptCommand: ParsableCommand {
     struct Debug: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "A debug run of a script (EXECUTE_DEBUGTEST); compile errors as NAME:LINE:COL: error: …, exit 1.")
-        @OptionGroup var options: LedgerOption
-        @OptionGroup var serverOptions: ServerOptions
-        @OptionGroup var writer: WriterOptions
+        @OptionGroup var session: ScriptSession
         @Argument(help: "The script id.") var scriptID: String
 
         func run() async throws {
-            var service = ScriptService(location: try options.location, clock: try ClockSetting.fromEnvironment())
-            service.writerPolicy = writer.policy
-            let result = try await service.debug(
-                scriptID: scriptID,
-                client: try serverOptions.connection.clientConfiguration(configuration: try options.configuration))
+            let result = try await session.service().debug(scriptID: scriptID, client: try session.serverOptions.connection.clientConfiguration(configuration: try session.options.configuration))
             try printLines(ScriptPresentation.debugLines(result))
             if !result.errors.isEmpty { throw ExitCode(1) }
         }
@@ -29,16 +23,11 @@ struct ScriptCommand: ParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Every script of the account (GET_ALL_SCRIPT_ITEMS), recorded as haas.script.observed.")
-        @OptionGroup var options: LedgerOption
-        @OptionGroup var serverOptions: ServerOptions
-        @OptionGroup var writer: WriterOptions
+        @OptionGroup var session: ScriptSession
         @Option(help: "table or json.") var format: RecordFormat = .table
 
         func run() async throws {
-            var service = ScriptService(location: try options.location, clock: try ClockSetting.fromEnvironment())
-            service.writerPolicy = writer.policy
-            let scripts = try await service.list(
-                client: try serverOptions.connection.clientConfiguration(configuration: try options.configuration))
+            let scripts = try await session.service().list(client: try session.serverOptions.connection.clientConfiguration(configuration: try session.options.configuration))
             try printLines(ScriptPresentation.listLines(scripts, json: format == .json))
         }
     }
@@ -46,19 +35,26 @@ struct ScriptCommand: ParsableCommand {
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "One script with its source (GET_SCRIPT_RECORD); the source is kept, its SHA-256 is the version.")
-        @OptionGroup var options: LedgerOption
-        @OptionGroup var serverOptions: ServerOptions
-        @OptionGroup var writer: WriterOptions
+        @OptionGroup var session: ScriptSession
         @Argument(help: "The script id.") var scriptID: String
         @Flag(name: .customLong("source-only"), help: "Print only the source.") var sourceOnly = false
 
         func run() async throws {
-            var service = ScriptService(location: try options.location, clock: try ClockSetting.fromEnvironment())
-            service.writerPolicy = writer.policy
-            let script = try await service.show(
-                scriptID: scriptID,
-                client: try serverOptions.connection.clientConfiguration(configuration: try options.configuration))
+            let script = try await session.service().show(scriptID: scriptID, client: try session.serverOptions.connection.clientConfiguration(configuration: try session.options.configuration))
             try printLines(ScriptPresentation.showLines(script, sourceOnly: sourceOnly))
         }
+    }
+}
+
+/// What every `script` subcommand needs: the ledger, the server and the writer policy.
+struct ScriptSession: ParsableArguments {
+    @OptionGroup var options: LedgerOption
+    @OptionGroup var serverOptions: ServerOptions
+    @OptionGroup var writer: WriterOptions
+
+    func service() throws -> ScriptService {
+        var service = ScriptService(location: try options.location, clock: try ClockSetting.fromEnvironment())
+        service.writerPolicy = writer.policy
+        return service
     }
 }
