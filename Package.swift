@@ -103,7 +103,7 @@ let package = Package(
         .target(
             name: "HaasSimulator",
             dependencies: [
-                "SQLiteKit", "Platform", .product(name: "Hummingbird", package: "hummingbird"),
+                "SQLiteKit", "Platform", "JSON", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
             ],

@@ -8,15 +8,41 @@ extension Payloads {
         world: SimulatedWorld, lab: SimulatedWorld.Lab, backtest: SimulatedWorld.Backtest,
         userID: String, into out: inout JSONWriter
     ) {
-        let result = SimulatedResult(world: world, lab: lab, backtest: backtest)
+        let subject = RuntimeSubject(
+            backtestID: backtest.id, botName: "\(lab.name) #\(backtest.index + 1)", scriptID: lab.scriptID,
+            scriptName: lab.scriptName, accountID: lab.accountID, market: lab.market, leverage: lab.leverage,
+            positionMode: lab.leverage > 1 ? 1 : 0, tradeAmount: 930, interval: 15,
+            inputs: parameters(lab).map { key, options in
+                (key, String(key.split(separator: ".").last ?? ""), options[backtest.index % options.count], options[0])
+            })
+        runtime(subject, result: SimulatedResult(world: world, lab: lab, backtest: backtest), userID: userID, into: &out)
+    }
+
+    /// What a runtime body says about the run besides its trades.
+    struct RuntimeSubject {
+        let backtestID: String
+        let botName: String
+        let scriptID: String
+        let scriptName: String
+        let accountID: String
+        let market: String
+        let leverage: Double
+        let positionMode: Int
+        let tradeAmount: Double
+        let interval: Int
+        /// Key, name, value and default of each input, as sent.
+        let inputs: [(key: String, name: String, value: String, defaultValue: String)]
+    }
+
+    static func runtime(_ subject: RuntimeSubject, result: SimulatedResult, userID: String, into out: inout JSONWriter) {
         let positions = result.positions
-        let label = lab.market.contains("USDC") ? "USDC" : lab.market.contains("_USD_") ? "USD" : "USDT"
-        let base = String(lab.market.split(separator: "_")[1])
+        let label = subject.market.contains("USDC") ? "USDC" : subject.market.contains("_USD_") ? "USD" : "USDT"
+        let base = String(subject.market.split(separator: "_")[1])
         out.object { out in
             out.key("Chart")
             out.object { out in
-                out.field("Guid", backtest.id)
-                out.field("Interval", int: 15)
+                out.field("Guid", subject.backtestID)
+                out.field("Interval", int: Int64(subject.interval))
                 out.key("Charts")
                 out.object { _ in }
                 out.field("IsLastPartition", true)
@@ -26,8 +52,8 @@ extension Payloads {
             out.array { _ in }
             out.key("Reports")
             out.object { out in
-                out.key("\(lab.accountID)_\(lab.market)")
-                report(result, lab: lab, label: label, base: base, into: &out)
+                out.key("\(subject.accountID)_\(subject.market)")
+                report(result, subject: subject, label: label, base: base, into: &out)
             }
             out.key("CustomReport")
             out.object { _ in }
@@ -45,18 +71,20 @@ extension Payloads {
             out.array { _ in }
             out.key("FinishedPositions")
             out.array { out in
-                for position in positions { self.position(position, lab: lab, label: label, base: base, into: &out) }
+                for position in positions {
+                    self.position(position, subject: subject, label: label, base: base, into: &out)
+                }
             }
             out.key("InputFields")
             out.object { out in
-                for (key, options) in parameters(lab) {
-                    out.key(key)
+                for input in subject.inputs {
+                    out.key(input.key)
                     out.object { out in
                         out.field("T", int: 0)
-                        out.field("K", key)
-                        out.field("N", String(key.split(separator: ".").last ?? ""))
-                        out.field("V", options[backtest.index % options.count])
-                        out.field("D", options[0])
+                        out.field("K", input.key)
+                        out.field("N", input.name)
+                        out.field("V", input.value)
+                        out.field("D", input.defaultValue)
                     }
                 }
             }
@@ -68,34 +96,34 @@ extension Payloads {
             out.array { _ in }
             out.key("Files")
             out.object { _ in }
-            out.field("LogId", backtest.id)
+            out.field("LogId", subject.backtestID)
             out.field("LogCount", int: Int64(positions.count * 3))
             out.key("ExecutionLog")
             out.array { _ in }
             out.field("UserId", userID)
-            out.field("BotId", backtest.id)
-            out.field("BotName", "\(lab.name) #\(backtest.index + 1)")
-            out.field("ScriptId", lab.scriptID)
-            out.field("ScriptName", lab.scriptName)
+            out.field("BotId", subject.backtestID)
+            out.field("BotName", subject.botName)
+            out.field("ScriptId", subject.scriptID)
+            out.field("ScriptName", subject.scriptName)
             out.field("Activated", false)
             out.field("Paused", false)
             out.field("IsWhiteLabel", false)
             out.field("ActivatedSince", int: result.start)
             out.field("DeactivatedSince", int: 0)
             out.field("DeactivatedReason", "")
-            out.field("AccountId", lab.accountID)
-            out.field("PriceMarket", lab.market)
-            out.field("Leverage", lab.leverage)
+            out.field("AccountId", subject.accountID)
+            out.field("PriceMarket", subject.market)
+            out.field("Leverage", subject.leverage)
             out.field("MarginMode", int: 0)
-            out.field("PositionMode", int: lab.leverage > 1 ? 1 : 0)
-            out.field("TradeAmount", 930.0)
+            out.field("PositionMode", int: Int64(subject.positionMode))
+            out.field("TradeAmount", subject.tradeAmount)
             out.field("OrderTemplate", int: 500)
-            out.field("DefaultInterval", int: 15)
+            out.field("DefaultInterval", int: Int64(subject.interval))
             out.field("DefaultChartType", int: 300)
             out.field("IsScriptOk", true)
-            out.field("IsSpotSupported", lab.leverage == 1)
+            out.field("IsSpotSupported", subject.leverage == 1)
             out.field("IsMarginSupported", false)
-            out.field("IsLeverageSupported", lab.leverage > 1)
+            out.field("IsLeverageSupported", subject.leverage > 1)
             out.field("IsManagedTrading", true)
             out.field("UpdateCounter", int: Int64(positions.count * 96))
             out.field("Timestamp", int: result.end)
@@ -105,7 +133,7 @@ extension Payloads {
     }
 
     static func report(
-        _ result: SimulatedResult, lab: SimulatedWorld.Lab, label: String, base: String,
+        _ result: SimulatedResult, subject: RuntimeSubject, label: String, base: String,
         into out: inout JSONWriter
     ) {
         let positions = result.positions
@@ -113,8 +141,8 @@ extension Payloads {
         let wins = profits.filter { $0 > 0 }
         let losses = profits.filter { $0 <= 0 }
         out.object { out in
-            out.field("AID", lab.accountID)
-            out.field("M", lab.market)
+            out.field("AID", subject.accountID)
+            out.field("M", subject.market)
             out.field("AL", base)
             out.field("ML", label)
             out.field("PL", label)
@@ -216,17 +244,17 @@ extension Payloads {
     }
 
     static func position(
-        _ position: SimulatedResult.Position, lab: SimulatedWorld.Lab, label: String, base: String,
+        _ position: SimulatedResult.Position, subject: RuntimeSubject, label: String, base: String,
         into out: inout JSONWriter
     ) {
         out.object { out in
             out.field("pg", position.guid)
             out.field("g", position.id)
-            out.field("ac", lab.accountID)
-            out.field("ma", lab.market)
-            out.field("le", lab.leverage)
+            out.field("ac", subject.accountID)
+            out.field("ma", subject.market)
+            out.field("le", subject.leverage)
             out.field("d", int: Int64(position.direction))
-            out.field("mt", int: lab.leverage > 1 ? 1502 : 1500)
+            out.field("mt", int: subject.leverage > 1 ? 1502 : 1500)
             out.field("pl", label)
             out.field("al", base)
             out.field("pd", int: 3)

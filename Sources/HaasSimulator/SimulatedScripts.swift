@@ -10,6 +10,19 @@ extension SimulatedWorld {
         public let updatedAt: Int64
         /// Where the one deliberate mistake is, for the script that does not compile.
         public let compileError: (line: Int, column: Int, message: String)?
+        /// The `Input(...)` declarations of the source, in order.
+        public let inputs: [Input]
+    }
+
+    /// A script input: its name (the key backtests set it by), default and the range it makes sense in.
+    public struct Input: Sendable, Equatable {
+        public let name: String
+        public let defaultValue: Double
+        public let minimum: Double
+        public let maximum: Double
+        public let step: Double
+        /// Whole numbers only (a period), as opposed to a real number (a percentage).
+        public var isInteger: Bool { step == step.rounded() && defaultValue == defaultValue.rounded() }
     }
 
     /// Every lab's script, then one draft that does not compile (a misspelt function at a known place).
@@ -30,7 +43,8 @@ extension SimulatedWorld {
         return Script(
             id: random.uuid(), name: "Breakout Draft", source: source, createdAt: SimulatedResult.baseStart - 86_400,
             updatedAt: SimulatedResult.baseStart - 3_600,
-            compileError: (3, 27, "unknown function 'ClosePrice'"))
+            compileError: (3, 27, "unknown function 'ClosePrice'"),
+            inputs: [Input(name: "Period", defaultValue: 20, minimum: 5, maximum: 60, step: 1)])
     }
 
     private var labScripts: [Script] {
@@ -50,7 +64,11 @@ extension SimulatedWorld {
             let created = SimulatedResult.baseStart - 86_400 * Int64(30 + lab.index)
             return Script(
                 id: lab.scriptID, name: lab.scriptName, source: source, createdAt: created,
-                updatedAt: created + 3_600, compileError: nil)
+                updatedAt: created + 3_600, compileError: nil,
+                inputs: [
+                    Input(name: "Period", defaultValue: Double(period), minimum: 5, maximum: 60, step: 1),
+                    Input(name: "Stop Loss", defaultValue: stopLoss, minimum: 0.5, maximum: 6, step: 0.1),
+                ])
         }
     }
 
@@ -80,6 +98,22 @@ extension Payloads {
                     out.field("IV", script.compileError == nil)
                     out.field("C", script.compileError == nil)
                     out.field("CL", int: 0)
+                    // The inputs' wire shape is unverified (haas-api.md §2.4 lists `I` without fields): these
+                    // are the simulator's names.
+                    out.key("I")
+                    out.array { out in
+                        for input in script.inputs {
+                            out.object { out in
+                                out.field("K", input.name)
+                                out.field("N", input.name)
+                                out.field("T", int: input.isInteger ? 0 : 1)
+                                out.field("D", input.defaultValue)
+                                out.field("MIN", input.minimum)
+                                out.field("MAX", input.maximum)
+                                out.field("ST", input.step)
+                            }
+                        }
+                    }
                 }
             } else {
                 out.key("D")

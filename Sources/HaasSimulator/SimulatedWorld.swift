@@ -129,6 +129,11 @@ struct SimulatedResult {
         var roi: Double { (realizedProfit / entry.margin * 100 * 10_000).rounded() / 10_000 }
     }
 
+    /// Which way the strategy may trade (spot markets trade long only unless told otherwise).
+    enum Sides: String, Sendable {
+        case long, short, both
+    }
+
     let start: Int64
     let end: Int64
     let startPrice: Double
@@ -143,35 +148,55 @@ struct SimulatedResult {
         let configuration = world.configuration
         var random = SplitMix64(
             configuration.seed, 4, UInt64(lab.index), UInt64(backtest.index), UInt64(backtest.variant))
-        let basePrice = SimulatedWorld.markets[lab.index % SimulatedWorld.markets.count].price
         let days = Int64(30 + random.next() % 60)
-        start = SimulatedResult.baseStart - Int64(lab.index) * 86_400 * 7
-        end = start + days * 86_400
+        let start = SimulatedResult.baseStart - Int64(lab.index) * 86_400 * 7
+        self.init(
+            random: random, basePrice: SimulatedWorld.markets[lab.index % SimulatedWorld.markets.count].price,
+            leverage: lab.leverage, start: start, end: start + days * 86_400,
+            positions: configuration.positionsPerBacktest)
+    }
+
+    /// The trades of one run. `edge` (the drift in the strategy's favour per trade) and `count` replace the
+    /// random ones where a caller derives them from the parameters; the draws are made either way, so a lab's
+    /// results stay what they were.
+    init(
+        random: SplitMix64, basePrice: Double, leverage: Double, start: Int64, end: Int64,
+        positions range: ClosedRange<Int>, count fixedCount: Int? = nil, edge fixedEdge: Double? = nil,
+        sides: Sides = .both, margin: Double = 930
+    ) {
+        var random = random
+        self.start = start
+        self.end = end
         startPrice = basePrice
         startBalance = (10_000 * (0.5 + random.unit()) * 1_000).rounded() / 1_000
-        let range = configuration.positionsPerBacktest
-        let count = range.lowerBound + Int(random.next() % UInt64(range.count))
+        let drawnCount = range.lowerBound + Int(random.next() % UInt64(range.count))
+        let count = fixedCount ?? drawnCount
         let segment = (end - start) / Int64(max(1, count))
         var price = basePrice
         var positions: [Position] = []
         let volatility = 0.004 + 0.01 * random.unit()
-        let edge = (random.unit() - 0.45) * 0.01  // this backtest's parameters are a little good or bad
+        let drawnEdge = (random.unit() - 0.45) * 0.01  // this backtest's parameters are a little good or bad
+        let edge = fixedEdge ?? drawnEdge
         for index in 0..<count {
             let opened = start + Int64(index) * segment + Int64(random.next() % UInt64(max(1, segment / 4)))
             let closed = opened + max(60, Int64(random.next() % UInt64(max(61, segment / 2))))
             let entryPrice = SimulatedResult.tick(price * (1 + volatility * (random.unit() - 0.5)), basePrice)
-            let long = lab.leverage == 1 || random.next() % 3 != 0
+            let long =
+                switch sides {
+                case .long: true
+                case .short: false
+                case .both: leverage == 1 || random.next() % 3 != 0
+                }
             let move = volatility * 3 * (random.unit() - 0.5) + (long ? edge : -edge)
             let exitPrice = SimulatedResult.tick(entryPrice * (1 + move), basePrice)
             price = exitPrice
-            let margin = 930.0
             // Whole units for cheap coins, 4 decimals for expensive ones (as exchanges' lot sizes do).
             let lot = entryPrice > 50 ? 10_000.0 : 1.0
-            let amount = (margin * lab.leverage / entryPrice * lot).rounded(.down) / lot
+            let amount = (margin * leverage / entryPrice * lot).rounded(.down) / lot
             let entryNotional = amount * entryPrice
             let exitNotional = amount * exitPrice
             let gross = (long ? exitPrice - entryPrice : entryPrice - exitPrice) * amount
-            let entryMargin = entryNotional / lab.leverage
+            let entryMargin = entryNotional / leverage
             let entry = Order(
                 id: SimulatedResult.hex(&random), time: opened, direction: long ? 2 : 4, price: entryPrice,
                 amount: amount,
@@ -180,7 +205,7 @@ struct SimulatedResult {
             let exit = Order(
                 id: SimulatedResult.hex(&random), time: closed, direction: long ? 3 : 5, price: exitPrice,
                 amount: amount,
-                fee: exitNotional * SimulatedResult.feeRate, margin: exitNotional / lab.leverage, grossProfit: gross,
+                fee: exitNotional * SimulatedResult.feeRate, margin: exitNotional / leverage, grossProfit: gross,
                 roi: (gross / entryMargin * 100 * 10_000).rounded() / 10_000, note: gross >= 0 ? "TP" : "SL")
             positions.append(
                 Position(

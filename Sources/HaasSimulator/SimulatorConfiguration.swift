@@ -35,7 +35,7 @@ public struct SimulatorConfiguration: Sendable {
 }
 
 /// Faults injected into data calls. Spec: comma-separated `kind:value`, e.g.
-/// `504:0.1,html:0.05,truncate:0.05,expire:50,429:0.05,latency:25`. Shares are probabilities per call;
+/// `504:0.1,html:0.05,truncate:0.05,lost:0.1,expire:50,429:0.05,latency:25`. Shares are probabilities per call;
 /// `expire:K` ends every session after K authenticated calls; `latency:MS` delays every data call.
 public struct FaultPlan: Sendable, Equatable {
     public var gatewayTimeout = 0.0
@@ -43,6 +43,8 @@ public struct FaultPlan: Sendable, Equatable {
     public var serverError = 0.0
     public var html = 0.0
     public var truncate = 0.0
+    /// The server does what was asked, then the reply is lost (a 504 in its place).
+    public var lostReply = 0.0
     public var expireAfterCalls: Int?
     public var latencyMilliseconds = 0
 
@@ -84,6 +86,7 @@ public struct FaultPlan: Sendable, Equatable {
             case "500", "503": serverError = try share()
             case "html": html = try share()
             case "truncate": truncate = try share()
+            case "lost": lostReply = try share()
             case "expire":
                 let calls = try count()
                 guard calls > 0 else { throw SpecError(item: item, reason: "sessions must last at least one call") }
@@ -91,10 +94,10 @@ public struct FaultPlan: Sendable, Equatable {
             case "latency": latencyMilliseconds = try count()
             default:
                 throw SpecError(
-                    item: item, reason: "unknown fault kind (known: 504, 429, 500, html, truncate, expire, latency)")
+                    item: item, reason: "unknown fault kind (known: 504, 429, 500, html, truncate, lost, expire, latency)")
             }
         }
-        if gatewayTimeout + tooManyRequests + serverError + html + truncate > 1 {
+        if gatewayTimeout + tooManyRequests + serverError + html + truncate + lostReply > 1 {
             throw SpecError(item: spec, reason: "the shares add up to more than 1")
         }
     }

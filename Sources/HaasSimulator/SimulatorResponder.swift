@@ -37,8 +37,13 @@ struct SimulatorResponder: Sendable {
         case .expired: return .json(Payloads.failure("Session expired. Please login again."))
         case .valid: break
         }
-        if let fault = await injectedFault() { return fault }
-        return .json(data(endpoint: endpoint, channel: channel, parameters: parameters))
+        switch await injectedFault() {
+        case .reply(let fault): return fault
+        case .afterActing(let fault):
+            _ = data(endpoint: endpoint, channel: channel, parameters: parameters)
+            return fault
+        case nil: return .json(data(endpoint: endpoint, channel: channel, parameters: parameters))
+        }
     }
 
     static func endpoint(_ path: String) -> String? {
@@ -83,8 +88,15 @@ struct SimulatorResponder: Sendable {
         }
     }
 
+    enum Fault {
+        /// Instead of acting.
+        case reply(Reply)
+        /// The server acts, then the reply is lost on the way (a gateway timeout in its place).
+        case afterActing(Reply)
+    }
+
     /// Decides, from the seed and the request number, whether this call misbehaves.
-    private func injectedFault() async -> Reply? {
+    private func injectedFault() async -> Fault? {
         let faults = world.configuration.faults
         if faults.latencyMilliseconds > 0 {
             try? await Task.sleep(for: .milliseconds(faults.latencyMilliseconds))
@@ -95,24 +107,27 @@ struct SimulatorResponder: Sendable {
             defer { draw -= share }
             return draw < share
         }
-        if hit(faults.gatewayTimeout) {
-            return Reply(
-                status: 504, contentType: "text/html",
-                body: Array("<html><body><h1>504 Gateway Time-out</h1></body></html>".utf8))
-        }
+        let gatewayTimeout = Reply(
+            status: 504, contentType: "text/html",
+            body: Array("<html><body><h1>504 Gateway Time-out</h1></body></html>".utf8))
+        if hit(faults.gatewayTimeout) { return .reply(gatewayTimeout) }
         if hit(faults.tooManyRequests) {
-            return Reply(status: 429, contentType: "text/plain", body: Array("Too Many Requests".utf8))
+            return .reply(Reply(status: 429, contentType: "text/plain", body: Array("Too Many Requests".utf8)))
         }
         if hit(faults.serverError) {
-            return Reply(status: 500, contentType: "text/plain", body: Array("Internal Server Error".utf8))
+            return .reply(Reply(status: 500, contentType: "text/plain", body: Array("Internal Server Error".utf8)))
         }
         if hit(faults.html) {
-            return Reply(status: 200, contentType: "text/html; charset=utf-8", body: SimulatorResponder.webInterface)
+            return .reply(
+                Reply(status: 200, contentType: "text/html; charset=utf-8", body: SimulatorResponder.webInterface))
         }
         if hit(faults.truncate) {
-            return Reply(
-                status: 200, contentType: "application/json", body: Array(#"{"Success":true,"Error":"","Data":{"#.utf8))
+            return .reply(
+                Reply(
+                    status: 200, contentType: "application/json",
+                    body: Array(#"{"Success":true,"Error":"","Data":{"#.utf8)))
         }
+        if hit(faults.lostReply) { return .afterActing(gatewayTimeout) }
         return nil
     }
 
@@ -122,6 +137,9 @@ struct SimulatorResponder: Sendable {
         func backtest(in lab: SimulatedWorld.Lab) -> SimulatedWorld.Backtest? {
             let id = parameters["backtestid"]
             return lab.backtests.first { $0.id == id }
+        }
+        if endpoint == "Backtest", let reply = directBacktestReply(channel: channel, parameters: parameters) {
+            return reply
         }
         switch (endpoint, channel) {
         case ("HaasScript", "GET_ALL_SCRIPT_ITEMS"):

@@ -10,12 +10,16 @@ public final class SimulatorServer: Sendable {
     public let port: Int
     private let task: Task<Void, any Error>
     private let state: SimulatorState
+    let received: ReceivedRequests
 
-    private init(world: SimulatedWorld, port: Int, task: Task<Void, any Error>, state: SimulatorState) {
+    private init(
+        world: SimulatedWorld, port: Int, task: Task<Void, any Error>, state: SimulatorState, received: ReceivedRequests
+    ) {
         self.world = world
         self.port = port
         self.task = task
         self.state = state
+        self.received = received
     }
 
     /// The interface keys clients have logged in with (tests check that none was recorded).
@@ -28,9 +32,10 @@ public final class SimulatorServer: Sendable {
         let world = SimulatedWorld(configuration: configuration)
         let state = SimulatorState()
         let responder = SimulatorResponder(world: world, state: state)
+        let received = ReceivedRequests()
         let router = Router()
-        router.on("**", method: .get) { request, _ in try await handle(request, responder, requestLog) }
-        router.on("**", method: .post) { request, _ in try await handle(request, responder, requestLog) }
+        router.on("**", method: .get) { request, _ in try await handle(request, responder, requestLog, received) }
+        router.on("**", method: .post) { request, _ in try await handle(request, responder, requestLog, received) }
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
         var logger = Logger(label: "haasledger.simulator")
         logger.logLevel = .critical  // cancelling the server on stop is normal, not an error
@@ -57,7 +62,7 @@ public final class SimulatorServer: Sendable {
                 }
             throw SimulatorError.couldNotStart(host: host, port: port, reason: reason)
         }
-        return SimulatorServer(world: world, port: bound, task: task, state: state)
+        return SimulatorServer(world: world, port: bound, task: task, state: state, received: received)
     }
 
     /// Runs until the surrounding task is cancelled (for `haasledger simulate`).
@@ -70,13 +75,14 @@ public final class SimulatorServer: Sendable {
     }
 
     public func stop() async {
+        received.stop()
         task.cancel()
         _ = try? await task.value
     }
 
-    private static func handle(_ request: Request, _ responder: SimulatorResponder, _ requestLog: RequestLog?)
-        async throws -> Response
-    {
+    private static func handle(
+        _ request: Request, _ responder: SimulatorResponder, _ requestLog: RequestLog?, _ received: ReceivedRequests
+    ) async throws -> Response {
         var parameters: [String: String] = [:]
         for (key, value) in request.uri.queryParameters { parameters[String(key)] = String(value) }
         if request.method == .post {
@@ -85,6 +91,7 @@ public final class SimulatorServer: Sendable {
             for (key, value) in FormDecoding.decode(String(buffer: body)) { parameters[key] = value }
         }
         requestLog?.record(endpoint: request.uri.path, parameters: parameters)
+        received.note(endpoint: request.uri.path, parameters: parameters)
         let reply = await responder.respond(path: request.uri.path, parameters: parameters)
         return Response(
             status: HTTPResponse.Status(code: reply.status),

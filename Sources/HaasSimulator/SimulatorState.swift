@@ -9,6 +9,8 @@ final class SimulatorState: Sendable {
         var polls: [String: Int] = [:]  // lab id → status polls seen
         var requests: UInt64 = 0
         var issuedKeys: [String] = []
+        var directBacktests: [String: DirectBacktest] = [:]
+        var directOrder: [String] = []
     }
 
     private let state = Locked(State())
@@ -55,6 +57,49 @@ final class SimulatorState: Sendable {
     }
 
     func polls(lab: String) -> Int { locked { $0.polls[lab, default: 0] } }
+
+    /// Starts `backtest` unless one with its id exists (then nothing changes). Returns whether it started.
+    func startBacktest(_ backtest: DirectBacktest) -> Bool {
+        locked {
+            guard $0.directBacktests[backtest.id] == nil else { return false }
+            $0.directBacktests[backtest.id] = backtest
+            $0.directOrder.append(backtest.id)
+            return true
+        }
+    }
+
+    /// A status poll of a direct backtest: counted, then returned.
+    func pollBacktest(id: String) -> DirectBacktest? {
+        locked {
+            $0.directBacktests[id]?.polls += 1
+            return $0.directBacktests[id]
+        }
+    }
+
+    /// Changes a direct backtest; nil when there is none with that id.
+    func updateBacktest(id: String, _ change: (inout DirectBacktest) -> Bool) -> Bool? {
+        locked {
+            guard var backtest = $0.directBacktests[id] else { return nil }
+            let result = change(&backtest)
+            $0.directBacktests[id] = backtest
+            return result
+        }
+    }
+
+    func deleteBacktest(id: String) -> Bool {
+        locked {
+            guard $0.directBacktests.removeValue(forKey: id) != nil else { return false }
+            $0.directOrder.removeAll { $0 == id }
+            return true
+        }
+    }
+
+    /// Every direct backtest, oldest first.
+    func directBacktests() -> [DirectBacktest] {
+        locked { state in state.directOrder.compactMap { state.directBacktests[$0] } }
+    }
+
+    var requestCount: UInt64 { locked { $0.requests } }
 
     func nextRequestNumber() -> UInt64 {
         locked {

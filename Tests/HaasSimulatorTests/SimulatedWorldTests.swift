@@ -57,4 +57,30 @@ import Testing
         #expect(reply.status == 200)
         #expect(reply.contentType.hasPrefix("text/html"))
     }
+
+    /// Direct backtests: a deterministic function of the request, best near the script's optimum, so a
+    /// parameter search has something to find (issue 12 §4).
+    @Test func directResultsPeakAtTheScriptsOptimum() {
+        let world = SimulatedWorld(configuration: SimulatorConfiguration(seed: 7, labs: 1, backtestsPerLab: 1))
+        let script = world.scripts[0]
+        let optimum = world.optimum(of: script)
+        func run(_ parameters: [String: Double]) -> DirectRun {
+            DirectRun(
+                scriptID: script.id, parameters: parameters, market: "BINANCE_BTC_USDT_", accountID: world.accounts[0].id,
+                leverage: 1, start: 1_767_225_600, end: 1_772_323_200, sides: "both", tradeAmount: 930, interval: 15)
+        }
+        let best = run(optimum)
+        #expect(world.result(script: script, run: best).roi == world.result(script: script, run: best).roi)
+        let far = run(["Period": 5, "Stop Loss": 6])
+        #expect(world.edge(script: script, run: best) > world.edge(script: script, run: far) + 0.003)
+        // Along one input the edge falls off on both sides of the optimum.
+        let period = optimum["Period"]!
+        let edges = [period - 10, period, period + 10].map { value in
+            world.edge(script: script, run: run(optimum.merging(["Period": value]) { $1 }))
+        }
+        #expect(edges[1] > edges[0] && edges[1] > edges[2], "\(edges)")
+        for input in script.inputs {
+            #expect((input.minimum...input.maximum).contains(optimum[input.name]!))
+        }
+    }
 }

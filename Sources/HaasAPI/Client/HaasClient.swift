@@ -150,9 +150,12 @@ public final class HaasClient: Sendable {
     /// An authenticated call with retries. A refusal that looks like an expired session triggers a fresh login
     /// and one more try; a call gives up after `maxRelogins` of those, so a server that refuses every session
     /// fails the call instead of looping. (With calls in flight, one call can meet two expiries.)
-    private func call<Value: WireReply & Sendable>(
+    ///
+    /// `retrying: false` is for calls that start something on the server: a failure is thrown after one
+    /// attempt, for the caller to find out what happened before it tries again.
+    func call<Value: WireReply & Sendable>(
         _ endpoint: HaasEndpoint, _ channel: String, _ parameters: [String: String],
-        subject: (lab: String?, backtest: String?), long: Bool = false
+        subject: (lab: String?, backtest: String?), long: Bool = false, retrying: Bool = true
     ) async throws -> HaasReply<Value> {
         var relogins = 0
         while true {
@@ -163,7 +166,8 @@ public final class HaasClient: Sendable {
             do {
                 let (value, body): (Value?, [UInt8]) = try await exchange(
                     endpoint, channel, authenticated, subject: subject,
-                    timeout: long ? configuration.longTimeout : configuration.shortTimeout, keepBody: true)
+                    timeout: long ? configuration.longTimeout : configuration.shortTimeout, keepBody: true,
+                    retrying: retrying)
                 guard let value else {
                     throw HaasAPIError.protocolViolation(channel: channel, httpStatus: 200, reason: "Data is missing")
                 }
@@ -179,12 +183,13 @@ public final class HaasClient: Sendable {
     /// Returns `Data` (nil when absent) and the body as kept (redacted; empty unless `keepBody`).
     private func exchange<Value: WireReply>(
         _ endpoint: HaasEndpoint, _ channel: String, _ parameters: [String: String],
-        subject: (lab: String?, backtest: String?), timeout: Duration, keepBody: Bool
+        subject: (lab: String?, backtest: String?), timeout: Duration, keepBody: Bool, retrying: Bool = true
     ) async throws -> (Value?, [UInt8]) {
         await limiter.acquire()
         do {
             let result: (Value?, [UInt8]) = try await attempts(
-                endpoint, channel, parameters, subject: subject, timeout: timeout, keepBody: keepBody)
+                endpoint, channel, parameters, subject: subject, timeout: timeout, keepBody: keepBody,
+                retrying: retrying)
             await limiter.release()
             return result
         } catch {
@@ -195,7 +200,7 @@ public final class HaasClient: Sendable {
 
     private func attempts<Value: WireReply>(
         _ endpoint: HaasEndpoint, _ channel: String, _ parameters: [String: String],
-        subject: (lab: String?, backtest: String?), timeout: Duration, keepBody: Bool
+        subject: (lab: String?, backtest: String?), timeout: Duration, keepBody: Bool, retrying: Bool
     ) async throws -> (Value?, [UInt8]) {
         let safeParameters = parameters.filter { !HaasClient.secretParameters.contains($0.key) }
         // Anything that carries credentials or JSON goes as a form body, never in the URL.
@@ -234,7 +239,7 @@ public final class HaasClient: Sendable {
                     envelopeError: header?.error, failure: failure, labID: subject.lab, backtestID: subject.backtest))
             if configuration.politenessDelay > .zero { try await Task.sleep(for: configuration.politenessDelay) }
             guard let failure else { return (value, scrubbed.body) }
-            let worth = failure.attemptsWorth(configuration.retry)
+            let worth = retrying ? failure.attemptsWorth(configuration.retry) : 1
             guard failure.isTransient && attempt < worth else { throw failure }
             let delay = configuration.retry.delay(afterAttempt: attempt)
             configuration.onRetry?(
