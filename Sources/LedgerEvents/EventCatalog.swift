@@ -43,7 +43,7 @@ extension EventType {
         "haas.backtest.runtime.fetched", stream: "backtest:<id>",
         "a backtest's runtime (the body is a blob) and the server's report values under their true names",
         members: [
-            ("lab_id", "the lab"), ("backtest_id", "the backtest"), ("market", "PriceMarket"),
+            ("lab_id", "the lab, null for a direct backtest"), ("backtest_id", "the backtest"), ("market", "PriceMarket"),
             ("script_id", "ScriptId"), ("script_name", "ScriptName"), ("account_id", "AccountId"),
             ("leverage", "Leverage"), ("started_at", "ActivatedSince"), ("ended_at", "LastUpdateTimestamp"),
             ("finished_positions", "how many"), ("reported", "the server's report values (RM is the ROI margin)"),
@@ -91,7 +91,8 @@ extension EventType {
         "one formula set's values for one runtime; causation is the runtime event",
         members: [
             ("formula", "name@version"), ("formula_id", "name"), ("formula_version", "version"),
-            ("parameters", "the formula's parameters"), ("lab_id", "the lab"), ("backtest_id", "the backtest"),
+            ("parameters", "the formula's parameters"), ("lab_id", "the lab, null for a direct backtest"),
+            ("backtest_id", "the backtest"),
             ("values", "metric → number, or \"+inf\", \"-inf\", \"undefined\""),
             ("inputs", "what the values were computed from"), ("unrealized_profits", "kept apart"),
             ("reported", "the server's report values"), ("beats_buy_hold", "ROI / leverage > PC"),
@@ -114,6 +115,57 @@ extension EventType {
             ("script_id", "the script"), ("compiled", "no compile error was logged"), ("messages", "the log lines, as sent"),
             ("errors", "compile errors read from them: line, column, message"), ("body_sha256", "the reply body"),
         ])
+    public static let backtestRequested = EventType(
+        "haas.backtest.requested", stream: "backtest:<id>",
+        "a direct backtest about to be sent (EXECUTE_BACKTEST), committed first so a crash cannot hide it; the id is the client's",
+        members: [
+            ("backtest_id", "the client-chosen id"), ("script_id", "the script"),
+            ("script_version", "the SHA-256 of its source as just fetched"), ("settings", "the settings JSON sent"),
+            ("parameters", "input name → value"), ("start", "startunix"), ("end", "endunix"),
+        ])
+    public static let backtestAccepted = EventType(
+        "haas.backtest.accepted", stream: "backtest:<id>",
+        "the server took the backtest: by its reply, or (reconciled) because GET_BACKTEST_INFO found it after a lost reply",
+        members: [
+            ("backtest_id", "the backtest"), ("service_id", "EXECUTE_BACKTEST's Data, null when reconciled"),
+            ("requests", "EXECUTE_BACKTEST requests sent"), ("reconciled", "established by asking afterwards"),
+        ])
+    public static let backtestReconciled = EventType(
+        "haas.backtest.reconciled", stream: "backtest:<id>",
+        "an EXECUTE_BACKTEST whose outcome was unknown, and what asking the server about the id showed",
+        members: [
+            ("backtest_id", "the backtest"), ("failure", "why the outcome was unknown"),
+            ("found", "the server knows the id (nothing is sent again)"), ("answer", "what it said"),
+        ])
+    public static let backtestProgressed = EventType(
+        "haas.backtest.progress.observed", stream: "backtest:<id>",
+        "a direct backtest's status as polled (GET_BACKTEST_INFO), when it changed",
+        members: [
+            ("backtest_id", "the backtest"), ("status", "Status: queued 1, running 2, completed 3, cancelled 4"),
+            ("phase", "the status's name"), ("progress", "Progress, percent"),
+            ("record", "the record as sent, without its runtime"),
+        ])
+    public static let backtestFinished = EventType(
+        "haas.backtest.finished", stream: "backtest:<id>",
+        "a direct backtest completed and its runtime is recorded (causation is the runtime event)",
+        members: [("backtest_id", "the backtest"), ("polls", "status polls it took")])
+    public static let backtestCancelled = EventType(
+        "haas.backtest.cancelled", stream: "backtest:<id>", "a direct backtest was stopped, or seen stopped",
+        members: [
+            ("backtest_id", "the backtest"), ("reason", "interrupted, asked, or seen on the server"),
+            ("server_stopped_it", "CANCEL_BACKTEST's answer (null when only seen)"),
+        ])
+    public static let backtestFailed = EventType(
+        "haas.backtest.failed", stream: "backtest:<id>",
+        "a direct backtest that could not be started, followed or read",
+        members: [("backtest_id", "the backtest"), ("stage", "request, start, poll or runtime"), ("error", "why")])
+    public static let backtestChanged = EventType(
+        "haas.backtest.changed", stream: "backtest:<id>",
+        "a stored result archived, unarchived, tagged or deleted on the server",
+        members: [
+            ("backtest_id", "the backtest"), ("action", "archive, unarchive, tag or delete"), ("tag", "the new tag"),
+            ("accepted", "the server's answer"),
+        ])
     public static let fetchFailed = EventType(
         "fetch.failed", stream: "backtest:<id>, lab:<id> or server:<url>", "a call that failed after its retries",
         members: [("channel", "the call"), ("lab_id", "its lab"), ("backtest_id", "its backtest"), ("error", "why")])
@@ -125,6 +177,8 @@ public enum EventCatalog {
         .runStarted, .runFinished, .responseRecorded, .labObserved, .resultObserved, .resultsReconciled,
         .runtimeFetched, .logFetched, .chartFetched, .labExecutionUpdated, .historyStatusObserved, .cutoffRecorded,
         .fileImported, .importFailed, .metricsComputed, .metricsFailed, .fetchFailed, .scriptObserved, .scriptDebugged,
+        .backtestRequested, .backtestAccepted, .backtestReconciled, .backtestProgressed, .backtestFinished,
+        .backtestCancelled, .backtestFailed, .backtestChanged,
     ]
 
     private static let byName: [String: EventType] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })

@@ -25,10 +25,14 @@ public struct ScriptRow: Sendable, Equatable {
     public let validFrom: Int64
 }
 
-/// One recorded change of a lab's execution.
+/// One recorded step of an execution: a lab's update, or a direct backtest's request, progress, result…
 public struct ExecutionRow: Sendable, Equatable {
+    public let labID: String?
+    public let backtestID: String?
     public let position: Int64
     public let recordedAt: Int64
+    public let step: String
+    public let detail: String?
     public let status: Int64?
     public let progress: Double?
     public let completedBacktests: Int64?
@@ -98,18 +102,44 @@ extension ReadModels {
     }
 
     private enum ExecutionColumn: String, SelectedColumns {
-        case position, recorded_at, status, progress, completed_backtests, scheduled_backtests
+        case lab_id, backtest_id, position, recorded_at, step, detail, status, progress, completed_backtests
+        case scheduled_backtests
     }
 
-    public func executions(lab: String, asOf position: UInt64?) throws -> [ExecutionRow] {
-        let statement = try db.prepare(
-            "SELECT \(ExecutionColumn.list) FROM executions WHERE position <= ?1 AND lab_id = ?2 ORDER BY position")
-        try statement.bind([Self.asOfParameter(position), .text(lab)])
+    /// Whose execution steps `executions` returns.
+    public enum ExecutionSubject: Sendable, Equatable {
+        case lab(String)
+        case backtest(String)
+        /// Every execution, each by its latest step.
+        case latest
+    }
+
+    public func executions(_ subject: ExecutionSubject, asOf position: UInt64?) throws -> [ExecutionRow] {
+        let sql =
+            switch subject {
+            case .lab:
+                "SELECT \(ExecutionColumn.list) FROM executions WHERE position <= ?1 AND lab_id = ?2 ORDER BY position"
+            case .backtest:
+                "SELECT \(ExecutionColumn.list) FROM executions WHERE position <= ?1 AND backtest_id = ?2 ORDER BY position"
+            case .latest:
+                """
+                SELECT \(ExecutionColumn.list) FROM executions WHERE position IN (
+                    SELECT max(position) FROM executions WHERE position <= ?1 GROUP BY lab_id, backtest_id)
+                ORDER BY position
+                """
+            }
+        let statement = try db.prepare(sql)
+        switch subject {
+        case .lab(let id), .backtest(let id): try statement.bind([Self.asOfParameter(position), .text(id)])
+        case .latest: try statement.bind([Self.asOfParameter(position)])
+        }
         defer { statement.reset() }
         return try statement.collect { row in
             ExecutionRow(
+                labID: row.string(ExecutionColumn.lab_id), backtestID: row.string(ExecutionColumn.backtest_id),
                 position: row.int64(ExecutionColumn.position) ?? 0,
-                recordedAt: row.int64(ExecutionColumn.recorded_at) ?? 0, status: row.int64(ExecutionColumn.status),
+                recordedAt: row.int64(ExecutionColumn.recorded_at) ?? 0, step: row.string(ExecutionColumn.step) ?? "",
+                detail: row.string(ExecutionColumn.detail), status: row.int64(ExecutionColumn.status),
                 progress: row.double(ExecutionColumn.progress),
                 completedBacktests: row.int64(ExecutionColumn.completed_backtests),
                 scheduledBacktests: row.int64(ExecutionColumn.scheduled_backtests))

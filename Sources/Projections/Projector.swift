@@ -13,7 +13,7 @@ public final class Projector {
     private let metricSets: MetricSetTable
     private let cutoffs: VersionedTable
     private let scripts: VersionedTable
-    private let execution: SQLiteStatement
+    private let executions: ExecutionTimeline
     private let fetch: SQLiteStatement
     private let cacheUpsert: SQLiteStatement
     private let importedFile: SQLiteStatement
@@ -32,7 +32,9 @@ public final class Projector {
             values: [
                 "lab_id", "generation", "population", "market", "script_id", "script_name", "started_at", "ended_at",
                 "parameters",
-            ] + ReportedColumns.all.map(\.column) + ["runtime_position", "account_id", "leverage", "interval"])
+            ] + ReportedColumns.all.map(\.column) + [
+                "runtime_position", "account_id", "leverage", "interval", "script_version",
+            ])
         metricSets = try MetricSetTable(db)
         cutoffs = try VersionedTable(
             db, name: "history_cutoffs", keys: ["market"],
@@ -40,9 +42,7 @@ public final class Projector {
         scripts = try VersionedTable(
             db, name: "scripts", keys: ["script_id"],
             values: ["name", "type", "compiled", "valid", "version", "source_bytes", "updated_at"])
-        execution = try db.prepare(
-            "INSERT INTO executions (lab_id, position, recorded_at, status, progress, completed_backtests, scheduled_backtests) VALUES (?, ?, ?, ?, ?, ?, ?)"
-        )
+        executions = try ExecutionTimeline(db)
         fetch = try db.prepare(
             "INSERT INTO fetches (position, run_id, channel, subject, http_status, success, failure, latency_us, body_hash, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         )
@@ -115,6 +115,7 @@ public final class Projector {
     /// `backtests` columns a runtime speaks for, by payload member; a member it lacks sets the column to NULL.
     private static let runtimeMembers = [
         "lab_id", "market", "script_id", "script_name", "started_at", "ended_at", "account_id", "leverage",
+        "script_version",
     ]
 
     private lazy var runtimeColumns: [String: Int] = columnIndexes(Projector.runtimeMembers.map { ($0, $0) })
@@ -157,7 +158,7 @@ public final class Projector {
     static let appliedTypes: [[UInt8]] = [
         EventType.labObserved, .resultObserved, .runtimeFetched, .metricsComputed, .labExecutionUpdated,
         .historyStatusObserved, .cutoffRecorded, .fileImported, .importFailed, .responseRecorded, .scriptObserved,
-    ].map(\.nameBytes)
+    ].map(\.nameBytes) + ExecutionTimeline.types.map(\.nameBytes)
 
     private static let metricsType = EventType.metricsComputed.nameBytes
 
@@ -211,11 +212,7 @@ public final class Projector {
         case EventType.labExecutionUpdated.name:
             let json = try event.currentPayload()
             guard let lab = json["lab_id"]?.stringValue else { return }
-            try execution.run([
-                .text(lab), .integer(Int64(position)), .integer(event.recordedAt), .init(json["status"] ?? .null),
-                .init(json["progress"] ?? .null), .init(json["completed_backtests"] ?? .null),
-                .init(json["scheduled_backtests"] ?? .null),
-            ])
+            try executions.labUpdate(event, json, lab: lab)
             // The lab is what its latest execution update says it is, as much as what GET_LABS last said.
             var changes: [String: SQLiteValue] = [:]
             for column in ["status", "completed_backtests", "scheduled_backtests"] {
@@ -287,7 +284,7 @@ public final class Projector {
                 ])
             }
         default:
-            return
+            _ = try executions.apply(event)
         }
     }
 }

@@ -16,7 +16,8 @@ struct HaasLedger: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, FetchCommand.self, WatchCommand.self, HistoryStatusCommand.self, SimulateCommand.self,
             MetricsCommand.self, QueryCommand.self, HistoryCommand.self, DiffCommand.self, SQLCommand.self,
-            ExportCommand.self, ProjectCommand.self, ImportCommand.self, LogCommand.self, ConfigCommand.self, ScriptCommand.self,
+            ExportCommand.self, ProjectCommand.self, ImportCommand.self, LogCommand.self, ConfigCommand.self,
+            ScriptCommand.self, BacktestCommand.self,
         ]
     )
 

@@ -66,11 +66,18 @@ struct QueryCommand: ParsableCommand {
     }
 
     struct Executions: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A lab's execution timeline, as recorded by watch.")
+        static let configuration = CommandConfiguration(
+            abstract: "Execution timelines: a lab's (as watch recorded it) or a direct backtest's, step by step.",
+            discussion: "With neither --lab nor --backtest, every execution by its latest step.")
         @OptionGroup var table: TableOptions
-        @Option(help: "The lab.") var lab: String
+        @Option(help: "The lab.") var lab: String?
+        @Option(help: "The direct backtest.") var backtest: String?
 
-        func run() throws { try table.print { try $0.executions(lab: lab, at: $1) } }
+        func validate() throws {
+            if lab != nil && backtest != nil { throw ValidationError("give --lab or --backtest, not both") }
+        }
+
+        func run() throws { try table.print { try $0.executions(lab: lab, backtest: backtest, at: $1) } }
     }
 
     struct Cutoffs: ParsableCommand {
@@ -125,7 +132,8 @@ struct QueryCommand: ParsableCommand {
                 format == .table
                 ? table.selecting(
                     ReadModelService.backtestColumns + standard
-                        + [sort].compactMap { $0 }.filter { !standard.contains($0) })
+                        + [sort].compactMap { $0 }.filter { !standard.contains($0) }
+                ).droppingEmpty(["script_version"])
                 : table
             try printLines(shown.lines(format, raw: raw))
         }

@@ -119,7 +119,7 @@ struct SimulatorOptions: ParsableArguments {
     @Option(help: "Number of labs.") var labs: Int = 3
     @Option(help: "Backtests per lab.") var backtests: Int = 40
     @Option(help: "Revision: each one after 1 re-runs a deterministic ~20 % of the backtests.") var revision: Int = 1
-    @Option(help: "Faults, e.g. 504:0.1,html:0.05,truncate:0.05,expire:50,429:0.05,latency:20") var faults: String = ""
+    @Option(help: "Faults, e.g. 504:0.1,html:0.05,truncate:0.05,lost:0.1,expire:50,429:0.05,latency:20 (lost: the server acts, the reply is lost)") var faults: String = ""
     @Option(name: .customLong("running-labs"), help: "How many labs are still executing at start.") var runningLabs:
         Int = 0
 

@@ -13,8 +13,10 @@ import Testing
         ["query", "cache"], ["history"], ["diff"], ["sql"], ["export"], ["export", "csv"],
         ["project"], ["project", "rebuild"], ["project", "status"], ["import"],
         ["log"], ["log", "append"], ["log", "show"], ["log", "verify"], ["log", "stats"], ["log", "export"],
-        ["log", "import"], ["config"], ["config", "init"], ["script"], ["script", "list"], ["script", "show"], ["script", "debug"],
-        ["query", "scripts"],
+        ["log", "import"], ["config"], ["config", "init"], ["script"], ["script", "list"], ["script", "show"],
+        ["script", "debug"], ["query", "scripts"], ["backtest"], ["backtest", "run"], ["backtest", "status"],
+        ["backtest", "cancel"], ["backtest", "archive"], ["backtest", "tag"], ["backtest", "delete"],
+        ["backtest", "accounts"],
     ]
 
     static let goldens = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Help")

@@ -5,9 +5,9 @@ import Platform
 
 /// Runtimes decoded during a fetch whose metrics are still to be computed (once their events have positions).
 final class DecodedRuntimes: Sendable {
-    private let pending = Locked([(eventID: EventID, runtime: BacktestRuntime, lab: String, backtest: String)]())
+    private let pending = Locked([(eventID: EventID, runtime: BacktestRuntime, lab: String?, backtest: String)]())
 
-    func add(eventID: EventID, runtime: BacktestRuntime, lab: String, backtest: String) {
+    func add(eventID: EventID, runtime: BacktestRuntime, lab: String?, backtest: String) {
         pending.withLock { $0.append((eventID, runtime, lab, backtest)) }
     }
 
@@ -17,7 +17,7 @@ final class DecodedRuntimes: Sendable {
             defer { pending.removeAll() }
             return pending
         }
-        var waiting: [(eventID: EventID, runtime: BacktestRuntime, lab: String, backtest: String)] = []
+        var waiting: [(eventID: EventID, runtime: BacktestRuntime, lab: String?, backtest: String)] = []
         let drafts = try log.read { reader in
             try items.flatMap { item -> [EventDraft] in
                 guard let position = try reader.position(ofID: item.eventID), let event = try reader.event(at: position)

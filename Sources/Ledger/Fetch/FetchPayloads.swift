@@ -74,11 +74,11 @@ enum FetchPayloads {
 
     /// The runtime's facts plus the server's report values.
     static func runtime(
-        _ runtime: BacktestRuntime, lab: String, backtest: String, bodyHash: String,
+        _ runtime: BacktestRuntime, lab: String?, backtest: String, bodyHash: String,
         extra: [(key: String, value: JSONValue)] = []
     ) -> EventDraft {
         let facts: [(key: String, value: JSONValue)] = [
-            ("lab_id", .string(lab)), ("backtest_id", .string(backtest)),
+            ("lab_id", .optional(lab)), ("backtest_id", .string(backtest)),
             ("market", .optional(runtime.priceMarket)),
             ("script_id", .optional(runtime.scriptID)), ("script_name", .optional(runtime.scriptName)),
             ("account_id", .optional(runtime.accountID)), ("leverage", .optional(runtime.leverage)),

@@ -43,11 +43,12 @@ public struct MetricsEngine {
         var summary = Summary(formula: formula.name)
         var pending: [EventDraft] = []
         let runtimes = try log.read { reader in
-            var found: [(event: RecordedEvent, lab: String, backtest: String, body: String)] = []
+            var found: [(event: RecordedEvent, lab: String?, backtest: String, body: String)] = []
             try reader.forEachEvent(ofType: EventType.runtimeFetched.name, from: after + 1) { event in
                 let json = try event.payload.json
-                guard let labID = json["lab_id"]?.stringValue, let backtest = json["backtest_id"]?.stringValue,
-                    let body = json["body_sha256"]?.stringValue
+                // A direct backtest's runtime has no lab (`lab_id` is null).
+                let labID = json["lab_id"]?.stringValue
+                guard let backtest = json["backtest_id"]?.stringValue, let body = json["body_sha256"]?.stringValue
                 else { return true }
                 if lab == nil || lab == labID { found.append((event, labID, backtest, body)) }
                 return true

@@ -37,7 +37,7 @@ enum MetricsPayloads {
     /// `metrics.computed`: the formula and its parameters, the computed values, the server's reported values
     /// under their true names, and `beats_buy_hold`.
     static func computed(
-        id: EventID, formula: FormulaSet, runtime: BacktestRuntime, runtimeEvent: RuntimeProvenance, lab: String,
+        id: EventID, formula: FormulaSet, runtime: BacktestRuntime, runtimeEvent: RuntimeProvenance, lab: String?,
         backtest: String
     ) -> EventDraft {
         computed(
@@ -56,7 +56,7 @@ enum MetricsPayloads {
             correlationID: runtimeEvent.correlationID, causation: runtimeEvent.position, source: runtimeEvent.source)
     }
 
-    static func payload(formula: FormulaSet, runtime: BacktestRuntime, lab: String, backtest: String) -> Payload {
+    static func payload(formula: FormulaSet, runtime: BacktestRuntime, lab: String?, backtest: String) -> Payload {
         let adapted = RuntimeAdapter.adapt(runtime)
         let values = formula.compute(adapted.inputs, settings: adapted.settings)
         let report = runtime.primaryReport
@@ -73,7 +73,7 @@ enum MetricsPayloads {
                 ("formula", .string(formula.name)), ("formula_id", .string(formula.id)),
                 ("formula_version", .number(formula.version)),
                 ("parameters", .object(formula.parameters.entries.map { ($0.0, .string($0.1)) })),
-                ("lab_id", .string(lab)), ("backtest_id", .string(backtest)),
+                ("lab_id", .optional(lab)), ("backtest_id", .string(backtest)),
                 ("values", .object(values.entries.map { ($0.name, $0.value.json) })),
                 (
                     "inputs",

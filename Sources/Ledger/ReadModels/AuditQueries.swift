@@ -33,13 +33,14 @@ extension ReadModelService {
                 if let failure = json?["failure"]?.stringValue { detail += " failed: \(failure)" }
             case EventType.runtimeFetched.name:
                 detail = "reported ROI \(json?["reported"]?["roi"]?.numberValue?.canonicalText ?? "-")"
+                if let version = json?["script_version"]?.stringValue { detail += ", script \(version.prefix(12))" }
             case EventType.metricsComputed.name:
                 detail =
                     "\(json?["formula"]?.stringValue ?? "?") from runtime at \(event.causation.map(String.init) ?? "?")"
             case EventType.fetchFailed.name:
                 detail = json?["error"]?.stringValue ?? ""
             default:
-                break
+                if let json, let step = ExecutionTimeline.describe(type: event.type, payload: json) { detail = step }
             }
             rows.append(
                 [

@@ -31,15 +31,23 @@ extension ReadModelService {
             }, displays: ["source_bytes": .bytes, "updated_at": .microseconds])
     }
 
-    public func executions(lab: String, at moment: Moment) throws -> ResultTable {
+    /// A lab's or a direct backtest's execution timeline; with neither, every execution by its latest step.
+    public func executions(lab: String? = nil, backtest: String? = nil, at moment: Moment) throws -> ResultTable {
         let (log, models) = try open()
-        let rows = try models.executions(lab: lab, asOf: try Self.position(moment, log))
+        let subject: ReadModels.ExecutionSubject =
+            if let lab { .lab(lab) } else if let backtest { .backtest(backtest) } else { .latest }
+        let rows = try models.executions(subject, asOf: try Self.position(moment, log))
+        let subjectColumns = subject == .latest ? ["lab_id", "backtest_id"] : []
         return ResultTable(
-            columns: ["position", "recorded_at", "status", "progress", "completed_backtests", "scheduled_backtests"],
-            rows: rows.map {
-                [
-                    .integer($0.position), .integer($0.recordedAt), .init($0.status), .init($0.progress),
-                    .init($0.completedBacktests), .init($0.scheduledBacktests),
+            columns: subjectColumns + [
+                "position", "recorded_at", "step", "status", "progress", "completed_backtests", "scheduled_backtests",
+                "detail",
+            ],
+            rows: rows.map { row in
+                let subject: [ResultTable.Cell] = subjectColumns.isEmpty ? [] : [.init(row.labID), .init(row.backtestID)]
+                return subject + [
+                    .integer(row.position), .integer(row.recordedAt), .text(row.step), .init(row.status),
+                    .init(row.progress), .init(row.completedBacktests), .init(row.scheduledBacktests), .init(row.detail),
                 ]
             }, displays: ["recorded_at": .microseconds, "status": .labStatus, "progress": .percent])
     }

@@ -80,7 +80,7 @@ public struct ReadModelService {
         }
     }
 
-    public static let backtestColumns = ["backtest_id", "lab_id", "generation", "population", "market"]
+    public static let backtestColumns = ["backtest_id", "lab_id", "generation", "population", "market", "script_version"]
 
     public func backtests(_ query: BacktestQuery, at moment: Moment) throws -> ResultTable {
         try backtests(query, formula: query.formula, at: moment)
@@ -102,13 +102,13 @@ public struct ReadModelService {
                 [
                     .text(row.backtestID), .text(row.labID), row.generation.map(ResultTable.Cell.integer) ?? .null,
                     row.population.map(ResultTable.Cell.integer) ?? .null,
-                    row.market.map(ResultTable.Cell.text) ?? .null,
+                    row.market.map(ResultTable.Cell.text) ?? .null, .init(row.scriptVersion),
                 ]
                     + metricNames.map { name in
                         guard let metric = row.metric(name) else { return .null }
                         return .metric(number: metric.number, text: metric.text)
                     }
-            })
+            }, displays: ["script_version": .shortHash])
     }
 
     /// A read-only SQL statement against the read models (as of a moment: the views `*_asof` are not

@@ -48,6 +48,10 @@ enum ReadableNumbers {
 
     /// A cell in a column with a display of its own.
     static func text(_ cell: ResultTable.Cell, display: ResultTable.Display) -> String {
+        if display == .shortHash {
+            guard case .text(let hash) = cell else { return text(cell, style: .significant) }
+            return hash.count > 12 ? String(hash.prefix(12)) + "…" : hash
+        }
         let number: Double? =
             switch cell {
             case .integer(let value): Double(value)
@@ -68,6 +72,8 @@ enum ReadableNumbers {
             return significant(number) + " %"
         case .fraction:
             return text(cell, style: .percent)
+        case .shortHash:
+            return text(cell, style: .significant)
         }
     }
 

@@ -70,6 +70,8 @@ public struct ResultTable: Sendable, Equatable {
         case percent
         /// A fraction of 1 shown as a percentage (a return, a share).
         case fraction
+        /// A SHA-256 in hex, shortened to its first 12 digits (as git shortens commits).
+        case shortHash
     }
 
     /// Columns with a display of their own, in tables only (CSV and JSON keep the stored values).
@@ -86,6 +88,16 @@ public struct ResultTable: Sendable, Equatable {
         let indexes = names.compactMap { columns.firstIndex(of: $0) }
         return ResultTable(
             columns: indexes.map { columns[$0] }, rows: rows.map { row in indexes.map { row[$0] } }, displays: displays)
+    }
+
+    /// The same rows without those of `names` that are empty in every row.
+    public func droppingEmpty(_ names: [String]) -> ResultTable {
+        let empty = Set(
+            names.filter { name in
+                guard let index = columns.firstIndex(of: name) else { return false }
+                return rows.allSatisfy { $0[index] == .null }
+            })
+        return empty.isEmpty ? self : selecting(columns.filter { !empty.contains($0) })
     }
 
     /// The same rows, largest magnitude of the numeric column `name` first (rows without a number last, in order).

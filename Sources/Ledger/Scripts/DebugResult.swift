@@ -39,7 +39,11 @@ public struct DebugResult: Sendable {
         guard message.hasPrefix("unknown"), let open = message.firstIndex(of: "'"),
             let close = message[message.index(after: open)...].firstIndex(of: "'")
         else { return nil }
-        let name = String(message[message.index(after: open)..<close])
+        return nearest(to: String(message[message.index(after: open)..<close]), in: known)
+    }
+
+    /// The known name nearest to `name`, when one is close enough to be a typo.
+    static func nearest(to name: String, in known: Set<String>) -> String? {
         let ranked = known.filter { $0 != name }.map { ($0, editDistance(name, $0)) }
             .sorted { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }
         guard let best = ranked.first, best.1 <= max(2, name.count / 3) else { return nil }

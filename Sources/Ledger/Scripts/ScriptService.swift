@@ -70,39 +70,13 @@ public struct ScriptService: Sendable {
         }
     }
 
-    /// Runs `body` as a recorded run: writer lock, `run.started`, every exchange, `run.finished` with the error
-    /// if there is one (also recorded as `fetch.failed`).
     private func recording<R: Sendable>(
         _ command: String, _ configuration: HaasClientConfiguration,
         _ body: (HaasClient, EventRecorder) async throws -> R
     ) async throws -> R {
-        let lock = try WriterLock.acquire(location, command: command, policy: writerPolicy)
-        defer { withExtendedLifetime(lock) {} }
-        let log = try location.openLog(create: true, clock: clock)
-        let runID = EventID.generate()
-        let server = configuration.server.description
-        let recorder = EventRecorder(log: log, correlationID: runID, source: server)
-        recorder.add(
-            EventDraft(
-                .runStarted, stream: RecorderStreams.run(runID),
-                payload: Payload(.object([("command", .string(command)), ("server", .string(server))])),
-                expectedVersion: 0))
-        let client = HaasClient(configuration: configuration, observer: recorder)
-        let outcome: Result<R, any Error>
-        do {
-            outcome = .success(try await body(client, recorder))
-        } catch {
-            outcome = .failure(error)
-            recorder.add(FetchPayloads.failure(channel: command, lab: nil, backtest: nil, error: error, server: server))
-        }
-        try? await client.shutdown()
-        let failure: String? = if case .failure(let error) = outcome { String(describing: error) } else { nil }
-        recorder.add(
-            EventDraft(
-                .runFinished, stream: RecorderStreams.run(runID),
-                payload: Payload(.object([("command", .string(command)), ("error", .optional(failure))]))))
-        try recorder.flush()
-        return try outcome.get()
+        try await RecordedRun(location: location, clock: clock, writerPolicy: writerPolicy).perform(
+            command, configuration
+        ) { client, recorder, _ in try await body(client, recorder) }
     }
 
     static func observed(_ script: ScriptRecord, channel: String, bodyHash: String) -> EventDraft {

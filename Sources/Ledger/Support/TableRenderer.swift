@@ -14,6 +14,11 @@ public struct TableRenderer: Sendable {
 
     public init(columns: [Column]) { self.columns = columns }
 
+    /// Name–value pairs, one per line, the values aligned.
+    static func keyValue(_ rows: [(String, String)]) -> [String] {
+        TableRenderer(columns: [.init(""), .init("")]).render(rows.map { [$0.0, $0.1] }, header: false)
+    }
+
     /// The header line and one line per row.
     public func render(_ rows: [[String]], header: Bool = true) -> [String] {
         var widths = columns.map { $0.title.count }
