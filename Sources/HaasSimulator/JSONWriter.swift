@@ -64,6 +64,12 @@ struct JSONWriter {
         bytes.append(contentsOf: "null".utf8)
     }
 
+    /// A value that is already JSON (a lab's settings as the client sent them).
+    mutating func raw(_ json: String) {
+        separator()
+        bytes.append(contentsOf: json.utf8)
+    }
+
     // Key-value shorthands for object bodies.
     mutating func field(_ name: String, _ value: String) { key(name); string(value) }
     mutating func field(_ name: String, _ value: Double) { key(name); number(value) }

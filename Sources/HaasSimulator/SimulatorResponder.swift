@@ -141,6 +141,9 @@ struct SimulatorResponder: Sendable {
         if endpoint == "Backtest", let reply = directBacktestReply(channel: channel, parameters: parameters) {
             return reply
         }
+        if endpoint == "Labs", let reply = createdLabReply(channel: channel, parameters: parameters) {
+            return reply
+        }
         switch (endpoint, channel) {
         case ("HaasScript", "GET_ALL_SCRIPT_ITEMS"):
             return Payloads.envelope { out in
@@ -167,6 +170,11 @@ struct SimulatorResponder: Sendable {
                         let (status, completed) = execution(lab, countPoll: false)
                         Payloads.lab(
                             lab, userID: userID, status: status, completed: completed, details: false, into: &out)
+                    }
+                    for lab in state.createdLabs() {
+                        Payloads.createdLab(
+                            lab, userID: userID, pollsToComplete: world.configuration.pollsToComplete, details: false,
+                            into: &out)
                     }
                 }
             }

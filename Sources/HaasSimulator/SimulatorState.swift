@@ -11,6 +11,8 @@ final class SimulatorState: Sendable {
         var issuedKeys: [String] = []
         var directBacktests: [String: DirectBacktest] = [:]
         var directOrder: [String] = []
+        var createdLabs: [String: CreatedLab] = [:]
+        var createdOrder: [String] = []
     }
 
     private let state = Locked(State())
@@ -98,6 +100,35 @@ final class SimulatorState: Sendable {
     func directBacktests() -> [DirectBacktest] {
         locked { state in state.directOrder.compactMap { state.directBacktests[$0] } }
     }
+
+    func addLab(_ lab: CreatedLab) {
+        locked {
+            $0.createdLabs[lab.id] = lab
+            $0.createdOrder.append(lab.id)
+        }
+    }
+
+    func createdLab(id: String) -> CreatedLab? { locked { $0.createdLabs[id] } }
+
+    /// Changes a created lab; nil when there is none with that id.
+    func updateLab<R>(id: String, _ change: (inout CreatedLab) -> R) -> R? {
+        locked {
+            guard var lab = $0.createdLabs[id] else { return nil }
+            let result = change(&lab)
+            $0.createdLabs[id] = lab
+            return result
+        }
+    }
+
+    func deleteLab(id: String) -> Bool {
+        locked {
+            guard $0.createdLabs.removeValue(forKey: id) != nil else { return false }
+            $0.createdOrder.removeAll { $0 == id }
+            return true
+        }
+    }
+
+    func createdLabs() -> [CreatedLab] { locked { state in state.createdOrder.compactMap { state.createdLabs[$0] } } }
 
     var requestCount: UInt64 { locked { $0.requests } }
 

@@ -166,6 +166,21 @@ extension EventType {
             ("backtest_id", "the backtest"), ("action", "archive, unarchive, tag or delete"), ("tag", "the new tag"),
             ("accepted", "the server's answer"),
         ])
+    public static let labChanged = EventType(
+        "haas.lab.changed", stream: "lab:<id>",
+        "a lab created, cloned, updated, started, cancelled or deleted through the API; its state follows as haas.lab.observed",
+        members: [
+            ("lab_id", "the lab"), ("action", "created, cloned, updated, started, cancelled or deleted"),
+            ("requests", "requests of the channel sent"), ("reconciled", "established by asking afterwards"),
+            ("request", "what was asked: name, script, parameters, period…"), ("accepted", "the server's answer"),
+        ])
+    public static let labReconciled = EventType(
+        "haas.lab.reconciled", stream: "lab:<id> or server:<url>",
+        "a CREATE_LAB, CLONE_LAB or START_LAB_EXECUTION whose outcome was unknown, and what asking the server showed",
+        members: [
+            ("lab_id", "the lab, when known"), ("channel", "the call"), ("failure", "why the outcome was unknown"),
+            ("found", "it had happened (nothing is sent again)"), ("answer", "what the server said"),
+        ])
     public static let fetchFailed = EventType(
         "fetch.failed", stream: "backtest:<id>, lab:<id> or server:<url>", "a call that failed after its retries",
         members: [("channel", "the call"), ("lab_id", "its lab"), ("backtest_id", "its backtest"), ("error", "why")])
@@ -178,7 +193,7 @@ public enum EventCatalog {
         .runtimeFetched, .logFetched, .chartFetched, .labExecutionUpdated, .historyStatusObserved, .cutoffRecorded,
         .fileImported, .importFailed, .metricsComputed, .metricsFailed, .fetchFailed, .scriptObserved, .scriptDebugged,
         .backtestRequested, .backtestAccepted, .backtestReconciled, .backtestProgressed, .backtestFinished,
-        .backtestCancelled, .backtestFailed, .backtestChanged,
+        .backtestCancelled, .backtestFailed, .backtestChanged, .labChanged, .labReconciled,
     ]
 
     private static let byName: [String: EventType] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })

@@ -24,7 +24,7 @@ public final class ExecutionTimeline {
         (.backtestFailed, "failed"), (.backtestChanged, "changed"),
     ]
 
-    static let types = steps.map(\.type)
+    static let types = steps.map(\.type) + [.labChanged, .labReconciled]
 
     func labUpdate(_ event: RecordedEvent, _ json: JSONValue, lab: String) throws {
         try insert.run([
@@ -36,6 +36,17 @@ public final class ExecutionTimeline {
 
     /// Appends the step `event` is; false when it is no direct-backtest event.
     func apply(_ event: RecordedEvent) throws -> Bool {
+        if event.type == EventType.labChanged.name || event.type == EventType.labReconciled.name {
+            let json = try event.currentPayload()
+            guard let lab = json["lab_id"]?.stringValue else { return true }
+            let changed = event.type == EventType.labChanged.name
+            try insert.run([
+                .text(lab), .null, .integer(Int64(event.position)), .integer(event.recordedAt),
+                .text(changed ? json["action"]?.stringValue ?? "changed" : "reconciled"), .null, .null, .null, .null,
+                (changed ? Self.labDetail(json) : Self.detail("reconciled", json)).map(SQLiteValue.text) ?? .null,
+            ])
+            return true
+        }
         guard let step = Self.steps.first(where: { $0.type.name == event.type })?.step else { return false }
         let json = try event.currentPayload()
         guard let backtest = json["backtest_id"]?.stringValue else { return true }
@@ -51,6 +62,12 @@ public final class ExecutionTimeline {
     public static func describe(type: String, payload json: JSONValue) -> String? {
         guard let step = steps.first(where: { $0.type.name == type })?.step else { return nil }
         return detail(step, json)
+    }
+
+    static func labDetail(_ json: JSONValue) -> String? {
+        guard let request = json["request"], request != .null else { return nil }
+        let reconciled = json["reconciled"] == .bool(true) ? " (reconciled)" : ""
+        return CanonicalJSON.string(request) + reconciled
     }
 
     static func detail(_ step: String, _ json: JSONValue) -> String? {

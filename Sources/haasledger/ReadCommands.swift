@@ -124,10 +124,7 @@ struct QueryCommand: ParsableCommand {
                 lab: lab, market: market, formula: nil, conditions: conditions, sort: sort, ascending: asc,
                 limit: limit, at: try moment.moment)
             // A terminal cannot show 32 metrics: the table keeps a standard set; csv and json keep all.
-            let standard = [
-                "total_return", "cagr", "max_drawdown", "sharpe_ratio", "sortino_ratio", "win_rate",
-                "profit_factor", "num_trades",
-            ]
+            let standard = ReadModelService.headlineMetrics
             let shown =
                 format == .table
                 ? table.selecting(

@@ -16,7 +16,8 @@ import Testing
         ["log", "import"], ["config"], ["config", "init"], ["script"], ["script", "list"], ["script", "show"],
         ["script", "debug"], ["query", "scripts"], ["backtest"], ["backtest", "run"], ["backtest", "status"],
         ["backtest", "cancel"], ["backtest", "archive"], ["backtest", "tag"], ["backtest", "delete"],
-        ["backtest", "accounts"],
+        ["backtest", "accounts"], ["lab"], ["lab", "create"], ["lab", "clone"], ["lab", "update"], ["lab", "start"],
+        ["lab", "cancel"], ["lab", "delete"], ["lab", "run"],
     ]
 
     static let goldens = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Help")

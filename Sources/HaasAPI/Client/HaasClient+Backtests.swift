@@ -67,7 +67,7 @@ extension HaasClient {
         }
     }
 
-    private func pause(afterAttempt attempt: Int, channel: String, reason: String) async throws {
+    func pause(afterAttempt attempt: Int, channel: String, reason: String) async throws {
         let delay = configuration.retry.delay(afterAttempt: attempt)
         configuration.onRetry?(
             "retrying \(channel) in \(String(format: "%.1f", delay.inSeconds)) s (\(reason), attempt \(attempt + 1) of \(configuration.retry.maxAttempts))"

@@ -5,6 +5,8 @@ public struct LabRecord: Sendable, Equatable, Decodable {
     public let labID: String
     public let scriptID: String?
     public let name: String?
+    /// `T`: the lab's type (its search algorithm; the numbers are unverified).
+    public let algorithm: Int?
     /// Created 0, Queued 1, Running 2, Completed 3, Cancelled 4.
     public let status: Int?
     public let scheduledBacktests: Int?
@@ -22,7 +24,7 @@ public struct LabRecord: Sendable, Equatable, Decodable {
     public let settings: JSONValue?
 
     enum CodingKeys: String, CodingKey {
-        case labID = "LID", scriptID = "SID", name = "N", status = "S", scheduledBacktests = "SB"
+        case labID = "LID", scriptID = "SID", name = "N", algorithm = "T", status = "S", scheduledBacktests = "SB"
         case completedBacktests = "CB", createdAt = "CA", updatedAt = "UA", startedAt = "SA", runningSince = "RS"
         case startUnix = "SU", endUnix = "EU", cancelReason = "CM", parameters = "P", config = "C", settings = "ST"
     }

@@ -8,10 +8,7 @@ public typealias ServerClientConfiguration = HaasClientConfiguration
 /// How `backtest run` and `backtest status` print what they saw.
 public enum BacktestPresentation {
     /// The metrics worth a glance, in this order; `--format json` carries every one.
-    static let headline = [
-        "total_return", "cagr", "max_drawdown", "sharpe_ratio", "sortino_ratio", "win_rate", "profit_factor",
-        "num_trades",
-    ]
+    static let headline = ReadModelService.headlineMetrics
 
     public static func lines(_ outcome: BacktestOutcome, json: Bool) -> [String] {
         if json { return [CanonicalJSON.string(self.json(outcome))] }

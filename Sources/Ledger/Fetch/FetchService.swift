@@ -198,7 +198,7 @@ public struct FetchService: Sendable {
 
         if request.runtimes {
             let runtimesFrom = try log.read { try $0.head()?.position ?? 0 }
-            let known = request.refresh ? [] : try recordedRuntimes(log)
+            let known = request.refresh ? [] : try Self.recordedRuntimes(log)
             let todo = backtests.filter { !known.contains($0.backtest) }
             summary.runtimesSkipped = backtests.count - todo.count
             let decoded = DecodedRuntimes()
@@ -331,7 +331,7 @@ public struct FetchService: Sendable {
     }
 
     /// Backtests whose runtime the ledger already holds (the streams of `haas.backtest.runtime.fetched`).
-    private func recordedRuntimes(_ log: EventLog) throws -> Set<String> {
+    static func recordedRuntimes(_ log: EventLog) throws -> Set<String> {
         try log.read { reader in
             var ids = Set<String>()
             try reader.forEachEvent(ofType: EventType.runtimeFetched.name) { event in

@@ -80,6 +80,12 @@ public struct ReadModelService {
         }
     }
 
+    /// The metrics a terminal table shows (csv and json keep all).
+    public static let headlineMetrics = [
+        "total_return", "cagr", "max_drawdown", "sharpe_ratio", "sortino_ratio", "win_rate", "profit_factor",
+        "num_trades",
+    ]
+
     public static let backtestColumns = ["backtest_id", "lab_id", "generation", "population", "market", "script_version"]
 
     public func backtests(_ query: BacktestQuery, at moment: Moment) throws -> ResultTable {
