@@ -62,6 +62,8 @@ extension SimulatorResponder {
         case "DELETE_BACKTEST":
             guard state.deleteBacktest(id: id) else { return Payloads.failure("Backtest not found") }
             return Payloads.envelope { $0.bool(true) }
+        case "EXECUTE_QUICKTEST":
+            return quickTest(parameters)
         case "GET_BACKTEST_ACCOUNTS":
             return Payloads.envelope { out in
                 out.array { out in
@@ -113,6 +115,51 @@ extension SimulatorResponder {
             requestedAt: SimulatedResult.baseStart + 86_400 * 30 + Int64(state.requestCount) * 2)
         _ = state.startBacktest(backtest)
         return Payloads.envelope { $0.string("LocalService-ENT") }
+    }
+
+    /// `EXECUTE_QUICKTEST`: a brief backtest over the last week, answered at once: its log and, when the script
+    /// compiles, its runtime (the Data shape is unverified; haas-api.md §2.3 says only "Data dict").
+    private func quickTest(_ parameters: [String: String]) -> [UInt8] {
+        guard let script = parameters["scriptid"].flatMap(world.script(id:)) else {
+            return Payloads.failure("Script not found")
+        }
+        let end = SimulatedResult.baseStart + 86_400 * 30
+        var request = parameters
+        request["startunix"] = String(end - 86_400 * 7)
+        request["endunix"] = String(end)
+        let logs = Payloads.debugLog(script)
+        let run: DirectRun?
+        if script.compileError != nil {
+            run = nil
+        } else {
+            switch directRun(script: script, parameters: request) {
+            case .success(let value): run = value
+            case .failure(let problem): return Payloads.failure(problem.message)
+            }
+        }
+        return Payloads.envelope { out in
+            out.object { out in
+                out.field("BacktestId", parameters["backtestid"] ?? "")
+                out.key("Logs")
+                out.array { out in for line in logs { out.string(line) } }
+                out.key("Runtime")
+                guard let run else { return out.null() }
+                Payloads.runtime(
+                    subject(id: parameters["backtestid"] ?? "", script: script, run: run),
+                    result: world.result(script: script, run: run), userID: world.configuration.email, into: &out)
+            }
+        }
+    }
+
+    private func subject(id: String, script: SimulatedWorld.Script, run: DirectRun) -> Payloads.RuntimeSubject {
+        Payloads.RuntimeSubject(
+            backtestID: id, botName: "Backtest \(id.prefix(8))", scriptID: run.scriptID, scriptName: script.name,
+            accountID: run.accountID, market: run.market, leverage: run.leverage,
+            positionMode: run.sides == "both" ? 1 : 0, tradeAmount: run.tradeAmount, interval: run.interval,
+            inputs: script.inputs.map { input in
+                let value = run.parameters[input.name] ?? input.defaultValue
+                return (input.name, input.name, value.canonicalText, input.defaultValue.canonicalText)
+            })
     }
 
     struct Problem: Error { let message: String }
@@ -181,16 +228,8 @@ extension SimulatorResponder {
             out.key("Runtime")
             guard withRuntime, let result else { return out.null() }
             Payloads.runtime(
-                Payloads.RuntimeSubject(
-                    backtestID: backtest.id, botName: "Backtest \(backtest.id.prefix(8))", scriptID: run.scriptID,
-                    scriptName: backtest.script.name, accountID: run.accountID, market: run.market,
-                    leverage: run.leverage, positionMode: run.sides == "both" ? 1 : 0, tradeAmount: run.tradeAmount,
-                    interval: run.interval,
-                    inputs: backtest.script.inputs.map { input in
-                        let value = run.parameters[input.name] ?? input.defaultValue
-                        return (input.name, input.name, value.canonicalText, input.defaultValue.canonicalText)
-                    }),
-                result: result, userID: world.configuration.email, into: &out)
+                subject(id: backtest.id, script: backtest.script, run: run), result: result,
+                userID: world.configuration.email, into: &out)
         }
     }
 }

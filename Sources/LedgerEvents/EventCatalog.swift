@@ -114,6 +114,16 @@ extension EventType {
         members: [
             ("script_id", "the script"), ("compiled", "no compile error was logged"), ("messages", "the log lines, as sent"),
             ("errors", "compile errors read from them: line, column, message"), ("body_sha256", "the reply body"),
+        ], extensible: true)
+    public static let scriptQuickTested = EventType(
+        "haas.script.quicktested", stream: "script:<id>",
+        "a quick test of a script (EXECUTE_QUICKTEST): its log, compile errors and the server's report values",
+        members: [
+            ("script_id", "the script"), ("script_version", "the SHA-256 of its source"),
+            ("compiled", "no compile error was logged"), ("messages", "the log lines, as sent"),
+            ("errors", "compile errors read from them"), ("settings", "the settings JSON sent"),
+            ("positions", "finished positions"), ("reported", "the server's report values"),
+            ("body_sha256", "the reply body"),
         ])
     public static let backtestRequested = EventType(
         "haas.backtest.requested", stream: "backtest:<id>",
@@ -193,7 +203,7 @@ public enum EventCatalog {
         .runtimeFetched, .logFetched, .chartFetched, .labExecutionUpdated, .historyStatusObserved, .cutoffRecorded,
         .fileImported, .importFailed, .metricsComputed, .metricsFailed, .fetchFailed, .scriptObserved, .scriptDebugged,
         .backtestRequested, .backtestAccepted, .backtestReconciled, .backtestProgressed, .backtestFinished,
-        .backtestCancelled, .backtestFailed, .backtestChanged, .labChanged, .labReconciled,
+        .backtestCancelled, .backtestFailed, .backtestChanged, .labChanged, .labReconciled, .scriptQuickTested,
     ]
 
     private static let byName: [String: EventType] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })

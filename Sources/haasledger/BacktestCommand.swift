@@ -26,16 +26,9 @@ struct BacktestCommand: ParsableCommand {
             abstract: "Run a backtest and wait for it (a progress line on a terminal), then print its headline metrics.")
         @OptionGroup var session: BacktestSession
         @Option(help: "The script id.") var script: String
-        @Option(help: "The market tag, e.g. BINANCE_BTC_USDT_.") var market: String
-        @Option(help: "The account id (see the server's backtest accounts).") var account: String
+        @OptionGroup var settings: ScriptSettingsOptions
         @Option(help: "Start of the period: ISO-8601 (2026-09-01) or Unix seconds.") var from: String
         @Option(help: "End of the period: ISO-8601 or Unix seconds.") var to: String
-        @Option(help: "Minutes per bar.") var interval: Int = 15
-        @Option(name: .customLong("param"), help: "A script input, KEY=VALUE (repeatable).") var parameters: [String] = []
-        @Option(help: "Leverage (default: the market's).") var leverage: Double?
-        @Option(name: .customLong("position-mode"), help: "long, short or both (default both).")
-        var positionMode: BacktestRequest.PositionMode?
-        @Option(name: .customLong("trade-amount"), help: "Trade amount per position.") var tradeAmount: Double?
         @Option(help: "The backtest's id (a UUID; default a new one). The same id again follows it, never starts it twice.")
         var id: String?
         @Flag(help: "Print the id once the server has accepted it, and return.") var detach = false
@@ -47,17 +40,19 @@ struct BacktestCommand: ParsableCommand {
             if try BacktestArguments.moment(from, flag: "--from") >= BacktestArguments.moment(to, flag: "--to") {
                 throw ValidationError("--from/--to: the period must end after it starts")
             }
-            _ = try BacktestArguments.parameters(parameters)
+            if settings.market == nil { throw ValidationError("--market is required") }
+            if settings.account == nil { throw ValidationError("--account is required") }
             if !(pollInterval >= 0) { throw ValidationError("--poll-interval must be 0 or more seconds") }
         }
 
         func run() async throws {
+            let chosen = try settings.settings()
             let request = BacktestRequest(
-                client: try session.client(), scriptID: script, market: market, accountID: account,
+                client: try session.client(), scriptID: script, market: chosen.market, accountID: chosen.accountID,
                 start: try BacktestArguments.moment(from, flag: "--from"),
-                end: try BacktestArguments.moment(to, flag: "--to"), interval: interval,
-                parameters: try BacktestArguments.parameters(parameters), leverage: leverage,
-                positionMode: positionMode, tradeAmount: tradeAmount, backtestID: id, detach: detach,
+                end: try BacktestArguments.moment(to, flag: "--to"), interval: chosen.interval,
+                parameters: chosen.parameters, leverage: chosen.leverage, positionMode: chosen.positionMode,
+                tradeAmount: chosen.tradeAmount, backtestID: id, detach: detach,
                 pollInterval: .milliseconds(Int64(pollInterval * 1_000)),
                 formulas: try session.options.formulas(formula))
             let outcome = try await session.service().run(request, progress: BacktestArguments.showProgress)
@@ -157,6 +152,36 @@ struct BacktestSession: ParsableArguments {
 
     func client() throws -> ServerClientConfiguration {
         try serverOptions.connection.clientConfiguration(configuration: try options.configuration)
+    }
+}
+
+/// What a script runs under: `backtest run`, `script debug` and `script quicktest` take the same flags.
+struct ScriptSettingsOptions: ParsableArguments {
+    @Option(help: "The market tag, e.g. BINANCE_BTC_USDT_.") var market: String?
+    @Option(help: "The account id (see `backtest accounts`).") var account: String?
+    @Option(help: "Minutes per bar.") var interval: Int = 15
+    @Option(name: .customLong("param"), help: "A script input, KEY=VALUE (repeatable).") var parameters: [String] = []
+    @Option(help: "Leverage (default: the market's).") var leverage: Double?
+    @Option(name: .customLong("position-mode"), help: "long, short or both (default both).")
+    var positionMode: BacktestRequest.PositionMode?
+    @Option(name: .customLong("trade-amount"), help: "Trade amount per position.") var tradeAmount: Double?
+
+    func validate() throws {
+        _ = try BacktestArguments.parameters(parameters)
+        if interval < 1 { throw ValidationError("--interval must be at least 1") }
+    }
+
+    /// Whether any flag was given (a debug run without them sends empty settings).
+    var isEmpty: Bool {
+        market == nil && account == nil && parameters.isEmpty && leverage == nil && positionMode == nil
+            && tradeAmount == nil
+    }
+
+    func settings() throws -> ScriptSettings {
+        ScriptSettings(
+            market: market ?? "", accountID: account ?? "", interval: interval,
+            parameters: try BacktestArguments.parameters(parameters), leverage: leverage, positionMode: positionMode,
+            tradeAmount: tradeAmount)
     }
 }
 

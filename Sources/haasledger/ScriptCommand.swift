@@ -5,16 +5,41 @@ struct ScriptCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "script",
         abstract: "The server's HaasScripts: list them, show one with its source; every reply is recorded.",
-        subcommands: [List.self, Show.self, Debug.self])
+        subcommands: [List.self, Show.self, Debug.self, QuickTest.self])
+
+    struct QuickTest: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "quicktest",
+            abstract: "A quick test of a script (EXECUTE_QUICKTEST): a brief backtest, answered at once; compile errors exit 1.")
+        @OptionGroup var session: ScriptSession
+        @Argument(help: "The script id.") var scriptID: String
+        @OptionGroup var settings: ScriptSettingsOptions
+
+        func validate() throws {
+            if settings.market == nil || settings.account == nil {
+                throw ValidationError("--market and --account are required")
+            }
+        }
+
+        func run() async throws {
+            let result = try await session.service().quickTest(
+                scriptID: scriptID, settings: try settings.settings(), client: try session.client())
+            try printLines(ScriptPresentation.quickTestLines(result))
+            if !result.debug.errors.isEmpty { throw ExitCode(1) }
+        }
+    }
 
     struct Debug: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "A debug run of a script (EXECUTE_DEBUGTEST); compile errors as NAME:LINE:COL: error: …, exit 1.")
         @OptionGroup var session: ScriptSession
         @Argument(help: "The script id.") var scriptID: String
+        @OptionGroup var settings: ScriptSettingsOptions
 
         func run() async throws {
-            let result = try await session.service().debug(scriptID: scriptID, client: try session.serverOptions.connection.clientConfiguration(configuration: try session.options.configuration))
+            let result = try await session.service().debug(
+                scriptID: scriptID, settings: settings.isEmpty ? nil : try settings.settings(),
+                client: try session.client())
             try printLines(ScriptPresentation.debugLines(result))
             if !result.errors.isEmpty { throw ExitCode(1) }
         }
@@ -27,7 +52,7 @@ struct ScriptCommand: ParsableCommand {
         @Option(help: "table or json.") var format: RecordFormat = .table
 
         func run() async throws {
-            let scripts = try await session.service().list(client: try session.serverOptions.connection.clientConfiguration(configuration: try session.options.configuration))
+            let scripts = try await session.service().list(client: try session.client())
             try printLines(ScriptPresentation.listLines(scripts, json: format == .json))
         }
     }
@@ -40,7 +65,7 @@ struct ScriptCommand: ParsableCommand {
         @Flag(name: .customLong("source-only"), help: "Print only the source.") var sourceOnly = false
 
         func run() async throws {
-            let script = try await session.service().show(scriptID: scriptID, client: try session.serverOptions.connection.clientConfiguration(configuration: try session.options.configuration))
+            let script = try await session.service().show(scriptID: scriptID, client: try session.client())
             try printLines(ScriptPresentation.showLines(script, sourceOnly: sourceOnly))
         }
     }
@@ -56,5 +81,9 @@ struct ScriptSession: ParsableArguments {
         var service = ScriptService(location: try options.location, clock: try ClockSetting.fromEnvironment())
         service.writerPolicy = writer.policy
         return service
+    }
+
+    func client() throws -> ServerClientConfiguration {
+        try serverOptions.connection.clientConfiguration(configuration: try options.configuration)
     }
 }

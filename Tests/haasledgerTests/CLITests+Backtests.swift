@@ -162,4 +162,31 @@ extension CLITests {
             #expect(cancelled.stdout.contains(#""server_stopped_it":true"#))
         }
     }
+
+    @Test func aQuickTestReportsTheRunOrTheCompileErrors() async throws {
+        try await withRunningSimulator(SimulatorConfiguration(seed: 45, labs: 1, backtestsPerLab: 1)) { server in
+            let (environment, url) = CLITests.login(to: server)
+            let settings = ["--market", "BINANCE_BTC_USDT_", "--account", server.world.accounts[0].id]
+            let ran = try await ChildProcess.runInBackground(
+                "haasledger",
+                ["script", "quicktest", "--ledger", ledger, "--server", url, server.world.scripts[0].id, "--param", "Period=20"]
+                    + settings, environment: environment)
+            #expect(ran.status == 0, "\(ran.stderr)")
+            #expect(ran.stdout.contains("positions          21"), "\(ran.stdout)")
+            #expect(ran.stdout.hasSuffix("Debug run finished.\n"))
+            let broken = try await ChildProcess.runInBackground(
+                "haasledger",
+                ["script", "quicktest", "--ledger", ledger, "--server", url, server.world.brokenScript.id] + settings,
+                environment: environment)
+            #expect(broken.status == 1)
+            #expect(broken.stdout.hasPrefix("Breakout Draft:3:27: error: unknown function 'ClosePrice'"))
+            let recorded = try run([
+                "log", "show", "--ledger", ledger, "--type", "haas.script.quicktested", "--format", "ndjson",
+            ]).stdout.split(separator: "\n")
+            #expect(recorded.count == 2)
+            #expect(recorded.first?.contains(#""compiled":true"#) == true)
+            #expect(recorded.first?.contains(#""positions":21"#) == true)
+            #expect(recorded.last?.contains(#""compiled":false"#) == true)
+        }
+    }
 }

@@ -17,7 +17,7 @@ import Testing
         ["script", "debug"], ["query", "scripts"], ["backtest"], ["backtest", "run"], ["backtest", "status"],
         ["backtest", "cancel"], ["backtest", "archive"], ["backtest", "tag"], ["backtest", "delete"],
         ["backtest", "accounts"], ["lab"], ["lab", "create"], ["lab", "clone"], ["lab", "update"], ["lab", "start"],
-        ["lab", "cancel"], ["lab", "delete"], ["lab", "run"],
+        ["lab", "cancel"], ["lab", "delete"], ["lab", "run"], ["script", "quicktest"],
     ]
 
     static let goldens = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Help")

@@ -79,11 +79,28 @@ extension HaasClient {
     /// The record and the runtime's bytes are read from the body as kept (credentials redacted), not as
     /// received: both are recorded.
     public func backtestInfo(backtestID: String) async throws -> HaasReply<BacktestInfo> {
-        let reply: HaasReply<BacktestInfo> = try await call(
-            .backtest, "GET_BACKTEST_INFO", ["backtestid": backtestID], subject: (nil, backtestID))
+        try redacted(
+            try await call(.backtest, "GET_BACKTEST_INFO", ["backtestid": backtestID], subject: (nil, backtestID)),
+            channel: "GET_BACKTEST_INFO")
+    }
+
+    /// A quick test (`EXECUTE_QUICKTEST`): a brief backtest answered at once, read like `GET_BACKTEST_INFO`
+    /// (its `Logs` in the record, its `Runtime` as bytes). Nothing is stored on the server, so it is retried
+    /// as any call is.
+    public func quickTest(backtestID: String, scriptID: String, settings: String) async throws
+        -> HaasReply<BacktestInfo>
+    {
+        try redacted(
+            try await call(
+                .backtest, "EXECUTE_QUICKTEST", ["backtestid": backtestID, "scriptid": scriptID, "settings": settings],
+                subject: (nil, nil)),
+            channel: "EXECUTE_QUICKTEST")
+    }
+
+    private func redacted(_ reply: HaasReply<BacktestInfo>, channel: String) throws -> HaasReply<BacktestInfo> {
         guard let kept = try? BacktestInfo.fromEnvelope(reply.body).1 else {
             throw HaasAPIError.protocolViolation(
-                channel: "GET_BACKTEST_INFO", httpStatus: 200, reason: "the body does not decode once credentials are redacted")
+                channel: channel, httpStatus: 200, reason: "the body does not decode once credentials are redacted")
         }
         return HaasReply(value: kept, body: reply.body)
     }

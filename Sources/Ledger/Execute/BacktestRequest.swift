@@ -78,6 +78,46 @@ public struct BacktestRequest: Sendable {
         }
     }
 
+    /// The settings part of the request.
+    var scriptSettings: ScriptSettings {
+        ScriptSettings(
+            market: market, accountID: accountID, interval: interval, parameters: parameters, leverage: leverage,
+            positionMode: positionMode, tradeAmount: tradeAmount)
+    }
+
+    func scriptParameters(inputs: [ScriptInput]?) throws -> [(key: String, value: JSONValue)] {
+        try scriptSettings.scriptParameters(inputs: inputs)
+    }
+
+    func settings(scriptParameters: [(key: String, value: JSONValue)]) -> JSONValue {
+        scriptSettings.settings(scriptParameters: scriptParameters)
+    }
+}
+
+/// The HaasScriptSettings a script runs under (haas-api.md §3.4): market, account, interval, inputs and the
+/// trading settings, as `backtest run`, `script debug` and `script quicktest` take them.
+public struct ScriptSettings: Sendable {
+    public var market: String
+    public var accountID: String
+    public var interval: Int
+    public var parameters: [(key: String, value: String)]
+    public var leverage: Double?
+    public var positionMode: BacktestRequest.PositionMode?
+    public var tradeAmount: Double?
+
+    public init(
+        market: String = "", accountID: String = "", interval: Int = 15, parameters: [(key: String, value: String)] = [],
+        leverage: Double? = nil, positionMode: BacktestRequest.PositionMode? = nil, tradeAmount: Double? = nil
+    ) {
+        self.market = market
+        self.accountID = accountID
+        self.interval = interval
+        self.parameters = parameters
+        self.leverage = leverage
+        self.positionMode = positionMode
+        self.tradeAmount = tradeAmount
+    }
+
     /// The parameters as the script's inputs take them: each name must be an input of the script (when the
     /// record lists its inputs), numbers are sent as numbers.
     func scriptParameters(inputs: [ScriptInput]?) throws -> [(key: String, value: JSONValue)] {

@@ -29,6 +29,19 @@ public enum ScriptPresentation {
                 })
     }
 
+    /// `script quicktest`: compile errors as `script debug` prints them, or the run's headline and its log.
+    public static func quickTestLines(_ result: QuickTestResult) -> [String] {
+        guard result.debug.errors.isEmpty else { return debugLines(result.debug) }
+        let name = result.debug.script.name ?? result.debug.script.scriptID
+        var rows: [(String, String)] = [("quick test", name)]
+        if let version = result.debug.script.version { rows.append(("script version", String(version.prefix(16)) + "…")) }
+        if let positions = result.positions { rows.append(("positions", String(positions))) }
+        if let roi = result.roi { rows.append(("ROI (server)", ReadableNumbers.significant(roi) + " %")) }
+        if let profit = result.realizedProfits { rows.append(("realized profit", ReadableNumbers.significant(profit))) }
+        if let win = result.winPercentage { rows.append(("win rate (server)", ReadableNumbers.significant(win) + " %")) }
+        return TableRenderer.keyValue(rows) + [""] + result.debug.messages
+    }
+
     /// `script debug`: compile errors compiler-style (`NAME:LINE:COL: error: message`, the source line and a
     /// caret, a suggestion where one can be made), or the debug log when it compiled.
     public static func debugLines(_ result: DebugResult) -> [String] {

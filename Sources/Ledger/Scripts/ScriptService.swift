@@ -38,39 +38,7 @@ public struct ScriptService: Sendable {
         }
     }
 
-    /// A debug run (`EXECUTE_DEBUGTEST`), recorded with the compile errors read from its log. The script's
-    /// record is fetched (and recorded) too, for its name and source, which the errors point into.
-    public func debug(scriptID: String, client configuration: HaasClientConfiguration) async throws -> DebugResult {
-        try await recording("script debug", configuration) { client, recorder in
-            let record = try await client.scriptRecord(scriptID: scriptID)
-            recorder.add(
-                Self.observed(record.value, channel: "GET_SCRIPT_RECORD", bodyHash: Blob(record.body).hash.hex))
-            let reply = try await client.debugTest(scriptID: scriptID, scriptType: record.value.type ?? 0)
-            let result = DebugResult(script: record.value, messages: reply.value)
-            recorder.add(
-                EventDraft(
-                    .scriptDebugged, stream: "script:\(scriptID)",
-                    payload: Payload(
-                        .object([
-                            ("script_id", .string(scriptID)), ("compiled", .bool(result.errors.isEmpty)),
-                            ("messages", .array(reply.value.map(JSONValue.string))),
-                            (
-                                "errors",
-                                .array(
-                                    result.errors.map { error in
-                                        .object([
-                                            ("line", .number(error.line)), ("column", .number(error.column)),
-                                            ("message", .string(error.message)),
-                                        ])
-                                    })
-                            ),
-                            ("body_sha256", .string(Blob(reply.body).hash.hex)),
-                        ]))))
-            return result
-        }
-    }
-
-    private func recording<R: Sendable>(
+    func recording<R: Sendable>(
         _ command: String, _ configuration: HaasClientConfiguration,
         _ body: (HaasClient, EventRecorder) async throws -> R
     ) async throws -> R {
