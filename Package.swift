@@ -152,7 +152,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ProjectionsTests",
-            dependencies: ["EventLog", "HaasAPI", "JSON", "Projections", "Ledger", "HaasSimulator", "EventLogTesting", "SQLiteKit", "BacktestMetrics"],
+            dependencies: [
+                "EventLog", "HaasAPI", "JSON", "Projections", "Ledger", "HaasSimulator", "EventLogTesting", "SQLiteKit",
+                "BacktestMetrics",
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -178,7 +181,10 @@ let package = Package(
         ),
         .testTarget(
             name: "LedgerTests",
-            dependencies: ["EventLog", "HaasAPI", "BacktestMetrics", "LedgerEvents", "JSON", "Ledger", "HaasSimulator", "EventLogTesting", "Projections", "SQLiteKit"],
+            dependencies: [
+                "EventLog", "HaasAPI", "BacktestMetrics", "LedgerEvents", "JSON", "Ledger", "HaasSimulator",
+                "EventLogTesting", "Projections", "SQLiteKit",
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -36,10 +36,14 @@ extension SimulatorResponder {
         }
         switch channel {
         case "GET_LAB_DETAILS", "GET_LAB_EXECUTION_UPDATE":
-            guard let lab = state.updateLab(id: labID, { lab -> CreatedLab in
-                if lab.status >= 1 { lab.polls += 1 }
-                return lab
-            }) else { return nil }
+            guard
+                let lab = state.updateLab(
+                    id: labID,
+                    { lab -> CreatedLab in
+                        if lab.status >= 1 { lab.polls += 1 }
+                        return lab
+                    })
+            else { return nil }
             guard channel == "GET_LAB_EXECUTION_UPDATE" else { return details(lab) }
             let status = lab.currentStatus(pollsToComplete: pollsToComplete)
             let completed = lab.completed(pollsToComplete: pollsToComplete)
@@ -108,7 +112,8 @@ extension SimulatorResponder {
             guard let lab = state.createdLab(id: labID) else { return nil }
             let seed = world.configuration.seed
             let completed = lab.completed(pollsToComplete: pollsToComplete)
-            guard let index = (0..<completed).first(where: { lab.backtestID($0, seed: seed) == parameters["backtestid"] })
+            guard
+                let index = (0..<completed).first(where: { lab.backtestID($0, seed: seed) == parameters["backtestid"] })
             else { return Payloads.failure("Backtest not found") }
             return Payloads.envelope {
                 Payloads.createdRuntime(lab, index: index, world: world, userID: userID, into: &$0)
@@ -154,7 +159,8 @@ extension SimulatorResponder {
         guard let script = world.script(id: lab.scriptID) else { return nil }
         return CreatedLab(
             id: lab.id, name: lab.name, script: script, accountID: world.accounts[0].id, market: lab.market,
-            interval: 15, parameters: script.inputs.map { .init(key: $0.name, options: [$0.defaultValue.canonicalText]) },
+            interval: 15,
+            parameters: script.inputs.map { .init(key: $0.name, options: [$0.defaultValue.canonicalText]) },
             settings: .object([("marketTag", .string(lab.market)), ("interval", .number(15))]), createdAt: now)
     }
 
@@ -168,7 +174,9 @@ extension SimulatorResponder {
             if let name = parameters["name"], !name.isEmpty { lab.name = name }
             if let type = parameters["type"].flatMap(Int.init) { lab.algorithm = type }
             if case .object(let members)? = config {
-                lab.config = lab.config.map { key, value in (key, members.first { $0.key == key }?.value.numberValue?.doubleValue ?? value) }
+                lab.config = lab.config.map { key, value in
+                    (key, members.first { $0.key == key }?.value.numberValue?.doubleValue ?? value)
+                }
             }
             if let settings, case .object = settings { lab.settings = settings }
             lab.parameters = list

@@ -151,17 +151,7 @@ extension Payloads {
             out.key("L")
             out.array { _ in }
             out.key("S")
-            out.object { out in
-                out.field("O", int: Int64(result.positions.count * 2))
-                out.field("T", int: Int64(result.positions.count))
-                out.field("P", int: Int64(result.positions.count))
-                out.key("FC")
-                out.object { $0.field("USDT", result.totalFees) }
-                out.key("RP")
-                out.object { $0.field("USDT", result.realizedProfits) }
-                out.key("ROI")
-                out.array { $0.number(result.roi) }
-            }
+            summary(result, short: true, into: &out)
         }
     }
 

@@ -49,13 +49,13 @@ extension SimulatorResponder {
             return Payloads.envelope { $0.bool(cancelled) }
         case "ARCHIVE_BACKTEST":
             let archive = parameters["archiveresult"] == "true"
-            guard state.updateBacktest(id: id, { $0.archived = archive; return true }) != nil else {
+            guard state.updateBacktest(id: id, { $0.archived = archive }) != nil else {
                 return Payloads.failure("Backtest not found")
             }
             return Payloads.envelope { $0.bool(true) }
         case "EDIT_BACKTEST_TAG":
             let tag = parameters["backtesttag"] ?? ""
-            guard state.updateBacktest(id: id, { $0.tag = tag; return true }) != nil else {
+            guard state.updateBacktest(id: id, { $0.tag = tag }) != nil else {
                 return Payloads.failure("Backtest not found")
             }
             return Payloads.envelope { $0.bool(true) }

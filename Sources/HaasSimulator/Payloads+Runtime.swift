@@ -15,7 +15,8 @@ extension Payloads {
             inputs: parameters(lab).map { key, options in
                 (key, String(key.split(separator: ".").last ?? ""), options[backtest.index % options.count], options[0])
             })
-        runtime(subject, result: SimulatedResult(world: world, lab: lab, backtest: backtest), userID: userID, into: &out)
+        runtime(
+            subject, result: SimulatedResult(world: world, lab: lab, backtest: backtest), userID: userID, into: &out)
     }
 
     /// What a runtime body says about the run besides its trades.
@@ -34,7 +35,8 @@ extension Payloads {
         let inputs: [(key: String, name: String, value: String, defaultValue: String)]
     }
 
-    static func runtime(_ subject: RuntimeSubject, result: SimulatedResult, userID: String, into out: inout JSONWriter) {
+    static func runtime(_ subject: RuntimeSubject, result: SimulatedResult, userID: String, into out: inout JSONWriter)
+    {
         let positions = result.positions
         let label = subject.market.contains("USDC") ? "USDC" : subject.market.contains("_USD_") ? "USD" : "USDT"
         let base = String(subject.market.split(separator: "_")[1])

@@ -138,18 +138,22 @@ enum Payloads {
             out.key("L")
             out.array { _ in }
             out.key("S")
-            let short = lab.index % 2 == 0
-            out.object { out in
-                out.field(short ? "O" : "Orders", int: Int64(result.positions.count * 2))
-                out.field(short ? "T" : "Trades", int: Int64(result.positions.count))
-                out.field(short ? "P" : "Positions", int: Int64(result.positions.count))
-                out.key(short ? "FC" : "FeeCosts")
-                out.object { $0.field("USDT", result.totalFees) }
-                out.key(short ? "RP" : "RealizedProfits")
-                out.object { $0.field("USDT", result.realizedProfits) }
-                out.key(short ? "ROI" : "ReturnOnInvestment")
-                out.array { $0.number(result.roi) }
-            }
+            summary(result, short: lab.index % 2 == 0, into: &out)
+        }
+    }
+
+    /// A result record's summary `S`, with short keys or long names.
+    static func summary(_ result: SimulatedResult, short: Bool, into out: inout JSONWriter) {
+        out.object { out in
+            out.field(short ? "O" : "Orders", int: Int64(result.positions.count * 2))
+            out.field(short ? "T" : "Trades", int: Int64(result.positions.count))
+            out.field(short ? "P" : "Positions", int: Int64(result.positions.count))
+            out.key(short ? "FC" : "FeeCosts")
+            out.object { $0.field("USDT", result.totalFees) }
+            out.key(short ? "RP" : "RealizedProfits")
+            out.object { $0.field("USDT", result.realizedProfits) }
+            out.key(short ? "ROI" : "ReturnOnInvestment")
+            out.array { $0.number(result.roi) }
         }
     }
 }

@@ -129,8 +129,13 @@ extension Payloads {
     /// wording is unverified; this is the simulator's.
     static func debugLog(_ script: SimulatedWorld.Script) -> [String] {
         if let error = script.compileError {
-            return ["Compiling \(script.name)…", "Compile error (line \(error.line), column \(error.column)): \(error.message)"]
+            return [
+                "Compiling \(script.name)…",
+                "Compile error (line \(error.line), column \(error.column)): \(error.message)",
+            ]
         }
-        return ["Compiling \(script.name)…", "Compiled.", "Debug run: 1 bar executed, 0 orders.", "Debug run finished."]
+        return [
+            "Compiling \(script.name)…", "Compiled.", "Debug run: 1 bar executed, 0 orders.", "Debug run finished.",
+        ]
     }
 }

@@ -94,7 +94,8 @@ public struct FaultPlan: Sendable, Equatable {
             case "latency": latencyMilliseconds = try count()
             default:
                 throw SpecError(
-                    item: item, reason: "unknown fault kind (known: 504, 429, 500, html, truncate, lost, expire, latency)")
+                    item: item,
+                    reason: "unknown fault kind (known: 504, 429, 500, html, truncate, lost, expire, latency)")
             }
         }
         if gatewayTimeout + tooManyRequests + serverError + html + truncate + lostReply > 1 {

@@ -9,10 +9,8 @@ final class SimulatorState: Sendable {
         var polls: [String: Int] = [:]  // lab id → status polls seen
         var requests: UInt64 = 0
         var issuedKeys: [String] = []
-        var directBacktests: [String: DirectBacktest] = [:]
-        var directOrder: [String] = []
-        var createdLabs: [String: CreatedLab] = [:]
-        var createdOrder: [String] = []
+        var directBacktests = OrderedRecords<DirectBacktest>()
+        var createdLabs = OrderedRecords<CreatedLab>()
     }
 
     private let state = Locked(State())
@@ -62,73 +60,41 @@ final class SimulatorState: Sendable {
 
     /// Starts `backtest` unless one with its id exists (then nothing changes). Returns whether it started.
     func startBacktest(_ backtest: DirectBacktest) -> Bool {
-        locked {
-            guard $0.directBacktests[backtest.id] == nil else { return false }
-            $0.directBacktests[backtest.id] = backtest
-            $0.directOrder.append(backtest.id)
-            return true
-        }
+        locked { $0.directBacktests.insert(backtest, id: backtest.id) }
     }
 
     /// A status poll of a direct backtest: counted, then returned.
     func pollBacktest(id: String) -> DirectBacktest? {
         locked {
-            $0.directBacktests[id]?.polls += 1
-            return $0.directBacktests[id]
+            $0.directBacktests.update(id) { backtest -> DirectBacktest in
+                backtest.polls += 1
+                return backtest
+            }
         }
     }
 
     /// Changes a direct backtest; nil when there is none with that id.
-    func updateBacktest(id: String, _ change: (inout DirectBacktest) -> Bool) -> Bool? {
-        locked {
-            guard var backtest = $0.directBacktests[id] else { return nil }
-            let result = change(&backtest)
-            $0.directBacktests[id] = backtest
-            return result
-        }
+    func updateBacktest<R>(id: String, _ change: (inout DirectBacktest) -> R) -> R? {
+        locked { $0.directBacktests.update(id, change) }
     }
 
-    func deleteBacktest(id: String) -> Bool {
-        locked {
-            guard $0.directBacktests.removeValue(forKey: id) != nil else { return false }
-            $0.directOrder.removeAll { $0 == id }
-            return true
-        }
-    }
+    func deleteBacktest(id: String) -> Bool { locked { $0.directBacktests.remove(id) } }
 
     /// Every direct backtest, oldest first.
-    func directBacktests() -> [DirectBacktest] {
-        locked { state in state.directOrder.compactMap { state.directBacktests[$0] } }
-    }
+    func directBacktests() -> [DirectBacktest] { locked { $0.directBacktests.all } }
 
-    func addLab(_ lab: CreatedLab) {
-        locked {
-            $0.createdLabs[lab.id] = lab
-            $0.createdOrder.append(lab.id)
-        }
-    }
+    func addLab(_ lab: CreatedLab) { locked { _ = $0.createdLabs.insert(lab, id: lab.id) } }
 
     func createdLab(id: String) -> CreatedLab? { locked { $0.createdLabs[id] } }
 
     /// Changes a created lab; nil when there is none with that id.
     func updateLab<R>(id: String, _ change: (inout CreatedLab) -> R) -> R? {
-        locked {
-            guard var lab = $0.createdLabs[id] else { return nil }
-            let result = change(&lab)
-            $0.createdLabs[id] = lab
-            return result
-        }
+        locked { $0.createdLabs.update(id, change) }
     }
 
-    func deleteLab(id: String) -> Bool {
-        locked {
-            guard $0.createdLabs.removeValue(forKey: id) != nil else { return false }
-            $0.createdOrder.removeAll { $0 == id }
-            return true
-        }
-    }
+    func deleteLab(id: String) -> Bool { locked { $0.createdLabs.remove(id) } }
 
-    func createdLabs() -> [CreatedLab] { locked { state in state.createdOrder.compactMap { state.createdLabs[$0] } } }
+    func createdLabs() -> [CreatedLab] { locked { $0.createdLabs.all } }
 
     var requestCount: UInt64 { locked { $0.requests } }
 
@@ -140,4 +106,35 @@ final class SimulatorState: Sendable {
     }
 
     private func locked<R>(_ body: (inout State) -> R) -> R { state.withLock(body) }
+}
+
+/// Records by id, in the order they were made (what a server's listing returns).
+struct OrderedRecords<Value: Sendable>: Sendable {
+    private var byID: [String: Value] = [:]
+    private var order: [String] = []
+
+    subscript(id: String) -> Value? { byID[id] }
+
+    /// Adds `value` unless the id exists; returns whether it did.
+    mutating func insert(_ value: Value, id: String) -> Bool {
+        guard byID[id] == nil else { return false }
+        byID[id] = value
+        order.append(id)
+        return true
+    }
+
+    mutating func update<R>(_ id: String, _ change: (inout Value) -> R) -> R? {
+        guard var value = byID[id] else { return nil }
+        let result = change(&value)
+        byID[id] = value
+        return result
+    }
+
+    mutating func remove(_ id: String) -> Bool {
+        guard byID.removeValue(forKey: id) != nil else { return false }
+        order.removeAll { $0 == id }
+        return true
+    }
+
+    var all: [Value] { order.compactMap { byID[$0] } }
 }

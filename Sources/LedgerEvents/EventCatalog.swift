@@ -2,7 +2,8 @@
 /// it (`EventCatalog.markdown`), and a test keeps the two equal.
 extension EventType {
     public static let runStarted = EventType(
-        "run.started", stream: "run:<uuid>", "a fetch, import, watch or other recording command began: what was asked (one that computes metrics names its `formulas`, which the ledger then keeps complete)",
+        "run.started", stream: "run:<uuid>",
+        "a fetch, import, watch or other recording command began: what was asked (one that computes metrics names its `formulas`, which the ledger then keeps complete)",
         members: [("command", "the command that ran")], extensible: true)
     public static let runFinished = EventType(
         "run.finished", stream: "run:<uuid>",
@@ -43,7 +44,8 @@ extension EventType {
         "haas.backtest.runtime.fetched", stream: "backtest:<id>",
         "a backtest's runtime (the body is a blob) and the server's report values under their true names",
         members: [
-            ("lab_id", "the lab, null for a direct backtest"), ("backtest_id", "the backtest"), ("market", "PriceMarket"),
+            ("lab_id", "the lab, null for a direct backtest"), ("backtest_id", "the backtest"),
+            ("market", "PriceMarket"),
             ("script_id", "ScriptId"), ("script_name", "ScriptName"), ("account_id", "AccountId"),
             ("leverage", "Leverage"), ("started_at", "ActivatedSince"), ("ended_at", "LastUpdateTimestamp"),
             ("finished_positions", "how many"), ("reported", "the server's report values (RM is the ROI margin)"),
@@ -104,15 +106,18 @@ extension EventType {
         "haas.script.observed", stream: "script:<id>",
         "a script as GET_ALL_SCRIPT_ITEMS lists it, or with its source as GET_SCRIPT_RECORD gives it; the version is the source's SHA-256",
         members: [
-            ("script_id", "SID"), ("channel", "the channel it came from"), ("name", "SN"), ("type", "ST: Lua 0, Visual 1, TradeBot 2"),
+            ("script_id", "SID"), ("channel", "the channel it came from"), ("name", "SN"),
+            ("type", "ST: Lua 0, Visual 1, TradeBot 2"),
             ("compiled", "IC"), ("valid", "IV"), ("created_at", "CU"), ("updated_at", "UU"),
             ("source_sha256", "the source blob: the script's version (GET_SCRIPT_RECORD only)"),
             ("body_sha256", "the reply body"),
         ], extensible: true)
     public static let scriptDebugged = EventType(
-        "haas.script.debugged", stream: "script:<id>", "a debug run of a script (EXECUTE_DEBUGTEST): its log and compile errors",
+        "haas.script.debugged", stream: "script:<id>",
+        "a debug run of a script (EXECUTE_DEBUGTEST): its log and compile errors",
         members: [
-            ("script_id", "the script"), ("compiled", "no compile error was logged"), ("messages", "the log lines, as sent"),
+            ("script_id", "the script"), ("compiled", "no compile error was logged"),
+            ("messages", "the log lines, as sent"),
             ("errors", "compile errors read from them: line, column, message"), ("body_sha256", "the reply body"),
         ], extensible: true)
     public static let scriptQuickTested = EventType(
@@ -220,10 +225,12 @@ public enum EventCatalog {
             "| type | version | stream | what | members |", "|---|---:|---|---|---|",
         ]
         for type in all {
-            let members = type.members.map { "`\($0.name)`" + ($0.meaning.isEmpty ? "" : " (\($0.meaning))") }
+            let members =
+                type.members.map { "`\($0.name)`" + ($0.meaning.isEmpty ? "" : " (\($0.meaning))") }
                 + (type.extensible ? ["…"] : [])
             lines.append(
-                "| `\(type.name)` | \(type.version) | `\(type.stream)` | \(type.summary) | \(members.joined(separator: ", ")) |")
+                "| `\(type.name)` | \(type.version) | `\(type.stream)` | \(type.summary) | \(members.joined(separator: ", ")) |"
+            )
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -83,7 +83,8 @@ public final class ExecutionTimeline {
             return json["reconciled"] == .bool(true)
                 ? "found on the server after \(text("requests") ?? "?") request(s)" : text("service_id")
         case "reconciled":
-            return "\(text("failure") ?? "?"): \(json["found"] == .bool(true) ? "found" : "not found") (\(text("answer") ?? ""))"
+            return
+                "\(text("failure") ?? "?"): \(json["found"] == .bool(true) ? "found" : "not found") (\(text("answer") ?? ""))"
         case "progress":
             let percent = json["progress"]?.numberValue.map { " \($0.canonicalText) %" } ?? ""
             return (text("phase") ?? "?") + percent

@@ -155,10 +155,11 @@ public final class Projector {
     }
 
     /// The event types `apply` handles.
-    static let appliedTypes: [[UInt8]] = [
-        EventType.labObserved, .resultObserved, .runtimeFetched, .metricsComputed, .labExecutionUpdated,
-        .historyStatusObserved, .cutoffRecorded, .fileImported, .importFailed, .responseRecorded, .scriptObserved,
-    ].map(\.nameBytes) + ExecutionTimeline.types.map(\.nameBytes)
+    static let appliedTypes: [[UInt8]] =
+        [
+            EventType.labObserved, .resultObserved, .runtimeFetched, .metricsComputed, .labExecutionUpdated,
+            .historyStatusObserved, .cutoffRecorded, .fileImported, .importFailed, .responseRecorded, .scriptObserved,
+        ].map(\.nameBytes) + ExecutionTimeline.types.map(\.nameBytes)
 
     private static let metricsType = EventType.metricsComputed.nameBytes
 

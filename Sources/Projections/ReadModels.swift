@@ -102,7 +102,8 @@ public struct BacktestQuery: Sendable, Equatable {
     public var asOf: UInt64?
 
     public init(
-        lab: String? = nil, market: String? = nil, backtest: String? = nil, formula: String = FormulaRegistry.defaultName,
+        lab: String? = nil, market: String? = nil, backtest: String? = nil,
+        formula: String = FormulaRegistry.defaultName,
         filters: [Filter] = [], sort: String? = nil, ascending: Bool = false, limit: Int? = nil, asOf: UInt64? = nil
     ) {
         self.lab = lab
@@ -152,7 +153,9 @@ extension ReadModels {
     }
 
     /// `AND lab_id = ?n AND market = ?m AND backtest_id = ?k` for the filters a query has, appending their values to `parameters`.
-    static func backtestConditions(_ query: BacktestQuery, column prefix: String, parameters: inout [SQLiteValue]) -> String {
+    static func backtestConditions(_ query: BacktestQuery, column prefix: String, parameters: inout [SQLiteValue])
+        -> String
+    {
         var sql = ""
         for (column, value) in [("lab_id", query.lab), ("market", query.market), ("backtest_id", query.backtest)] {
             guard let value else { continue }

@@ -5,7 +5,8 @@ import Ledger
 struct BacktestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backtest",
-        abstract: "Direct backtests (EXECUTE_BACKTEST): run one and record its result and metrics, follow, cancel, archive, tag or delete.",
+        abstract:
+            "Direct backtests (EXECUTE_BACKTEST): run one and record its result and metrics, follow, cancel, archive, tag or delete.",
         discussion:
             "Every step is recorded on the backtest's stream. The id is chosen by the client and sent with the request, so a start is never made twice: after a lost reply the server is asked about the id before anything is sent again.",
         subcommands: [Run.self, Status.self, Cancel.self, Archive.self, Tag.self, Delete.self, Accounts.self])
@@ -13,23 +14,27 @@ struct BacktestCommand: ParsableCommand {
     struct Accounts: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "The accounts the server offers for backtests (GET_BACKTEST_ACCOUNTS), for --account.")
-        @OptionGroup var session: BacktestSession
+        @OptionGroup var session: ServerSession
         @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
 
         func run() async throws {
-            try printLines(try await session.service().accounts(client: try session.client()).lines(format))
+            try printLines(
+                try await session.service(DirectBacktestService.self).accounts(client: try session.client()).lines(
+                    format))
         }
     }
 
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run a backtest and wait for it (a progress line on a terminal), then print its headline metrics.")
-        @OptionGroup var session: BacktestSession
+            abstract: "Run a backtest and wait for it (a progress line on a terminal), then print its headline metrics."
+        )
+        @OptionGroup var session: ServerSession
         @Option(help: "The script id.") var script: String
         @OptionGroup var settings: ScriptSettingsOptions
         @Option(help: "Start of the period: ISO-8601 (2026-09-01) or Unix seconds.") var from: String
         @Option(help: "End of the period: ISO-8601 or Unix seconds.") var to: String
-        @Option(help: "The backtest's id (a UUID; default a new one). The same id again follows it, never starts it twice.")
+        @Option(
+            help: "The backtest's id (a UUID; default a new one). The same id again follows it, never starts it twice.")
         var id: String?
         @Flag(help: "Print the id once the server has accepted it, and return.") var detach = false
         @Option(name: .customLong("poll-interval"), help: "Seconds between status polls.") var pollInterval: Double = 2
@@ -55,7 +60,8 @@ struct BacktestCommand: ParsableCommand {
                 tradeAmount: chosen.tradeAmount, backtestID: id, detach: detach,
                 pollInterval: .milliseconds(Int64(pollInterval * 1_000)),
                 formulas: try session.options.formulas(formula))
-            let outcome = try await session.service().run(request, progress: BacktestArguments.showProgress)
+            let outcome = try await session.service(DirectBacktestService.self).run(
+                request, progress: BacktestArguments.showProgress)
             BacktestArguments.clearProgress()
             if detach && format == .table {
                 try printLines([outcome.backtestID])
@@ -70,8 +76,10 @@ struct BacktestCommand: ParsableCommand {
 
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Ask the server where a direct backtest is and record it; a completed one gets its runtime and metrics recorded.")
-        @OptionGroup var session: BacktestSession
+            abstract:
+                "Ask the server where a direct backtest is and record it; a completed one gets its runtime and metrics recorded."
+        )
+        @OptionGroup var session: ServerSession
         @Argument(help: "The backtest id.") var backtestID: String
         @Flag(help: "Follow it until it completes or is cancelled.") var wait = false
         @Option(name: .customLong("poll-interval"), help: "Seconds between status polls with --wait.")
@@ -80,7 +88,7 @@ struct BacktestCommand: ParsableCommand {
         @Option(help: "table or json.") var format: RecordFormat = .table
 
         func run() async throws {
-            let outcome = try await session.service().status(
+            let outcome = try await session.service(DirectBacktestService.self).status(
                 backtestID: backtestID, client: try session.client(), wait: wait,
                 pollInterval: .milliseconds(Int64(max(0, pollInterval) * 1_000)),
                 formulas: try session.options.formulas(formula), progress: BacktestArguments.showProgress)
@@ -91,11 +99,12 @@ struct BacktestCommand: ParsableCommand {
 
     struct Cancel: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Stop a running direct backtest (CANCEL_BACKTEST).")
-        @OptionGroup var session: BacktestSession
+        @OptionGroup var session: ServerSession
         @Argument(help: "The backtest id.") var backtestID: String
 
         func run() async throws {
-            let stopped = try await session.service().change(.cancel, backtestID: backtestID, client: try session.client())
+            let stopped = try await session.service(DirectBacktestService.self).change(
+                .cancel, backtestID: backtestID, client: try session.client())
             try printLines([stopped ? "cancelled \(backtestID)" : "\(backtestID) was no longer running"])
         }
     }
@@ -103,24 +112,26 @@ struct BacktestCommand: ParsableCommand {
     struct Archive: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Keep a result from the server's auto-deletion (ARCHIVE_BACKTEST); --undo lets it go again.")
-        @OptionGroup var session: BacktestSession
+        @OptionGroup var session: ServerSession
         @Argument(help: "The backtest id.") var backtestID: String
         @Flag(help: "Unarchive instead.") var undo = false
 
         func run() async throws {
-            _ = try await session.service().change(.archive(!undo), backtestID: backtestID, client: try session.client())
+            _ = try await session.service(DirectBacktestService.self).change(
+                .archive(!undo), backtestID: backtestID, client: try session.client())
             try printLines(["\(undo ? "unarchived" : "archived") \(backtestID)"])
         }
     }
 
     struct Tag: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Set a stored result's tag (EDIT_BACKTEST_TAG).")
-        @OptionGroup var session: BacktestSession
+        @OptionGroup var session: ServerSession
         @Argument(help: "The backtest id.") var backtestID: String
         @Argument(help: "The tag (empty to clear it).") var tag: String
 
         func run() async throws {
-            _ = try await session.service().change(.tag(tag), backtestID: backtestID, client: try session.client())
+            _ = try await session.service(DirectBacktestService.self).change(
+                .tag(tag), backtestID: backtestID, client: try session.client())
             try printLines(["tagged \(backtestID): \(tag)"])
         }
     }
@@ -128,30 +139,14 @@ struct BacktestCommand: ParsableCommand {
     struct Delete: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Delete a stored result on the server (DELETE_BACKTEST); the ledger keeps what it recorded.")
-        @OptionGroup var session: BacktestSession
+        @OptionGroup var session: ServerSession
         @Argument(help: "The backtest id.") var backtestID: String
 
         func run() async throws {
-            _ = try await session.service().change(.delete, backtestID: backtestID, client: try session.client())
+            _ = try await session.service(DirectBacktestService.self).change(
+                .delete, backtestID: backtestID, client: try session.client())
             try printLines(["deleted \(backtestID) on the server"])
         }
-    }
-}
-
-/// What every `backtest` subcommand needs: the ledger, the server and the writer policy.
-struct BacktestSession: ParsableArguments {
-    @OptionGroup var options: LedgerOption
-    @OptionGroup var serverOptions: ServerOptions
-    @OptionGroup var writer: WriterOptions
-
-    func service() throws -> DirectBacktestService {
-        var service = DirectBacktestService(location: try options.location, clock: try ClockSetting.fromEnvironment())
-        service.writerPolicy = writer.policy
-        return service
-    }
-
-    func client() throws -> ServerClientConfiguration {
-        try serverOptions.connection.clientConfiguration(configuration: try options.configuration)
     }
 }
 

@@ -5,13 +5,15 @@ import Ledger
 struct LabCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lab",
-        abstract: "Labs from the CLI: create, clone, configure, start, cancel, delete, or run one and record its results.",
+        abstract:
+            "Labs from the CLI: create, clone, configure, start, cancel, delete, or run one and record its results.",
         discussion:
             "Every call is recorded; each change as haas.lab.changed, with the lab's state after it. A create, clone or start whose reply is lost is never sent blindly again: the server is asked first.",
         subcommands: [Create.self, Clone.self, Update.self, Start.self, Cancel.self, Delete.self, Run.self])
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a lab for a script (CREATE_LAB); prints its id.")
+        static let configuration = CommandConfiguration(
+            abstract: "Create a lab for a script (CREATE_LAB); prints its id.")
         @OptionGroup var session: LabSession
         @Option(help: "The script id.") var script: String
         @Option(help: "The lab's name.") var name: String
@@ -35,19 +37,24 @@ struct LabCommand: ParsableCommand {
         @Option(help: "The copy's name.") var name: String
 
         func run() async throws {
-            try printLines([try await session.service().clone(labID: lab, name: name, client: try session.client()).labID])
+            try printLines([
+                try await session.service().clone(labID: lab, name: name, client: try session.client()).labID
+            ])
         }
     }
 
     struct Update: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Change a lab's parameters, algorithm or config (UPDATE_LAB_DETAILS, always with the full parameter list).")
+            abstract:
+                "Change a lab's parameters, algorithm or config (UPDATE_LAB_DETAILS, always with the full parameter list)."
+        )
         @OptionGroup var session: LabSession
         @OptionGroup var change: LabChangeOptions
         @Argument(help: "The lab.") var lab: String
 
         func run() async throws {
-            let record = try await session.service().update(labID: lab, try change.update(), client: try session.client())
+            let record = try await session.service().update(
+                labID: lab, try change.update(), client: try session.client())
             try printLines(["updated \(record.labID)"])
         }
     }
@@ -73,7 +80,8 @@ struct LabCommand: ParsableCommand {
         @Argument(help: "The lab.") var lab: String
 
         func run() async throws {
-            let stopped = try await session.service().cancelOrDelete(labID: lab, delete: false, client: try session.client())
+            let stopped = try await session.service().cancelOrDelete(
+                labID: lab, delete: false, client: try session.client())
             try printLines([stopped ? "cancelled \(lab)" : "\(lab) was not running"])
         }
     }
@@ -92,7 +100,9 @@ struct LabCommand: ParsableCommand {
 
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Configure, start and follow a lab, recording its results, runtimes and metrics as they complete; then its top 10.")
+            abstract:
+                "Configure, start and follow a lab, recording its results, runtimes and metrics as they complete; then its top 10."
+        )
         @OptionGroup var session: LabSession
         @OptionGroup var change: LabChangeOptions
         @Argument(help: "The lab.") var lab: String
@@ -112,12 +122,14 @@ struct LabCommand: ParsableCommand {
         }
 
         func run() async throws {
-            let concurrent = try maxConcurrent ?? ProcessEnvironment.values["HAAS_MAX_CONCURRENT_BACKTESTS"].map {
-                guard let value = Int($0), value >= 1 else {
-                    throw ValidationError("HAAS_MAX_CONCURRENT_BACKTESTS: '\($0)' is not a whole number of at least 1")
-                }
-                return value
-            } ?? 5
+            let concurrent =
+                try maxConcurrent ?? ProcessEnvironment.values["HAAS_MAX_CONCURRENT_BACKTESTS"].map {
+                    guard let value = Int($0), value >= 1 else {
+                        throw ValidationError(
+                            "HAAS_MAX_CONCURRENT_BACKTESTS: '\($0)' is not a whole number of at least 1")
+                    }
+                    return value
+                } ?? 5
             let request = LabRunRequest(
                 client: try session.client(), labID: lab, update: try change.update(),
                 start: try from.map { try BacktestArguments.moment($0, flag: "--from") },
@@ -132,8 +144,10 @@ struct LabCommand: ParsableCommand {
             let top = try session.options.readModels(formula).backtests(
                 lab: lab, market: nil, formula: nil, conditions: [], sort: "total_return", ascending: false, limit: 10,
                 at: .now)
-            try printLines([""] + top.selecting(ReadModelService.backtestColumns + ReadModelService.headlineMetrics)
-                .droppingEmpty(["script_version"]).lines(.table))
+            try printLines(
+                [""]
+                    + top.selecting(ReadModelService.backtestColumns + ReadModelService.headlineMetrics)
+                    .droppingEmpty(["script_version"]).lines(.table))
         }
     }
 }
@@ -160,11 +174,7 @@ struct LabSession: ParsableArguments {
         }
     }
 
-    func service() throws -> LabService {
-        var service = LabService(location: try options.location, clock: try ClockSetting.fromEnvironment())
-        service.writerPolicy = writer.policy
-        return service
-    }
+    func service() throws -> LabService { try makeService(location: try options.location, writer: writer) }
 
     func client() throws -> ServerClientConfiguration {
         try serverOptions.connection.clientConfiguration(configuration: try options.configuration)
@@ -176,7 +186,8 @@ struct LabChangeOptions: ParsableArguments {
     @Option(name: .customLong("param"), help: "A parameter's options: KEY=a..b:step or KEY=v1,v2,… (repeatable).")
     var parameters: [String] = []
     @Option(help: "brute, intelligent, random or cluster.") var algorithm: LabAlgorithm?
-    @Option(help: "MP=…,MG=…,ME=…,MR=…,AR=… (population, generations, elites, mix and adjust rates).") var config: String?
+    @Option(help: "MP=…,MG=…,ME=…,MR=…,AR=… (population, generations, elites, mix and adjust rates).") var config:
+        String?
     @Option(help: "A new name for the lab.") var name: String?
 
     func validate() throws {

@@ -25,7 +25,8 @@ struct TableOptions: ParsableArguments {
     @Flag(help: "In a table, every number at full precision (csv, json and ndjson always are).") var raw = false
 
     func print(_ query: (ReadModelService, ReadModelService.Moment) throws -> ResultTable) throws {
-        try printLines(try query(ReadModelService(location: try options.location), try moment.moment).lines(format, raw: raw))
+        try printLines(
+            try query(ReadModelService(location: try options.location), try moment.moment).lines(format, raw: raw))
     }
 }
 
@@ -36,7 +37,8 @@ struct QueryCommand: ParsableCommand {
 
     struct Scripts: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Scripts as last recorded by script list or script show, with their version (the source's SHA-256).")
+            abstract:
+                "Scripts as last recorded by script list or script show, with their version (the source's SHA-256).")
         @OptionGroup var table: TableOptions
 
         func run() throws { try table.print { try $0.scripts(at: $1) } }
@@ -58,7 +60,8 @@ struct QueryCommand: ParsableCommand {
                 let service = ReadModelService(
                     location: try table.options.location, formulas: try table.options.formulas(formula))
                 try printLines(
-                    try service.labSummary(formula: nil, at: try table.moment.moment).lines(table.format, raw: table.raw))
+                    try service.labSummary(formula: nil, at: try table.moment.moment).lines(
+                        table.format, raw: table.raw))
             } else {
                 try table.print { try $0.labs(at: $1) }
             }
@@ -186,8 +189,10 @@ struct SQLCommand: ParsableCommand {
 
     func run() throws {
         try printLines(
-            try ReadModelService(location: try options.location).sql(statement, at: try moment.moment, timeLimit: timeout)
-                .lines(format, raw: raw))
+            try ReadModelService(location: try options.location).sql(
+                statement, at: try moment.moment, timeLimit: timeout
+            )
+            .lines(format, raw: raw))
     }
 }
 
@@ -234,7 +239,9 @@ struct DiffCommand: ParsableCommand {
         if formulas.count == 2 && (from != nil || to != nil) {
             throw ValidationError("compare two formulas or two moments, not both")
         }
-        if summary && formulas.count < 2 { throw ValidationError("--summary applies to a formula diff (--formula twice)") }
+        if summary && formulas.count < 2 {
+            throw ValidationError("--summary applies to a formula diff (--formula twice)")
+        }
         if formulas.count < 2 && from == nil {
             throw ValidationError("give --from TIME (and optionally --to), or --formula A --formula B")
         }

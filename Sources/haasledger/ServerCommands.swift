@@ -9,7 +9,8 @@ struct ServerOptions: ParsableArguments {
             "The Trade Server, e.g. http://127.0.0.1:8090 (default: $HAAS_SERVER_URL, or API_HOST + API_PORT, or .env, or the config file's [server] url)."
     )
     var server: String?
-    @Option(help: "Login e-mail (default: $HAAS_EMAIL / $API_EMAIL / .env / the config file's [server] email).") var email: String?
+    @Option(help: "Login e-mail (default: $HAAS_EMAIL / $API_EMAIL / .env / the config file's [server] email).")
+    var email: String?
     @Option(help: "Login password (prefer $HAAS_PASSWORD / $API_PASSWORD / .env: a flag is visible in `ps`).")
     var password: String?
     @Option(help: "Requests in flight at once (default: the config file's, else 4).") var concurrency: Int?
@@ -61,7 +62,8 @@ struct FetchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let request = FetchRequest(
-            client: try serverOptions.connection.clientConfiguration(configuration: try options.configuration), labs: allLabs ? .all : .ids(labs),
+            client: try serverOptions.connection.clientConfiguration(configuration: try options.configuration),
+            labs: allLabs ? .all : .ids(labs),
             runtimes: runtimes, logs: logs, charts: charts, pageLength: pageLength, refresh: refresh,
             formulas: try options.formulas(formula))
         var service = FetchService(location: try options.location, clock: try ClockSetting.fromEnvironment())
@@ -70,7 +72,8 @@ struct FetchCommand: AsyncParsableCommand {
         try printLines(format == .json ? [summary.jsonLine] : summary.tableLines)
         for message in summary.failureMessages { StandardError.write(message) }
         if summary.failures > 0 {
-            throw LedgerError.partialFailure("\(summary.failures) call(s) failed after retries; see fetch.failed events")
+            throw LedgerError.partialFailure(
+                "\(summary.failures) call(s) failed after retries; see fetch.failed events")
         }
     }
 }
@@ -92,9 +95,10 @@ struct WatchCommand: AsyncParsableCommand {
         var service = WatchService(location: try options.location, clock: try ClockSetting.fromEnvironment())
         service.writerPolicy = writer.policy
         let summary = try await service.run(
-                client: try serverOptions.connection.clientConfiguration(configuration: try options.configuration), labID: lab,
-                interval: .milliseconds(Int(interval * 1000))
-            ) { update in StandardError.write(WatchService.changeLine(update)) }
+            client: try serverOptions.connection.clientConfiguration(configuration: try options.configuration),
+            labID: lab,
+            interval: .milliseconds(Int(interval * 1000))
+        ) { update in StandardError.write(WatchService.changeLine(update)) }
         try printLines([summary.line])
     }
 }
@@ -109,7 +113,11 @@ struct HistoryStatusCommand: AsyncParsableCommand {
     func run() async throws {
         var service = HistoryStatusService(location: try options.location, clock: try ClockSetting.fromEnvironment())
         service.writerPolicy = writer.policy
-        try printLines(HistoryStatusService.tableLines(try await service.run(client: try serverOptions.connection.clientConfiguration(configuration: try options.configuration))))
+        try printLines(
+            HistoryStatusService.tableLines(
+                try await service.run(
+                    client: try serverOptions.connection.clientConfiguration(configuration: try options.configuration)))
+        )
     }
 }
 
@@ -119,7 +127,10 @@ struct SimulatorOptions: ParsableArguments {
     @Option(help: "Number of labs.") var labs: Int = 3
     @Option(help: "Backtests per lab.") var backtests: Int = 40
     @Option(help: "Revision: each one after 1 re-runs a deterministic ~20 % of the backtests.") var revision: Int = 1
-    @Option(help: "Faults, e.g. 504:0.1,html:0.05,truncate:0.05,lost:0.1,expire:50,429:0.05,latency:20 (lost: the server acts, the reply is lost)") var faults: String = ""
+    @Option(
+        help:
+            "Faults, e.g. 504:0.1,html:0.05,truncate:0.05,lost:0.1,expire:50,429:0.05,latency:20 (lost: the server acts, the reply is lost)"
+    ) var faults: String = ""
     @Option(name: .customLong("running-labs"), help: "How many labs are still executing at start.") var runningLabs:
         Int = 0
 

@@ -30,7 +30,8 @@ import Testing
                 // Sent again only after the server said it does not know the id.
                 #expect(start.requests == 1 + start.reconciliations.filter { !$0.found }.count)
             }
-            #expect(reconciled.found > 0 && reconciled.notFound > 0, "the faults did not cover both cases: \(reconciled)")
+            #expect(
+                reconciled.found > 0 && reconciled.notFound > 0, "the faults did not cover both cases: \(reconciled)")
             // The server's own list: each id once.
             var listed: [String] = []
             var next = 0
@@ -65,7 +66,9 @@ import Testing
             #expect(info.value.record["Runtime"] == nil)
             let cancelled = try await client.cancelBacktest(backtestID: id, serviceID: "LocalService-ENT")
             #expect(cancelled.value == false)  // it had completed
-            await #expect(throws: HaasAPIError.serverRefused(channel: "GET_BACKTEST_INFO", message: "Backtest not found")) {
+            await #expect(
+                throws: HaasAPIError.serverRefused(channel: "GET_BACKTEST_INFO", message: "Backtest not found")
+            ) {
                 _ = try await client.backtestInfo(backtestID: UUID().uuidString)
             }
         }

@@ -66,7 +66,8 @@ import Testing
         let optimum = world.optimum(of: script)
         func run(_ parameters: [String: Double]) -> DirectRun {
             DirectRun(
-                scriptID: script.id, parameters: parameters, market: "BINANCE_BTC_USDT_", accountID: world.accounts[0].id,
+                scriptID: script.id, parameters: parameters, market: "BINANCE_BTC_USDT_",
+                accountID: world.accounts[0].id,
                 leverage: 1, start: 1_767_225_600, end: 1_772_323_200, sides: "both", tradeAmount: 930, interval: 15)
         }
         let best = run(optimum)

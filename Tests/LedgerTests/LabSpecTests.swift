@@ -30,14 +30,18 @@ import Testing
     @Test func configKeysAreTheLabsFive() throws {
         let config = try LabConfigSpec(parsing: "MP=20,mg=5, AR=10")
         #expect(config.values.map(\.key) == ["MP", "MG", "AR"])
-        #expect(throws: LedgerError.invalidArgument(flag: "--config", reason: "'XX' is not a lab setting (known: MP, MG, ME, MR, AR)")) {
+        #expect(
+            throws: LedgerError.invalidArgument(
+                flag: "--config", reason: "'XX' is not a lab setting (known: MP, MG, ME, MR, AR)")
+        ) {
             _ = try LabConfigSpec(parsing: "XX=1")
         }
     }
 
     /// The full list goes back with only the given options replaced: a parameter left out would be removed.
     @Test func theParameterListKeepsWhatIsNotChanged() throws {
-        let current = try JSONParser.parse(#"[{"K":"Period","O":["20"],"I":true},{"K":"Stop Loss","O":["2"],"I":true}]"#)
+        let current = try JSONParser.parse(
+            #"[{"K":"Period","O":["20"],"I":true},{"K":"Stop Loss","O":["2"],"I":true}]"#)
         let update = LabUpdate(parameters: [try LabParameterSpec(parsing: "Period=10,20")])
         #expect(
             try update.parameterList(current)

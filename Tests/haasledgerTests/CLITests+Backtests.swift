@@ -22,7 +22,9 @@ extension CLITests {
     }
 
     @Test func aDirectBacktestGoesFromRequestToMetrics() async throws {
-        try await withRunningSimulator(SimulatorConfiguration(seed: 41, labs: 1, backtestsPerLab: 1, pollsToComplete: 3)) {
+        try await withRunningSimulator(
+            SimulatorConfiguration(seed: 41, labs: 1, backtestsPerLab: 1, pollsToComplete: 3)
+        ) {
             server in
             let (environment, url) = CLITests.login(to: server)
             let ran = try await ChildProcess.runInBackground(
@@ -50,7 +52,8 @@ extension CLITests {
             #expect(history.stdout.contains("script \(version.prefix(12))"))
             #expect(try run(["log", "verify", "--ledger", ledger]).status == 0)
             // No credential reached any file of the ledger (the runtime inside GET_BACKTEST_INFO names the user).
-            let secrets = [server.world.configuration.email, server.world.configuration.password] + server.interfaceKeys
+            let secrets =
+                [server.world.configuration.email, server.world.configuration.password] + server.interfaceKeys
             let files = FileManager.default.enumerator(atPath: ledger)?.compactMap { $0 as? String } ?? []
             #expect(files.contains { $0.hasSuffix("data.mdb") })
             for file in files {
@@ -58,7 +61,9 @@ extension CLITests {
                 for secret in secrets {
                     let found = bytes.range(of: Data(secret.utf8))
                     let context = found.map {
-                        String(decoding: bytes[max(0, $0.lowerBound - 300)..<min(bytes.count, $0.upperBound + 50)], as: UTF8.self)
+                        String(
+                            decoding: bytes[max(0, $0.lowerBound - 300)..<min(bytes.count, $0.upperBound + 50)],
+                            as: UTF8.self)
                     }
                     #expect(found == nil, "\(file) holds a secret: \(context ?? "")")
                 }
@@ -122,7 +127,9 @@ extension CLITests {
             let lines = reconciled.stdout.split(separator: "\n")
             #expect(!lines.isEmpty, "no EXECUTE_BACKTEST reply was lost: the test proves nothing with this seed")
             #expect(lines.allSatisfy { $0.contains(#""found":true"#) })
-            let finished = try run(["log", "show", "--ledger", ledger, "--type", "haas.backtest.finished", "--format", "ndjson"])
+            let finished = try run([
+                "log", "show", "--ledger", ledger, "--type", "haas.backtest.finished", "--format", "ndjson",
+            ])
             #expect(finished.stdout.split(separator: "\n").count == 6)
         }
     }
@@ -131,24 +138,12 @@ extension CLITests {
     @Test func ctrlCDuringABacktestCancelsItOnTheServer() async throws {
         try await withRunningSimulator(SimulatorConfiguration(seed: 44, labs: 1, backtestsPerLab: 1)) { server in
             let (environment, url) = CLITests.login(to: server)
-            let child = Process()
-            child.executableURL = URL(fileURLWithPath: ChildProcess.executable("haasledger"))
             var arguments = backtestRun(server, url: url, [])
             arguments[arguments.firstIndex(of: "--poll-interval")! + 1] = "600"
-            child.arguments = arguments
-            child.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-            let stderr = Pipe()
-            child.standardError = stderr
-            child.standardOutput = FileHandle.nullDevice
-            child.terminationHandler = { _ in server.stopWaiting() }
-            try child.run()
-            defer { if child.isRunning { kill(child.processIdentifier, SIGKILL) } }
-            let poll = await server.firstRequest(channel: "GET_BACKTEST_INFO")
+            let (status, message, poll) = try await interruptedRun(
+                arguments, environment: environment, server: server, after: "GET_BACKTEST_INFO")
             #expect(poll != nil, "the child ended before its first status poll")
-            kill(child.processIdentifier, SIGINT)
-            child.waitUntilExit()
-            let message = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            #expect(child.terminationStatus == 130, "\(message)")
+            #expect(status == 130, "\(message)")
             #expect(message.contains("cancelled on the server"), "\(message)")
             let cancels = server.receivedRequests.filter { $0.channel == "CANCEL_BACKTEST" }
             #expect(cancels.count == 1)
@@ -169,7 +164,10 @@ extension CLITests {
             let settings = ["--market", "BINANCE_BTC_USDT_", "--account", server.world.accounts[0].id]
             let ran = try await ChildProcess.runInBackground(
                 "haasledger",
-                ["script", "quicktest", "--ledger", ledger, "--server", url, server.world.scripts[0].id, "--param", "Period=20"]
+                [
+                    "script", "quicktest", "--ledger", ledger, "--server", url, server.world.scripts[0].id, "--param",
+                    "Period=20",
+                ]
                     + settings, environment: environment)
             #expect(ran.status == 0, "\(ran.stderr)")
             #expect(ran.stdout.contains("positions          21"), "\(ran.stdout)")

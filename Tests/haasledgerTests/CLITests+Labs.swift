@@ -34,13 +34,19 @@ extension CLITests {
     }
 
     @Test func aBruteForceLabRunRecordsEveryBacktestWithItsMetrics() async throws {
-        try await withRunningSimulator(SimulatorConfiguration(seed: 61, labs: 1, backtestsPerLab: 1, pollsToComplete: 4)) {
+        try await withRunningSimulator(
+            SimulatorConfiguration(seed: 61, labs: 1, backtestsPerLab: 1, pollsToComplete: 4)
+        ) {
             server in
             let (environment, url) = CLITests.login(to: server)
             let lab = try await labCreate(server, url: url, environment: environment, name: "grid")
-            let ran = try await ChildProcess.runInBackground("haasledger", labRun(lab, url: url, []), environment: environment)
+            let ran = try await ChildProcess.runInBackground(
+                "haasledger", labRun(lab, url: url, []), environment: environment)
             #expect(ran.status == 0, "\(ran.stderr)")
-            #expect(ran.stdout.hasPrefix("lab \(lab): 9 of 9 backtests completed; recorded 9 results, 9 runtimes, 9 metric sets"), "\(ran.stdout)")
+            #expect(
+                ran.stdout.hasPrefix(
+                    "lab \(lab): 9 of 9 backtests completed; recorded 9 results, 9 runtimes, 9 metric sets"),
+                "\(ran.stdout)")
             #expect(ran.stdout.split(separator: "\n").count == 1 + 1 + 9)  // summary, header, 9 rows
             #expect(try eventCount("haas.backtest.runtime.fetched") == 9)
             #expect(try eventCount("metrics.computed") == 9)
@@ -54,7 +60,9 @@ extension CLITests {
             ])
             #expect(parameters.stdout.split(separator: "\n").count == 1 + 9, "\(parameters.stdout)")
             let steps = try run(["query", "executions", "--ledger", ledger, "--lab", lab, "--format", "csv"])
-            #expect(steps.stdout.contains(",created,") && steps.stdout.contains(",updated,") && steps.stdout.contains(",started,"))
+            #expect(
+                steps.stdout.contains(",created,") && steps.stdout.contains(",updated,")
+                    && steps.stdout.contains(",started,"))
             // A wrong parameter is named, with the nearest one.
             let typo = try await ChildProcess.runInBackground(
                 "haasledger", labRun(lab, url: url, ["--param", "Perod=1,2"]), environment: environment)
@@ -84,7 +92,9 @@ extension CLITests {
             #expect(listed.status == 0, "\(listed.stderr)")
             #expect(created.count == 4, "a CREATE_LAB was sent again: \(created.count)")
             #expect(Set(labs).count == 4)
-            let reconciled = try run(["log", "show", "--ledger", ledger, "--type", "haas.lab.reconciled", "--format", "ndjson"])
+            let reconciled = try run([
+                "log", "show", "--ledger", ledger, "--type", "haas.lab.reconciled", "--format", "ndjson",
+            ])
             #expect(!reconciled.stdout.isEmpty, "no CREATE_LAB reply was lost: the test proves nothing with this seed")
             let ran = try await ChildProcess.runInBackground(
                 "haasledger", labRun(labs[0], url: url, ["--attempts", "12"]), environment: environment)
@@ -97,24 +107,12 @@ extension CLITests {
         try await withRunningSimulator(SimulatorConfiguration(seed: 63, labs: 1, backtestsPerLab: 1)) { server in
             let (environment, url) = CLITests.login(to: server)
             let lab = try await labCreate(server, url: url, environment: environment, name: "interrupted")
-            let child = Process()
-            child.executableURL = URL(fileURLWithPath: ChildProcess.executable("haasledger"))
             var arguments = labRun(lab, url: url, [])
             arguments[arguments.firstIndex(of: "--poll-interval")! + 1] = "600"
-            child.arguments = arguments
-            child.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-            let stderr = Pipe()
-            child.standardError = stderr
-            child.standardOutput = FileHandle.nullDevice
-            child.terminationHandler = { _ in server.stopWaiting() }
-            try child.run()
-            defer { if child.isRunning { kill(child.processIdentifier, SIGKILL) } }
-            let poll = await server.firstRequest(channel: "GET_LAB_EXECUTION_UPDATE")
+            let (status, message, poll) = try await interruptedRun(
+                arguments, environment: environment, server: server, after: "GET_LAB_EXECUTION_UPDATE")
             #expect(poll != nil, "the child ended before its first status poll")
-            kill(child.processIdentifier, SIGINT)
-            child.waitUntilExit()
-            let message = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            #expect(child.terminationStatus == 130, "\(message)")
+            #expect(status == 130, "\(message)")
             #expect(message.contains("cancelled on the server"), "\(message)")
             #expect(server.receivedRequests.filter { $0.channel == "CANCEL_LAB_EXECUTION" }.count == 1)
             let finished = try run(["log", "show", "--ledger", ledger, "--type", "run.finished", "--format", "ndjson"])

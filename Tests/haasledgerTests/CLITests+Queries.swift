@@ -29,7 +29,10 @@ extension CLITests {
             (["query", "backtests", "--sort", "sharpe"], "error: --sort: no metric 'sharpe' was recorded; recorded: "),
             (["query", "backtests", "--where", "trades>3"], "error: --where: no metric 'trades' was recorded"),
             (["query", "backtests", "--formula", "canonical@9"], "error: --formula: no formula 'canonical@9'"),
-            (["diff", "--formula", "canonical@1", "--formula", "canonical@3"], "error: --formula: no formula 'canonical@3'"),
+            (
+                ["diff", "--formula", "canonical@1", "--formula", "canonical@3"],
+                "error: --formula: no formula 'canonical@3'"
+            ),
             (["export", "csv", "--formula", "canonical@9"], "error: --formula: no formula 'canonical@9'"),
         ] {
             let refused = try run(arguments + ["--ledger", demo])
@@ -122,9 +125,11 @@ extension CLITests {
         var lines: [String] = []
         for (id, value) in values.sorted(by: { $0.key < $1.key }) {
             lines.append(
-                #"{"stream":"backtest:\#(id)","type":"haas.backtest.result.observed","payload":{"lab_id":"L1","backtest_id":"\#(id)"}}"#)
+                #"{"stream":"backtest:\#(id)","type":"haas.backtest.result.observed","payload":{"lab_id":"L1","backtest_id":"\#(id)"}}"#
+            )
             lines.append(
-                #"{"stream":"backtest:\#(id)","type":"metrics.computed","payload":{"backtest_id":"\#(id)","formula":"canonical@2","values":{"profit_factor":\#(value)}}}"#)
+                #"{"stream":"backtest:\#(id)","type":"metrics.computed","payload":{"backtest_id":"\#(id)","formula":"canonical@2","values":{"profit_factor":\#(value)}}}"#
+            )
         }
         let appended = try run(["log", "append", "--ledger", ledger], stdin: lines.joined(separator: "\n") + "\n")
         #expect(appended.status == 0, "\(appended.stderr)")

@@ -30,7 +30,8 @@ import Testing
             try result.stdout.write(to: file, atomically: true, encoding: .utf8)
         }
         let golden = try String(contentsOf: file, encoding: .utf8)
-        #expect(result.stdout == golden, "haasledger \(command.joined(separator: " ")) --help differs from \(file.path)")
+        #expect(
+            result.stdout == golden, "haasledger \(command.joined(separator: " ")) --help differs from \(file.path)")
     }
 
     /// Every subcommand the root lists has a golden, so a new command cannot go without one.

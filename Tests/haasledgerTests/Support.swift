@@ -1,3 +1,5 @@
+import EventLogTesting
+import Foundation
 import HaasSimulator
 
 /// The simulator helper shipped with HaasSimulator, under the name these tests use.
@@ -6,4 +8,26 @@ func withRunningSimulator<R>(
     _ body: (SimulatorServer) async throws -> R
 ) async throws -> R {
     try await SimulatorServer.withRunning(configuration, body)
+}
+
+/// Runs `haasledger` with `arguments`, sends it SIGINT once `server` has received its first `channel` request
+/// (no sleeping: the request is awaited), and returns how it ended. The child is killed if the test fails first.
+func interruptedRun(
+    _ arguments: [String], environment: [String: String], server: SimulatorServer, after channel: String
+) async throws -> (status: Int32, stderr: String, request: ReceivedRequest?) {
+    let child = Process()
+    child.executableURL = URL(fileURLWithPath: ChildProcess.executable("haasledger"))
+    child.arguments = arguments
+    child.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let stderr = Pipe()
+    child.standardError = stderr
+    child.standardOutput = FileHandle.nullDevice
+    child.terminationHandler = { _ in server.stopWaiting() }
+    try child.run()
+    defer { if child.isRunning { kill(child.processIdentifier, SIGKILL) } }
+    let request = await server.firstRequest(channel: channel)
+    kill(child.processIdentifier, SIGINT)
+    child.waitUntilExit()
+    let message = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    return (child.terminationStatus, message, request)
 }

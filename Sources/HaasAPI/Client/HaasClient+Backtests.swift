@@ -34,45 +34,24 @@ extension HaasClient {
             "backtestid": backtestID, "scriptid": scriptID, "settings": settings, "startunix": String(start),
             "endunix": String(end),
         ]
-        var reconciliations: [BacktestStart.Reconciliation] = []
-        var requests = 0
-        while true {
-            requests += 1
-            do {
+        let outcome = try await startOnce(
+            channel: "EXECUTE_BACKTEST",
+            send: { () async throws -> String? in
                 let reply: HaasReply<String> = try await call(
                     .backtest, "EXECUTE_BACKTEST", parameters, subject: (nil, backtestID), retrying: false)
-                return BacktestStart(serviceID: reply.value, reconciliations: reconciliations, requests: requests)
-            } catch let error as HaasAPIError where error.isTransient {
-                guard requests < configuration.retry.maxAttempts else { throw error }
-                if case .transport(_, .connectionRefused) = error {
-                    try await pause(afterAttempt: requests, channel: "EXECUTE_BACKTEST", reason: error.retryReason)
-                    continue
-                }
+                return reply.value
+            },
+            ask: { _ in
                 do {
                     let info = try await backtestInfo(backtestID: backtestID)
-                    configuration.onRetry?(
-                        "EXECUTE_BACKTEST: \(error.retryReason); the server has backtest \(backtestID), so it is not sent again")
-                    reconciliations.append(
-                        .init(
-                            failure: error.description, found: true,
-                            answer: "status \(info.value.status.map(String.init) ?? "unknown")"))
-                    return BacktestStart(serviceID: nil, reconciliations: reconciliations, requests: requests)
+                    return .happened(nil, answer: "status \(info.value.status.map(String.init) ?? "unknown")")
                 } catch HaasAPIError.serverRefused(_, let message) {
-                    reconciliations.append(.init(failure: error.description, found: false, answer: message))
-                    try await pause(
-                        afterAttempt: requests, channel: "EXECUTE_BACKTEST",
-                        reason: "\(error.retryReason); the server does not know backtest \(backtestID)")
+                    return .didNotHappen(answer: "the server does not know backtest \(backtestID): \(message)")
                 }
-            }
-        }
-    }
-
-    func pause(afterAttempt attempt: Int, channel: String, reason: String) async throws {
-        let delay = configuration.retry.delay(afterAttempt: attempt)
-        configuration.onRetry?(
-            "retrying \(channel) in \(String(format: "%.1f", delay.inSeconds)) s (\(reason), attempt \(attempt + 1) of \(configuration.retry.maxAttempts))"
-        )
-        if delay > .zero { try await Task.sleep(for: delay) }
+            },
+            happened: { _ in "the server has backtest \(backtestID)" })
+        return BacktestStart(
+            serviceID: outcome.value, reconciliations: outcome.reconciliations, requests: outcome.requests)
     }
 
     /// A direct backtest's status, progress and, once completed, runtime (`GET_BACKTEST_INFO`).

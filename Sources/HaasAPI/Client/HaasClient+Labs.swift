@@ -40,32 +40,25 @@ extension HaasClient {
             labs.filter { $0.name == name && (scriptID == nil || $0.scriptID == scriptID) }.map(\.labID)
         }
         let before = Set(matching(try await labs().value))
-        var reconciliations: [BacktestStart.Reconciliation] = []
-        var requests = 0
-        while true {
-            requests += 1
-            do {
-                let reply: HaasReply<LabRecord> = try await call(
-                    .labs, channel, parameters, subject: (nil, nil), retrying: false)
-                return LabChange(lab: reply.value, body: reply.body, reconciliations: reconciliations, requests: requests)
-            } catch let error as HaasAPIError where error.isTransient && requests < configuration.retry.maxAttempts {
+        let outcome = try await startOnce(
+            channel: channel,
+            send: { () async throws -> HaasReply<LabRecord> in
+                try await call(.labs, channel, parameters, subject: (nil, nil), retrying: false)
+            },
+            ask: { _ in
                 let made = matching(try await labs().value).filter { !before.contains($0) }
                 guard made.count <= 1 else {
                     throw HaasAPIError.protocolViolation(
                         channel: channel, httpStatus: 200,
                         reason: "\(made.count) new labs named '\(name)' appeared; not sending it again")
                 }
-                if let id = made.first {
-                    reconciliations.append(.init(failure: error.description, found: true, answer: "lab \(id)"))
-                    configuration.onRetry?("\(channel): \(error.retryReason); the server has made lab \(id), so it is not sent again")
-                    let details = try await labDetails(labID: id)
-                    return LabChange(
-                        lab: details.value, body: details.body, reconciliations: reconciliations, requests: requests)
-                }
-                reconciliations.append(.init(failure: error.description, found: false, answer: "no new lab '\(name)'"))
-                try await pause(afterAttempt: requests, channel: channel, reason: "\(error.retryReason); no lab was made")
-            }
-        }
+                guard let id = made.first else { return .didNotHappen(answer: "no new lab named '\(name)'") }
+                return .happened(try await labDetails(labID: id), answer: "lab \(id)")
+            },
+            happened: { "the server has made \($0)" })
+        return LabChange(
+            lab: outcome.value.value, body: outcome.value.body, reconciliations: outcome.reconciliations,
+            requests: outcome.requests)
     }
 
     /// `UPDATE_LAB_DETAILS` with the full parameter list (a parameter left out is removed by the server), so
@@ -87,31 +80,25 @@ extension HaasClient {
         let parameters = [
             "labid": labID, "startunix": String(start), "endunix": String(end), "sendemail": "false",
         ]
-        var reconciliations: [BacktestStart.Reconciliation] = []
-        var requests = 0
-        while true {
-            requests += 1
-            do {
-                let reply: HaasReply<LabRecord> = try await call(
-                    .labs, "START_LAB_EXECUTION", parameters, subject: (labID, nil), retrying: false)
-                return LabChange(lab: reply.value, body: reply.body, reconciliations: reconciliations, requests: requests)
-            } catch let error as HaasAPIError where error.isTransient && requests < configuration.retry.maxAttempts {
+        let outcome = try await startOnce(
+            channel: "START_LAB_EXECUTION",
+            send: { () async throws -> HaasReply<LabRecord> in
+                try await call(.labs, "START_LAB_EXECUTION", parameters, subject: (labID, nil), retrying: false)
+            },
+            ask: { _ in
                 let reply = try await labDetails(labID: labID)
                 let details = reply.value
+                let status = "status \(details.status.map(String.init) ?? "unknown")"
                 let started =
                     (details.status == 1 || details.status == 2 || details.status == 3)
                     && details.startUnix == start && details.endUnix == end
-                reconciliations.append(
-                    .init(
-                        failure: error.description, found: started,
-                        answer: "status \(details.status.map(String.init) ?? "unknown")"))
-                if started {
-                    configuration.onRetry?("START_LAB_EXECUTION: \(error.retryReason); lab \(labID) is running, so it is not sent again")
-                    return LabChange(lab: details, body: reply.body, reconciliations: reconciliations, requests: requests)
-                }
-                try await pause(afterAttempt: requests, channel: "START_LAB_EXECUTION", reason: "\(error.retryReason); the lab did not start")
-            }
-        }
+                return started
+                    ? .happened(reply, answer: status) : .didNotHappen(answer: "the lab did not start (\(status))")
+            },
+            happened: { _ in "lab \(labID) is running" })
+        return LabChange(
+            lab: outcome.value.value, body: outcome.value.body, reconciliations: outcome.reconciliations,
+            requests: outcome.requests)
     }
 
     /// False when the lab was not running.

@@ -27,7 +27,8 @@ public final class HaasClient: Sendable {
         var httpConfiguration = HTTPClient.Configuration()
         httpConfiguration.connectionPool = .init(
             idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.concurrency)
-        httpConfiguration.timeout = .init(connect: .seconds(max(1, min(10, configuration.shortTimeout.components.seconds))))
+        httpConfiguration.timeout = .init(
+            connect: .seconds(max(1, min(10, configuration.shortTimeout.components.seconds))))
         // The pool would otherwise retry a refused connection quietly until the connect timeout, for every
         // attempt; the retry loop here decides, and says so.
         httpConfiguration.connectionPool.retryConnectionEstablishment = false

@@ -58,14 +58,17 @@ struct BacktestFollower {
                 seen = (info.status, info.progress)
             }
             try recorder.flush()
-            progress?(BacktestProgress(backtestID: backtestID, phase: info.phase.rawValue, percent: info.progress, polls: polls))
+            progress?(
+                BacktestProgress(
+                    backtestID: backtestID, phase: info.phase.rawValue, percent: info.progress, polls: polls))
             switch info.phase {
             case .completed:
                 return try recordResult(backtestID, info: info, body: reply.body, record: record, polls: polls)
             case .cancelled:
                 if !record.cancelled {
                     recorder.add(
-                        DirectBacktestPayloads.cancelled(backtestID, reason: "seen cancelled on the server", serverStoppedIt: nil))
+                        DirectBacktestPayloads.cancelled(
+                            backtestID, reason: "seen cancelled on the server", serverStoppedIt: nil))
                     try recorder.flush()
                 }
                 return Outcome(phase: .cancelled, progress: info.progress, polls: polls)
@@ -104,7 +107,9 @@ struct BacktestFollower {
         let outcome =
             stopped == true
             ? "cancelled on the server\(at)"
-            : stopped == false ? "it had already ended on the server" : "cancelling it failed; see `haasledger backtest status \(backtestID)`"
+            : stopped == false
+                ? "it had already ended on the server"
+                : "cancelling it failed; see `haasledger backtest status \(backtestID)`"
         throw LedgerError.interrupted("backtest \(backtestID): \(outcome); recorded")
     }
 

@@ -20,7 +20,11 @@ public enum BacktestPresentation {
         if outcome.polls > 0 { phase += " (\(outcome.polls) status poll\(outcome.polls == 1 ? "" : "s"))" }
         rows.append(("phase", phase))
         if outcome.reconciliations > 0 {
-            rows.append(("reconciled", "\(outcome.reconciliations) lost repl\(outcome.reconciliations == 1 ? "y" : "ies"); started once"))
+            rows.append(
+                (
+                    "reconciled",
+                    "\(outcome.reconciliations) lost repl\(outcome.reconciliations == 1 ? "y" : "ies"); started once"
+                ))
         }
         if let version = outcome.scriptVersion { rows.append(("script version", String(version.prefix(16)) + "…")) }
         if let position = outcome.runtimePosition { rows.append(("runtime", "position \(position)")) }
@@ -40,7 +44,8 @@ public enum BacktestPresentation {
     static func cell(_ value: JSONValue) -> ResultTable.Cell {
         switch value {
         case .number(let number): .number(number.doubleValue)
-        case .string(let text): text == "+inf" ? .number(.infinity) : text == "-inf" ? .number(-.infinity) : .nonNumber(text)
+        case .string(let text):
+            text == "+inf" ? .number(.infinity) : text == "-inf" ? .number(-.infinity) : .nonNumber(text)
         default: .null
         }
     }

@@ -106,7 +106,8 @@ public struct ScriptSettings: Sendable {
     public var tradeAmount: Double?
 
     public init(
-        market: String = "", accountID: String = "", interval: Int = 15, parameters: [(key: String, value: String)] = [],
+        market: String = "", accountID: String = "", interval: Int = 15,
+        parameters: [(key: String, value: String)] = [],
         leverage: Double? = nil, positionMode: BacktestRequest.PositionMode? = nil, tradeAmount: Double? = nil
     ) {
         self.market = market

@@ -91,7 +91,8 @@ public struct DirectBacktestService: Sendable {
         recorder: EventRecorder
     ) async throws -> Int {
         let script = try await client.scriptRecord(scriptID: request.scriptID)
-        recorder.add(ScriptService.observed(script.value, channel: "GET_SCRIPT_RECORD", bodyHash: Blob(script.body).hash.hex))
+        recorder.add(
+            ScriptService.observed(script.value, channel: "GET_SCRIPT_RECORD", bodyHash: Blob(script.body).hash.hex))
         try recorder.flush()
         if script.value.compiled == false {
             throw LedgerError.partialFailure(

@@ -78,7 +78,8 @@ extension LabService {
             client, recorder, log in
             let formulas = try request.formulas.toRecord(log)
             let details = try await client.labDetails(labID: request.labID)
-            recorder.add(FetchPayloads.lab(details.value, channel: "GET_LAB_DETAILS", bodyHash: Blob(details.body).hash.hex))
+            recorder.add(
+                FetchPayloads.lab(details.value, channel: "GET_LAB_DETAILS", bodyHash: Blob(details.body).hash.hex))
             let running = details.value.status == 1 || details.value.status == 2
             if running && !request.resume {
                 throw LedgerError.invalidArgument(
@@ -92,9 +93,11 @@ extension LabService {
                 guard let start = request.start ?? details.value.startUnix.flatMap({ $0 > 0 ? $0 : nil }),
                     let end = request.end ?? details.value.endUnix.flatMap({ $0 > 0 ? $0 : nil })
                 else {
-                    throw LedgerError.invalidArgument(flag: "--from/--to", reason: "the lab has no period yet: give one")
+                    throw LedgerError.invalidArgument(
+                        flag: "--from/--to", reason: "the lab has no period yet: give one")
                 }
-                _ = try await Self.start(labID: request.labID, start: start, end: end, client: client, recorder: recorder)
+                _ = try await Self.start(
+                    labID: request.labID, start: start, end: end, client: client, recorder: recorder)
             }
             var follower = LabFollower(
                 request: request, client: client, recorder: recorder, log: log, formulas: formulas, stop: stopRequest,
@@ -168,7 +171,8 @@ struct LabFollower {
                         ? elapsed / Double(completed) * Double(scheduled - completed) : nil))
             if update.isFinished && offset >= completed {
                 return LabRunSummary(
-                    labID: labID, status: update.status, completed: completed, scheduled: scheduled, results: seen.count,
+                    labID: labID, status: update.status, completed: completed, scheduled: scheduled,
+                    results: seen.count,
                     runtimes: runtimes, metrics: metrics)
             }
             try await pause()
@@ -199,7 +203,8 @@ struct LabFollower {
                     } catch {
                         recorder.add(
                             FetchPayloads.failure(
-                                channel: "GET_BACKTEST_RUNTIME", lab: labID, backtest: id, error: error, server: server))
+                                channel: "GET_BACKTEST_RUNTIME", lab: labID, backtest: id, error: error, server: server)
+                        )
                         return "\(id): \(error)"
                     }
                 }
@@ -217,7 +222,8 @@ struct LabFollower {
         try recorder.flush()
         if let first = failures.first {
             throw LedgerError.partialFailure(
-                "\(failures.count) runtime(s) could not be fetched (first: \(first)); `lab run \(labID) --resume` fetches what is missing")
+                "\(failures.count) runtime(s) could not be fetched (first: \(first)); `lab run \(labID) --resume` fetches what is missing"
+            )
         }
     }
 

@@ -60,7 +60,8 @@ public struct LabService: Sendable {
             let source = try await client.labDetails(labID: labID).value
             let change = try await client.cloneLab(labID: labID, name: name, scriptID: source.scriptID)
             Self.record(
-                change, action: "cloned", recorder: recorder, request: [("from", .string(labID)), ("name", .string(name))])
+                change, action: "cloned", recorder: recorder,
+                request: [("from", .string(labID)), ("name", .string(name))])
             return LabState(change.lab)
         }
     }
@@ -69,7 +70,8 @@ public struct LabService: Sendable {
         async throws -> LabState
     {
         guard !update.isEmpty else {
-            throw LedgerError.invalidArgument(flag: "lab update", reason: "nothing to change: give --param, --algorithm, --config or --name")
+            throw LedgerError.invalidArgument(
+                flag: "lab update", reason: "nothing to change: give --param, --algorithm, --config or --name")
         }
         return try await runs.perform("lab update", configuration) { client, recorder, _ in
             LabState(try await Self.apply(update, labID: labID, client: client, recorder: recorder))
@@ -94,7 +96,8 @@ public struct LabService: Sendable {
         try await runs.perform(delete ? "lab delete" : "lab cancel", configuration) { client, recorder, _ in
             let answer =
                 delete
-                ? try await client.deleteLab(labID: labID).value : try await client.cancelLabExecution(labID: labID).value
+                ? try await client.deleteLab(labID: labID).value
+                : try await client.cancelLabExecution(labID: labID).value
             recorder.add(
                 Self.changed(
                     labID, action: delete ? "deleted" : "cancelled", requests: 1, reconciled: false,
@@ -110,20 +113,23 @@ public struct LabService: Sendable {
     /// here is left to the exchange record, the change itself is recorded already.
     static func observe(_ labID: String, client: HaasClient, recorder: EventRecorder) async {
         guard let details = try? await client.labDetails(labID: labID) else { return }
-        recorder.add(FetchPayloads.lab(details.value, channel: "GET_LAB_DETAILS", bodyHash: Blob(details.body).hash.hex))
+        recorder.add(
+            FetchPayloads.lab(details.value, channel: "GET_LAB_DETAILS", bodyHash: Blob(details.body).hash.hex))
     }
 
     static func apply(_ update: LabUpdate, labID: String, client: HaasClient, recorder: EventRecorder) async throws
         -> LabRecord
     {
         let details = try await client.labDetails(labID: labID)
-        recorder.add(FetchPayloads.lab(details.value, channel: "GET_LAB_DETAILS", bodyHash: Blob(details.body).hash.hex))
+        recorder.add(
+            FetchPayloads.lab(details.value, channel: "GET_LAB_DETAILS", bodyHash: Blob(details.body).hash.hex))
         let parameters = try update.parameterList(details.value.parameters)
         let config = update.configObject(details.value.config)
         let algorithm = update.algorithm?.number ?? details.value.algorithm ?? 0
         let name = update.name ?? details.value.name ?? ""
         let reply = try await client.updateLabDetails(
-            labID: labID, name: name, algorithm: algorithm, config: config, settings: details.value.settings ?? .object([]),
+            labID: labID, name: name, algorithm: algorithm, config: config,
+            settings: details.value.settings ?? .object([]),
             parameters: parameters)
         recorder.add(FetchPayloads.lab(reply.value, channel: "UPDATE_LAB_DETAILS", bodyHash: Blob(reply.body).hash.hex))
         recorder.add(
@@ -131,7 +137,10 @@ public struct LabService: Sendable {
                 labID, action: "updated", requests: 1, reconciled: false,
                 request: [
                     ("name", .string(name)), ("algorithm", .number(algorithm)), ("config", config),
-                    ("parameters", .object(update.parameters.map { ($0.key, .array($0.options.map(JSONValue.string))) })),
+                    (
+                        "parameters",
+                        .object(update.parameters.map { ($0.key, .array($0.options.map(JSONValue.string))) })
+                    ),
                 ], accepted: true))
         try recorder.flush()
         return reply.value
@@ -158,14 +167,21 @@ public struct LabService: Sendable {
                     .labReconciled, stream: RecorderStreams.lab(labID),
                     payload: Payload(
                         .object([
-                            ("lab_id", .string(labID)), ("channel", .string(action == "started" ? "START_LAB_EXECUTION" : action == "cloned" ? "CLONE_LAB" : "CREATE_LAB")),
+                            ("lab_id", .string(labID)),
+                            (
+                                "channel",
+                                .string(
+                                    action == "started"
+                                        ? "START_LAB_EXECUTION" : action == "cloned" ? "CLONE_LAB" : "CREATE_LAB")
+                            ),
                             ("failure", .string(reconciliation.failure)), ("found", .bool(reconciliation.found)),
                             ("answer", .string(reconciliation.answer)),
                         ]))))
         }
         recorder.add(
             changed(
-                labID, action: action, requests: change.requests, reconciled: change.reconciliations.contains { $0.found },
+                labID, action: action, requests: change.requests,
+                reconciled: change.reconciliations.contains { $0.found },
                 request: request, accepted: true))
         recorder.add(FetchPayloads.lab(change.lab, channel: action.uppercased(), bodyHash: Blob(change.body).hash.hex))
     }

@@ -26,7 +26,8 @@ public struct LabParameterSpec: Sendable, Equatable {
 
     public init(parsing text: String) throws {
         guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
-            throw LedgerError.invalidArgument(flag: "--param", reason: "'\(text)': expected KEY=a..b:step or KEY=v1,v2,…")
+            throw LedgerError.invalidArgument(
+                flag: "--param", reason: "'\(text)': expected KEY=a..b:step or KEY=v1,v2,…")
         }
         key = String(text[..<equals])
         let value = String(text[text.index(after: equals)...])
@@ -43,11 +44,13 @@ public struct LabParameterSpec: Sendable, Equatable {
                 throw LedgerError.invalidArgument(flag: flag, reason: "'\(value)': the step must be a number above 0")
             }
             guard from <= to else {
-                throw LedgerError.invalidArgument(flag: flag, reason: "'\(value)': the range must go up (\(lower) > \(to.shortText))")
+                throw LedgerError.invalidArgument(
+                    flag: flag, reason: "'\(value)': the range must go up (\(lower) > \(to.shortText))")
             }
             let count = Int(((to - from) / step + 1e-9).rounded(.down)) + 1
             guard count <= Self.maxOptions else {
-                throw LedgerError.invalidArgument(flag: flag, reason: "'\(value)' makes \(count) options (at most \(Self.maxOptions))")
+                throw LedgerError.invalidArgument(
+                    flag: flag, reason: "'\(value)' makes \(count) options (at most \(Self.maxOptions))")
             }
             // Decimals as the step has them, so 0.1 steps read 1.1, not 1.1000000000000001.
             let decimals = parts.count == 2 ? (parts[1].split(separator: ".").dropFirst().first?.count ?? 0) : 0
@@ -61,7 +64,8 @@ public struct LabParameterSpec: Sendable, Equatable {
                 $0.trimmingCharacters(in: .whitespaces)
             }
             guard !items.isEmpty, items.allSatisfy({ !$0.isEmpty }) else {
-                throw LedgerError.invalidArgument(flag: flag, reason: "'\(value)': expected v1,v2,… without empty values")
+                throw LedgerError.invalidArgument(
+                    flag: flag, reason: "'\(value)': expected v1,v2,… without empty values")
             }
             options = items
         }
@@ -82,7 +86,8 @@ public struct LabConfigSpec: Sendable, Equatable {
             }
             guard Self.keys.contains(parts[0].uppercased()) else {
                 throw LedgerError.invalidArgument(
-                    flag: "--config", reason: "'\(parts[0])' is not a lab setting (known: \(Self.keys.joined(separator: ", ")))")
+                    flag: "--config",
+                    reason: "'\(parts[0])' is not a lab setting (known: \(Self.keys.joined(separator: ", ")))")
             }
             values.append((parts[0].uppercased(), number))
         }
@@ -125,7 +130,8 @@ public struct LabUpdate: Sendable {
             let hint = DebugResult.nearest(to: spec.key, in: Set(keys)).map { "; did you mean '\($0)'?" } ?? ""
             throw LedgerError.invalidArgument(
                 flag: "--param \(spec.key)",
-                reason: "the lab has no parameter '\(spec.key)' (its parameters: \(keys.joined(separator: ", ")))\(hint)")
+                reason:
+                    "the lab has no parameter '\(spec.key)' (its parameters: \(keys.joined(separator: ", ")))\(hint)")
         }
         return .array(
             items.map { item in

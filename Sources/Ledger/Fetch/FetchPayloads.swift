@@ -7,7 +7,8 @@ import LedgerEvents
 enum FetchPayloads {
     static func lab(_ lab: LabRecord, channel: String, bodyHash: String) -> EventDraft {
         EventDraft(
-                .labObserved, stream: RecorderStreams.lab(lab.labID), payload: Payload(
+            .labObserved, stream: RecorderStreams.lab(lab.labID),
+            payload: Payload(
                 .object([
                     ("lab_id", .string(lab.labID)), ("channel", .string(channel)), ("name", .optional(lab.name)),
                     ("script_id", .optional(lab.scriptID)), ("status", .optional(lab.status)),
@@ -22,7 +23,8 @@ enum FetchPayloads {
 
     static func result(_ record: BacktestResultRecord, lab: String, pageBodyHash: String) -> EventDraft {
         EventDraft(
-                .resultObserved, stream: RecorderStreams.backtest(record.backtestID), payload: Payload(
+            .resultObserved, stream: RecorderStreams.backtest(record.backtestID),
+            payload: Payload(
                 .object([
                     ("lab_id", .string(record.labID ?? lab)), ("backtest_id", .string(record.backtestID)),
                     ("record_id", .optional(record.recordID)), ("generation", .optional(record.generation)),
@@ -38,7 +40,8 @@ enum FetchPayloads {
     ) {
         let matches = expected.map { $0 == results.records.count } ?? true
         let draft = EventDraft(
-                .resultsReconciled, stream: RecorderStreams.lab(lab), payload: Payload(
+            .resultsReconciled, stream: RecorderStreams.lab(lab),
+            payload: Payload(
                 .object([
                     ("lab_id", .string(lab)), ("expected_completed", .optional(expected)),
                     ("fetched", .number(results.records.count)), ("pages", .number(results.pages.count)),
@@ -88,7 +91,8 @@ enum FetchPayloads {
             ("body_sha256", .string(bodyHash)),
         ]
         return EventDraft(
-                .runtimeFetched, stream: RecorderStreams.backtest(backtest), payload: Payload(.object(facts + extra)), observedAt: runtime.lastUpdateTimestamp.map { $0 * 1_000_000 })
+            .runtimeFetched, stream: RecorderStreams.backtest(backtest), payload: Payload(.object(facts + extra)),
+            observedAt: runtime.lastUpdateTimestamp.map { $0 * 1_000_000 })
     }
 
     static func attachment(channel: String, lab: String, backtest: String, bodyHash: String, bytes: Int) -> EventDraft {
@@ -104,7 +108,8 @@ enum FetchPayloads {
 
     static func execution(_ update: LabExecutionUpdate, lab: String) -> EventDraft {
         EventDraft(
-                .labExecutionUpdated, stream: RecorderStreams.lab(lab), payload: Payload(
+            .labExecutionUpdated, stream: RecorderStreams.lab(lab),
+            payload: Payload(
                 .object([
                     ("lab_id", .string(lab)), ("status", .optional(update.status)),
                     ("progress", .optional(update.progress)),
@@ -115,7 +120,8 @@ enum FetchPayloads {
 
     static func historyStatus(_ entry: HistoryStatusEntry, bodyHash: String) -> EventDraft {
         EventDraft(
-                .historyStatusObserved, stream: RecorderStreams.market(entry.market), payload: Payload(
+            .historyStatusObserved, stream: RecorderStreams.market(entry.market),
+            payload: Payload(
                 .object([
                     ("market", .string(entry.market)), ("status", .optional(entry.status)),
                     ("synched", .bool(entry.status == 3)), ("max_months", .optional(entry.maxMonths)),
@@ -128,7 +134,8 @@ enum FetchPayloads {
         -> EventDraft
     {
         EventDraft(
-                .fetchFailed, stream: RecorderStreams.subject(lab: lab, backtest: backtest, server: server), payload: Payload(
+            .fetchFailed, stream: RecorderStreams.subject(lab: lab, backtest: backtest, server: server),
+            payload: Payload(
                 .object([
                     ("channel", .string(channel)), ("lab_id", .optional(lab)), ("backtest_id", .optional(backtest)),
                     ("error", .string(String(describing: error))),

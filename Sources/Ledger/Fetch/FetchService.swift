@@ -39,7 +39,6 @@ public struct FetchRequest: Sendable {
     }
 }
 
-
 /// Progress of a running fetch, for a display on a terminal.
 public struct FetchProgress: Sendable {
     public let phase: String
@@ -81,7 +80,8 @@ public struct FetchService: Sendable {
         summary.metricsComputed += completion.metricsComputed
         recorder.add(
             EventDraft(
-                .runStarted, stream: RecorderStreams.run(runID), payload: Payload(
+                .runStarted, stream: RecorderStreams.run(runID),
+                payload: Payload(
                     .object([
                         ("command", .string("fetch")), ("server", .string(server)),
                         (
@@ -125,7 +125,8 @@ public struct FetchService: Sendable {
             }
             finished = .object(members)
         }
-        recorder.add(EventDraft(
+        recorder.add(
+            EventDraft(
                 .runFinished, stream: RecorderStreams.run(runID), payload: Payload(finished)))
         try recorder.flush()
         summary.events = recorder.snapshot.events
@@ -233,8 +234,10 @@ public struct FetchService: Sendable {
             }
             // Any runtime of this run still without one of the formulas (none, unless a batch failed midway).
             for formula in formulas {
-                summary.metricsComputed += try MetricsEngine(log: log).compute(formula: formula.name, after: runtimesFrom)
-                    .computed
+                summary.metricsComputed += try MetricsEngine(log: log).compute(
+                    formula: formula.name, after: runtimesFrom
+                )
+                .computed
             }
         }
         for (enabled, channel) in [(request.logs, "GET_BACKTEST_LOG"), (request.charts, "GET_BACKTEST_CHART")]
@@ -352,7 +355,6 @@ public struct FetchFailure: Error, CustomStringConvertible {
     }
 }
 
-
 extension HaasAPIError {
     /// Failures no further call can get past: recorded once, and the run stops.
     var endsTheRun: Bool {
@@ -360,4 +362,3 @@ extension HaasAPIError {
         return false
     }
 }
-

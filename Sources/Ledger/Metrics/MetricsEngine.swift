@@ -33,8 +33,7 @@ public struct MetricsEngine {
     ///   - stop: checked after each committed batch (`LedgerError.interrupted`; what is committed stays).
     public func compute(
         formula name: String, lab: String? = nil, after: UInt64 = 0, batchSize: Int = 1_000, stop: StopRequest? = nil
-    ) throws -> Summary
-    {
+    ) throws -> Summary {
         guard let formula = registry.find(name) else {
             throw LedgerError.invalidArgument(
                 flag: "--formula",
@@ -73,7 +72,8 @@ public struct MetricsEngine {
             } catch {
                 pending.append(
                     EventDraft(
-                .metricsFailed, id: id, stream: RecorderStreams.backtest(runtime.backtest), payload: Payload(
+                        .metricsFailed, id: id, stream: RecorderStreams.backtest(runtime.backtest),
+                        payload: Payload(
                             .object([
                                 ("formula", .string(formula.name)), ("backtest_id", .string(runtime.backtest)),
                                 ("error", .string(String(describing: error))),
@@ -85,7 +85,8 @@ public struct MetricsEngine {
                 try log.append(pending)
                 pending.removeAll(keepingCapacity: true)
                 try stop?.check(
-                    "\(formula.name): \(summary.computed + summary.failed + summary.alreadyComputed) of \(runtimes.count) runtimes")
+                    "\(formula.name): \(summary.computed + summary.failed + summary.alreadyComputed) of \(runtimes.count) runtimes"
+                )
             }
         }
         if !pending.isEmpty { try log.append(pending) }

@@ -52,7 +52,7 @@ enum MetricsPayloads {
         -> EventDraft
     {
         EventDraft(
-                .metricsComputed, id: id, stream: RecorderStreams.backtest(backtest), payload: payload,
+            .metricsComputed, id: id, stream: RecorderStreams.backtest(backtest), payload: payload,
             correlationID: runtimeEvent.correlationID, causation: runtimeEvent.position, source: runtimeEvent.source)
     }
 

@@ -56,7 +56,8 @@ extension ReadModelService {
 
     /// Backtests added, removed or changed between two moments, with metric deltas and rank moves (rank by
     /// `rankBy`, descending, ties by id).
-    public func diff(from: Moment, to: Moment, lab: String?, formula asked: String?, rankBy: String = "total_return") throws
+    public func diff(from: Moment, to: Moment, lab: String?, formula asked: String?, rankBy: String = "total_return")
+        throws
         -> ResultTable
     {
         let (log, models, formula) = try open(formula: asked)

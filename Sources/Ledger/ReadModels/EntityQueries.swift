@@ -21,7 +21,9 @@ extension ReadModelService {
         let (log, models) = try open()
         let rows = try models.scripts(asOf: try Self.position(moment, log))
         return ResultTable(
-            columns: ["script_id", "name", "type", "compiled", "valid", "version", "source_bytes", "updated_at", "valid_from"],
+            columns: [
+                "script_id", "name", "type", "compiled", "valid", "version", "source_bytes", "updated_at", "valid_from",
+            ],
             rows: rows.map {
                 [
                     .text($0.scriptID), .init($0.name), .init($0.type), .init($0.compiled.map { $0 ? "yes" : "no" }),
@@ -44,10 +46,12 @@ extension ReadModelService {
                 "detail",
             ],
             rows: rows.map { row in
-                let subject: [ResultTable.Cell] = subjectColumns.isEmpty ? [] : [.init(row.labID), .init(row.backtestID)]
+                let subject: [ResultTable.Cell] =
+                    subjectColumns.isEmpty ? [] : [.init(row.labID), .init(row.backtestID)]
                 return subject + [
                     .integer(row.position), .integer(row.recordedAt), .text(row.step), .init(row.status),
-                    .init(row.progress), .init(row.completedBacktests), .init(row.scheduledBacktests), .init(row.detail),
+                    .init(row.progress), .init(row.completedBacktests), .init(row.scheduledBacktests),
+                    .init(row.detail),
                 ]
             }, displays: ["recorded_at": .microseconds, "status": .labStatus, "progress": .percent])
     }

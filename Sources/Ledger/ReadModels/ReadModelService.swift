@@ -31,7 +31,9 @@ public struct ReadModelService {
             // The file is damaged or not SQLite. It holds nothing the log does not.
             throw LedgerError.file(
                 path: path,
-                reason: "\(error.message); read models are derived from the log: `haasledger project rebuild` replaces the file")
+                reason:
+                    "\(error.message); read models are derived from the log: `haasledger project rebuild` replaces the file"
+            )
         }
     }
 
@@ -86,7 +88,9 @@ public struct ReadModelService {
         "num_trades",
     ]
 
-    public static let backtestColumns = ["backtest_id", "lab_id", "generation", "population", "market", "script_version"]
+    public static let backtestColumns = [
+        "backtest_id", "lab_id", "generation", "population", "market", "script_version",
+    ]
 
     public func backtests(_ query: BacktestQuery, at moment: Moment) throws -> ResultTable {
         try backtests(query, formula: query.formula, at: moment)

@@ -40,7 +40,8 @@ public struct ResultTable: Sendable, Equatable {
         var nullReason: String? {
             switch self {
             case .nonNumber(let text): return text
-            case .number(let value) where !value.isFinite: return value.isNaN ? "undefined" : value > 0 ? "+inf" : "-inf"
+            case .number(let value) where !value.isFinite:
+                return value.isNaN ? "undefined" : value > 0 ? "+inf" : "-inf"
             default: return nil
             }
         }

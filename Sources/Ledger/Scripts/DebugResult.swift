@@ -31,7 +31,8 @@ public struct DebugResult: Sendable {
             let number = Int(rest[..<comma.lowerBound]), let column = Int(rest[comma.upperBound..<close.lowerBound])
         else { return nil }
         let message = String(rest[close.upperBound...])
-        return CompileError(line: number, column: column, message: message, suggestion: suggestion(for: message, known: known))
+        return CompileError(
+            line: number, column: column, message: message, suggestion: suggestion(for: message, known: known))
     }
 
     /// For `unknown … 'Name'`: the known name nearest to it, when one is close enough to be a typo.

@@ -18,15 +18,17 @@ public enum ScriptPresentation {
                         }))
             ]
         }
-        return TableRenderer(columns: [.init("SCRIPT_ID"), .init("NAME"), .init("TYPE"), .init("VALID"), .init("UPDATED")])
-            .render(
-                scripts.map { script in
-                    [
-                        script.scriptID, script.name ?? "", script.typeName,
-                        script.valid.map { $0 ? "yes" : "no" } ?? "",
-                        script.updatedAt.map { Timestamp.readable($0 * 1_000_000) } ?? "",
-                    ]
-                })
+        return TableRenderer(columns: [
+            .init("SCRIPT_ID"), .init("NAME"), .init("TYPE"), .init("VALID"), .init("UPDATED"),
+        ])
+        .render(
+            scripts.map { script in
+                [
+                    script.scriptID, script.name ?? "", script.typeName,
+                    script.valid.map { $0 ? "yes" : "no" } ?? "",
+                    script.updatedAt.map { Timestamp.readable($0 * 1_000_000) } ?? "",
+                ]
+            })
     }
 
     /// `script quicktest`: compile errors as `script debug` prints them, or the run's headline and its log.
@@ -34,11 +36,15 @@ public enum ScriptPresentation {
         guard result.debug.errors.isEmpty else { return debugLines(result.debug) }
         let name = result.debug.script.name ?? result.debug.script.scriptID
         var rows: [(String, String)] = [("quick test", name)]
-        if let version = result.debug.script.version { rows.append(("script version", String(version.prefix(16)) + "…")) }
+        if let version = result.debug.script.version {
+            rows.append(("script version", String(version.prefix(16)) + "…"))
+        }
         if let positions = result.positions { rows.append(("positions", String(positions))) }
         if let roi = result.roi { rows.append(("ROI (server)", ReadableNumbers.significant(roi) + " %")) }
         if let profit = result.realizedProfits { rows.append(("realized profit", ReadableNumbers.significant(profit))) }
-        if let win = result.winPercentage { rows.append(("win rate (server)", ReadableNumbers.significant(win) + " %")) }
+        if let win = result.winPercentage {
+            rows.append(("win rate (server)", ReadableNumbers.significant(win) + " %"))
+        }
         return TableRenderer.keyValue(rows) + [""] + result.debug.messages
     }
 
@@ -47,7 +53,8 @@ public enum ScriptPresentation {
     public static func debugLines(_ result: DebugResult) -> [String] {
         guard !result.errors.isEmpty else { return result.messages }
         let name = result.script.name ?? result.script.scriptID
-        let source = (result.script.source ?? "").split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let source = (result.script.source ?? "").split(separator: "\n", omittingEmptySubsequences: false).map(
+            String.init)
         var lines: [String] = []
         for error in result.errors {
             lines.append("\(name):\(error.line):\(error.column): error: \(error.message)")

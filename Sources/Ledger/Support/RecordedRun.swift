@@ -34,7 +34,8 @@ struct RecordedRun {
             outcome = .success(try await body(client, recorder, log))
         } catch {
             outcome = .failure(error)
-            if case LedgerError.interrupted = error {} else {
+            if case LedgerError.interrupted = error {
+            } else {
                 recorder.add(
                     FetchPayloads.failure(channel: command, lab: nil, backtest: nil, error: error, server: server))
             }
@@ -51,3 +52,21 @@ struct RecordedRun {
         return try outcome.get()
     }
 }
+
+/// A service whose commands record: made for a ledger and told what to do when another writer holds it.
+public protocol RecordingService {
+    init(location: LedgerLocation, clock: any LedgerClock)
+    var writerPolicy: WriterLock.Policy { get set }
+}
+
+extension RecordingService {
+    public static func make(location: LedgerLocation, clock: any LedgerClock, writerPolicy: WriterLock.Policy) -> Self {
+        var service = Self(location: location, clock: clock)
+        service.writerPolicy = writerPolicy
+        return service
+    }
+}
+
+extension ScriptService: RecordingService {}
+extension DirectBacktestService: RecordingService {}
+extension LabService: RecordingService {}
