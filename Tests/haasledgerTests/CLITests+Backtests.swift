@@ -97,7 +97,8 @@ extension CLITests {
             broken[broken.firstIndex(of: "--script")! + 1] = server.world.brokenScript.id
             let notCompiling = try await ChildProcess.runInBackground("haasledger", broken, environment: environment)
             #expect(notCompiling.status == 1)
-            #expect(notCompiling.stderr.contains("(Breakout Draft) does not compile; `haasledger script debug"))
+            #expect(notCompiling.stderr.contains("Breakout Draft:3:27: error: unknown function 'ClosePrice'"), "\(notCompiling.stderr)")
+            #expect(notCompiling.stderr.contains("(Breakout Draft) does not compile; nothing was started"))
             let period = try run(backtestRun(server, url: url, ["--from", "2026-03-01", "--to", "2026-01-01"]))
             #expect(period.status == 2)
             #expect(period.stderr.contains("--from/--to: the period must end after it starts"), "\(period.stderr)")

@@ -95,9 +95,18 @@ public struct DirectBacktestService: Sendable {
             ScriptService.observed(script.value, channel: "GET_SCRIPT_RECORD", bodyHash: Blob(script.body).hash.hex))
         try recorder.flush()
         if script.value.compiled == false {
+            // Where it fails, compiler-style, from a debug run (recorded like `script debug`'s).
+            let debug = try? await client.debugTest(scriptID: request.scriptID, scriptType: script.value.type ?? 0)
+            let result = debug.map { DebugResult(script: script.value, messages: $0.value) }
+            if let debug, let result {
+                recorder.add(
+                    ScriptService.ran(
+                        .scriptDebugged, result, settings: .object([]), bodyHash: Blob(debug.body).hash.hex, extra: []))
+            }
+            let lines = result.map { $0.errors.isEmpty ? [] : ScriptPresentation.debugLines($0) } ?? []
             throw LedgerError.partialFailure(
-                "script \(request.scriptID) (\(script.value.name ?? "unnamed")) does not compile; `haasledger script debug \(request.scriptID)` shows where"
-            )
+                (lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n")
+                    + "script \(request.scriptID) (\(script.value.name ?? "unnamed")) does not compile; nothing was started")
         }
         let parameters = try request.scriptParameters(inputs: ScriptInput.inputs(of: script.value))
         let settings = request.settings(scriptParameters: parameters)

@@ -99,9 +99,16 @@ extension LabService {
                 _ = try await Self.start(
                     labID: request.labID, start: start, end: end, client: client, recorder: recorder)
             }
+            // The script's version, so every backtest of the run names the source that produced it.
+            let script = try await details.value.scriptID.asyncMap { try await client.scriptRecord(scriptID: $0) }
+            if let script {
+                recorder.add(
+                    ScriptService.observed(script.value, channel: "GET_SCRIPT_RECORD", bodyHash: Blob(script.body).hash.hex))
+            }
             var follower = LabFollower(
                 request: request, client: client, recorder: recorder, log: log, formulas: formulas, stop: stopRequest,
                 progress: progress)
+            follower.scriptVersion = script?.value.version
             return try await follower.follow()
         }
     }
@@ -122,6 +129,7 @@ struct LabFollower {
     private var runtimes = 0
     private var metrics = 0
     private var lastUpdate: JSONValue?
+    var scriptVersion: String?
     private let began = ContinuousClock.now
 
     init(
@@ -186,6 +194,7 @@ struct LabFollower {
         let client = client
         let recorder = recorder
         let server = request.client.server.description
+        let version = scriptVersion
         var failures: [String] = []
         try await withThrowingTaskGroup(of: String?.self) { group in
             var next = 0
@@ -196,7 +205,8 @@ struct LabFollower {
                     do {
                         let reply = try await client.backtestRuntime(labID: labID, backtestID: id)
                         let draft = FetchPayloads.runtime(
-                            reply.value, lab: labID, backtest: id, bodyHash: Blob(reply.body).hash.hex)
+                            reply.value, lab: labID, backtest: id, bodyHash: Blob(reply.body).hash.hex,
+                            extra: version.map { [("script_version", .string($0))] } ?? [])
                         recorder.add(draft)
                         decoded.add(eventID: draft.id, runtime: reply.value, lab: labID, backtest: id)
                         return nil
@@ -254,5 +264,12 @@ struct LabFollower {
         throw LedgerError.interrupted(
             "lab \(request.labID): \(outcome); what was fetched is recorded, `lab run \(request.labID) --resume` would follow a running lab"
         )
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let self else { return nil }
+        return try await transform(self)
     }
 }
