@@ -53,6 +53,9 @@ extension CLITests {
             let query = try run(["query", "backtests", "--ledger", ledger, "--lab", lab, "--format", "csv"])
             let rows = query.stdout.split(separator: "\n").dropFirst()
             #expect(rows.count == 9)
+            // Each names the script version that produced it.
+            let version = SHA256Hash.of(Array(server.world.scripts[0].source.utf8)).hex
+            #expect(rows.allSatisfy { $0.contains(",\(version),") }, "\(query.stdout)")
             // Every parameter combination once.
             let parameters = try run([
                 "sql", "--ledger", ledger, "--format", "csv",
