@@ -183,9 +183,10 @@ extension EventType {
         ])
     public static let labChanged = EventType(
         "haas.lab.changed", stream: "lab:<id>",
-        "a lab created, cloned, updated, started, cancelled or deleted through the API; its state follows as haas.lab.observed",
+        "a lab created, cloned, updated, started, cancelled or deleted through the API, or a run of it finished or failed; its state follows as haas.lab.observed",
         members: [
-            ("lab_id", "the lab"), ("action", "created, cloned, updated, started, cancelled or deleted"),
+            ("lab_id", "the lab"),
+            ("action", "created, cloned, updated, started, cancelled, deleted; finished, seen cancelled or failed (lab run)"),
             ("requests", "requests of the channel sent"), ("reconciled", "established by asking afterwards"),
             ("request", "what was asked: name, script, parameters, period…"), ("accepted", "the server's answer"),
         ])

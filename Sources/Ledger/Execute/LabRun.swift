@@ -109,7 +109,18 @@ extension LabService {
                 request: request, client: client, recorder: recorder, log: log, formulas: formulas, stop: stopRequest,
                 progress: progress)
             follower.scriptVersion = script?.value.version
-            return try await follower.follow()
+            do {
+                return try await follower.follow()
+            } catch LedgerError.interrupted(let what) {
+                throw LedgerError.interrupted(what)
+            } catch {
+                // The lab may still be running on the server: say so where its timeline is.
+                recorder.add(
+                    Self.changed(
+                        request.labID, action: "failed", requests: 0, reconciled: false,
+                        request: [("error", .string(String(describing: error)))], accepted: false))
+                throw error
+            }
         }
     }
 }
@@ -178,6 +189,15 @@ struct LabFollower {
                     secondsLeft: completed > 0 && scheduled > completed
                         ? elapsed / Double(completed) * Double(scheduled - completed) : nil))
             if update.isFinished && offset >= completed {
+                recorder.add(
+                    LabService.changed(
+                        labID, action: update.status == 4 ? "seen cancelled" : "finished", requests: 0,
+                        reconciled: false,
+                        request: [
+                            ("completed", .number(completed)), ("scheduled", .number(scheduled)),
+                            ("results", .number(seen.count)), ("runtimes", .number(runtimes)),
+                        ], accepted: true))
+                try recorder.flush()
                 return LabRunSummary(
                     labID: labID, status: update.status, completed: completed, scheduled: scheduled,
                     results: seen.count,
