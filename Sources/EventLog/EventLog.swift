@@ -48,9 +48,25 @@ public final class EventLog: Sendable {
 
     private init(directory: String, options: Options) throws {
         let dataFile = directory + "/data.mdb"
-        if access(dataFile, F_OK) != 0 {
+        let exists = access(dataFile, F_OK) == 0
+        if !exists {
+            if errno == EACCES {
+                throw EventLogError.permissionDenied(
+                    path: directory,
+                    reason: "this user may not open the ledger's folders (\(FileSystem.ownerAndMode(directory)))")
+            }
             guard options.create else { throw EventLogError.notFound(path: directory) }
             try FileSystem.makeDirectories(directory)
+        }
+        // A log this user may read but not write opens read-only: read commands work, appends are refused.
+        var readOnly = false
+        if exists {
+            if access(dataFile, R_OK) != 0 {
+                throw EventLogError.permissionDenied(
+                    path: dataFile, reason: "this user may not read the log (\(FileSystem.ownerAndMode(dataFile)))")
+            }
+            readOnly = access(directory, W_OK) != 0 || access(dataFile, W_OK) != 0
+            if readOnly && options.create { throw EventLogError.readOnly(path: directory) }
         }
         let canonical = FileSystem.canonicalPath(directory)
         guard OpenLogs.claim(canonical) else { throw EventLogError.alreadyOpen(path: directory) }
@@ -59,7 +75,7 @@ public final class EventLog: Sendable {
                 path: directory,
                 options: LMDBOptions(
                     initialMapSize: options.initialMapSize, maxDatabases: 16, maxReaders: 512,
-                    durable: options.durable))
+                    durable: options.durable, readOnly: readOnly))
             try EventLog.checkFormat(env)
             self.env = env
             self.dbs = try LogDatabases(opening: env)
@@ -133,6 +149,7 @@ public final class EventLog: Sendable {
                 }
             }
             if buffer.isEmpty { return [] }
+            if env.readOnly { throw EventLogError.readOnly(path: directory) }
             var envelopeSizes: [Int] = []
             envelopeSizes.reserveCapacity(buffer.count)
             for index in buffer.indices { envelopeSizes.append(EnvelopeEncoder.size(of: buffer[index])) }

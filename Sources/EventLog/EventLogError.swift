@@ -24,6 +24,10 @@ public enum EventLogError: Error, CustomStringConvertible, Equatable {
     case io(path: String, operation: String, errno: Int32)
     /// The disk holding the log is full: the batch was not written, and the log is as it was.
     case diskFull(path: String, freeBytes: UInt64, batchBytes: UInt64)
+    /// The ledger (or a folder on its path) cannot be read by this user.
+    case permissionDenied(path: String, reason: String)
+    /// The log was opened read-only (this user may not write to it): nothing can be appended.
+    case readOnly(path: String)
 
     public var description: String {
         switch self {
@@ -53,6 +57,11 @@ public enum EventLogError: Error, CustomStringConvertible, Equatable {
             return "line \(line): \(reason)"
         case let .io(path, operation, errno):
             return "\(operation) \(path) failed: \(String(cString: strerror(errno))) (errno \(errno))"
+        case let .permissionDenied(path, reason):
+            return "permission denied: \(path): \(reason)"
+        case let .readOnly(path):
+            return
+                "the ledger at \(path) is read-only for this user: read commands work on it, recording commands need write access to its folder"
         case let .diskFull(path, free, batch):
             return
                 "the disk holding \(path) is full (\(DiskSpace.text(free)) free; this batch needs about \(DiskSpace.text(batch)) more, plus LMDB's page overhead): nothing of the batch was written and the log is intact; free some space, or move the ledger, and run the command again"

@@ -29,6 +29,22 @@ enum FileSystem {
 
     static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+    /// `owner uid 0, mode 0700` of the nearest part of `path` that can be looked at, for permission messages.
+    static func ownerAndMode(_ path: String) -> String {
+        var candidate = path
+        while !candidate.isEmpty {
+            var info = stat()
+            if stat(candidate, &info) == 0 {
+                let mode = String(info.st_mode & 0o777, radix: 8)
+                let name = candidate == path ? "" : "\(candidate): "
+                return "\(name)owner uid \(info.st_uid), mode 0\(mode); this user is uid \(getuid())"
+            }
+            guard let slash = candidate.lastIndex(of: "/") else { break }
+            candidate = String(candidate[..<slash])
+        }
+        return "this user is uid \(getuid())"
+    }
+
     static func removeFile(_ path: String) throws {
         if unlink(path) != 0 && errno != ENOENT {
             throw EventLogError.io(path: path, operation: "unlink", errno: errno)

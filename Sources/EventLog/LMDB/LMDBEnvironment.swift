@@ -12,6 +12,9 @@ struct LMDBOptions: Sendable {
     var maxReaders: UInt32
     /// False only for throwaway data (benchmarks of the non-durable mode, never the default).
     var durable: Bool
+    /// Open without writing anything, not even the lock file (`MDB_RDONLY | MDB_NOLOCK`): for a log this user
+    /// may read but not write. Without the lock table, a writer in another process is not seen until reopening.
+    var readOnly = false
 }
 
 /// An open LMDB environment: one per directory per process.
@@ -37,6 +40,7 @@ final class LMDBEnvironment: @unchecked Sendable {
             // NOTLS: reader slots belong to transactions, not threads, which Swift's thread pool needs.
             var flags = UInt32(MDB_NOTLS)
             if !options.durable { flags |= UInt32(MDB_NOSYNC) }
+            if options.readOnly { flags |= UInt32(MDB_RDONLY) | UInt32(MDB_NOLOCK) }
             // 0600: the log holds account ids and server replies.
             try check(mdb_env_open(env, path, flags, 0o600), "mdb_env_open(\(path))")
             var dead: Int32 = 0
@@ -48,7 +52,10 @@ final class LMDBEnvironment: @unchecked Sendable {
         }
         self.path = path
         self.handle = env
+        self.readOnly = options.readOnly
     }
+
+    let readOnly: Bool
 
     deinit {
         mdb_env_close(handle)
@@ -107,7 +114,28 @@ final class LMDBEnvironment: @unchecked Sendable {
     /// Opens (creating when asked) a named database. Call once at start-up and keep the handle.
     /// - Parameter sortedDuplicates: a `MDB_DUPSORT | MDB_DUPFIXED` table: many fixed-size values per key.
     func openDatabase(_ name: String, create: Bool, sortedDuplicates: Bool = false) throws -> LMDBDatabase? {
-        try write { txn in
+        if readOnly {
+            // A read transaction that commits keeps the handle (an aborted one would close it).
+            return try mapLock.withSharedAccess {
+                let txn = try begin(flags: UInt32(MDB_RDONLY))
+                var dbi: MDB_dbi = 0
+                let flags = sortedDuplicates ? UInt32(MDB_DUPSORT) | UInt32(MDB_DUPFIXED) : 0
+                let rc = mdb_dbi_open(txn.handle, name, flags, &dbi)
+                guard rc != MDB_NOTFOUND else {
+                    mdb_txn_abort(txn.handle)
+                    return nil
+                }
+                do {
+                    try check(rc, "mdb_dbi_open(\(name))")
+                } catch {
+                    mdb_txn_abort(txn.handle)
+                    throw error
+                }
+                try check(mdb_txn_commit(txn.handle), "mdb_txn_commit")
+                return LMDBDatabase(dbi: dbi, name: name)
+            }
+        }
+        return try write { txn in
             var dbi: MDB_dbi = 0
             var flags = create ? UInt32(MDB_CREATE) : 0
             if sortedDuplicates { flags |= UInt32(MDB_DUPSORT) | UInt32(MDB_DUPFIXED) }

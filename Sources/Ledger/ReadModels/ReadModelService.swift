@@ -24,7 +24,7 @@ public struct ReadModelService {
 
     func open() throws -> (EventLog, ReadModels) {
         let log = try location.openLog(create: false)
-        let path = ReadModels.path(ledgerRoot: location.root)
+        let path = location.readModelsPath
         do {
             return (log, try ReadModels(path: path, log: log))
         } catch let error as SQLiteError where error.isDamagedFile {
@@ -129,7 +129,7 @@ public struct ReadModelService {
         let answer: SQLAnswer
         do {
             answer = try ReadModels.readOnlyQuery(
-                text, path: ReadModels.path(ledgerRoot: location.root), asOf: position, timeLimit: timeLimit)
+                text, path: location.readModelsPath, asOf: position, timeLimit: timeLimit)
         } catch let refusal as ReadOnlySQLError {
             let reason =
                 switch refusal {
@@ -151,13 +151,13 @@ public struct ReadModelService {
         let log = try location.openLog(create: false)
         let through = try Self.position(moment, log) ?? .max
         return try ReadModels.rebuild(
-            log: log, through: through, output: output ?? ReadModels.path(ledgerRoot: location.root))
+            log: log, through: through, output: output ?? location.readModelsPath)
     }
 
     /// How far the read models lag behind the log, in events and in seconds of ledger time.
     public func status() throws -> ResultTable {
         let log = try location.openLog(create: false)
-        let path = ReadModels.path(ledgerRoot: location.root)
+        let path = location.readModelsPath
         let head = try log.read { try $0.head() }
         let state = ReadModels.appliedState(path: path)
         let applied = state?.position ?? 0
