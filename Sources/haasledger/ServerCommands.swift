@@ -179,14 +179,17 @@ struct SimulateCommand: AsyncParsableCommand {
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Fetch from an in-process simulator, verify, show the top 10; fetch a revision, show the diff.")
+        abstract:
+            "Fetch from an in-process simulator, verify, show the top 10; fetch a revision, show the diff; recompute under the new formula; run a backtest and a lab.")
     @Option(name: .long, help: "The ledger directory.") var ledger: String = "./haasledger-demo"
     @OptionGroup var simulator: SimulatorOptions
+    @Flag(name: .customLong("observe-only"), help: "Skip the last step (running a backtest and a lab).")
+    var observeOnly = false
 
     func run() async throws {
         let output = try OutputSink(path: nil)
         try await DemoService(location: LedgerLocation(root: ledger), clock: try ClockSetting.fromEnvironment())
-            .run(simulator.settings, output: output, progress: ProgressLine.show)
+            .run(simulator.settings, produce: !observeOnly, output: output, progress: ProgressLine.show)
         try output.finish()
     }
 }

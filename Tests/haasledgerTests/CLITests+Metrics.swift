@@ -70,7 +70,11 @@ extension CLITests {
         let demo = try run(["demo", "--ledger", directory.appending("demo"), "--labs", "2", "--backtests", "6"])
         #expect(demo.status == 0, "\(demo.stderr)")
         let marker = "metrics recompute --formula canonical@2:"
-        let section = try #require(demo.stdout.range(of: marker).map { String(demo.stdout[$0.lowerBound...]) })
+        let section = try #require(
+            demo.stdout.range(of: marker).map { start in
+                let end = demo.stdout.range(of: "\n\nproducing results on the simulator")?.lowerBound ?? demo.stdout.endIndex
+                return String(demo.stdout[start.lowerBound..<end]) + "\n"
+            })
         let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("Goldens/demo-formula-diff.txt")
         if ProcessInfo.processInfo.environment["HAASLEDGER_WRITE_GOLDENS"] == "1" {

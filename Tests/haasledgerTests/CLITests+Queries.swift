@@ -8,7 +8,7 @@ import Testing
 extension CLITests {
     @Test func queriesSQLAndProjectCommands() throws {
         let demo = directory.appending("rm")
-        #expect(try run(["demo", "--ledger", demo, "--labs", "1", "--backtests", "4"]).status == 0)
+        #expect(try run(["demo", "--ledger", demo, "--labs", "1", "--backtests", "4", "--observe-only"]).status == 0)
         let json = try run([
             "query", "backtests", "--ledger", demo, "--format", "ndjson", "--sort", "total_return", "--limit", "2",
         ])
@@ -153,7 +153,7 @@ extension CLITests {
     /// matching the backtests `query backtests` shows.
     @Test func labSummaryAgreesWithTheBacktests() throws {
         let demo = directory.appending("summary")
-        #expect(try run(["demo", "--ledger", demo, "--labs", "2", "--backtests", "5"]).status == 0)
+        #expect(try run(["demo", "--ledger", demo, "--labs", "2", "--backtests", "5", "--observe-only"]).status == 0)
         let summary = try run(["query", "labs", "--ledger", demo, "--summary", "--format", "csv"])
         #expect(summary.status == 0, "\(summary.stderr)")
         let rows = summary.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",").map(String.init) }

@@ -20,8 +20,13 @@ extension CLITests {
         #expect(first.stdout.contains("top 10 backtests by computed total return (canonical@1"))
         #expect(first.stdout.contains("the server re-runs some backtests (revision 2); fetching again with --refresh:"))
         #expect(first.stdout.contains("diff between the two fetches ("))
+        #expect(first.stdout.contains("backtest run --script '"), "\(first.stdout)")
+        #expect(first.stdout.contains(": completed after "))
+        #expect(first.stdout.contains("9 of 9 backtests completed, 9 runtimes and"))
         let second = try run(["demo", "--ledger", demo, "--labs", "2", "--backtests", "5"])
         #expect(second.stdout.contains("10 backtests, 0 runtimes (10 already recorded)"))
+        // The same backtest id again: followed from the ledger, not started a second time.
+        #expect(second.stdout.contains(": completed after "), "\(second.stdout)")
         let bad = try run(["demo", "--ledger", demo, "--faults", "meteor:1"])
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("--faults: 'meteor:1': unknown fault kind"))

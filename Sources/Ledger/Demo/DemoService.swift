@@ -7,7 +7,8 @@ import Projections
 
 /// `haasledger demo`: fetch from an in-process simulator, verify, show the top 10; let the server re-run some
 /// backtests, fetch again and show what changed; then recompute under the current formula set and show what the
-/// formula change moved. Everything a user would run by hand, in one use case.
+/// formula change moved; last, run a backtest and a lab on the simulator. Everything a user would run by hand,
+/// in one use case.
 ///
 /// The fetches record under `canonical@1`, as a ledger made before `canonical@2` shipped would hold, so the
 /// last step is the upgrade a user of such a ledger makes.
@@ -21,7 +22,8 @@ public struct DemoService {
     }
 
     public func run(
-        _ settings: SimulatorSettings, output: OutputSink, progress: (@Sendable (FetchProgress) -> Void)? = nil
+        _ settings: SimulatorSettings, produce producing: Bool = true, output: OutputSink,
+        progress: (@Sendable (FetchProgress) -> Void)? = nil
     ) async throws {
         var configuration = try settings.configuration
         _ = try await fetch(configuration, refresh: false, output: output, progress: progress)
@@ -49,6 +51,9 @@ public struct DemoService {
         ]).lines(.table).prefix(16) { try output.writeLine(line) }
         try output.writeLine("")
         try formulaChange(from: first, output: output)
+        guard producing else { return }
+        try output.writeLine("")
+        try await produce(configuration, output: output)
     }
 
     /// What `canonical@1` recorded, recomputed under the built-in default, and what moved.

@@ -1,0 +1,72 @@
+import BacktestMetrics
+import EventLog
+import Foundation
+import HaasAPI
+import HaasSimulator
+import JSON
+import Projections
+
+/// The demo's last step: producing results instead of observing them — a direct backtest and a 3 × 3
+/// brute-force lab run on a fresh simulator, both recorded like everything else.
+extension DemoService {
+    /// The header the step starts with (tests cut the demo's output at it).
+    public static let productionHeader = "producing results on the simulator (backtest run, lab run):"
+
+    func produce(_ configuration: SimulatorConfiguration, output: OutputSink) async throws {
+        let server = try await SimulatorServer.start(configuration: configuration)
+        do {
+            try await produce(on: server, output: output)
+            await server.stop()
+        } catch {
+            await server.stop()
+            throw error
+        }
+    }
+
+    private func produce(on server: SimulatorServer, output: OutputSink) async throws {
+        let world = server.world
+        let client = HaasClientConfiguration(
+            server: HaasServer(host: "127.0.0.1", port: server.port),
+            credentials: HaasCredentials(email: world.configuration.email, password: world.configuration.password))
+        let script = world.scripts[0]
+        let account = world.accounts[0].id
+        let (start, end): (Int64, Int64) = (1_767_225_600, 1_772_323_200)  // 2026-01-01 to 2026-03-01
+        let formulas = FormulaChoice(chosen: (FormulaRegistry.defaultName, "demo"))
+        try output.writeLine(Self.productionHeader)
+        // The id derives from the seed: the demo run again follows this backtest instead of starting another.
+        let id = EventID.derived(from: "demo backtest \(world.configuration.seed)").description
+        let outcome = try await DirectBacktestService(location: location, clock: clock).run(
+            BacktestRequest(
+                client: client, scriptID: script.id, market: "BINANCE_BTC_USDT_", accountID: account, start: start,
+                end: end, parameters: [("Period", "20")], backtestID: id, pollInterval: .zero, formulas: formulas))
+        let values = outcome.metrics.first { $0.formula == FormulaRegistry.defaultName }?.values
+        let headline = ["total_return", "sharpe_ratio", "num_trades"].compactMap { name -> String? in
+            guard let value = values?[name] else { return nil }
+            return "\(name) \(ReadableNumbers.text(BacktestPresentation.cell(value), style: ReadableNumbers.style(ofColumn: name)))"
+        }
+        try output.writeLine(
+            "backtest run --script '\(script.name)' --param Period=20: \(outcome.phase) after \(outcome.polls) status polls; \(headline.joined(separator: ", ")); script version \(outcome.scriptVersion.map { String($0.prefix(12)) } ?? "unknown")"
+        )
+        let labs = LabService(location: location, clock: clock)
+        let lab = try await labs.create(
+            scriptID: script.id, name: "demo grid", accountID: account, market: "BINANCE_BTC_USDT_", interval: 15,
+            client: client)
+        let summary = try await labs.run(
+            LabRunRequest(
+                client: client, labID: lab.labID,
+                update: LabUpdate(parameters: [
+                    try LabParameterSpec(parsing: "Period=10..30:10"), try LabParameterSpec(parsing: "Stop Loss=1,2,3"),
+                ]), start: start, end: end, pollInterval: .zero, formulas: formulas))
+        try output.writeLine(
+            "lab run --param Period=10..30:10 --param 'Stop Loss=1,2,3': \(summary.completed) of \(summary.scheduled) backtests completed, \(summary.runtimes) runtimes and \(summary.metrics) metric sets recorded; top 3:"
+        )
+        let top = try ReadModelService(location: location).backtests(
+            BacktestQuery(lab: lab.labID, formula: FormulaRegistry.defaultName, sort: "total_return", limit: 3),
+            at: .now)
+        for line in top.selecting(["backtest_id", "total_return", "max_drawdown", "sharpe_ratio", "num_trades"])
+            .lines(.table)
+        {
+            try output.writeLine(line)
+        }
+    }
+}
