@@ -144,14 +144,7 @@ extension Payloads {
             out.raw(CanonicalJSON.string(lab.settings))
             out.key("P")
             out.object { out in for (key, value) in values.sorted(by: { $0.key < $1.key }) { out.field(key, value) } }
-            out.key("RT")
-            out.null()
-            out.key("C")
-            out.null()
-            out.key("L")
-            out.array { _ in }
-            out.key("S")
-            summary(result, short: true, into: &out)
+            resultTail(result, short: true, into: &out)
         }
     }
 

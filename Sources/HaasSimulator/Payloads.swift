@@ -131,19 +131,20 @@ enum Payloads {
             out.object { out in
                 for (name, value) in parameterValues(lab: lab, backtest: backtest) { out.field(name, value) }
             }
-            out.key("RT")
-            out.null()
-            out.key("C")
-            out.null()
-            out.key("L")
-            out.array { _ in }
-            out.key("S")
-            summary(result, short: lab.index % 2 == 0, into: &out)
+            resultTail(result, short: lab.index % 2 == 0, into: &out)
         }
     }
 
-    /// A result record's summary `S`, with short keys or long names.
-    static func summary(_ result: SimulatedResult, short: Bool, into out: inout JSONWriter) {
+    /// A result record's members after its parameters: no runtime or chart (`RT`, `C`), no log (`L`), and the
+    /// summary `S` with short keys or long names.
+    static func resultTail(_ result: SimulatedResult, short: Bool, into out: inout JSONWriter) {
+        out.key("RT")
+        out.null()
+        out.key("C")
+        out.null()
+        out.key("L")
+        out.array { _ in }
+        out.key("S")
         out.object { out in
             out.field(short ? "O" : "Orders", int: Int64(result.positions.count * 2))
             out.field(short ? "T" : "Trades", int: Int64(result.positions.count))
