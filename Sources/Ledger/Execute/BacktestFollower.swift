@@ -44,6 +44,12 @@ struct BacktestFollower {
             let reply: HaasReply<BacktestInfo>
             do {
                 reply = try await client.backtestInfo(backtestID: backtestID)
+            } catch HaasAPIError.serverRefused(let channel, let message) {
+                // Not a lost poll: the server says no (a deleted or mistyped id, say).
+                let error = HaasAPIError.serverRefused(channel: channel, message: message)
+                recorder.add(DirectBacktestPayloads.failed(backtestID, stage: "poll", error))
+                try recorder.flush()
+                throw LedgerError.partialFailure("backtest \(backtestID): \(error)")
             } catch {
                 recorder.add(DirectBacktestPayloads.failed(backtestID, stage: "poll", error))
                 try recorder.flush()
