@@ -121,6 +121,7 @@ public final class Projector {
     private lazy var runtimeColumns: [String: Int] = columnIndexes(Projector.runtimeMembers.map { ($0, $0) })
     private lazy var reportedColumns: [String: Int] = columnIndexes(ReportedColumns.all.map { ($0.field, $0.column) })
     private lazy var runtimePositionColumn = backtests.valueColumns.firstIndex(of: "runtime_position")
+    private lazy var parametersColumn = backtests.valueColumns.firstIndex(of: "parameters")
     private lazy var runtimeNullColumns = Array(runtimeColumns.values) + Array(reportedColumns.values)
 
     private func columnIndexes(_ pairs: [(member: String, column: String)]) -> [String: Int] {
@@ -146,6 +147,10 @@ public final class Projector {
                     }
                 }
             } else if let index = runtimeColumns[member] {
+                values[index] = try SQLiteValue(storedJSON: value, in: reader)
+            } else if member == "parameters", let index = parametersColumn {
+                // A direct backtest's runtime carries the parameters it was asked for; a lab's result record
+                // does for lab backtests (their runtimes carry none, and leave the column as it is).
                 values[index] = try SQLiteValue(storedJSON: value, in: reader)
             }
         }

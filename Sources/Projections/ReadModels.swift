@@ -127,12 +127,15 @@ public struct BacktestRow: Sendable, Equatable {
     public let market: String?
     /// The SHA-256 of the script's source, for a backtest this ledger ran (direct backtests).
     public let scriptVersion: String?
+    /// The parameters it ran with, as canonical JSON (input name → value).
+    public let parameters: String?
     /// Metric name → (number when finite, text as stored).
     public let metrics: [(name: String, number: Double?, text: String)]
 
     public static func == (lhs: BacktestRow, rhs: BacktestRow) -> Bool {
         lhs.backtestID == rhs.backtestID && lhs.labID == rhs.labID && lhs.generation == rhs.generation
             && lhs.population == rhs.population && lhs.market == rhs.market && lhs.scriptVersion == rhs.scriptVersion
+            && lhs.parameters == rhs.parameters
             && lhs.metrics.map(\.text) == rhs.metrics.map(\.text) && lhs.metrics.map(\.name) == rhs.metrics.map(\.name)
     }
 
@@ -281,7 +284,7 @@ extension ReadModels {
         let placeholders = (0..<ids.count).map { "?\($0 + 3)" }.joined(separator: ", ")
         let idValues = ids.map(SQLiteValue.text)
         let backtestRows = try db.prepare(
-            "SELECT backtest_id, lab_id, generation, population, market, script_version FROM backtests WHERE \(Self.validAt) AND backtest_id IN (\(placeholders))"
+            "SELECT backtest_id, lab_id, generation, population, market, script_version, parameters FROM backtests WHERE \(Self.validAt) AND backtest_id IN (\(placeholders))"
         ).rows([at, .null] + idValues)
         let metricsByID = try metricSets(
             "k.backtest_id IN (\(placeholders))", parameters: [at, .integer(formula)] + idValues)
@@ -295,7 +298,7 @@ extension ReadModels {
             rows.append(
                 BacktestRow(
                     backtestID: id, labID: text(row[1]) ?? "", generation: integer(row[2]),
-                    population: integer(row[3]), market: text(row[4]), scriptVersion: text(row[5]),
+                    population: integer(row[3]), market: text(row[4]), scriptVersion: text(row[5]), parameters: text(row[6]),
                     metrics: metricsByID[id] ?? []))
         }
         return rows
@@ -323,7 +326,7 @@ extension ReadModels {
         let at = Self.asOfParameter(query.asOf)
         var parameters: [SQLiteValue] = [at]
         var sql =
-            "SELECT backtest_id, lab_id, generation, population, market, script_version FROM backtests WHERE \(Self.validAt)"
+            "SELECT backtest_id, lab_id, generation, population, market, script_version, parameters FROM backtests WHERE \(Self.validAt)"
         sql += Self.backtestConditions(query, column: "", parameters: &parameters)
         sql += " ORDER BY backtest_id"
         let metricsByBacktest: [String: [MetricEntry]] =
@@ -343,7 +346,8 @@ extension ReadModels {
             let row = BacktestRow(
                 backtestID: id, labID: statement.string(1) ?? "", generation: statement.int64(2),
                 population: statement.int64(3),
-                market: statement.string(4), scriptVersion: statement.string(5), metrics: metricsByBacktest[id] ?? [])
+                market: statement.string(4), scriptVersion: statement.string(5),
+                parameters: statement.string(6), metrics: metricsByBacktest[id] ?? [])
             if query.filters.allSatisfy({ $0.accepts(row.orderable($0.metric)) }) { rows.append(row) }
         }
         if let sort = query.sort {

@@ -146,7 +146,7 @@ struct LabCommand: ParsableCommand {
                 at: .now)
             try printLines(
                 [""]
-                    + top.selecting(ReadModelService.backtestColumns + ReadModelService.headlineMetrics)
+                    + top.selecting(["backtest_id", "parameters"] + ReadModelService.headlineMetrics)
                     .droppingEmpty(["script_version"]).lines(.table))
         }
     }

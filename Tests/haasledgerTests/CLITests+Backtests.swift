@@ -43,6 +43,7 @@ extension CLITests {
             // Recorded like a fetched backtest: in the read models with its script version, step by step.
             let query = try run(["query", "backtests", "--ledger", ledger, "--format", "csv"])
             #expect(query.stdout.contains("\(id),,,,BINANCE_BTC_USDT_,\(version),"), "\(query.stdout)")
+            #expect(query.stdout.contains(#""{""Period"":20}""#), "parameters, as CSV quotes JSON: \(query.stdout)")
             let steps = try run(["query", "executions", "--ledger", ledger, "--backtest", id, "--format", "csv"])
             let names = steps.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",")[2] }
             #expect(

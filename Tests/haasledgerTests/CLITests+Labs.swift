@@ -48,6 +48,7 @@ extension CLITests {
                     "lab \(lab): 9 of 9 backtests completed; recorded 9 results, 9 runtimes, 9 metric sets"),
                 "\(ran.stdout)")
             #expect(ran.stdout.split(separator: "\n").count == 1 + 1 + 9)  // summary, header, 9 rows
+            #expect(ran.stdout.contains("Period=10 Stop Loss=1"), "the table says which parameters: \(ran.stdout)")
             #expect(try eventCount("haas.backtest.runtime.fetched") == 9)
             #expect(try eventCount("metrics.computed") == 9)
             let query = try run(["query", "backtests", "--ledger", ledger, "--lab", lab, "--format", "csv"])

@@ -102,7 +102,7 @@ extension CLITests {
         #expect(again.stdout == json.stdout, "rebuilt read models answer byte for byte the same")
         let early = try run(["query", "backtests", "--ledger", demo, "--at-position", "3", "--format", "csv"])
         #expect(
-            early.stdout == "backtest_id,lab_id,generation,population,market,script_version\n",
+            early.stdout == "backtest_id,lab_id,generation,population,market,script_version,parameters\n",
             "nothing about backtests was known at position 3")
 
         // A damaged read-model file is named with the way out; the rebuild replaces it from the log.
@@ -158,11 +158,11 @@ extension CLITests {
         #expect(summary.status == 0, "\(summary.stderr)")
         let rows = summary.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",").map(String.init) }
         #expect(rows.count == 2)
-        let backtests = try run(["query", "backtests", "--ledger", demo, "--format", "csv"]).stdout
-            .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        let returnColumn = try #require(backtests[0].firstIndex(of: "total_return"))
+        let backtests = try run(["query", "backtests", "--ledger", demo, "--format", "ndjson"]).stdout
+            .split(separator: "\n").map { try JSONParser.parse(String($0)) }
         for row in rows {
-            let returns = backtests.dropFirst().filter { $0[1] == row[0] }.compactMap { Double($0[returnColumn]) }
+            let returns = backtests.filter { $0["lab_id"]?.stringValue == row[0] }
+                .compactMap { $0["total_return"]?.numberValue?.doubleValue }
             #expect(row[2] == "5" && row[3] == String(returns.count))
             #expect(Double(row[4]) == returns.max() && Double(row[6]) == returns.min())
             #expect(Double(row[7]) == Double(returns.filter { $0 > 0 }.count) / Double(returns.count))

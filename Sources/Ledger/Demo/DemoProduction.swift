@@ -63,7 +63,7 @@ extension DemoService {
         let top = try ReadModelService(location: location).backtests(
             BacktestQuery(lab: lab.labID, formula: FormulaRegistry.defaultName, sort: "total_return", limit: 3),
             at: .now)
-        for line in top.selecting(["backtest_id", "total_return", "max_drawdown", "sharpe_ratio", "num_trades"])
+        for line in top.selecting(["backtest_id", "parameters", "total_return", "max_drawdown", "sharpe_ratio", "num_trades"])
             .lines(.table)
         {
             try output.writeLine(line)

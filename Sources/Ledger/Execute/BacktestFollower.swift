@@ -148,6 +148,7 @@ struct BacktestFollower {
             runtime, lab: nil, backtest: backtestID, bodyHash: blob.hash.hex,
             extra: [
                 ("script_version", .optional(record.scriptVersion)), ("origin", .string("direct")),
+                ("parameters", record.requested?["parameters"] ?? .null),
                 ("info_body_sha256", .string(Blob(body).hash.hex)),
             ])
         draft.blobs = [blob]

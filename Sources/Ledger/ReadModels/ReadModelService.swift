@@ -107,18 +107,18 @@ public struct ReadModelService {
         let rows = try models.backtests(query)
         let metricNames = Array(Set(rows.flatMap { $0.metrics.map(\.name) })).sorted()
         return ResultTable(
-            columns: Self.backtestColumns + metricNames,
+            columns: Self.backtestColumns + ["parameters"] + metricNames,
             rows: rows.map { row in
                 [
                     .text(row.backtestID), .text(row.labID), row.generation.map(ResultTable.Cell.integer) ?? .null,
                     row.population.map(ResultTable.Cell.integer) ?? .null,
-                    row.market.map(ResultTable.Cell.text) ?? .null, .init(row.scriptVersion),
+                    row.market.map(ResultTable.Cell.text) ?? .null, .init(row.scriptVersion), .init(row.parameters),
                 ]
                     + metricNames.map { name in
                         guard let metric = row.metric(name) else { return .null }
                         return .metric(number: metric.number, text: metric.text)
                     }
-            }, displays: ["script_version": .shortHash])
+            }, displays: ["script_version": .shortHash, "parameters": .parameters])
     }
 
     /// A read-only SQL statement against the read models (as of a moment: the views `*_asof` are not

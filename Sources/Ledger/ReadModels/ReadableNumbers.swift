@@ -1,4 +1,5 @@
 import EventLog
+import JSON
 
 /// Numbers as a person reads them in a table: returns and rates as percentages with two decimals, other numbers
 /// to four significant digits with thousands separated, whole counts as integers. `--raw` (and every CSV, JSON
@@ -48,6 +49,13 @@ enum ReadableNumbers {
 
     /// A cell in a column with a display of its own.
     static func text(_ cell: ResultTable.Cell, display: ResultTable.Display) -> String {
+        if display == .parameters {
+            guard case .text(let text) = cell, case .object(let members)? = try? JSONParser.parse(text) else {
+                return text(cell, style: .significant)
+            }
+            return members.map { "\($0.key)=\($0.value.stringValue ?? CanonicalJSON.string($0.value))" }
+                .joined(separator: " ")
+        }
         if display == .shortHash {
             guard case .text(let hash) = cell else { return text(cell, style: .significant) }
             return hash.count > 12 ? String(hash.prefix(12)) + "…" : hash
@@ -72,7 +80,7 @@ enum ReadableNumbers {
             return significant(number) + " %"
         case .fraction:
             return text(cell, style: .percent)
-        case .shortHash:
+        case .shortHash, .parameters:
             return text(cell, style: .significant)
         }
     }

@@ -73,6 +73,8 @@ public struct ResultTable: Sendable, Equatable {
         case fraction
         /// A SHA-256 in hex, shortened to its first 12 digits (as git shortens commits).
         case shortHash
+        /// A JSON object of parameters, as `name=value` pairs (`Period=20 Stop Loss=2`).
+        case parameters
     }
 
     /// Columns with a display of their own, in tables only (CSV and JSON keep the stored values).
