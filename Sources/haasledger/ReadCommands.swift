@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Ledger
 
 /// `--as-of TIME` / `--at-position N`, for every command that reads the read models.
@@ -16,17 +17,54 @@ struct MomentOptions: ParsableArguments {
     }
 }
 
-/// `--ledger`, `--as-of` / `--at-position` and `--format`: everything a command that prints one read-model
+/// `--format`, `--raw`, `--wide` and `--columns`: how a read-model table is printed.
+struct TableView: ParsableArguments {
+    @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
+    @Flag(help: "In a table, every number at full precision (csv, json and ndjson always are).") var raw = false
+    @Flag(help: "In a table, every column, however wide (default: fit the terminal).") var wide = false
+    @Option(help: "Only these columns, in this order: a,b,c.") var columns: String?
+
+    func validate() throws {
+        if wide && columns != nil { throw ValidationError("give --wide or --columns, not both") }
+    }
+
+    /// Prints `table`: `standard` is the selection a terminal table shows unless `--wide` or `--columns`.
+    /// `priority` (most important first) decides which columns a narrow terminal leaves out first.
+    func print(_ table: ResultTable, standard: [String]? = nil, priority: [String] = []) throws {
+        var shown = table
+        if let columns {
+            let names = columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            if let unknown = names.first(where: { !table.columns.contains($0) }) {
+                throw ValidationError(
+                    "--columns: no column '\(unknown)' (known: \(table.columns.joined(separator: ", ")))")
+            }
+            shown = table.selecting(names)
+        } else if format == .table, !wide, let standard {
+            shown = table.selecting(standard)
+        }
+        guard format == .table, !wide, columns == nil else { return try printLines(shown.lines(format, raw: raw)) }
+        let fitted = shown.fitted(width: ResultTable.terminalWidth, raw: raw, priority: priority)
+        try printLines(fitted.table.lines(.table, raw: raw))
+        if !fitted.dropped.isEmpty {
+            StandardError.write(
+                "(\(fitted.dropped.count) column\(fitted.dropped.count == 1 ? "" : "s") left out to fit the terminal: \(fitted.dropped.joined(separator: ", ")); --wide shows them, --columns picks them)"
+            )
+        }
+    }
+}
+
+/// `--ledger`, `--as-of` / `--at-position` and the table view: everything a command that prints one read-model
 /// table needs.
 struct TableOptions: ParsableArguments {
     @OptionGroup var options: LedgerOption
     @OptionGroup var moment: MomentOptions
-    @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
-    @Flag(help: "In a table, every number at full precision (csv, json and ndjson always are).") var raw = false
+    @OptionGroup var view: TableView
+
+    var format: ResultTable.Format { view.format }
+    var raw: Bool { view.raw }
 
     func print(_ query: (ReadModelService, ReadModelService.Moment) throws -> ResultTable) throws {
-        try printLines(
-            try query(ReadModelService(location: try options.location), try moment.moment).lines(format, raw: raw))
+        try view.print(try query(ReadModelService(location: try options.location), try moment.moment))
     }
 }
 
@@ -111,8 +149,7 @@ struct QueryCommand: ParsableCommand {
         @Flag(help: "Sort ascending.") var asc = false
         @Flag(help: "Sort descending (the default).") var desc = false
         @Option(help: "At most this many backtests.") var limit: Int?
-        @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
-        @Flag(help: "In a table, every number at full precision (csv, json and ndjson always are).") var raw = false
+        @OptionGroup var view: TableView
 
         func validate() throws {
             if asc && desc { throw ValidationError("give --asc or --desc, not both") }
@@ -126,16 +163,19 @@ struct QueryCommand: ParsableCommand {
             let table = try options.readModels(formula).backtests(
                 lab: lab, market: market, formula: nil, conditions: conditions, sort: sort, ascending: asc,
                 limit: limit, at: try moment.moment)
-            // A terminal cannot show 32 metrics: the table keeps a standard set; csv and json keep all.
+            // A terminal cannot show 32 metrics: the table keeps a standard set (then fits it to the terminal);
+            // csv and json keep all.
             let standard = ReadModelService.headlineMetrics
-            let shown =
-                format == .table
-                ? table.selecting(
-                    ReadModelService.backtestColumns + standard
-                        + [sort].compactMap { $0 }.filter { !standard.contains($0) }
-                ).droppingEmpty(["script_version"])
-                : table
-            try printLines(shown.lines(format, raw: raw))
+            let picked =
+                ReadModelService.backtestColumns + standard + [sort].compactMap { $0 }.filter { !standard.contains($0) }
+            // On a narrow terminal the metrics stay longest; the lab and the position in it go first.
+            let priority =
+                ["backtest_id"] + [sort].compactMap { $0 } + standard
+                + ["market", "script_version", "lab_id", "population", "generation"]
+            // An all-empty script version column says nothing to a person; csv and json keep their shape.
+            try view.print(
+                view.format == .table ? table.droppingEmpty(["script_version"]) : table,
+                standard: picked.filter(table.columns.contains), priority: priority)
         }
     }
 }

@@ -170,3 +170,28 @@ extension CLITests {
         }
     }
 }
+
+extension CLITests {
+    /// Tables fit the terminal (issue 14 §3): ids shortened in the middle, then columns left out from the right
+    /// with a word on stderr; `--wide` shows all, `--columns` picks them; pipes get the whole table.
+    @Test func tablesFitTheTerminal() throws {
+        let demo = directory.appending("fit")
+        #expect(try run(["demo", "--ledger", demo, "--labs", "1", "--backtests", "3", "--observe-only"]).status == 0)
+        let whole = try run(["query", "backtests", "--ledger", demo])
+        let wholeWidth = whole.stdout.split(separator: "\n").map(\.count).max() ?? 0
+        #expect(wholeWidth > 100 && whole.stderr.isEmpty)
+        let fitted = try run(["query", "backtests", "--ledger", demo], environment: ["COLUMNS": "80"])
+        let lines = fitted.stdout.split(separator: "\n")
+        #expect(lines.allSatisfy { $0.count <= 80 }, "\(fitted.stdout)")
+        #expect(lines.count == 4 && lines[1].contains("…"), "ids shortened in the middle: \(fitted.stdout)")
+        #expect(fitted.stderr.contains("left out to fit the terminal: "), "\(fitted.stderr)")
+        let wide = try run(["query", "backtests", "--ledger", demo, "--wide"], environment: ["COLUMNS": "80"])
+        #expect(wide.stdout.contains("ANNUAL_VOLATILITY") && wide.stderr.isEmpty)
+        let picked = try run(
+            ["query", "backtests", "--ledger", demo, "--columns", "backtest_id,sharpe_ratio"],
+            environment: ["COLUMNS": "20"])
+        #expect(picked.stdout.split(separator: "\n").first == "BACKTEST_ID                           SHARPE_RATIO")
+        let unknown = try run(["query", "backtests", "--ledger", demo, "--columns", "sharpe"])
+        #expect(unknown.status == 2 && unknown.stderr.contains("--columns: no column 'sharpe' (known: backtest_id,"))
+    }
+}

@@ -130,16 +130,7 @@ public struct ResultTable: Sendable, Equatable {
                     TableRenderer.Column(
                         name.uppercased(), rightAligned: rows.first.map { $0[index].isNumeric } ?? false)
                 })
-            let styles = columns.map(ReadableNumbers.style(ofColumn:))
-            let shown = columns.map { displays[$0] }
-            return renderer.render(
-                rows.map { row in
-                    row.enumerated().map { index, cell in
-                        if raw { return cell.exactText }
-                        if let display = shown[index] { return ReadableNumbers.text(cell, display: display) }
-                        return ReadableNumbers.text(cell, style: styles[index])
-                    }
-                })
+            return renderer.render(renderedCells(raw: raw))
         case .csv:
             return [columns.map(ResultTable.csvField).joined(separator: ",")]
                 + rows.map { $0.map { ResultTable.csvField($0.plain) }.joined(separator: ",") }
@@ -147,6 +138,19 @@ public struct ResultTable: Sendable, Equatable {
             return ["[" + rows.map(object).joined(separator: ",") + "]"]
         case .ndjson:
             return rows.map(object)
+        }
+    }
+
+    /// Each cell as a table shows it.
+    func renderedCells(raw: Bool) -> [[String]] {
+        let styles = columns.map(ReadableNumbers.style(ofColumn:))
+        let shown = columns.map { displays[$0] }
+        return rows.map { row in
+            row.enumerated().map { index, cell in
+                if raw { return cell.exactText }
+                if let display = shown[index] { return ReadableNumbers.text(cell, display: display) }
+                return ReadableNumbers.text(cell, style: styles[index])
+            }
         }
     }
 
