@@ -13,6 +13,7 @@ struct HaasLedger: AsyncParsableCommand {
             HAASLEDGER_CONFIG (the config file, else ./haasledger.toml), HAASLEDGER_CLOCK (pin the ledger clock \
             to an ISO-8601 time, for reproducible runs).
             """,
+        version: BuildInfo.version,
         subcommands: [
             DemoCommand.self, FetchCommand.self, WatchCommand.self, HistoryStatusCommand.self, SimulateCommand.self,
             MetricsCommand.self, QueryCommand.self, HistoryCommand.self, DiffCommand.self, SQLCommand.self,

@@ -70,3 +70,13 @@ extension CLITests {
         #expect(result.stderr == "error: \(directory.appending("nosuch.toml")): no such config file\n")
     }
 }
+
+extension CLITests {
+    /// `--version` names the release, the log format and the formula sets (issue 14 §3), so an audit can say
+    /// which build produced a number.
+    @Test func versionNamesTheFormatAndTheFormulas() throws {
+        let version = try run(["--version"])
+        #expect(version.status == 0)
+        #expect(version.stdout == "haasledger 0.2.0 (log format 1; formulas canonical@1, canonical@2)\n")
+    }
+}
