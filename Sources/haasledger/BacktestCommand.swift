@@ -51,13 +51,10 @@ struct BacktestCommand: ParsableCommand {
         }
 
         func run() async throws {
-            let chosen = try settings.settings()
             let request = BacktestRequest(
-                client: try session.client(), scriptID: script, market: chosen.market, accountID: chosen.accountID,
+                client: try session.client(), scriptID: script, settings: try settings.settings(),
                 start: try BacktestArguments.moment(from, flag: "--from"),
-                end: try BacktestArguments.moment(to, flag: "--to"), interval: chosen.interval,
-                parameters: chosen.parameters, leverage: chosen.leverage, positionMode: chosen.positionMode,
-                tradeAmount: chosen.tradeAmount, backtestID: id, detach: detach,
+                end: try BacktestArguments.moment(to, flag: "--to"), backtestID: id, detach: detach,
                 pollInterval: .milliseconds(Int64(pollInterval * 1_000)),
                 formulas: try session.options.formulas(formula))
             let outcome = try await session.service(DirectBacktestService.self).run(

@@ -37,8 +37,9 @@ extension DemoService {
         let id = EventID.derived(from: "demo backtest \(world.configuration.seed)").description
         let outcome = try await DirectBacktestService(location: location, clock: clock).run(
             BacktestRequest(
-                client: client, scriptID: script.id, market: "BINANCE_BTC_USDT_", accountID: account, start: start,
-                end: end, parameters: [("Period", "20")], backtestID: id, pollInterval: .zero, formulas: formulas))
+                client: client, scriptID: script.id,
+                settings: ScriptSettings(market: "BINANCE_BTC_USDT_", accountID: account, parameters: [("Period", "20")]),
+                start: start, end: end, backtestID: id, pollInterval: .zero, formulas: formulas))
         let values = outcome.metrics.first { $0.formula == FormulaRegistry.defaultName }?.values
         let headline = ["total_return", "sharpe_ratio", "num_trades"].compactMap { name -> String? in
             guard let value = values?[name] else { return nil }

@@ -13,18 +13,11 @@ public struct BacktestRequest: Sendable {
 
     public var client: HaasClientConfiguration
     public var scriptID: String
-    public var market: String
-    public var accountID: String
+    /// Market, account, interval, inputs and trading settings.
+    public var settings: ScriptSettings
     /// Unix seconds.
     public var start: Int64
     public var end: Int64
-    /// Minutes per bar.
-    public var interval: Int
-    /// `--param KEY=VALUE`, in the order given.
-    public var parameters: [(key: String, value: String)]
-    public var leverage: Double?
-    public var positionMode: PositionMode?
-    public var tradeAmount: Double?
     /// The client-chosen id; a new UUID when nil. Running the same id again follows the backtest already
     /// started under it instead of starting another.
     public var backtestID: String?
@@ -35,22 +28,15 @@ public struct BacktestRequest: Sendable {
     public var formulas: FormulaChoice
 
     public init(
-        client: HaasClientConfiguration, scriptID: String, market: String, accountID: String, start: Int64,
-        end: Int64, interval: Int = 15, parameters: [(key: String, value: String)] = [], leverage: Double? = nil,
-        positionMode: PositionMode? = nil, tradeAmount: Double? = nil, backtestID: String? = nil,
-        detach: Bool = false, pollInterval: Duration = .seconds(2), formulas: FormulaChoice = .none
+        client: HaasClientConfiguration, scriptID: String, settings: ScriptSettings, start: Int64, end: Int64,
+        backtestID: String? = nil, detach: Bool = false, pollInterval: Duration = .seconds(2),
+        formulas: FormulaChoice = .none
     ) {
         self.client = client
         self.scriptID = scriptID
-        self.market = market
-        self.accountID = accountID
+        self.settings = settings
         self.start = start
         self.end = end
-        self.interval = interval
-        self.parameters = parameters
-        self.leverage = leverage
-        self.positionMode = positionMode
-        self.tradeAmount = tradeAmount
         self.backtestID = backtestID
         self.detach = detach
         self.pollInterval = pollInterval
@@ -65,32 +51,7 @@ public struct BacktestRequest: Sendable {
         guard start < end else {
             throw LedgerError.invalidArgument(flag: "--from/--to", reason: "the period must end after it starts")
         }
-        guard interval > 0 else { throw LedgerError.invalidArgument(flag: "--interval", reason: "must be at least 1") }
-        if let leverage, !(leverage > 0) {
-            throw LedgerError.invalidArgument(flag: "--leverage", reason: "must be above 0")
-        }
-        if let tradeAmount, !(tradeAmount > 0) {
-            throw LedgerError.invalidArgument(flag: "--trade-amount", reason: "must be above 0")
-        }
-        var seen = Set<String>()
-        for parameter in parameters where !seen.insert(parameter.key).inserted {
-            throw LedgerError.invalidArgument(flag: "--param", reason: "\(parameter.key) is given twice")
-        }
-    }
-
-    /// The settings part of the request.
-    var scriptSettings: ScriptSettings {
-        ScriptSettings(
-            market: market, accountID: accountID, interval: interval, parameters: parameters, leverage: leverage,
-            positionMode: positionMode, tradeAmount: tradeAmount)
-    }
-
-    func scriptParameters(inputs: [ScriptInput]?) throws -> [(key: String, value: JSONValue)] {
-        try scriptSettings.scriptParameters(inputs: inputs)
-    }
-
-    func settings(scriptParameters: [(key: String, value: JSONValue)]) -> JSONValue {
-        scriptSettings.settings(scriptParameters: scriptParameters)
+        try settings.validate()
     }
 }
 
@@ -117,6 +78,21 @@ public struct ScriptSettings: Sendable {
         self.leverage = leverage
         self.positionMode = positionMode
         self.tradeAmount = tradeAmount
+    }
+
+    /// Checks the flags before anything is sent (for backtests, debug runs and quick tests alike).
+    func validate() throws {
+        guard interval > 0 else { throw LedgerError.invalidArgument(flag: "--interval", reason: "must be at least 1") }
+        if let leverage, !(leverage > 0) {
+            throw LedgerError.invalidArgument(flag: "--leverage", reason: "must be above 0")
+        }
+        if let tradeAmount, !(tradeAmount > 0) {
+            throw LedgerError.invalidArgument(flag: "--trade-amount", reason: "must be above 0")
+        }
+        var seen = Set<String>()
+        for parameter in parameters where !seen.insert(parameter.key).inserted {
+            throw LedgerError.invalidArgument(flag: "--param", reason: "\(parameter.key) is given twice")
+        }
     }
 
     /// The parameters as the script's inputs take them: each name must be an input of the script (when the

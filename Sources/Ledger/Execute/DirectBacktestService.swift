@@ -46,7 +46,7 @@ public struct DirectBacktestService: Sendable {
         let backtestID = request.backtestID ?? UUID().uuidString.lowercased()
         let started: [(key: String, value: JSONValue)] = [
             ("backtest_id", .string(backtestID)), ("script_id", .string(request.scriptID)),
-            ("market", .string(request.market)), ("detach", .bool(request.detach)),
+            ("market", .string(request.settings.market)), ("detach", .bool(request.detach)),
         ]
         return try await runs.perform("backtest run", request.client, started: started) { client, recorder, log in
             let formulas = try request.formulas.toRecord(log)
@@ -55,7 +55,7 @@ public struct DirectBacktestService: Sendable {
             if record.isOver || record.accepted {
                 // Started before under this id: follow it, never start it again (if it is the same request).
                 if let earlier = record.requested {
-                    let asked = JSONValue.object(try request.scriptParameters(inputs: nil))
+                    let asked = JSONValue.object(try request.settings.scriptParameters(inputs: nil))
                     guard earlier["script_id"] == .string(request.scriptID), earlier["parameters"] == asked,
                         earlier["start"] == .number(request.start), earlier["end"] == .number(request.end)
                     else {
@@ -108,8 +108,8 @@ public struct DirectBacktestService: Sendable {
                 (lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n")
                     + "script \(request.scriptID) (\(script.value.name ?? "unnamed")) does not compile; nothing was started")
         }
-        let parameters = try request.scriptParameters(inputs: ScriptInput.inputs(of: script.value))
-        let settings = request.settings(scriptParameters: parameters)
+        let parameters = try request.settings.scriptParameters(inputs: ScriptInput.inputs(of: script.value))
+        let settings = request.settings.settings(scriptParameters: parameters)
         if let earlier = record.requested {
             guard earlier["settings"] == settings, earlier["script_id"] == .string(request.scriptID),
                 earlier["start"] == .number(request.start), earlier["end"] == .number(request.end)

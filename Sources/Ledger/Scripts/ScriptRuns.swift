@@ -71,7 +71,8 @@ extension ScriptService {
 
     /// The settings JSON, with `--param` checked against the script's inputs.
     static func settingsJSON(_ settings: ScriptSettings, record: ScriptRecord) throws -> JSONValue {
-        settings.settings(scriptParameters: try settings.scriptParameters(inputs: ScriptInput.inputs(of: record)))
+        try settings.validate()
+        return settings.settings(scriptParameters: try settings.scriptParameters(inputs: ScriptInput.inputs(of: record)))
     }
 
     static func ran(
