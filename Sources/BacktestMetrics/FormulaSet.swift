@@ -71,6 +71,12 @@ public struct FormulaSet: Sendable {
     /// `id@version`, e.g. `canonical@1`.
     public var name: String { "\(id)@\(version)" }
 
+    /// The names of the metrics this set computes, in its order (what an objective or a constraint may name).
+    public var metricNames: [String] {
+        let inputs = MetricInputs(equity: [1, 1], trades: [], startTime: 0, endTime: 86_400)
+        return compute(inputs, settings: MetricSettings(periodsPerYear: 365)).entries.map(\.name)
+    }
+
     public func compute(_ inputs: MetricInputs, settings: MetricSettings) -> MetricValues {
         CanonicalFormulas(parameters: parameters, settings: settings).compute(inputs)
     }

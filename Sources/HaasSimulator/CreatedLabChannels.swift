@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import Platform
 
 extension SimulatorResponder {
     /// The lab channels for labs made through the API; nil when the request is not about one (the world's

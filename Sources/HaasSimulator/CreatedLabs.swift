@@ -1,5 +1,6 @@
 import Foundation
 import JSON
+import Platform
 
 /// A lab made through the API (`CREATE_LAB`, `CLONE_LAB`), as opposed to the world's fixed labs: configured
 /// with `UPDATE_LAB_DETAILS`, run with `START_LAB_EXECUTION` over its parameter grid (brute force) or a

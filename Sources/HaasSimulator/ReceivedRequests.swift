@@ -14,7 +14,7 @@ public struct ReceivedRequest: Sendable, Equatable {
 final class ReceivedRequests: Sendable {
     private struct State {
         var requests: [ReceivedRequest] = []
-        var waiters: [(channel: String, continuation: CheckedContinuation<ReceivedRequest?, Never>)] = []
+        var waiters: [(channel: String, count: Int, continuation: CheckedContinuation<ReceivedRequest?, Never>)] = []
     }
 
     private let state = Locked(State())
@@ -25,8 +25,13 @@ final class ReceivedRequests: Sendable {
             parameters: parameters.filter { $0.key != "channel" && !RequestLog.secrets.contains($0.key) })
         let ready = state.withLock { state in
             state.requests.append(request)
-            let ready = state.waiters.filter { $0.channel == request.channel }.map(\.continuation)
-            state.waiters.removeAll { $0.channel == request.channel }
+            let seen = state.requests.filter { $0.channel == request.channel }.count
+            let due = {
+                (waiter: (channel: String, count: Int, continuation: CheckedContinuation<ReceivedRequest?, Never>)) in
+                waiter.channel == request.channel && waiter.count <= seen
+            }
+            let ready = state.waiters.filter(due).map(\.continuation)
+            state.waiters.removeAll(where: due)
             return ready
         }
         for continuation in ready { continuation.resume(returning: request) }
@@ -34,12 +39,13 @@ final class ReceivedRequests: Sendable {
 
     var all: [ReceivedRequest] { state.withLock { $0.requests } }
 
-    /// The first request on `channel`, now or when it arrives; nil when `stop` is called first.
-    func first(channel: String) async -> ReceivedRequest? {
+    /// The `count`-th request on `channel`, now or when it arrives; nil when `stop` is called first.
+    func nth(channel: String, count: Int) async -> ReceivedRequest? {
         await withCheckedContinuation { continuation in
             let found = state.withLock { state -> ReceivedRequest?? in
-                if let request = state.requests.first(where: { $0.channel == channel }) { return .some(request) }
-                state.waiters.append((channel, continuation))
+                let seen = state.requests.filter { $0.channel == channel }
+                if seen.count >= count { return .some(seen[count - 1]) }
+                state.waiters.append((channel, count, continuation))
                 return .none
             }
             if let found { continuation.resume(returning: found) }
@@ -62,7 +68,14 @@ extension SimulatorServer {
 
     /// The first request on `channel`: returns at once when it already came, else when it comes (nil when the
     /// server stops first).
-    public func firstRequest(channel: String) async -> ReceivedRequest? { await received.first(channel: channel) }
+    public func firstRequest(channel: String) async -> ReceivedRequest? {
+        await received.nth(channel: channel, count: 1)
+    }
+
+    /// The `count`-th request on `channel` (counting from 1), now or when it comes; nil when the server stops first.
+    public func request(channel: String, number count: Int) async -> ReceivedRequest? {
+        await received.nth(channel: channel, count: count)
+    }
 
     /// Releases whoever awaits `firstRequest` (with nil): for a test whose client has exited without asking.
     public func stopWaiting() { received.stop() }

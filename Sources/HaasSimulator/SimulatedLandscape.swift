@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 
 /// What a direct backtest on the simulator yields: a deterministic function of the script, its parameters,
 /// the market, the period and the seed. Each script has one optimum in its inputs' space; the closer the

@@ -1,3 +1,5 @@
+import Platform
+
 /// The scripts a simulated server holds: one per lab (the script its backtests ran), each a small HaasScript
 /// whose source derives from the seed, so a script's version (the SHA-256 of its source) is stable per seed.
 extension SimulatedWorld {

@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 
 /// The labs and backtests a simulated server holds. Everything derives from the seed, so two servers with
 /// the same configuration serve the same bytes, and a revision changes a known subset of results.

@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 
 /// Answers one request the way a HaasOnline Trade Server does. Transport-independent, so the HTTP layer
 /// stays a thin adapter and tests can call it directly.

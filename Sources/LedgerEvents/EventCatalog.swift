@@ -197,6 +197,38 @@ extension EventType {
             ("lab_id", "the lab, when known"), ("channel", "the call"), ("failure", "why the outcome was unknown"),
             ("found", "it had happened (nothing is sent again)"), ("answer", "what the server said"),
         ])
+    public static let sweepStarted = EventType(
+        "haas.sweep.started", stream: "sweep:<id>",
+        "a parameter sweep began: its whole definition (space, objective, sampler and seed, budget), from which a resume replays it",
+        members: [
+            ("sweep_id", "the sweep"), ("definition", "the definition, in the form a definition file takes"),
+            ("budget", "the told trials it ends with"),
+        ])
+    public static let sweepTrialAsked = EventType(
+        "haas.sweep.trial.asked", stream: "sweep:<id>",
+        "the sampler chose a trial's parameters; its backtest follows on backtest:<backtest_id>",
+        members: [
+            ("sweep_id", "the sweep"), ("trial", "its number, from 0"),
+            ("backtest_id", "derived from the sweep id and the number, so a resumed trial is never started twice"),
+            ("parameters", "input name → value"), ("informed_by", "told trials the sampler knew (0…n−concurrency)"),
+            ("method", "grid, random, random (startup) or tpe"),
+        ])
+    public static let sweepTrialTold = EventType(
+        "haas.sweep.trial.told", stream: "sweep:<id>", "a trial's result as the sweep judges it",
+        members: [
+            ("sweep_id", "the sweep"), ("trial", "its number"), ("backtest_id", "its backtest"),
+            ("state", "complete, infeasible (broke a constraint), failed or cancelled"),
+            ("objective", "the objective metric's value (+inf/-inf as strings; null when undefined)"),
+            ("formula", "the formula set it was judged under"), ("broken", "the constraints it broke"),
+            ("reason", "why it failed or was cancelled"), ("told", "the sweep's told trials, this one included"),
+        ])
+    public static let sweepFinished = EventType(
+        "haas.sweep.finished", stream: "sweep:<id>", "a sweep ended",
+        members: [
+            ("sweep_id", "the sweep"), ("reason", "budget, grid exhausted, time limit or cancelled"),
+            ("told", "trials told"), ("best_trial", "the best feasible trial's number (null: none)"),
+            ("best_objective", "its objective"),
+        ])
     public static let fetchFailed = EventType(
         "fetch.failed", stream: "backtest:<id>, lab:<id> or server:<url>", "a call that failed after its retries",
         members: [("channel", "the call"), ("lab_id", "its lab"), ("backtest_id", "its backtest"), ("error", "why")])
@@ -210,6 +242,7 @@ public enum EventCatalog {
         .fileImported, .importFailed, .metricsComputed, .metricsFailed, .fetchFailed, .scriptObserved, .scriptDebugged,
         .backtestRequested, .backtestAccepted, .backtestReconciled, .backtestProgressed, .backtestFinished,
         .backtestCancelled, .backtestFailed, .backtestChanged, .labChanged, .labReconciled, .scriptQuickTested,
+        .sweepStarted, .sweepTrialAsked, .sweepTrialTold, .sweepFinished,
     ]
 
     private static let byName: [String: EventType] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })

@@ -14,6 +14,7 @@ public final class Projector {
     private let cutoffs: VersionedTable
     private let scripts: VersionedTable
     private let executions: ExecutionTimeline
+    private let sweepTables: SweepTables
     private let fetch: SQLiteStatement
     private let cacheUpsert: SQLiteStatement
     private let importedFile: SQLiteStatement
@@ -43,6 +44,7 @@ public final class Projector {
             db, name: "scripts", keys: ["script_id"],
             values: ["name", "type", "compiled", "valid", "version", "source_bytes", "updated_at"])
         executions = try ExecutionTimeline(db)
+        sweepTables = try SweepTables(db)
         fetch = try db.prepare(
             "INSERT INTO fetches (position, run_id, channel, subject, http_status, success, failure, latency_us, body_hash, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         )
@@ -67,11 +69,11 @@ public final class Projector {
 
     /// For a replay into an empty file: versioned tables keep their current rows in memory until `endBulk`.
     public func beginBulk() {
-        for table in [labs, backtests, cutoffs, scripts] { table.beginBulk() }
+        for table in [labs, backtests, cutoffs, scripts, sweepTables.sweeps, sweepTables.trials] { table.beginBulk() }
     }
 
     public func endBulk() {
-        for table in [labs, backtests, cutoffs, scripts] { table.endBulk() }
+        for table in [labs, backtests, cutoffs, scripts, sweepTables.sweeps, sweepTables.trials] { table.endBulk() }
     }
 
     /// The last position applied (0 for an empty read model).
@@ -164,7 +166,7 @@ public final class Projector {
         [
             EventType.labObserved, .resultObserved, .runtimeFetched, .metricsComputed, .labExecutionUpdated,
             .historyStatusObserved, .cutoffRecorded, .fileImported, .importFailed, .responseRecorded, .scriptObserved,
-        ].map(\.nameBytes) + ExecutionTimeline.types.map(\.nameBytes)
+        ].map(\.nameBytes) + ExecutionTimeline.types.map(\.nameBytes) + SweepTables.types.map(\.nameBytes)
 
     private static let metricsType = EventType.metricsComputed.nameBytes
 
@@ -290,7 +292,7 @@ public final class Projector {
                 ])
             }
         default:
-            _ = try executions.apply(event)
+            if try !executions.apply(event) { _ = try sweepTables.apply(event) }
         }
     }
 }

@@ -76,7 +76,7 @@ public struct BacktestQuery: Sendable, Equatable {
             return nil
         }
 
-        func accepts(_ value: Double?) -> Bool {
+        public func accepts(_ value: Double?) -> Bool {
             guard let value else { return false }
             switch comparison {
             case .greater: return value > self.value
@@ -91,6 +91,8 @@ public struct BacktestQuery: Sendable, Equatable {
 
     public var lab: String?
     public var market: String?
+    /// The trials of one sweep only.
+    public var sweep: String?
     /// One backtest only (`history` asks for one at every event that touched it).
     public var backtest: String?
     public var formula: String
@@ -164,6 +166,13 @@ extension ReadModels {
             guard let value else { continue }
             parameters.append(.text(value))
             sql += " AND \(prefix)\(column) = ?\(parameters.count)"
+        }
+        if let sweep = query.sweep {
+            parameters.append(.text(sweep))
+            sql += """
+                 AND \(prefix)backtest_id IN (SELECT t.backtest_id FROM sweep_trials t WHERE t.sweep_id = ?\(parameters.count)
+                    AND t.valid_from <= ?1 AND (t.valid_to IS NULL OR t.valid_to > ?1))
+                """
         }
         return sql
     }

@@ -18,7 +18,7 @@ struct HaasLedger: AsyncParsableCommand {
             DemoCommand.self, FetchCommand.self, WatchCommand.self, HistoryStatusCommand.self, SimulateCommand.self,
             MetricsCommand.self, QueryCommand.self, HistoryCommand.self, DiffCommand.self, SQLCommand.self,
             ExportCommand.self, ProjectCommand.self, ImportCommand.self, LogCommand.self, ConfigCommand.self,
-            ScriptCommand.self, BacktestCommand.self, LabCommand.self,
+            ScriptCommand.self, BacktestCommand.self, LabCommand.self, SweepCommand.self,
         ]
     )
 

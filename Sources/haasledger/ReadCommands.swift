@@ -71,7 +71,37 @@ struct TableOptions: ParsableArguments {
 struct QueryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query", abstract: "Query the read models (caught up with the log first).",
-        subcommands: [Backtests.self, Labs.self, Executions.self, Cutoffs.self, Cache.self, Scripts.self])
+        subcommands: [Backtests.self, Labs.self, Executions.self, Cutoffs.self, Cache.self, Scripts.self, Trials.self])
+
+    struct Trials: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A sweep's trials with their verdicts and metrics (under --formula: re-judged, nothing run).")
+        @OptionGroup var options: LedgerOption
+        @OptionGroup var moment: MomentOptions
+        @Option(help: "The sweep.") var sweep: String
+        @Option(help: "Judge the trials under this formula set (default: the sweep's own).") var formula: String?
+        @Option(name: .customLong("where"), help: "A condition such as num_trades>=20 (repeatable).")
+        var conditions: [String] = []
+        @Option(help: "Sort by this metric (default: best objective first).") var sort: String?
+        @Flag(help: "Sort ascending.") var asc = false
+        @Option(help: "At most this many trials.") var limit: Int?
+        @OptionGroup var view: TableView
+
+        func validate() throws {
+            if let problem = conditions.lazy.compactMap(ReadModelService.conditionProblem).first {
+                throw ValidationError(problem)
+            }
+            if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        }
+
+        func run() throws {
+            let table = try ReadModelService(location: try options.location).trials(
+                sweep: sweep, formula: formula, conditions: conditions, sort: sort, ascending: asc, limit: limit,
+                at: try moment.moment)
+            try view.print(
+                table, standard: SweepArguments.standardColumns(table), priority: Array(table.columns.prefix(4)))
+        }
+    }
 
     struct Scripts: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -17,7 +17,9 @@ import Testing
         ["script", "debug"], ["query", "scripts"], ["backtest"], ["backtest", "run"], ["backtest", "status"],
         ["backtest", "cancel"], ["backtest", "archive"], ["backtest", "tag"], ["backtest", "delete"],
         ["backtest", "accounts"], ["lab"], ["lab", "create"], ["lab", "clone"], ["lab", "update"], ["lab", "start"],
-        ["lab", "cancel"], ["lab", "delete"], ["lab", "run"], ["script", "quicktest"],
+        ["lab", "cancel"], ["lab", "delete"], ["lab", "run"], ["script", "quicktest"], ["sweep"], ["sweep", "run"],
+        ["sweep", "resume"],
+        ["sweep", "show"], ["sweep", "list"], ["sweep", "cancel"], ["query", "trials"],
     ]
 
     static let goldens = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Help")

@@ -10,10 +10,12 @@ func withRunningSimulator<R>(
     try await SimulatorServer.withRunning(configuration, body)
 }
 
-/// Runs `haasledger` with `arguments`, sends it SIGINT once `server` has received its first `channel` request
-/// (no sleeping: the request is awaited), and returns how it ended. The child is killed if the test fails first.
+/// Runs `haasledger` with `arguments`, sends it `signal` once `server` has received its `number`-th `channel`
+/// request in all (no sleeping: the request is awaited), and returns how it ended. The child is killed if the
+/// test fails first.
 func interruptedRun(
-    _ arguments: [String], environment: [String: String], server: SimulatorServer, after channel: String
+    _ arguments: [String], environment: [String: String], server: SimulatorServer, after channel: String,
+    number: Int = 1, signal: Int32 = SIGINT
 ) async throws -> (status: Int32, stderr: String, request: ReceivedRequest?) {
     let child = Process()
     child.executableURL = URL(fileURLWithPath: ChildProcess.executable("haasledger"))
@@ -25,8 +27,8 @@ func interruptedRun(
     child.terminationHandler = { _ in server.stopWaiting() }
     try child.run()
     defer { if child.isRunning { kill(child.processIdentifier, SIGKILL) } }
-    let request = await server.firstRequest(channel: channel)
-    kill(child.processIdentifier, SIGINT)
+    let request = await server.request(channel: channel, number: number)
+    kill(child.processIdentifier, signal)
     child.waitUntilExit()
     let message = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     return (child.terminationStatus, message, request)

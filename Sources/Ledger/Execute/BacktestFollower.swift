@@ -25,6 +25,9 @@ struct BacktestFollower {
     let stop: StopRequest
     let pollInterval: Duration
     var progress: (@Sendable (BacktestProgress) -> Void)?
+    /// Asked when a stop comes: cancel the backtest on the server (a single backtest's Ctrl-C), or leave it
+    /// running for a later command to follow (a sweep's Ctrl-C: `sweep resume` picks its trials up).
+    var cancelsOnStop: @Sendable () -> Bool = { true }
 
     struct Outcome: Sendable {
         var phase: BacktestInfo.Phase
@@ -40,7 +43,12 @@ struct BacktestFollower {
         var seen = (status: record.lastStatus, progress: record.lastProgress)
         var polls = record.polls
         while true {
-            if stop.isRequested { try await cancelForStop(backtestID, record: record, at: seen.progress) }
+            if stop.isRequested {
+                guard cancelsOnStop() else {
+                    throw LedgerError.interrupted("backtest \(backtestID) keeps running on the server")
+                }
+                try await cancelForStop(backtestID, record: record, at: seen.progress)
+            }
             let reply: HaasReply<BacktestInfo>
             do {
                 reply = try await client.backtestInfo(backtestID: backtestID)

@@ -49,39 +49,52 @@ public struct DirectBacktestService: Sendable {
             ("market", .string(request.settings.market)), ("detach", .bool(request.detach)),
         ]
         return try await runs.perform("backtest run", request.client, started: started) { client, recorder, log in
-            let formulas = try request.formulas.toRecord(log)
-            var record = try DirectBacktestRecord.read(backtestID, in: log)
-            var reconciliations = 0
-            if record.isOver || record.accepted {
-                // Started before under this id: follow it, never start it again (if it is the same request).
-                if let earlier = record.requested {
-                    let asked = JSONValue.object(try request.settings.scriptParameters(inputs: nil))
-                    guard earlier["script_id"] == .string(request.scriptID), earlier["parameters"] == asked,
-                        earlier["start"] == .number(request.start), earlier["end"] == .number(request.end)
-                    else {
-                        throw LedgerError.invalidArgument(
-                            flag: "--id", reason: "backtest \(backtestID) was requested before with other settings")
-                    }
-                }
-            } else {
-                reconciliations = try await start(
-                    request, backtestID: backtestID, record: &record, client: client, recorder: recorder)
-            }
-            if request.detach || record.isOver {
-                return BacktestOutcome(
-                    backtestID: backtestID, phase: record.endPhase ?? "accepted", progress: record.lastProgress,
-                    polls: record.polls, reconciliations: reconciliations, scriptVersion: record.scriptVersion,
-                    runtimePosition: record.runtimePosition, metrics: record.metrics)
-            }
-            let follower = BacktestFollower(
-                client: client, recorder: recorder, log: log, formulas: formulas, stop: stopRequest,
-                pollInterval: request.pollInterval, progress: progress)
-            let outcome = try await follower.follow(backtestID, record: record)
-            return BacktestOutcome(
-                backtestID: backtestID, phase: outcome.phase.rawValue, progress: outcome.progress, polls: outcome.polls,
-                reconciliations: reconciliations, scriptVersion: record.scriptVersion,
-                runtimePosition: outcome.runtimePosition, metrics: outcome.metrics)
+            try await execute(
+                request, backtestID: backtestID, client: client, recorder: recorder, log: log,
+                formulas: try request.formulas.toRecord(log), stop: stopRequest, progress: progress)
         }
+    }
+
+    /// `run`'s work inside a recorded run: also what each trial of a sweep does. `cancelsOnStop` decides, when
+    /// a stop comes, whether the backtest is cancelled on the server or left running for a later command.
+    func execute(
+        _ request: BacktestRequest, backtestID: String, client: HaasClient, recorder: EventRecorder, log: EventLog,
+        formulas: [FormulaSet], stop: StopRequest, cancelsOnStop: @escaping @Sendable () -> Bool = { true },
+        progress: (@Sendable (BacktestProgress) -> Void)?
+    ) async throws -> BacktestOutcome {
+        var record = try DirectBacktestRecord.read(backtestID, in: log)
+        var reconciliations = 0
+        if record.isOver || record.accepted {
+            // Started before under this id: follow it, never start it again (if it is the same request).
+            if let earlier = record.requested {
+                let asked = JSONValue.object(try request.settings.scriptParameters(inputs: nil))
+                guard earlier["script_id"] == .string(request.scriptID),
+                    earlier["parameters"].map(CanonicalJSON.string) == CanonicalJSON.string(asked),
+                    earlier["start"] == .number(request.start), earlier["end"] == .number(request.end)
+                else {
+                    throw LedgerError.invalidArgument(
+                        flag: "--id", reason: "backtest \(backtestID) was requested before with other settings")
+                }
+            }
+        } else {
+            reconciliations = try await start(
+                request, backtestID: backtestID, record: &record, client: client, recorder: recorder)
+        }
+        if request.detach || record.isOver {
+            return BacktestOutcome(
+                backtestID: backtestID, phase: record.endPhase ?? "accepted", progress: record.lastProgress,
+                polls: record.polls, reconciliations: reconciliations, scriptVersion: record.scriptVersion,
+                runtimePosition: record.runtimePosition, metrics: record.metrics)
+        }
+        var follower = BacktestFollower(
+            client: client, recorder: recorder, log: log, formulas: formulas, stop: stop,
+            pollInterval: request.pollInterval, progress: progress)
+        follower.cancelsOnStop = cancelsOnStop
+        let outcome = try await follower.follow(backtestID, record: record)
+        return BacktestOutcome(
+            backtestID: backtestID, phase: outcome.phase.rawValue, progress: outcome.progress, polls: outcome.polls,
+            reconciliations: reconciliations, scriptVersion: record.scriptVersion,
+            runtimePosition: outcome.runtimePosition, metrics: outcome.metrics)
     }
 
     /// The script's record (its version and inputs), then the request, committed before it is sent, then
@@ -106,12 +119,15 @@ public struct DirectBacktestService: Sendable {
             let lines = result.map { $0.errors.isEmpty ? [] : ScriptPresentation.debugLines($0) } ?? []
             throw LedgerError.partialFailure(
                 (lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n")
-                    + "script \(request.scriptID) (\(script.value.name ?? "unnamed")) does not compile; nothing was started")
+                    + "script \(request.scriptID) (\(script.value.name ?? "unnamed")) does not compile; nothing was started"
+            )
         }
         let parameters = try request.settings.scriptParameters(inputs: ScriptInput.inputs(of: script.value))
         let settings = request.settings.settings(scriptParameters: parameters)
         if let earlier = record.requested {
-            guard earlier["settings"] == settings, earlier["script_id"] == .string(request.scriptID),
+            // The log holds the settings canonical (members sorted): compare them as bytes, not member by member.
+            guard earlier["settings"].map(CanonicalJSON.string) == CanonicalJSON.string(settings),
+                earlier["script_id"] == .string(request.scriptID),
                 earlier["start"] == .number(request.start), earlier["end"] == .number(request.end)
             else {
                 throw LedgerError.invalidArgument(

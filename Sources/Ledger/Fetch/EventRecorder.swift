@@ -14,6 +14,7 @@ public final class EventRecorder: HaasExchangeObserver, Sendable {
     private let log: EventLog
     /// The events queued and not yet committed, and the counts so far.
     private let state = Locked((pending: [EventDraft](), counts: Counts()))
+    private let committing = Locked(())
 
     /// What the run has recorded so far.
     public struct Counts: Sendable, Equatable {
@@ -69,17 +70,21 @@ public final class EventRecorder: HaasExchangeObserver, Sendable {
         state.withLock { $0.pending.append(draft) }
     }
 
-    /// Commits everything queued, as one batch.
+    /// Commits everything queued, as one batch. Flushes are serialised: when tasks share a recorder (a
+    /// sweep's trials), a flush returns only once what was queued before it is committed, even if another
+    /// task's flush took it, so "committed before it is sent" holds for each of them.
     @discardableResult
     public func flush() throws -> Int {
-        let batch = state.withLock { state -> [EventDraft] in
-            defer { state.pending.removeAll(keepingCapacity: true) }
-            return state.pending
+        try committing.withLock { _ in
+            let batch = state.withLock { state -> [EventDraft] in
+                defer { state.pending.removeAll(keepingCapacity: true) }
+                return state.pending
+            }
+            guard !batch.isEmpty else { return 0 }
+            try log.append(batch)
+            state.withLock { $0.counts.events += batch.count }
+            return batch.count
         }
-        guard !batch.isEmpty else { return 0 }
-        try log.append(batch)
-        state.withLock { $0.counts.events += batch.count }
-        return batch.count
     }
 
     var pendingCount: Int { state.withLock { $0.pending.count } }
@@ -91,6 +96,7 @@ public enum RecorderStreams {
     public static func backtest(_ id: String) -> String { "backtest:\(id)" }
     public static func market(_ tag: String) -> String { "market:\(tag)" }
     public static func run(_ id: EventID) -> String { "run:\(id)" }
+    public static func sweep(_ id: String) -> String { "sweep:\(id)" }
 
     /// The stream of an exchange or failure: its backtest, else its lab, else the server.
     static func subject(lab: String?, backtest: String?, server: String) -> String {

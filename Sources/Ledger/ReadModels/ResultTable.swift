@@ -93,6 +93,11 @@ public struct ResultTable: Sendable, Equatable {
             columns: indexes.map { columns[$0] }, rows: rows.map { row in indexes.map { row[$0] } }, displays: displays)
     }
 
+    /// The first `count` rows.
+    public func prefix(_ count: Int) -> ResultTable {
+        ResultTable(columns: columns, rows: Array(rows.prefix(count)), displays: displays)
+    }
+
     /// The same rows without those of `names` that are empty in every row.
     public func droppingEmpty(_ names: [String]) -> ResultTable {
         let empty = Set(

@@ -1,13 +1,14 @@
 import Foundation
 
-/// Deterministic randomness (Vigna's SplitMix64): the simulator must serve the same bytes for the same seed
-/// on every platform.
-struct SplitMix64: RandomNumberGenerator {
+/// Deterministic randomness (Vigna's SplitMix64): the simulator must serve the same bytes for the same seed on
+/// every platform, a sweep's sampler must ask the same trials when it is resumed, and a failing test must
+/// replay from its seed.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { state = seed }
 
-    init(_ parts: UInt64...) {
+    public init(_ parts: UInt64...) {
         var mixed: UInt64 = 0x243F_6A88_85A3_08D3
         for part in parts {
             var generator = SplitMix64(seed: mixed ^ part)
@@ -16,7 +17,7 @@ struct SplitMix64: RandomNumberGenerator {
         state = mixed
     }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -25,10 +26,10 @@ struct SplitMix64: RandomNumberGenerator {
     }
 
     /// Uniform in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    public mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 
     /// A UUID-shaped identifier.
-    mutating func uuid() -> String {
+    public mutating func uuid() -> String {
         let digits = hexDigits(next()) + hexDigits(next())
         var out: [UInt8] = []
         out.reserveCapacity(36)
@@ -41,7 +42,7 @@ struct SplitMix64: RandomNumberGenerator {
 
     /// 32 lowercase hexadecimal digits of two draws (what `%016llx%016llx` prints, without Foundation's
     /// formatter, which cost the simulator more than the data it serves).
-    mutating func hex32() -> String { String(decoding: hexDigits(next()) + hexDigits(next()), as: UTF8.self) }
+    public mutating func hex32() -> String { String(decoding: hexDigits(next()) + hexDigits(next()), as: UTF8.self) }
 
     private func hexDigits(_ value: UInt64) -> [UInt8] {
         let alphabet = Array("0123456789abcdef".utf8)

@@ -1,0 +1,141 @@
+import EventLog
+import Foundation
+import JSON
+import LedgerEvents
+import Projections
+
+/// What the log says about one sweep, replayed from its stream: the definition, each trial asked and told,
+/// and how it ended. Everything a resume needs to carry on exactly where the sweep was.
+struct SweepRecord: Sendable {
+    struct Trial: Sendable {
+        let number: Int
+        let backtestID: String
+        let parameters: JSONValue
+        var state: String?
+        var objective: JSONValue = .null
+        var broken: [String] = []
+        var reason: String?
+    }
+
+    let sweepID: String
+    var definition: SweepDefinition?
+    var budget = 0
+    /// When `haas.sweep.started` was recorded, µs (the time limit counts from it).
+    var startedAt: Int64 = 0
+    var trials: [Trial] = []
+    var finished: (reason: String, best: Int?)?
+
+    var told: [Trial] { trials.filter { $0.state != nil } }
+    var inFlight: [Trial] { trials.filter { $0.state == nil } }
+
+    static func read(_ sweepID: String, in log: EventLog) throws -> SweepRecord {
+        var record = SweepRecord(sweepID: sweepID)
+        try log.read { reader in
+            try reader.forEachEvent(inStream: RecorderStreams.sweep(sweepID)) { event in
+                let json = try event.currentPayload()
+                switch event.type {
+                case EventType.sweepStarted.name:
+                    record.definition = try SweepDefinition(
+                        json: json["definition"] ?? .null, source: "haas.sweep.started at #\(event.position)")
+                    record.budget = json["budget"]?.numberValue?.int64Value.map(Int.init) ?? 0
+                    record.startedAt = event.recordedAt
+                case EventType.sweepTrialAsked.name:
+                    record.trials.append(
+                        Trial(
+                            number: json["trial"]?.numberValue?.int64Value.map(Int.init) ?? record.trials.count,
+                            backtestID: json["backtest_id"]?.stringValue ?? "",
+                            parameters: json["parameters"] ?? .object([])))
+                case EventType.sweepTrialTold.name:
+                    guard let number = json["trial"]?.numberValue?.int64Value.map(Int.init),
+                        let index = record.trials.firstIndex(where: { $0.number == number })
+                    else { return true }
+                    record.trials[index].state = json["state"]?.stringValue
+                    record.trials[index].objective = json["objective"] ?? .null
+                    if case .array(let items)? = json["broken"] {
+                        record.trials[index].broken = items.compactMap(\.stringValue)
+                    }
+                    record.trials[index].reason = json["reason"]?.stringValue
+                case EventType.sweepFinished.name:
+                    record.finished = (
+                        json["reason"]?.stringValue ?? "?", json["best_trial"]?.numberValue?.int64Value.map(Int.init)
+                    )
+                default: break
+                }
+                return true
+            }
+        }
+        return record
+    }
+
+    /// The told trials the sampler knows when it asks trial `number`: those numbered below
+    /// `number - concurrency + 1`, all told by then.
+    func knowledge(for number: Int, concurrency: Int) -> [ToldTrial]? {
+        let window = max(0, number - concurrency + 1)
+        let known = trials.filter { $0.number < window }
+        guard known.count == window, known.allSatisfy({ $0.state != nil }) else { return nil }
+        let maximize = definition?.objective.maximize ?? true
+        return known.map { trial in
+            let score = StoredMetric.orderable(trial.objective).map { maximize ? $0 : -$0 }
+            let verdict: ToldTrial.Verdict =
+                switch trial.state {
+                case "complete": score.map(ToldTrial.Verdict.complete) ?? .unusable
+                case "infeasible": .infeasible(score)
+                default: .unusable
+                }
+            return ToldTrial(number: trial.number, parameters: trial.parameters, verdict: verdict)
+        }
+    }
+
+    /// The best complete trial under the sweep's direction (ties: the earliest).
+    var best: Trial? {
+        let maximize = definition?.objective.maximize ?? true
+        return told.filter { $0.state == "complete" }.compactMap { trial in
+            StoredMetric.orderable(trial.objective).map { (trial, maximize ? $0 : -$0) }
+        }.max { ($0.1, -$0.0.number) < ($1.1, -$1.0.number) }?.0
+    }
+}
+
+/// A stored metric value (a number, or `"+inf"`/`"-inf"`) as a number to order by; nil for anything else.
+enum StoredMetric {
+    static func orderable(_ value: JSONValue?) -> Double? {
+        guard let value else { return nil }
+        return MetricOrder.orderable(number: value.numberValue?.doubleValue, text: value.stringValue ?? "")
+    }
+
+    /// The inverse, for recording: finite numbers as numbers, infinities as their strings.
+    static func json(_ value: Double?) -> JSONValue {
+        guard let value else { return .null }
+        if value == .infinity { return .string("+inf") }
+        if value == -.infinity { return .string("-inf") }
+        return .optional(value)
+    }
+}
+
+/// The events of a sweep (`haas.sweep.*`), on its stream.
+enum SweepPayloads {
+    static func draft(_ type: EventType, _ sweepID: String, _ members: [(key: String, value: JSONValue)]) -> EventDraft
+    {
+        EventDraft(
+            type, stream: RecorderStreams.sweep(sweepID),
+            payload: Payload(.object([("sweep_id", .string(sweepID))] + members)))
+    }
+
+    /// Trial n's backtest id: a UUID from the SHA-256 of the sweep id and n, so the same trial always
+    /// carries the same id and the server's idempotency covers a trial in flight when a sweep was killed.
+    static func backtestID(sweepID: String, trial: Int) -> String {
+        var hex = Array(SHA256Hash.of(Array("haasledger sweep \(sweepID) trial \(trial)".utf8)).hex.prefix(32))
+        hex[12] = "8"  // version 8: a name-based UUID of our own scheme
+        hex[16] = ["8", "9", "a", "b"][Int(String(hex[16]), radix: 16)! % 4]
+        let text = String(hex)
+        let cuts = [8, 12, 16, 20]
+        var parts: [Substring] = []
+        var start = text.startIndex
+        for cut in cuts {
+            let end = text.index(text.startIndex, offsetBy: cut)
+            parts.append(text[start..<end])
+            start = end
+        }
+        parts.append(text[start...])
+        return parts.joined(separator: "-")
+    }
+}
