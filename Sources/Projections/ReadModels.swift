@@ -104,12 +104,13 @@ public struct BacktestQuery: Sendable, Equatable {
     public var asOf: UInt64?
 
     public init(
-        lab: String? = nil, market: String? = nil, backtest: String? = nil,
+        lab: String? = nil, market: String? = nil, sweep: String? = nil, backtest: String? = nil,
         formula: String = FormulaRegistry.defaultName,
         filters: [Filter] = [], sort: String? = nil, ascending: Bool = false, limit: Int? = nil, asOf: UInt64? = nil
     ) {
         self.lab = lab
         self.market = market
+        self.sweep = sweep
         self.backtest = backtest
         self.formula = formula
         self.filters = filters
@@ -307,7 +308,8 @@ extension ReadModels {
             rows.append(
                 BacktestRow(
                     backtestID: id, labID: text(row[1]) ?? "", generation: integer(row[2]),
-                    population: integer(row[3]), market: text(row[4]), scriptVersion: text(row[5]), parameters: text(row[6]),
+                    population: integer(row[3]), market: text(row[4]), scriptVersion: text(row[5]),
+                    parameters: text(row[6]),
                     metrics: metricsByID[id] ?? []))
         }
         return rows

@@ -297,6 +297,7 @@ struct DiffCommand: ParsableCommand {
     @Flag(help: "With two formulas: one row per metric that moved (how many backtests, by how much, rank moves).")
     var summary = false
     @Option(help: "Only this lab.") var lab: String?
+    @Option(help: "Only this sweep's trials.") var sweep: String?
     @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
     @Flag(help: "In a table, every number at full precision (csv, json and ndjson always are).") var raw = false
     @OptionGroup var moment: MomentOptions
@@ -326,12 +327,13 @@ struct DiffCommand: ParsableCommand {
         if formulas.count == 2 {
             table =
                 summary
-                ? try service.diffSummary(formulas: formulas[0], formulas[1], at: try moment.moment, lab: lab)
-                : try service.diff(formulas: formulas[0], formulas[1], at: try moment.moment, lab: lab)
+                ? try service.diffSummary(
+                    formulas: formulas[0], formulas[1], at: try moment.moment, lab: lab, sweep: sweep)
+                : try service.diff(formulas: formulas[0], formulas[1], at: try moment.moment, lab: lab, sweep: sweep)
         } else {
             table = try service.diff(
                 from: from.flatMap(ReadModelService.Moment.init) ?? .now,
-                to: to.flatMap(ReadModelService.Moment.init) ?? .now, lab: lab, formula: nil)
+                to: to.flatMap(ReadModelService.Moment.init) ?? .now, lab: lab, sweep: sweep, formula: nil)
         }
         try printLines(table.lines(format, raw: raw))
     }

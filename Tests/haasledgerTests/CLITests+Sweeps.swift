@@ -100,6 +100,29 @@ extension CLITests {
             #expect(rescored.stdout.split(separator: "\n").count == 12, "\(rescored.stdout)\(rescored.stderr)")
             let again = try run(["sweep", "show", "--ledger", ledger, sweepID, "--formula", "canonical@1"])
             #expect(again.stdout.contains("re-scored; the sweep ran under canonical@2"), "\(again.stdout)")
+            // What the formula change moved, over this sweep's trials only.
+            let moved = try run([
+                "diff", "--ledger", ledger, "--formula", "canonical@2", "--formula", "canonical@1", "--sweep", sweepID,
+                "--format", "ndjson",
+            ])
+            #expect(moved.status == 0, "\(moved.stderr)")
+            let trialIDs = Set(rows.compactMap { $0["backtest_id"]?.stringValue })
+            let movedIDs = try moved.stdout.split(separator: "\n").map {
+                try JSONParser.parse(String($0))["backtest_id"]?.stringValue ?? ""
+            }
+            #expect(!movedIDs.isEmpty && Set(movedIDs).isSubset(of: trialIDs), "\(moved.stdout)")
+
+            // As of the fifth verdict, the sweep had five trials told.
+            let verdicts = try run([
+                "log", "show", "--ledger", ledger, "--stream", "sweep:\(sweepID)", "--type", "haas.sweep.trial.told",
+                "--format", "ndjson",
+            ])
+            let fifth = try #require(verdicts.stdout.split(separator: "\n").dropFirst(4).first)
+            let position = try #require(try JSONParser.parse(String(fifth))["position"]?.numberValue?.int64Value)
+            let then = try run([
+                "sweep", "list", "--ledger", ledger, "--at-position", String(position), "--format", "csv",
+            ])
+            #expect(then.stdout.contains("\(sweepID),running,tpe,max total_return,5,12,"), "\(then.stdout)")
             #expect(executeRequests(server).count == 12)
         }
     }

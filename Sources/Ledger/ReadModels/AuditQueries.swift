@@ -56,15 +56,20 @@ extension ReadModelService {
 
     /// Backtests added, removed or changed between two moments, with metric deltas and rank moves (rank by
     /// `rankBy`, descending, ties by id).
-    public func diff(from: Moment, to: Moment, lab: String?, formula asked: String?, rankBy: String = "total_return")
+    public func diff(
+        from: Moment, to: Moment, lab: String?, sweep: String? = nil, formula asked: String?,
+        rankBy: String = "total_return"
+    )
         throws
         -> ResultTable
     {
         let (log, models, formula) = try open(formula: asked)
         let before = try models.backtests(
-            BacktestQuery(lab: lab, formula: formula, sort: rankBy, asOf: try Self.position(from, log) ?? .max))
+            BacktestQuery(
+                lab: lab, sweep: sweep, formula: formula, sort: rankBy, asOf: try Self.position(from, log) ?? .max))
         let after = try models.backtests(
-            BacktestQuery(lab: lab, formula: formula, sort: rankBy, asOf: try Self.position(to, log) ?? .max))
+            BacktestQuery(
+                lab: lab, sweep: sweep, formula: formula, sort: rankBy, asOf: try Self.position(to, log) ?? .max))
         // A backtest has a place in the comparison only once it has metrics under the formula: one whose result
         // was recorded but whose metrics came later is `added`, not `changed` from nothing (and takes no rank).
         func ranked(_ rows: [BacktestRow]) -> [String: (Int, BacktestRow)] {

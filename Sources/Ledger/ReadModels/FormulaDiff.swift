@@ -6,8 +6,10 @@ extension ReadModelService {
     /// Every metric of every backtest whose value differs between two formulas (a metric only one formula
     /// computes shows with the other side empty), with the backtest's rank by that metric under each (descending,
     /// ±inf ordered as numbers, undefined unranked, ties by id).
-    public func diff(formulas first: String, _ second: String, at moment: Moment, lab: String?) throws -> ResultTable {
-        let changes = try formulaChanges(first, second, at: moment, lab: lab)
+    public func diff(formulas first: String, _ second: String, at moment: Moment, lab: String?, sweep: String? = nil)
+        throws -> ResultTable
+    {
+        let changes = try formulaChanges(first, second, at: moment, lab: lab, sweep: sweep)
         return ResultTable(
             columns: ["backtest_id", "lab_id", "metric", first, second, "delta", "rank_from", "rank_to"],
             rows: changes.map { change in
@@ -22,10 +24,12 @@ extension ReadModelService {
 
     /// Per metric that moved: how many backtests, the mean and the largest delta (and whose), how many changed
     /// rank and the largest rank move.
-    public func diffSummary(formulas first: String, _ second: String, at moment: Moment, lab: String?) throws
+    public func diffSummary(
+        formulas first: String, _ second: String, at moment: Moment, lab: String?, sweep: String? = nil
+    ) throws
         -> ResultTable
     {
-        let changes = try formulaChanges(first, second, at: moment, lab: lab)
+        let changes = try formulaChanges(first, second, at: moment, lab: lab, sweep: sweep)
         var order: [String] = []
         var byMetric: [String: [FormulaChange]] = [:]
         for change in changes {
@@ -65,13 +69,15 @@ extension ReadModelService {
         let rankTo: Int?
     }
 
-    private func formulaChanges(_ first: String, _ second: String, at moment: Moment, lab: String?) throws
+    private func formulaChanges(
+        _ first: String, _ second: String, at moment: Moment, lab: String?, sweep: String? = nil
+    ) throws
         -> [FormulaChange]
     {
         let (log, models) = try open(formulas: [("--formula", first), ("--formula", second)])
         let position = try Self.position(moment, log) ?? .max
-        let one = try models.backtests(BacktestQuery(lab: lab, formula: first, asOf: position))
-        let two = try models.backtests(BacktestQuery(lab: lab, formula: second, asOf: position))
+        let one = try models.backtests(BacktestQuery(lab: lab, sweep: sweep, formula: first, asOf: position))
+        let two = try models.backtests(BacktestQuery(lab: lab, sweep: sweep, formula: second, asOf: position))
         let twoByID = Dictionary(uniqueKeysWithValues: two.map { ($0.backtestID, $0) })
         var ranksOne = RankTable(one)
         var ranksTwo = RankTable(two)
@@ -104,7 +110,9 @@ private struct RankTable {
 
     mutating func rank(of backtest: String, by metric: String) -> Int? {
         if ranks[metric] == nil {
-            let ordered = rows.compactMap { row in row.orderable(metric).map { (row.backtestID, $0) } }.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+            let ordered = rows.compactMap { row in row.orderable(metric).map { (row.backtestID, $0) } }.sorted {
+                $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0
+            }
             ranks[metric] = Dictionary(uniqueKeysWithValues: ordered.enumerated().map { ($1.0, $0 + 1) })
         }
         return ranks[metric]?[backtest]
