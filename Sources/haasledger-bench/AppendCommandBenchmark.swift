@@ -102,12 +102,14 @@ func appendCommandBenchmark(work: String, binary: String, baseline: String, coun
     )
     print(row("", "events/s", ""))
     print(
-        "raw loop: \(grouped(Double(AppendBatchSize.events))) events per transaction, \(recordBytes)-byte values (the log's average record)")
+        "raw loop: \(grouped(Double(AppendBatchSize.events))) events per transaction, \(recordBytes)-byte values (the log's average record)"
+    )
     print(row("raw C LMDB append (the baseline)", grouped(rawRate), ""))
     print(
         row(
             "haasledger log append", grouped(rate),
-            String(format: "= %.2f× raw (goal ≥ 0.15×: %@)", rate / rawRate, rate / rawRate >= 0.15 ? "met" : "NOT met")))
+            String(format: "= %.2f× raw (goal ≥ 0.15×: %@)", rate / rawRate, rate / rawRate >= 0.15 ? "met" : "NOT met")
+        ))
     let peak = peaks.max() ?? 0
     print(
         row(

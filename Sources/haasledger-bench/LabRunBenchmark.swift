@@ -5,33 +5,12 @@ import HaasAPI
 import HaasSimulator
 import Ledger
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 func labRunBenchmark(work: String, haasledger: String) async throws {
-    let simulator = Process()
-    simulator.executableURL = URL(fileURLWithPath: haasledger)
-    simulator.arguments = ["simulate", "--port", "0", "--labs", "1", "--backtests", "1"]
-    let output = Pipe()
-    simulator.standardOutput = output
-    simulator.standardError = output  // the banner goes to stderr
-    try simulator.run()
+    let (simulator, port) = try startChildSimulator(haasledger, arguments: ["--labs", "1", "--backtests", "1"])
     defer {
         simulator.terminate()
         simulator.waitUntilExit()
     }
-    // The banner names the port the system chose: "simulating a Trade Server at http://127.0.0.1:PORT — …".
-    var banner: [UInt8] = []
-    while !banner.contains(0x0A) {
-        let chunk = output.fileHandleForReading.availableData
-        guard !chunk.isEmpty else { fail("the simulator ended before it listened") }
-        banner += chunk
-    }
-    let text = String(decoding: banner, as: UTF8.self)
-    guard let range = text.range(of: "http://127.0.0.1:"),
-        let port = Int(text[range.upperBound...].prefix { $0.isNumber })
-    else { fail("no port in the simulator's banner: \(text)") }
     let world = SimulatedWorld(configuration: SimulatorConfiguration(labs: 1, backtestsPerLab: 1))
     let client = HaasClientConfiguration(
         server: HaasServer(host: "127.0.0.1", port: port),
@@ -80,12 +59,4 @@ func labRunBenchmark(work: String, haasledger: String) async throws {
             "client CPU per backtest (user + system)",
             String(format: "%.2f ms", cpu / Double(summary.runtimes) * 1_000), ""))
     print(String(format: "%.2f s wall, %.2f s client CPU", seconds, cpu))
-}
-
-/// User plus system CPU time of this process so far.
-private func processCPUSeconds() -> Double {
-    var usage = rusage()
-    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-    func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
-    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }

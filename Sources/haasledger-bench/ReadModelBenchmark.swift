@@ -118,7 +118,8 @@ func readModelsBenchmark(work: String, backtests: Int, revisions: Int, baseline:
     if let residentBefore, let residentPeak {
         print(
             String(
-                format: "rebuild memory: peak resident %.0f MB (%.0f MB before it started)", residentPeak, residentBefore))
+                format: "rebuild memory: peak resident %.0f MB (%.0f MB before it started)", residentPeak,
+                residentBefore))
     }
     let p50 = latencies[latencies.count / 2] * 1000
     let p99 = latencies[min(latencies.count - 1, latencies.count * 99 / 100)] * 1000

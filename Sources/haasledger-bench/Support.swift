@@ -151,3 +151,35 @@ func residentMegabytes(_ field: String) -> Double? {
     else { return nil }
     return kilobytes / 1024
 }
+
+/// User plus system CPU time of this process so far.
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
+/// `haasledger simulate` in a child process on a port the system picks, so this process's CPU time is the
+/// client's own. The caller terminates it.
+func startChildSimulator(_ haasledger: String, arguments: [String]) throws -> (Process, port: Int) {
+    let simulator = Process()
+    simulator.executableURL = URL(fileURLWithPath: haasledger)
+    simulator.arguments = ["simulate", "--port", "0"] + arguments
+    let output = Pipe()
+    simulator.standardOutput = output
+    simulator.standardError = output  // the banner goes to stderr
+    try simulator.run()
+    // The banner names the port the system chose: "simulating a Trade Server at http://127.0.0.1:PORT — …".
+    var banner: [UInt8] = []
+    while !banner.contains(0x0A) {
+        let chunk = output.fileHandleForReading.availableData
+        guard !chunk.isEmpty else { fail("the simulator ended before it listened") }
+        banner += chunk
+    }
+    let text = String(decoding: banner, as: UTF8.self)
+    guard let range = text.range(of: "http://127.0.0.1:"),
+        let port = Int(text[range.upperBound...].prefix { $0.isNumber })
+    else { fail("no port in the simulator's banner: \(text)") }
+    return (simulator, port)
+}

@@ -15,7 +15,7 @@ import Projections
 
 let arguments = CommandLine.arguments
 let usage =
-    "usage: haasledger-bench log WORK_DIR BASELINE_BINARY [EVENTS] [BATCH] | log-append WORK_DIR HAASLEDGER LMDB_BASELINE [EVENTS] | log-append-profile WORK_DIR [EVENTS] | log-replay DIR [ROUNDS] | import WORK_DIR [RUNTIMES] | lab-run WORK_DIR HAASLEDGER"
+    "usage: haasledger-bench log WORK_DIR BASELINE_BINARY [EVENTS] [BATCH] | log-append WORK_DIR HAASLEDGER LMDB_BASELINE [EVENTS] | log-append-profile WORK_DIR [EVENTS] | log-replay DIR [ROUNDS] | import WORK_DIR [RUNTIMES] | lab-run WORK_DIR HAASLEDGER | sweep WORK_DIR HAASLEDGER"
 guard arguments.count >= 3 else { fail(usage) }
 do {
     switch arguments[1] {
@@ -33,6 +33,9 @@ do {
     case "lab-run":
         guard arguments.count >= 4 else { fail(usage) }
         try await labRunBenchmark(work: arguments[2], haasledger: arguments[3])
+    case "sweep":
+        guard arguments.count >= 4 else { fail(usage) }
+        try await sweepBenchmark(work: arguments[2], haasledger: arguments[3])
     case "metrics":
         let count = Int(arguments[2]) ?? 0
         guard count >= 1 else { fail("RUNTIMES must be a positive integer") }

@@ -183,7 +183,7 @@ struct DemoCommand: AsyncParsableCommand {
             "Fetch from an in-process simulator, verify, show the top 10; fetch a revision, show the diff; recompute under the new formula; run a backtest and a lab.")
     @Option(name: .long, help: "The ledger directory.") var ledger: String = "./haasledger-demo"
     @OptionGroup var simulator: SimulatorOptions
-    @Flag(name: .customLong("observe-only"), help: "Skip the last step (running a backtest and a lab).")
+    @Flag(name: .customLong("observe-only"), help: "Skip the last step (running a backtest, a lab and a sweep).")
     var observeOnly = false
 
     func run() async throws {

@@ -23,10 +23,14 @@ extension CLITests {
         #expect(first.stdout.contains("backtest run --script '"), "\(first.stdout)")
         #expect(first.stdout.contains(": completed after "))
         #expect(first.stdout.contains("9 of 9 backtests completed, 9 runtimes and"))
+        #expect(first.stdout.contains("sweep run --sampler tpe --trials 16 over "), "\(first.stdout)")
+        #expect(first.stdout.contains("finished (budget), 16 of 16 trials told"), "\(first.stdout)")
         let second = try run(["demo", "--ledger", demo, "--labs", "2", "--backtests", "5"])
         #expect(second.stdout.contains("10 backtests, 0 runtimes (10 already recorded)"))
         // The same backtest id again: followed from the ledger, not started a second time.
         #expect(second.stdout.contains(": completed after "), "\(second.stdout)")
+        // The same sweep id: the finished sweep is shown, nothing asked again.
+        #expect(second.stdout.contains("finished (budget), 16 of 16 trials told"), "\(second.stdout)")
         let bad = try run(["demo", "--ledger", demo, "--faults", "meteor:1"])
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("--faults: 'meteor:1': unknown fault kind"))

@@ -93,6 +93,12 @@ public struct SweepService: Sendable {
             ScriptService.observed(script.value, channel: "GET_SCRIPT_RECORD", bodyHash: Blob(script.body).hash.hex))
         try recorder.flush()
         guard let inputs = ScriptInput.inputs(of: script.value) else { return }
+        // The fixed inputs the way a single backtest checks its --param (names and ranges).
+        do {
+            _ = try definition.settings.scriptParameters(inputs: inputs)
+        } catch LedgerError.invalidArgument(let flag, let reason) {
+            throw LedgerError.invalidFile(path: source, field: "fixed", reason: "\(flag): \(reason)")
+        }
         for parameter in definition.space {
             let field = "parameters.\(parameter.name)"
             guard let input = inputs.first(where: { $0.name == parameter.name }) else {

@@ -1,0 +1,72 @@
+// `sweep`: the ledger's own CPU per sweep trial (sampler, recording, metrics and its HTTP client), with the
+// simulator in a child process so this process's CPU is the client's alone (issue 13: ≤ 2 ms per trial with
+// 500 trials told; TPE's cost grows with the trials told, so 100, 500 and 2,000). The baseline in the same run
+// is plain direct backtests, `backtest run`'s work one recorded run each.
+import Foundation
+import HaasAPI
+import HaasSimulator
+import Ledger
+
+func sweepBenchmark(work: String, haasledger: String) async throws {
+    let (simulator, port) = try startChildSimulator(haasledger, arguments: ["--labs", "2", "--backtests", "1"])
+    defer {
+        simulator.terminate()
+        simulator.waitUntilExit()
+    }
+    let world = SimulatedWorld(configuration: SimulatorConfiguration(labs: 2, backtestsPerLab: 1))
+    guard let script = world.scripts.first(where: { $0.inputs.count == 2 }) else { fail("no two-input script") }
+    let client = HaasClientConfiguration(
+        server: HaasServer(host: "127.0.0.1", port: port),
+        credentials: HaasCredentials(email: world.configuration.email, password: world.configuration.password),
+        concurrency: 8)
+    let settings = ScriptSettings(market: "BINANCE_BTC_USDT_", accountID: world.accounts[0].id)
+    let (start, end): (Int64, Int64) = (1_767_225_600, 1_772_323_200)
+
+    // The baseline: direct backtests one recorded run each (a login, the script's record, the start, the polls,
+    // the runtime and its metrics), parameters spread over the same space.
+    let plainCount = 200
+    let plain = DirectBacktestService(location: LedgerLocation(root: work + "/sweep-plain-ledger"))
+    var cpu = processCPUSeconds()
+    for index in 0..<plainCount {
+        let parameters = [("Period", String(5 + index % 56)), ("Stop Loss", String(Double(5 + index % 56) / 10))]
+        var trialSettings = settings
+        trialSettings.parameters = parameters
+        _ = try await plain.run(
+            BacktestRequest(
+                client: client, scriptID: script.id, settings: trialSettings, start: start, end: end,
+                pollInterval: .zero))
+    }
+    let plainCPU = (processCPUSeconds() - cpu) / Double(plainCount)
+    try FileManager.default.removeItem(atPath: work + "/sweep-plain-ledger")
+
+    print("sweep: TPE over two inputs, 8 trials in flight, simulator in a child process")
+    print(row("", "client CPU per trial", ""))
+    print(
+        row(
+            "direct backtest, one recorded run each (the baseline, \(plainCount))",
+            String(format: "%.2f ms", plainCPU * 1_000), ""))
+    for trials in [100, 500, 2_000] {
+        let definition = SweepDefinition(
+            scriptID: script.id, settings: settings, start: start, end: end,
+            space: [
+                try SweepParameter(flag: "--int", text: "Period=5:60"),
+                try SweepParameter(flag: "--real", text: "Stop Loss=0.5:6:0.1"),
+            ],
+            objective: SweepObjective(metric: "total_return", constraints: ["num_trades>=10"]), sampler: .tpe, seed: 1,
+            trials: trials, concurrency: 8, pollInterval: .zero)
+        let location = LedgerLocation(root: work + "/sweep-\(trials)-ledger")
+        cpu = processCPUSeconds()
+        let started = monotonicSeconds()
+        let outcome = try await SweepService(location: location).run(definition, source: "bench", client: client)
+        let perTrial = (processCPUSeconds() - cpu) / Double(trials)
+        let seconds = monotonicSeconds() - started
+        guard outcome.told == trials else { fail("the sweep told \(outcome.told) trials, not \(trials)") }
+        try FileManager.default.removeItem(atPath: location.root)
+        let goal = trials == 500 ? String(format: " (goal ≤ 2 ms: %@)", perTrial <= 0.002 ? "met" : "NOT met") : ""
+        print(
+            row(
+                "sweep of \(grouped(Double(trials))) trials (\(grouped(Double(trials) / seconds)) trials/s)",
+                String(format: "%.2f ms", perTrial * 1_000),
+                String(format: "(%.2f× a direct backtest)%@", perTrial / plainCPU, goal)))
+    }
+}
