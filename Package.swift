@@ -183,7 +183,7 @@ let package = Package(
             name: "LedgerTests",
             dependencies: [
                 "EventLog", "HaasAPI", "BacktestMetrics", "LedgerEvents", "JSON", "Ledger", "HaasSimulator",
-                "EventLogTesting", "Projections", "SQLiteKit",
+                "EventLogTesting", "Projections", "SQLiteKit", "Platform",
             ],
             swiftSettings: strictSettings
         ),

@@ -4,6 +4,7 @@ import Foundation
 import HaasAPI
 import HaasSimulator
 import JSON
+import Platform
 import Testing
 
 @testable import Ledger
@@ -180,5 +181,25 @@ import Testing
             #expect(outcome.finished == "time limit")
             #expect(outcome.told == 3)
         }
+    }
+
+    /// The estimator is a density on its bounds (it integrates to 1), its samples stay inside them, and it puts
+    /// more mass near its observations than the prior alone does.
+    @Test func theParzenEstimatorIsADensityOnItsBounds() {
+        let estimator = ParzenEstimator(points: [2, 2.5, 3, 8], low: 0, high: 10)
+        let steps = 20_000
+        let width = 10.0 / Double(steps)
+        let mass = (0..<steps).reduce(0.0) { sum, index in
+            sum + exp(estimator.logDensity((Double(index) + 0.5) * width)) * width
+        }
+        #expect(abs(mass - 1) < 1e-3, "integrates to \(mass)")
+        var random = SplitMix64(seed: 3)
+        let samples = (0..<2_000).map { _ in estimator.sample(&random) }
+        #expect(samples.allSatisfy { (0...10).contains($0) })
+        let near = samples.filter { (1.5...3.5).contains($0) }.count
+        #expect(Double(near) / Double(samples.count) > 0.3, "\(near) of 2,000 near the cluster")
+        #expect(estimator.logDensity(2.5) > estimator.logDensity(6))
+        #expect(ParzenEstimator.weights(30).first.map { $0 < 0.1 } == true)
+        #expect(ParzenEstimator.weights(30).suffix(25).allSatisfy { $0 == 1 })
     }
 }

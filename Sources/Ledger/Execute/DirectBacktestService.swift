@@ -56,11 +56,12 @@ public struct DirectBacktestService: Sendable {
     }
 
     /// `run`'s work inside a recorded run: also what each trial of a sweep does. `cancelsOnStop` decides, when
-    /// a stop comes, whether the backtest is cancelled on the server or left running for a later command.
+    /// a stop comes, whether the backtest is cancelled on the server or left running for a later command;
+    /// `knownScript`, the script's record when the caller fetched and recorded it already (a sweep, once).
     func execute(
         _ request: BacktestRequest, backtestID: String, client: HaasClient, recorder: EventRecorder, log: EventLog,
         formulas: [FormulaSet], stop: StopRequest, cancelsOnStop: @escaping @Sendable () -> Bool = { true },
-        progress: (@Sendable (BacktestProgress) -> Void)?
+        knownScript: ScriptRecord? = nil, progress: (@Sendable (BacktestProgress) -> Void)?
     ) async throws -> BacktestOutcome {
         var record = try DirectBacktestRecord.read(backtestID, in: log)
         var reconciliations = 0
@@ -78,7 +79,8 @@ public struct DirectBacktestService: Sendable {
             }
         } else {
             reconciliations = try await start(
-                request, backtestID: backtestID, record: &record, client: client, recorder: recorder)
+                request, backtestID: backtestID, record: &record, client: client, recorder: recorder,
+                knownScript: knownScript)
         }
         if request.detach || record.isOver {
             return BacktestOutcome(
@@ -101,16 +103,22 @@ public struct DirectBacktestService: Sendable {
     /// the start itself. Returns how many lost replies were reconciled.
     private func start(
         _ request: BacktestRequest, backtestID: String, record: inout DirectBacktestRecord, client: HaasClient,
-        recorder: EventRecorder
+        recorder: EventRecorder, knownScript: ScriptRecord?
     ) async throws -> Int {
-        let script = try await client.scriptRecord(scriptID: request.scriptID)
-        recorder.add(
-            ScriptService.observed(script.value, channel: "GET_SCRIPT_RECORD", bodyHash: Blob(script.body).hash.hex))
-        try recorder.flush()
-        if script.value.compiled == false {
+        let script: ScriptRecord
+        if let knownScript {
+            script = knownScript
+        } else {
+            // Committed with the request below, before anything is sent.
+            let reply = try await client.scriptRecord(scriptID: request.scriptID)
+            recorder.add(
+                ScriptService.observed(reply.value, channel: "GET_SCRIPT_RECORD", bodyHash: Blob(reply.body).hash.hex))
+            script = reply.value
+        }
+        if script.compiled == false {
             // Where it fails, compiler-style, from a debug run (recorded like `script debug`'s).
-            let debug = try? await client.debugTest(scriptID: request.scriptID, scriptType: script.value.type ?? 0)
-            let result = debug.map { DebugResult(script: script.value, messages: $0.value) }
+            let debug = try? await client.debugTest(scriptID: request.scriptID, scriptType: script.type ?? 0)
+            let result = debug.map { DebugResult(script: script, messages: $0.value) }
             if let debug, let result {
                 recorder.add(
                     ScriptService.ran(
@@ -119,10 +127,10 @@ public struct DirectBacktestService: Sendable {
             let lines = result.map { $0.errors.isEmpty ? [] : ScriptPresentation.debugLines($0) } ?? []
             throw LedgerError.partialFailure(
                 (lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n")
-                    + "script \(request.scriptID) (\(script.value.name ?? "unnamed")) does not compile; nothing was started"
+                    + "script \(request.scriptID) (\(script.name ?? "unnamed")) does not compile; nothing was started"
             )
         }
-        let parameters = try request.settings.scriptParameters(inputs: ScriptInput.inputs(of: script.value))
+        let parameters = try request.settings.scriptParameters(inputs: ScriptInput.inputs(of: script))
         let settings = request.settings.settings(scriptParameters: parameters)
         if let earlier = record.requested {
             // The log holds the settings canonical (members sorted): compare them as bytes, not member by member.
@@ -155,7 +163,7 @@ public struct DirectBacktestService: Sendable {
             let requested = DirectBacktestPayloads.draft(
                 .backtestRequested, backtestID,
                 [
-                    ("script_id", .string(request.scriptID)), ("script_version", .optional(script.value.version)),
+                    ("script_id", .string(request.scriptID)), ("script_version", .optional(script.version)),
                     ("settings", settings), ("parameters", .object(parameters)), ("start", .number(request.start)),
                     ("end", .number(request.end)),
                 ])
@@ -189,7 +197,7 @@ public struct DirectBacktestService: Sendable {
                     ("service_id", .optional(started.serviceID)), ("requests", .number(started.requests)),
                     ("reconciled", .bool(started.serviceID == nil)),
                 ]))
-        try recorder.flush()
+        // Committed with the first poll (or the run's end): lost, it is reconciled by asking about the id.
         record.accepted = true
         record.serviceID = started.serviceID
         return started.reconciliations.count

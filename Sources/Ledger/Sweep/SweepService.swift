@@ -64,12 +64,14 @@ public struct SweepService: Sendable {
                 throw LedgerError.invalidArgument(
                     flag: "--id", reason: "sweep \(sweepID) exists; `haasledger sweep resume \(sweepID)` carries it on")
             }
-            try await checkSpace(definition, source: source, client: client, recorder: recorder)
+            let script = try await observeScript(definition.scriptID, client: client, recorder: recorder)
+            try checkSpace(definition, source: source, script: script)
             recorder.add(
                 SweepPayloads.draft(
                     .sweepStarted, sweepID, [("definition", definition.json), ("budget", .number(definition.budget))]))
             try recorder.flush()
-            return try await drive(sweepID, client: client, recorder: recorder, log: log, progress: progress)
+            return try await drive(
+                sweepID, client: client, recorder: recorder, log: log, script: script, progress: progress)
         }
     }
 
@@ -79,20 +81,19 @@ public struct SweepService: Sendable {
     ) async throws -> SweepOutcome {
         try await runs.perform("sweep resume", client, started: [("sweep_id", .string(sweepID))]) {
             client, recorder, log in
-            try await drive(sweepID, client: client, recorder: recorder, log: log, progress: progress)
+            guard let definition = try SweepRecord.read(sweepID, in: log).definition else {
+                throw SweepReads.unknown(sweepID)
+            }
+            let script = try await observeScript(definition.scriptID, client: client, recorder: recorder)
+            return try await drive(
+                sweepID, client: client, recorder: recorder, log: log, script: script, progress: progress)
         }
     }
 
     /// Every searched input must be one of the script's, inside its range (when the script's record lists its
     /// inputs): a typo fails here, naming the key, before anything is started.
-    private func checkSpace(
-        _ definition: SweepDefinition, source: String, client: HaasClient, recorder: EventRecorder
-    ) async throws {
-        let script = try await client.scriptRecord(scriptID: definition.scriptID)
-        recorder.add(
-            ScriptService.observed(script.value, channel: "GET_SCRIPT_RECORD", bodyHash: Blob(script.body).hash.hex))
-        try recorder.flush()
-        guard let inputs = ScriptInput.inputs(of: script.value) else { return }
+    private func checkSpace(_ definition: SweepDefinition, source: String, script: ScriptRecord) throws {
+        guard let inputs = ScriptInput.inputs(of: script) else { return }
         // The fixed inputs the way a single backtest checks its --param (names and ranges).
         do {
             _ = try definition.settings.scriptParameters(inputs: inputs)
@@ -130,6 +131,16 @@ public struct SweepService: Sendable {
                 )
             }
         }
+    }
+
+    /// The script's record, fetched and recorded once per run: every trial of the run names its version.
+    private func observeScript(_ scriptID: String, client: HaasClient, recorder: EventRecorder) async throws
+        -> ScriptRecord
+    {
+        let reply = try await client.scriptRecord(scriptID: scriptID)
+        recorder.add(
+            ScriptService.observed(reply.value, channel: "GET_SCRIPT_RECORD", bodyHash: Blob(reply.body).hash.hex))
+        return reply.value
     }
 
     /// Where a running sweep looks for a cancel request from another process (`sweep cancel`).
@@ -183,7 +194,7 @@ public struct SweepService: Sendable {
     /// The loop: resumes the trials in flight, asks new ones while the budget, the time limit and the
     /// concurrency window allow, tells each result as it comes, and records the end.
     private func drive(
-        _ sweepID: String, client: HaasClient, recorder: EventRecorder, log: EventLog,
+        _ sweepID: String, client: HaasClient, recorder: EventRecorder, log: EventLog, script: ScriptRecord,
         progress: (@Sendable (SweepOutcome) -> Void)?
     ) async throws -> SweepOutcome {
         var record = try SweepRecord.read(sweepID, in: log)
@@ -210,7 +221,7 @@ public struct SweepService: Sendable {
                     try await backtests.execute(
                         request, backtestID: trial.backtestID, client: client, recorder: recorder, log: log,
                         formulas: formulas, stop: trialStop, cancelsOnStop: { halt.withLock { $0 } == .cancel },
-                        progress: nil))
+                        knownScript: script, progress: nil))
             } catch {
                 return .failure(error)
             }
@@ -254,7 +265,7 @@ public struct SweepService: Sendable {
                                 ("parameters", trial.parameters), ("informed_by", .number(knowledge.count)),
                                 ("method", .string(asked.method)),
                             ]))
-                    try recorder.flush()
+                    // Committed with the trial's request: an ask lost in a crash is asked again, the same.
                     record.trials.append(trial)
                     next += 1
                     running += 1
