@@ -48,6 +48,8 @@ struct HaasLedger: AsyncParsableCommand {
                 StandardError.write(fullMessage(for: error))
                 Foundation.exit(2)
             default:
+                // A progress line a command left on the terminal goes first, so the message starts a line.
+                if StandardError.isTerminal { StandardError.write("\r\u{1B}[K", newline: false) }
                 // Not one of argument-parser's: the ledger's own errors, worded by their types.
                 if case LedgerError.interrupted = error {
                     StandardError.write("\(error)")

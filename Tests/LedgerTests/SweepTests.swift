@@ -56,8 +56,10 @@ import Testing
         try await SimulatorServer.withRunning(
             SimulatorConfiguration(seed: 61, labs: 2, backtestsPerLab: 1, pollsToComplete: 1)
         ) { server in
+            // TPE's ten startup trials are the random sampler's first ten, so a seed whose best lies among them
+            // is a tie; TPE must win outright on most seeds.
             var wins = 0
-            let seeds: [UInt64] = [1, 2, 3, 4, 5]
+            let seeds: [UInt64] = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
             for seed in seeds {
                 var best: [SweepSamplerKind: Double] = [:]
                 for sampler in [SweepSamplerKind.tpe, .random] {

@@ -23,14 +23,18 @@ struct ToldTrial: Sendable {
 struct SweepSampler: Sendable {
     let definition: SweepDefinition
 
-    /// The parameters of trial `number` (in the space's order) and how they were chosen.
-    func ask(_ number: Int, told: [ToldTrial]) -> (parameters: [(key: String, value: JSONValue)], method: String) {
+    /// The parameters of trial `number` (in the space's order) and how they were chosen. `asked` holds the
+    /// parameters of every trial before it (canonical JSON), which TPE avoids repeating where it can.
+    func ask(_ number: Int, told: [ToldTrial], asked: Set<String> = [])
+        -> (parameters: [(key: String, value: JSONValue)], method: String)
+    {
         switch definition.sampler {
         case .grid: return (gridPoint(number), "grid")
         case .random: return (randomPoint(number), "random")
         case .tpe:
             let usable = told.filter { $0.verdict != .unusable }
-            guard usable.count >= definition.startupTrials, let point = tpePoint(number, told: usable) else {
+            guard usable.count >= definition.startupTrials, let point = tpePoint(number, told: usable, asked: asked)
+            else {
                 return (randomPoint(number), "random (startup)")
             }
             return (point, "tpe")
@@ -57,7 +61,11 @@ struct SweepSampler: Sendable {
 
     /// Optuna's univariate TPE: the told trials split into the best γ(n) and the rest, a Parzen estimator
     /// over each; of 24 candidates drawn from the good one, the one where good is likeliest against the rest.
-    private func tpePoint(_ number: Int, told: [ToldTrial]) -> [(key: String, value: JSONValue)]? {
+    ///
+    /// Steps snap candidates to a grid, so the good estimator often proposes a point already run; on a
+    /// deterministic server that trial would teach nothing. Up to eight further draws (streams of their own)
+    /// look for a new point before a repeat is accepted.
+    private func tpePoint(_ number: Int, told: [ToldTrial], asked: Set<String>) -> [(key: String, value: JSONValue)]? {
         func score(_ trial: ToldTrial) -> Double? {
             switch trial.verdict {
             case .complete(let value): value
@@ -73,13 +81,21 @@ struct SweepSampler: Sendable {
         let good = Set(feasible.prefix(goodCount).map(\.number))
         let below = told.filter { good.contains($0.number) }
         let above = told.filter { !good.contains($0.number) }
-        return definition.space.enumerated().map { index, parameter in
-            var random = SplitMix64(definition.seed, 3, UInt64(number), UInt64(index))
-            let values = (
-                below.compactMap { $0.parameters[parameter.name] }, above.compactMap { $0.parameters[parameter.name] }
-            )
-            return (parameter.name, TPEChoice.pick(parameter, below: values.0, above: values.1, &random))
+        let observed = definition.space.map { parameter in
+            (below.compactMap { $0.parameters[parameter.name] }, above.compactMap { $0.parameters[parameter.name] })
         }
+        var point: [(key: String, value: JSONValue)] = []
+        for attempt in 0..<9 {
+            point = definition.space.enumerated().map { index, parameter in
+                var random = SplitMix64(definition.seed, 3, UInt64(number), UInt64(index), UInt64(attempt))
+                return (
+                    parameter.name,
+                    TPEChoice.pick(parameter, below: observed[index].0, above: observed[index].1, &random)
+                )
+            }
+            if !asked.contains(CanonicalJSON.string(.object(point))) { break }
+        }
+        return point
     }
 }
 

@@ -253,7 +253,8 @@ public struct SweepService: Sendable {
                     next < record.budget, deadline.map({ clock.nowMicroseconds() < $0 }) ?? true,
                     let knowledge = record.knowledge(for: next, concurrency: definition.concurrency)
                 {
-                    let asked = sampler.ask(next, told: knowledge)
+                    let asked = sampler.ask(
+                        next, told: knowledge, asked: Set(record.trials.map { CanonicalJSON.string($0.parameters) }))
                     let trial = SweepRecord.Trial(
                         number: next, backtestID: SweepPayloads.backtestID(sweepID: sweepID, trial: next),
                         parameters: .object(asked.parameters))
