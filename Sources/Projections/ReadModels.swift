@@ -298,18 +298,16 @@ extension ReadModels {
         ).rows([at, .null] + idValues)
         let metricsByID = try metricSets(
             "k.backtest_id IN (\(placeholders))", parameters: [at, .integer(formula)] + idValues)
-        func text(_ value: SQLiteValue) -> String? { if case .text(let text) = value { text } else { nil } }
-        func integer(_ value: SQLiteValue) -> Int64? { if case .integer(let number) = value { number } else { nil } }
         let backtestsByID = Dictionary(
-            backtestRows.map { (text($0[0]) ?? "", $0) }, uniquingKeysWith: { first, _ in first })
+            backtestRows.map { ($0[0].textValue ?? "", $0) }, uniquingKeysWith: { first, _ in first })
         var rows: [BacktestRow] = []
         for id in ids {
             guard let row = backtestsByID[id] else { return nil }
             rows.append(
                 BacktestRow(
-                    backtestID: id, labID: text(row[1]) ?? "", generation: integer(row[2]),
-                    population: integer(row[3]), market: text(row[4]), scriptVersion: text(row[5]),
-                    parameters: text(row[6]),
+                    backtestID: id, labID: row[1].textValue ?? "", generation: row[2].integerValue,
+                    population: row[3].integerValue, market: row[4].textValue, scriptVersion: row[5].textValue,
+                    parameters: row[6].textValue,
                     metrics: metricsByID[id] ?? []))
         }
         return rows
@@ -382,3 +380,9 @@ extension ReadModels {
 #if canImport(Glibc)
     import Glibc
 #endif
+
+/// A column value read back as the type it was written as (nil for any other).
+extension SQLiteValue {
+    var textValue: String? { if case .text(let text) = self { text } else { nil } }
+    var integerValue: Int64? { if case .integer(let number) = self { number } else { nil } }
+}

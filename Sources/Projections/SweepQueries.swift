@@ -86,8 +86,3 @@ extension ReadModels {
         }
     }
 }
-
-extension SQLiteValue {
-    var textValue: String? { if case .text(let text) = self { text } else { nil } }
-    var integerValue: Int64? { if case .integer(let number) = self { number } else { nil } }
-}

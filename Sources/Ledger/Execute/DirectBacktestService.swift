@@ -105,16 +105,11 @@ public struct DirectBacktestService: Sendable {
         _ request: BacktestRequest, backtestID: String, record: inout DirectBacktestRecord, client: HaasClient,
         recorder: EventRecorder, knownScript: ScriptRecord?
     ) async throws -> Int {
-        let script: ScriptRecord
-        if let knownScript {
-            script = knownScript
-        } else {
-            // Committed with the request below, before anything is sent.
-            let reply = try await client.scriptRecord(scriptID: request.scriptID)
-            recorder.add(
-                ScriptService.observed(reply.value, channel: "GET_SCRIPT_RECORD", bodyHash: Blob(reply.body).hash.hex))
-            script = reply.value
-        }
+        // Recorded with the request below, before anything is sent.
+        let script: ScriptRecord =
+            if let knownScript { knownScript } else {
+                try await ScriptService.fetchRecorded(request.scriptID, client: client, recorder: recorder)
+            }
         if script.compiled == false {
             // Where it fails, compiler-style, from a debug run (recorded like `script debug`'s).
             let debug = try? await client.debugTest(scriptID: request.scriptID, scriptType: script.type ?? 0)

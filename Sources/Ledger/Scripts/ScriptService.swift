@@ -47,6 +47,16 @@ public struct ScriptService: Sendable {
         ) { client, recorder, _ in try await body(client, recorder) }
     }
 
+    /// GET_SCRIPT_RECORD, its `haas.script.observed` queued on `recorder` (committed with the caller's next
+    /// flush), for commands that need the script's version and inputs before they start something.
+    static func fetchRecorded(_ scriptID: String, client: HaasClient, recorder: EventRecorder) async throws
+        -> ScriptRecord
+    {
+        let reply = try await client.scriptRecord(scriptID: scriptID)
+        recorder.add(observed(reply.value, channel: "GET_SCRIPT_RECORD", bodyHash: Blob(reply.body).hash.hex))
+        return reply.value
+    }
+
     static func observed(_ script: ScriptRecord, channel: String, bodyHash: String) -> EventDraft {
         let source = script.source.map { Blob(Array($0.utf8)) }
         return EventDraft(

@@ -21,14 +21,15 @@ public struct SweepOutcome: Sendable {
     let bestExact: JSONValue
 
     init(_ record: SweepRecord) {
-        bestExact = record.best?.objective ?? .null
+        let bestTrial = record.best
+        bestExact = bestTrial?.objective ?? .null
         sweepID = record.sweepID
         told = record.told.count
         budget = record.budget
         inFlight = record.inFlight.count
         finished = record.finished?.reason
         let metric = record.definition?.objective.metric ?? ""
-        best = record.best.map {
+        best = bestTrial.map {
             ($0.number, SweepPresentation.readable(metric, $0.objective), CanonicalJSON.string($0.parameters))
         }
         objective = record.definition.map { "\($0.objective.maximize ? "max" : "min") \($0.objective.metric)" } ?? "?"
@@ -64,7 +65,7 @@ public struct SweepService: Sendable {
                 throw LedgerError.invalidArgument(
                     flag: "--id", reason: "sweep \(sweepID) exists; `haasledger sweep resume \(sweepID)` carries it on")
             }
-            let script = try await observeScript(definition.scriptID, client: client, recorder: recorder)
+            let script = try await ScriptService.fetchRecorded(definition.scriptID, client: client, recorder: recorder)
             try checkSpace(definition, source: source, script: script)
             recorder.add(
                 SweepPayloads.draft(
@@ -84,7 +85,7 @@ public struct SweepService: Sendable {
             guard let definition = try SweepRecord.read(sweepID, in: log).definition else {
                 throw SweepReads.unknown(sweepID)
             }
-            let script = try await observeScript(definition.scriptID, client: client, recorder: recorder)
+            let script = try await ScriptService.fetchRecorded(definition.scriptID, client: client, recorder: recorder)
             return try await drive(
                 sweepID, client: client, recorder: recorder, log: log, script: script, progress: progress)
         }
@@ -94,53 +95,28 @@ public struct SweepService: Sendable {
     /// inputs): a typo fails here, naming the key, before anything is started.
     private func checkSpace(_ definition: SweepDefinition, source: String, script: ScriptRecord) throws {
         guard let inputs = ScriptInput.inputs(of: script) else { return }
-        // The fixed inputs the way a single backtest checks its --param (names and ranges).
-        do {
-            _ = try definition.settings.scriptParameters(inputs: inputs)
-        } catch LedgerError.invalidArgument(let flag, let reason) {
-            throw LedgerError.invalidFile(path: source, field: "fixed", reason: "\(flag): \(reason)")
-        }
+        // The same check as a single backtest's --param (names, the nearest one, ranges): the fixed inputs as
+        // given, each searched input at the ends of its domain (every choice).
+        var checks: [(field: String, settings: ScriptSettings)] = [("fixed", definition.settings)]
         for parameter in definition.space {
-            let field = "parameters.\(parameter.name)"
-            guard let input = inputs.first(where: { $0.name == parameter.name }) else {
-                let known = inputs.map(\.name)
-                let hint =
-                    DebugResult.nearest(to: parameter.name, in: Set(known)).map { "; did you mean '\($0)'?" } ?? ""
-                throw LedgerError.invalidFile(
-                    path: source, field: field,
-                    reason:
-                        "the script has no input '\(parameter.name)' (its inputs: \(known.joined(separator: ", ")))\(hint)"
-                )
-            }
-            let bounds: (Double, Double)? =
+            let ends: [JSONValue] =
                 switch parameter.domain {
-                case .integer(let low, let high, _, _): (Double(low), Double(high))
-                case .real(let low, let high, _, _): (low, high)
-                case .choice(let values):
-                    values.compactMap { $0.numberValue?.doubleValue }.min().map { low in
-                        (low, values.compactMap { $0.numberValue?.doubleValue }.max() ?? low)
-                    }
+                case .integer(let low, let high, _, _): [.number(low), .number(high)]
+                case .real(let low, let high, _, _): [.optional(low), .optional(high)]
+                case .choice(let values): values
                 }
-            if let (low, high) = bounds, let minimum = input.minimum, let maximum = input.maximum,
-                low < minimum || high > maximum
-            {
-                throw LedgerError.invalidFile(
-                    path: source, field: field,
-                    reason:
-                        "\(low.shortText)…\(high.shortText) reaches outside the input's range \(minimum.shortText)…\(maximum.shortText)"
-                )
+            var settings = ScriptSettings()
+            settings.parameters = ends.map { (parameter.name, SweepParameter.text($0)) }
+            checks.append(("parameters.\(parameter.name)", settings))
+        }
+        for check in checks {
+            do {
+                _ = try check.settings.scriptParameters(inputs: inputs)
+            } catch LedgerError.invalidArgument(let flag, let reason) {
+                let detail = check.field == "fixed" ? "\(flag): \(reason)" : reason
+                throw LedgerError.invalidFile(path: source, field: check.field, reason: detail)
             }
         }
-    }
-
-    /// The script's record, fetched and recorded once per run: every trial of the run names its version.
-    private func observeScript(_ scriptID: String, client: HaasClient, recorder: EventRecorder) async throws
-        -> ScriptRecord
-    {
-        let reply = try await client.scriptRecord(scriptID: scriptID)
-        recorder.add(
-            ScriptService.observed(reply.value, channel: "GET_SCRIPT_RECORD", bodyHash: Blob(reply.body).hash.hex))
-        return reply.value
     }
 
     /// Where a running sweep looks for a cancel request from another process (`sweep cancel`).
