@@ -98,7 +98,9 @@ extension CLITests {
             broken[broken.firstIndex(of: "--script")! + 1] = server.world.brokenScript.id
             let notCompiling = try await ChildProcess.runInBackground("haasledger", broken, environment: environment)
             #expect(notCompiling.status == 1)
-            #expect(notCompiling.stderr.contains("Breakout Draft:3:27: error: unknown function 'ClosePrice'"), "\(notCompiling.stderr)")
+            #expect(
+                notCompiling.stderr.contains("Breakout Draft:3:27: error: unknown function 'ClosePrice'"),
+                "\(notCompiling.stderr)")
             #expect(notCompiling.stderr.contains("(Breakout Draft) does not compile; nothing was started"))
             let period = try run(backtestRun(server, url: url, ["--from", "2026-03-01", "--to", "2026-01-01"]))
             #expect(period.status == 2)
@@ -187,6 +189,34 @@ extension CLITests {
             #expect(recorded.first?.contains(#""compiled":true"#) == true)
             #expect(recorded.first?.contains(#""positions":21"#) == true)
             #expect(recorded.last?.contains(#""compiled":false"#) == true)
+        }
+    }
+
+    /// A backtest whose runtime is recorded but whose metrics under some formula are not (a command stopped
+    /// between the two, or a formula asked for later) gets them from the recorded runtime on the next follow.
+    @Test func followingARecordedBacktestCompletesItsMissingMetrics() async throws {
+        try await withRunningSimulator(
+            SimulatorConfiguration(seed: 47, labs: 1, backtestsPerLab: 1, pollsToComplete: 1)
+        ) { server in
+            let (environment, url) = CLITests.login(to: server)
+            let ran = try await ChildProcess.runInBackground(
+                "haasledger", backtestRun(server, url: url, ["--formula", "canonical@2", "--format", "json"]),
+                environment: environment)
+            #expect(ran.status == 0, "\(ran.stderr)")
+            let id = try #require(
+                try JSONParser.parse(ran.stdout.trimmingCharacters(in: .newlines))["backtest_id"]?.stringValue)
+            let followed = try await ChildProcess.runInBackground(
+                "haasledger",
+                [
+                    "backtest", "status", id, "--ledger", ledger, "--server", url, "--formula", "canonical@1",
+                    "--format",
+                    "json",
+                ], environment: environment)
+            #expect(followed.status == 0, "\(followed.stderr)")
+            let outcome = try JSONParser.parse(followed.stdout.trimmingCharacters(in: .newlines))
+            #expect(outcome["metrics"]?["canonical@1"]?["num_trades"] != nil, "\(followed.stdout)")
+            #expect(outcome["metrics"]?["canonical@2"]?["num_trades"] != nil, "\(followed.stdout)")
+            #expect(executeRequests(server) == [id: 1])
         }
     }
 }

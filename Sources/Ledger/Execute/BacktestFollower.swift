@@ -133,7 +133,17 @@ struct BacktestFollower {
     ) throws -> Outcome {
         var outcome = Outcome(phase: .completed, progress: info.progress, polls: polls)
         if let position = record.runtimePosition {
+            // Recorded before; a command stopped between the runtime and its metrics left the rest to this one.
+            let missing = try MetricsEngine(log: log).missingMetrics(runtimeAt: position, formulas: formulas)
+            for metric in missing { recorder.add(metric) }
+            if !record.finished {
+                var finished = DirectBacktestPayloads.draft(.backtestFinished, backtestID, [("polls", .number(polls))])
+                finished.causation = position
+                recorder.add(finished)
+            }
+            try recorder.flush()
             outcome.runtimePosition = position
+            outcome.metrics = try record.metrics + Self.values(missing)
             return outcome
         }
         guard let bytes = info.runtimeBytes else {
@@ -172,11 +182,16 @@ struct BacktestFollower {
         recorder.add(finished)
         try recorder.flush()
         outcome.runtimePosition = position
-        outcome.metrics = try metrics.compactMap { metric in
+        outcome.metrics = try Self.values(metrics)
+        return outcome
+    }
+
+    /// Formula → values of `metrics.computed` drafts.
+    private static func values(_ metrics: [EventDraft]) throws -> [(formula: String, values: JSONValue)] {
+        try metrics.compactMap { metric in
             let json = try metric.payload.json
             guard let formula = json["formula"]?.stringValue, let values = json["values"] else { return nil }
             return (formula, values)
         }
-        return outcome
     }
 }

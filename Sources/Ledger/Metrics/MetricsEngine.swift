@@ -93,6 +93,27 @@ public struct MetricsEngine {
         return summary
     }
 
+    /// The `metrics.computed` drafts the runtime at `position` still lacks among `formulas`: for a command that
+    /// stopped between a runtime and its metrics, so the next one completes them (once: the ids are derived).
+    func missingMetrics(runtimeAt position: UInt64, formulas: [FormulaSet]) throws -> [EventDraft] {
+        guard let event = try log.read({ try $0.event(at: position) }) else { return [] }
+        let json = try event.payload.json
+        guard let backtest = json["backtest_id"]?.stringValue, let body = json["body_sha256"]?.stringValue else {
+            return []
+        }
+        let missing = try formulas.filter { formula in
+            try log.read { try $0.position(ofID: MetricsEngine.eventID(formula: formula.name, runtime: event.id)) }
+                == nil
+        }
+        guard !missing.isEmpty else { return [] }
+        let runtime = try decodeRuntime(bodyHash: body, position: position)
+        return missing.map { formula in
+            MetricsPayloads.computed(
+                id: MetricsEngine.eventID(formula: formula.name, runtime: event.id), formula: formula, runtime: runtime,
+                runtimeEvent: RuntimeProvenance(event), lab: json["lab_id"]?.stringValue, backtest: backtest)
+        }
+    }
+
     private func decodeRuntime(bodyHash: String, position: UInt64) throws -> BacktestRuntime {
         guard let hash = SHA256Hash(hex: bodyHash), let body = try log.read({ try $0.blob(hash) }) else {
             throw LedgerError.integrity("runtime at position \(position) refers to blob \(bodyHash), which is missing")

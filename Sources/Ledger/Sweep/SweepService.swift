@@ -204,6 +204,8 @@ public struct SweepService: Sendable {
         }
         let deadline = definition.timeLimit.map { record.startedAt + Int64($0 * 1_000_000) }
         var next = record.trials.count
+        // The points asked so far, kept as the loop asks more (not rebuilt for every ask).
+        var askedPoints = Set(record.trials.map { CanonicalJSON.string($0.parameters) })
         var failure: (any Error)?
         try await withThrowingTaskGroup(of: TaskResult.self) { group in
             group.addTask {
@@ -229,8 +231,7 @@ public struct SweepService: Sendable {
                     next < record.budget, deadline.map({ clock.nowMicroseconds() < $0 }) ?? true,
                     let knowledge = record.knowledge(for: next, concurrency: definition.concurrency)
                 {
-                    let asked = sampler.ask(
-                        next, told: knowledge, asked: Set(record.trials.map { CanonicalJSON.string($0.parameters) }))
+                    let asked = sampler.ask(next, told: knowledge, asked: askedPoints)
                     let trial = SweepRecord.Trial(
                         number: next, backtestID: SweepPayloads.backtestID(sweepID: sweepID, trial: next),
                         parameters: .object(asked.parameters))
@@ -244,6 +245,7 @@ public struct SweepService: Sendable {
                             ]))
                     // Committed with the trial's request: an ask lost in a crash is asked again, the same.
                     record.trials.append(trial)
+                    askedPoints.insert(CanonicalJSON.string(trial.parameters))
                     next += 1
                     running += 1
                     group.addTask { .trial(trial.number, await runTrial(trial)) }
