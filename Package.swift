@@ -36,6 +36,11 @@ let package = Package(
             providers: [.apt(["liblmdb-dev"]), .brew(["lmdb"])]
         ),
         .systemLibrary(
+            name: "CZstd",
+            pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]
+        ),
+        .systemLibrary(
             name: "CSQLite",
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]
@@ -55,7 +60,7 @@ let package = Package(
         ),
         .target(
             name: "EventLog",
-            dependencies: ["JSON", "Platform", "CLMDB", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["JSON", "Platform", "CLMDB", "CZstd", .product(name: "Crypto", package: "swift-crypto")],
             exclude: ["FORMAT.md"],
             swiftSettings: strictSettings
         ),

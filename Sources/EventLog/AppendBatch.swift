@@ -51,7 +51,8 @@ struct AppendBatch {
     /// its placement in `arena` slot `index` (its place in the caller's batch, also used in error messages).
     /// The record itself is encoded and sealed by `RecordArena.sealAll` and appended by `writeRecords`.
     mutating func stage(
-        _ draft: borrowing EventDraft, index: Int, arena: RecordArena, txn: borrowing LMDBTransaction
+        _ draft: borrowing EventDraft, index: Int, storedBlobs: [[UInt8]], arena: RecordArena,
+        txn: borrowing LMDBTransaction
     ) throws -> AppendOutcome {
         let position = headPosition + 1
         // Claim the id first: one B-tree operation both checks for a repeat and records the new id.
@@ -94,7 +95,9 @@ struct AppendBatch {
         try Keys.withTypeEntry(typeNumber, position) { key, value in
             _ = try txn.put(dbs.typeIndex, key, value, flags: .appendDuplicate)
         }
-        for blob in draft.blobs { try BlobStore.store(blob, txn: txn, dbs: dbs) }
+        for (blob, stored) in zip(draft.blobs, storedBlobs) {
+            try BlobStore.store(blob.hash, stored: stored, txn: txn, dbs: dbs)
+        }
         if let hashes = draft.importedBlobHashes {
             for hash in hashes where try hash.withUnsafeBytes({ try txn.get(dbs.blobs, $0) }) == nil {
                 throw EventLogError.invalidDraft(

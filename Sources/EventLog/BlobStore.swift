@@ -1,23 +1,101 @@
-/// The content-addressed blob store: SHA-256 → one encoding byte + the bytes. Storing the same bytes
-/// again is a no-op, which is what makes a re-fetched payload cost nothing.
+/// The content-addressed blob store: SHA-256 of the original bytes → one encoding byte + the stored bytes.
+/// Storing the same bytes again is a no-op, which is what makes a re-fetched payload cost nothing.
+///
+/// Encodings: 0 is the bytes themselves; 1 is a u32 (little-endian) dictionary version, 0 for none, then one
+/// zstd frame that names its content size. Blobs that do not shrink stay identity.
 enum BlobStore {
-    /// Byte 0 of a stored blob. Only identity exists today; a compressed encoding would add a value.
     static let identityEncoding: UInt8 = 0
+    static let zstdEncoding: UInt8 = 1
+    static let zstdHeaderSize = 5
+    /// Below this a frame's own header outweighs what it saves.
+    static let smallestCompressed = 64
 
-    static func store(_ blob: Blob, txn: borrowing LMDBTransaction, dbs: LogDatabases) throws {
-        let exists = try blob.hash.withUnsafeBytes { try txn.get(dbs.blobs, $0) != nil }
+    /// What `stage` writes for `bytes`: compressed with `dictionary` when that makes it smaller.
+    static func encode(
+        _ bytes: [UInt8], dictionary: BlobDictionary?, compressor: borrowing ZstdFrames.Compressor
+    ) -> [UInt8] {
+        var stored: [UInt8] = []
+        if bytes.count >= smallestCompressed {
+            stored.reserveCapacity(zstdHeaderSize + bytes.count / 4)
+            stored.append(zstdEncoding)
+            withUnsafeBytes(of: (dictionary?.version ?? 0).littleEndian) { stored.append(contentsOf: $0) }
+            let compressed = bytes.withUnsafeBytes {
+                compressor.compress($0, dictionary: dictionary, limit: bytes.count - zstdHeaderSize, into: &stored)
+            }
+            if compressed { return stored }
+            stored.removeAll(keepingCapacity: true)
+        }
+        stored.reserveCapacity(bytes.count + 1)
+        stored.append(identityEncoding)
+        stored.append(contentsOf: bytes)
+        return stored
+    }
+
+    static func store(
+        _ hash: SHA256Hash, stored: [UInt8], txn: borrowing LMDBTransaction, dbs: LogDatabases
+    ) throws {
+        let exists = try hash.withUnsafeBytes { try txn.get(dbs.blobs, $0) != nil }
         if exists { return }
-        var stored = [identityEncoding]
-        stored.reserveCapacity(blob.bytes.count + 1)
-        stored.append(contentsOf: blob.bytes)
-        try blob.hash.withUnsafeBytes { key in
+        try hash.withUnsafeBytes { key in
             try stored.withUnsafeBytes { _ = try txn.put(dbs.blobs, key, $0, flags: .noOverwrite) }
         }
     }
 
-    /// The content of a stored value, or nil when its encoding byte is unknown.
-    static func content(of stored: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
-        guard stored.count >= 1, stored[0] == identityEncoding else { return nil }
-        return UnsafeRawBufferPointer(rebasing: stored[1...])
+    /// The dictionary version a zstd blob needs (0: none), or nil for identity or an unknown encoding.
+    static func dictionaryVersion(of stored: UnsafeRawBufferPointer) -> UInt32? {
+        guard stored.count > zstdHeaderSize, stored[0] == zstdEncoding else { return nil }
+        return UInt32(littleEndian: stored.loadUnaligned(fromByteOffset: 1, as: UInt32.self))
+    }
+
+    /// The size of the original bytes, from the stored value alone (no decompression), for `log stats`.
+    static func contentSize(of stored: UnsafeRawBufferPointer) -> Int? {
+        guard let encoding = stored.first else { return nil }
+        switch encoding {
+        case identityEncoding: return stored.count - 1
+        case zstdEncoding where stored.count > zstdHeaderSize:
+            return ZstdFrames.contentSize(UnsafeRawBufferPointer(rebasing: stored[zstdHeaderSize...]))
+        default: return nil
+        }
+    }
+
+    /// The original bytes of a stored value, or why they cannot be had. `dictionary` is looked up by the
+    /// caller for the version the value names.
+    static func content(of stored: UnsafeRawBufferPointer, dictionary: (UInt32) throws -> BlobDictionary?) rethrows
+        -> Result<[UInt8], BlobProblem>
+    {
+        guard let encoding = stored.first else { return .failure(.unknownEncoding(nil)) }
+        switch encoding {
+        case identityEncoding:
+            return .success(Array(UnsafeRawBufferPointer(rebasing: stored[1...])))
+        case zstdEncoding where stored.count > zstdHeaderSize:
+            let version = UInt32(littleEndian: stored.loadUnaligned(fromByteOffset: 1, as: UInt32.self))
+            var found: BlobDictionary?
+            if version != 0 {
+                guard let known = try dictionary(version) else { return .failure(.missingDictionary(version)) }
+                found = known
+            }
+            let frame = UnsafeRawBufferPointer(rebasing: stored[zstdHeaderSize...])
+            guard let bytes = ZstdFrames.decompress(frame, dictionary: found) else { return .failure(.damagedFrame) }
+            return .success(bytes)
+        default:
+            return .failure(.unknownEncoding(encoding))
+        }
+    }
+}
+
+/// Why a stored blob's bytes cannot be had, worded for `log verify` and read errors.
+enum BlobProblem: Error, Sendable {
+    case unknownEncoding(UInt8?)
+    case missingDictionary(UInt32)
+    case damagedFrame
+
+    func describe(_ hash: SHA256Hash) -> String {
+        switch self {
+        case .unknownEncoding(let byte):
+            "blob \(hash.hex) has an unknown encoding\(byte.map { " (\($0))" } ?? " (empty value)")"
+        case .missingDictionary(let version):
+            "blob \(hash.hex) needs compression dictionary \(version), which the log does not hold"
+        case .damagedFrame: "blob \(hash.hex) does not decompress (its stored bytes are damaged)"
+        }
     }
 }

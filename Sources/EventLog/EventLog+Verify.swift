@@ -34,7 +34,7 @@ private struct ChainVerifier: ~Copyable {
     let expectedHead: SHA256Hash?
 
     init(reader: borrowing LogReader, expectedHead: SHA256Hash?) {
-        self.reader = LogReader(txn: LMDBTransaction(handle: reader.txn.handle), dbs: reader.dbs)
+        self.reader = LogReader(txn: LMDBTransaction(handle: reader.txn.handle), dbs: reader.dbs, codec: reader.codec)
         self.expectedHead = expectedHead
     }
 
@@ -168,8 +168,12 @@ private struct ChainVerifier: ~Copyable {
     private func blobProblem(_ hash: SHA256Hash) throws -> String? {
         return try hash.withUnsafeBytes { key -> String? in
             guard let stored = try reader.txn.get(reader.dbs.blobs, key) else { return "blob \(hash.hex) is missing" }
-            guard let content = BlobStore.content(of: stored) else { return "blob \(hash.hex) has an unknown encoding" }
-            let actual = SHA256Hash.of(content)
+            let content: [UInt8]
+            switch try reader.codec.content(of: stored, txn: reader.txn, dbs: reader.dbs) {
+            case .success(let bytes): content = bytes
+            case .failure(let problem): return problem.describe(hash)
+            }
+            let actual = content.withUnsafeBytes { SHA256Hash.of($0) }
             return actual == hash ? nil : "blob \(hash.hex) was altered (its content hashes to \(actual.hex))"
         }
     }

@@ -1,4 +1,5 @@
 import Platform
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -29,12 +30,14 @@ public final class EventLog: Sendable {
         }
     }
 
-    /// The log format this build writes and the newest it can read.
-    public static let formatVersion: UInt32 = 1
+    /// The log format this build writes and the newest it can read. 2: blobs may be zstd-compressed (a log of
+    /// format 1 is stamped 2 by the first batch that stores a blob).
+    public static let formatVersion: UInt32 = 2
 
     public let directory: String
     let env: LMDBEnvironment
     let dbs: LogDatabases
+    let blobCodec: BlobCodec
     let clock: any LedgerClock
     /// Serialises appends in this process and carries the writer's cache between batches.
     private let writer = Locked(WriterCache())
@@ -76,9 +79,11 @@ public final class EventLog: Sendable {
                 options: LMDBOptions(
                     initialMapSize: options.initialMapSize, maxDatabases: 16, maxReaders: 512,
                     durable: options.durable, readOnly: readOnly))
-            try EventLog.checkFormat(env)
+            let format = try EventLog.checkFormat(env)
             self.env = env
-            self.dbs = try LogDatabases(opening: env)
+            let dbs = try LogDatabases(opening: env)
+            self.dbs = dbs
+            self.blobCodec = try env.read { try BlobCodec(txn: $0, dbs: dbs, format: format) }
         } catch let error as LMDBError where error.isNotLMDB {
             OpenLogs.release(canonical)
             throw EventLogError.notALedger(path: dataFile, reason: "it is not an LMDB file (damaged or overwritten)")
@@ -98,32 +103,36 @@ public final class EventLog: Sendable {
     }
 
     /// Refuses newer formats and foreign LMDB environments before anything is written; stamps new logs.
-    private static func checkFormat(_ env: LMDBEnvironment) throws {
+    /// Returns the log's format.
+    private static func checkFormat(_ env: LMDBEnvironment) throws -> UInt32 {
         if let meta = try env.openDatabase("meta", create: false) {
-            let found: UInt32? = try env.read { txn in
-                try Keys.withUTF8("format") { key in
-                    try txn.get(meta, key).map { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
-                }
-            }
+            let found = try env.read { try storedFormat(txn: $0, meta: meta) }
             guard let found else {
                 throw EventLogError.notALedger(path: env.path, reason: "its meta record has no format version")
             }
             guard found <= formatVersion else {
                 throw EventLogError.unsupportedFormat(path: env.path, found: found, supported: formatVersion)
             }
-            return
+            return found
         }
         let existingDatabases = try env.openDatabase("events", create: false) != nil
         if existingDatabases {
             throw EventLogError.notALedger(path: env.path, reason: "it has an events database but no meta record")
         }
-        guard let meta = try env.openDatabase("meta", create: true) else { return }
-        try env.write { txn in
-            try Keys.withUTF8("format") { key in
-                try withUnsafeBytes(of: formatVersion.littleEndian) { value in
-                    _ = try txn.put(meta, key, value)
-                }
-            }
+        guard let meta = try env.openDatabase("meta", create: true) else { return formatVersion }
+        try env.write { try stampFormat(txn: $0, meta: meta) }
+        return formatVersion
+    }
+
+    static func storedFormat(txn: borrowing LMDBTransaction, meta: LMDBDatabase) throws -> UInt32? {
+        try Keys.withUTF8("format") { key in
+            try txn.get(meta, key).map { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
+        }
+    }
+
+    static func stampFormat(txn: borrowing LMDBTransaction, meta: LMDBDatabase) throws {
+        try Keys.withUTF8("format") { key in
+            try withUnsafeBytes(of: formatVersion.littleEndian) { _ = try txn.put(meta, key, $0) }
         }
     }
 
@@ -153,48 +162,56 @@ public final class EventLog: Sendable {
             var envelopeSizes: [Int] = []
             envelopeSizes.reserveCapacity(buffer.count)
             for index in buffer.indices { envelopeSizes.append(EnvelopeEncoder.size(of: buffer[index])) }
-            let batchBytes = UInt64(envelopeSizes.reduce(0, +) + buffer.reduce(0) { $0 + $1.blobs.reduce(0) { $0 + $1.bytes.count } })
+            let batchBytes = UInt64(
+                envelopeSizes.reduce(0, +) + buffer.reduce(0) { $0 + $1.blobs.reduce(0) { $0 + $1.bytes.count } })
             do {
-            return try writer.withLock { cache in
-                // Taken out rather than copied: a copy-on-write of a large dictionary per batch would cost O(streams).
-                var carried = cache
-                cache = WriterCache()
-                var attempts = 0
-                let (outcomes, next) = try env.write { txn in
-                    attempts += 1
-                    let id = txn.id
-                    // Only our own previous commit keeps the cache valid; a retry after map growth starts clean
-                    // because the first attempt's changes were rolled back.
-                    if attempts > 1 || carried.transactionID.map({ $0 + 1 != id }) ?? true {
-                        carried = WriterCache()
-                    }
-                    var batch = try AppendBatch(txn: txn, dbs: dbs, now: clock.nowMicroseconds(), cache: carried)
-                    carried = WriterCache()
-                    let arena = RecordArena(drafts: buffer, envelopeSizes: envelopeSizes)
-                    let previous = batch.previousHash
-                    // Large batches encode and chain on a helper thread while this one stages the rest.
-                    let sealer =
-                        buffer.count >= RecordArena.concurrentThreshold
-                        ? HelperThread { arena.sealAll(startingFrom: previous) } : nil
-                    defer {
-                        arena.abandon()
-                        sealer?.join()
-                    }
-                    var outcomes: [AppendOutcome] = []
-                    outcomes.reserveCapacity(buffer.count)
-                    for index in buffer.indices {
-                        outcomes.append(try batch.stage(buffer[index], index: index, arena: arena, txn: txn))
-                        if sealer != nil && index % 64 == 63 {
-                            try batch.writeRecords(arena, outcomes: outcomes, txn: txn, waiting: false)
+                return try writer.withLock { cache in
+                    // Taken out rather than copied: a copy-on-write of a large dictionary per batch would cost O(streams).
+                    var carried = cache
+                    cache = WriterCache()
+                    // Compressed (and a dictionary trained, once) before the transaction, on every core for a large batch.
+                    let encoding = try blobCodec.encode(buffer, env: env, dbs: dbs)
+                    var attempts = 0
+                    let (outcomes, next) = try env.write { txn in
+                        attempts += 1
+                        let id = txn.id
+                        // Only our own previous commit keeps the cache valid; a retry after map growth starts clean
+                        // because the first attempt's changes were rolled back.
+                        if attempts > 1 || carried.transactionID.map({ $0 + 1 != id }) ?? true {
+                            carried = WriterCache()
                         }
+                        var batch = try AppendBatch(txn: txn, dbs: dbs, now: clock.nowMicroseconds(), cache: carried)
+                        carried = WriterCache()
+                        try blobCodec.record(encoding, txn: txn, dbs: dbs)
+                        let arena = RecordArena(drafts: buffer, envelopeSizes: envelopeSizes)
+                        let previous = batch.previousHash
+                        // Large batches encode and chain on a helper thread while this one stages the rest.
+                        let sealer =
+                            buffer.count >= RecordArena.concurrentThreshold
+                            ? HelperThread { arena.sealAll(startingFrom: previous) } : nil
+                        defer {
+                            arena.abandon()
+                            sealer?.join()
+                        }
+                        var outcomes: [AppendOutcome] = []
+                        outcomes.reserveCapacity(buffer.count)
+                        for index in buffer.indices {
+                            outcomes.append(
+                                try batch.stage(
+                                    buffer[index], index: index, storedBlobs: encoding.stored[index], arena: arena,
+                                    txn: txn))
+                            if sealer != nil && index % 64 == 63 {
+                                try batch.writeRecords(arena, outcomes: outcomes, txn: txn, waiting: false)
+                            }
+                        }
+                        if sealer == nil { arena.sealAll(startingFrom: previous) }
+                        try batch.writeRecords(arena, outcomes: outcomes, txn: txn, waiting: true)
+                        return (outcomes, try batch.finish(txn: txn, transactionID: id))
                     }
-                    if sealer == nil { arena.sealAll(startingFrom: previous) }
-                    try batch.writeRecords(arena, outcomes: outcomes, txn: txn, waiting: true)
-                    return (outcomes, try batch.finish(txn: txn, transactionID: id))
+                    cache = next
+                    blobCodec.adopt(encoding)
+                    return outcomes
                 }
-                cache = next
-                return outcomes
-            }
             } catch let error as LMDBError where error.code == EIO || error.code == ENOSPC {
                 // A full disk surfaces from the commit as EIO (or ENOSPC); the transaction was rolled back.
                 guard DiskSpace.isFull(at: directory, needing: batchBytes) else { throw error }
@@ -215,7 +232,7 @@ public final class EventLog: Sendable {
     /// Runs `body` with a reader over one consistent snapshot of the log.
     public func read<R>(_ body: (borrowing LogReader) throws -> R) throws -> R {
         try env.read { txn in
-            try body(LogReader(txn: LMDBTransaction(handle: txn.handle), dbs: dbs))
+            try body(LogReader(txn: LMDBTransaction(handle: txn.handle), dbs: dbs, codec: blobCodec))
         }
     }
 

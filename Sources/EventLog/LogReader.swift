@@ -9,6 +9,7 @@ public struct LogHead: Sendable, Equatable {
 public struct LogReader: ~Copyable {
     let txn: LMDBTransaction
     let dbs: LogDatabases
+    let codec: BlobCodec
 
     /// The newest event, or nil for an empty log.
     public func head() throws -> LogHead? { try LogReader.readHead(txn: txn, dbs: dbs) }
@@ -141,11 +142,10 @@ public struct LogReader: ~Copyable {
     /// The bytes of a stored blob, or nil when the store does not hold it.
     public func blob(_ hash: SHA256Hash) throws -> [UInt8]? {
         try hash.withUnsafeBytes { key in
-            try txn.get(dbs.blobs, key).map { stored in
-                guard let content = BlobStore.content(of: stored) else {
-                    throw EventLogError.corruptRecord(position: 0, reason: "blob \(hash.hex) has an unknown encoding")
-                }
-                return Array(content)
+            guard let stored = try txn.get(dbs.blobs, key) else { return nil }
+            switch try codec.content(of: stored, txn: txn, dbs: dbs) {
+            case .success(let bytes): return bytes
+            case .failure(let problem): throw EventLogError.corruptRecord(position: 0, reason: problem.describe(hash))
             }
         }
     }

@@ -35,6 +35,7 @@ func importBenchmark(work: String, count: Int) throws {
             "imported \(summary.imported) of \(files.count) files, \(summary.metricsComputed) metrics, \(summary.failed) failed"
         )
     }
+    let storage = try storageFigures(location, floorSeconds: floorSeconds)
     try FileManager.default.removeItem(atPath: location.root)
     try FileManager.default.removeItem(atPath: cache)
     let rate = Double(summary.runtimes) / summary.seconds
@@ -52,4 +53,74 @@ func importBenchmark(work: String, count: Int) throws {
             "floor: read + SHA-256 of the same files", grouped(Double(files.count) / floorSeconds),
             String(format: "import = %.2f× the floor", floorSeconds / summary.seconds)))
     print("\(summary.events) events, \(String(format: "%.2f", summary.seconds)) s")
+    let megabytes = { (bytes: Int64) in String(format: "%.1f MB", Double(bytes) / 1e6) }
+    let ledgerRatio = Double(storage.ledgerBytes) / Double(bytes)
+    print(row("", "size", ""))
+    print(row("the raw JSON files (the baseline)", megabytes(Int64(bytes)), ""))
+    print(
+        row(
+            "the ledger folder (log + read models)", megabytes(storage.ledgerBytes),
+            String(format: "= %.2f× the JSON (goal ≤ 0.3×: %@)", ledgerRatio, ledgerRatio <= 0.3 ? "met" : "NOT met")))
+    print(
+        row(
+            "of which the blob store (zstd, \(storage.dictionaries) dictionary)",
+            megabytes(storage.stats.blobStoredBytes),
+            String(
+                format: "= %.3f× the bodies", Double(storage.stats.blobStoredBytes) / Double(storage.stats.blobBytes))))
+    print(row("of which event payloads (canonical JSON, in the log)", megabytes(storage.payloadBytes), ""))
+    print(row("of which the read models", megabytes(storage.readModelBytes), ""))
+    print(
+        row(
+            "reading every body back (decompress), per second", grouped(Double(storage.blobs) / storage.readSeconds),
+            String(
+                format: "%.0f MB/s; %.2f× the floor's read + hash per file",
+                Double(storage.stats.blobBytes) / storage.readSeconds / 1e6,
+                (Double(files.count) / floorSeconds) / (Double(storage.blobs) / storage.readSeconds))))
+}
+
+/// The ledger's size on disk after an import, and the time to read every body back out of the blob store.
+private func storageFigures(_ location: LedgerLocation, floorSeconds: Double) throws
+    -> (
+        ledgerBytes: Int64, readModelBytes: Int64, payloadBytes: Int64, stats: LogStats, dictionaries: Int, blobs: Int,
+        readSeconds: Double
+    )
+{
+    func folderBytes(_ path: String) -> Int64 {
+        guard let walker = FileManager.default.enumerator(atPath: path) else { return 0 }
+        var total: Int64 = 0
+        for case let name as String in walker {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path + "/" + name)
+            if (attributes?[.type] as? FileAttributeType) == .typeRegular {
+                total += (attributes?[.size] as? NSNumber)?.int64Value ?? 0
+            }
+        }
+        return total
+    }
+    func fileBytes(_ path: String) -> Int64 {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
+    }
+    let ledgerBytes = folderBytes(location.root)
+    let log = try EventLog.open(directory: location.logDirectory, options: .init(create: false))
+    let stats = try log.stats()
+    var hashes: [SHA256Hash] = []
+    var payloadBytes: Int64 = 0
+    try log.read { reader in
+        try reader.forEachEvent { event in
+            hashes += event.blobHashes
+            payloadBytes += Int64(event.payload.canonicalBytes.count)
+            return true
+        }
+    }
+    let unique = Array(Set(hashes))
+    let start = monotonicSeconds()
+    var read = 0
+    try log.read { reader in
+        for hash in unique { read += try reader.blob(hash)?.count ?? 0 }
+    }
+    let readSeconds = monotonicSeconds() - start
+    guard read == stats.blobBytes else { fail("read back \(read) bytes of \(stats.blobBytes)") }
+    return (
+        ledgerBytes, ledgerBytes - (fileBytes(location.logDirectory + "/data.mdb")), payloadBytes, stats,
+        stats.blobDictionaries, unique.count, readSeconds
+    )
 }

@@ -77,6 +77,6 @@ extension CLITests {
     @Test func versionNamesTheFormatAndTheFormulas() throws {
         let version = try run(["--version"])
         #expect(version.status == 0)
-        #expect(version.stdout == "haasledger 0.2.0 (log format 1; formulas canonical@1, canonical@2)\n")
+        #expect(version.stdout == "haasledger 0.2.0 (log format 2; formulas canonical@1, canonical@2)\n")
     }
 }

@@ -58,7 +58,9 @@ public struct LogService: Sendable {
         } catch {
             if !existed {
                 try? FileManager.default.removeItem(atPath: rootExisted ? location.logDirectory : location.root)
-                if rootExisted { try? FileManager.default.removeItem(atPath: WriterLock.path(ledgerRoot: location.root)) }
+                if rootExisted {
+                    try? FileManager.default.removeItem(atPath: WriterLock.path(ledgerRoot: location.root))
+                }
             }
             throw error
         }
@@ -69,7 +71,9 @@ public struct LogService: Sendable {
     /// the lines before it), writing the drafts to a private spool beside the log; only when every line passed
     /// does the second pass append the spool, in transactions of `AppendInput.eventsPerTransaction`, so memory
     /// stays bounded whatever the input's size.
-    public func append(_ input: LineSource) throws -> AppendSummary { try withNewLedgerUndone { try append(from: input) } }
+    public func append(_ input: LineSource) throws -> AppendSummary {
+        try withNewLedgerUndone { try append(from: input) }
+    }
 
     func append(from input: some LineInput, eventsPerTransaction: Int = AppendInput.eventsPerTransaction) throws
         -> AppendSummary
@@ -217,9 +221,15 @@ extension LogStats {
             ("types", .number(UInt64(types))),
             ("blobs", .number(UInt64(blobs))),
             ("blob_bytes", .number(blobBytes)),
+            ("blob_stored_bytes", .number(blobStoredBytes)),
+            ("blob_dictionaries", .number(UInt64(blobDictionaries))),
             ("file_bytes", .number(fileBytes)),
             ("map_bytes", .number(mapBytes)),
         ])
+    }
+
+    private static func size(_ bytes: Int64) -> String {
+        bytes < 1_000 ? "\(bytes) B" : DiskSpace.text(UInt64(bytes))
     }
 
     /// Label/value lines for `--format table`.
@@ -233,9 +243,19 @@ extension LogStats {
             ["streams", String(streams)],
             ["types", String(types)],
             ["blobs", String(blobs)],
-            ["blob bytes", String(blobBytes)],
-            ["file bytes", String(fileBytes)],
-            ["map bytes", String(mapBytes)],
+            ["blob bytes", Self.size(blobBytes)],
+            [
+                "blobs stored as",
+                Self.size(blobStoredBytes)
+                    + (blobBytes > 0
+                        ? String(
+                            format: " (%.2f× the bodies, zstd, %d dictionar%@)",
+                            Double(blobStoredBytes) / Double(blobBytes), blobDictionaries,
+                            blobDictionaries == 1 ? "y" : "ies")
+                        : ""),
+            ],
+            ["file size", Self.size(fileBytes)],
+            ["map size", Self.size(mapBytes)],
             ["format version", String(formatVersion)],
         ]
     }
