@@ -170,43 +170,55 @@ public final class EventLog: Sendable {
                     var carried = cache
                     cache = WriterCache()
                     // Compressed (and a dictionary trained, once) before the transaction, on every core for a large batch.
-                    let encoding = try blobCodec.encode(buffer, env: env, dbs: dbs)
+                    var encoding = try blobCodec.encode(buffer, env: env, dbs: dbs)
                     var attempts = 0
-                    let (outcomes, next) = try env.write { txn in
-                        attempts += 1
-                        let id = txn.id
-                        // Only our own previous commit keeps the cache valid; a retry after map growth starts clean
-                        // because the first attempt's changes were rolled back.
-                        if attempts > 1 || carried.transactionID.map({ $0 + 1 != id }) ?? true {
-                            carried = WriterCache()
-                        }
-                        var batch = try AppendBatch(txn: txn, dbs: dbs, now: clock.nowMicroseconds(), cache: carried)
-                        carried = WriterCache()
-                        try blobCodec.record(encoding, txn: txn, dbs: dbs)
-                        let arena = RecordArena(drafts: buffer, envelopeSizes: envelopeSizes)
-                        let previous = batch.previousHash
-                        // Large batches encode and chain on a helper thread while this one stages the rest.
-                        let sealer =
-                            buffer.count >= RecordArena.concurrentThreshold
-                            ? HelperThread { arena.sealAll(startingFrom: previous) } : nil
-                        defer {
-                            arena.abandon()
-                            sealer?.join()
-                        }
-                        var outcomes: [AppendOutcome] = []
-                        outcomes.reserveCapacity(buffer.count)
-                        for index in buffer.indices {
-                            outcomes.append(
-                                try batch.stage(
-                                    buffer[index], index: index, storedBlobs: encoding.stored[index], arena: arena,
-                                    txn: txn))
-                            if sealer != nil && index % 64 == 63 {
-                                try batch.writeRecords(arena, outcomes: outcomes, txn: txn, waiting: false)
+                    func write(_ encoding: BlobCodec.BatchEncoding) throws -> ([AppendOutcome], WriterCache) {
+                        try env.write { txn in
+                            attempts += 1
+                            let id = txn.id
+                            // Only our own previous commit keeps the cache valid; a retry after map growth starts clean
+                            // because the first attempt's changes were rolled back.
+                            if attempts > 1 || carried.transactionID.map({ $0 + 1 != id }) ?? true {
+                                carried = WriterCache()
                             }
+                            var batch = try AppendBatch(
+                                txn: txn, dbs: dbs, now: clock.nowMicroseconds(), cache: carried)
+                            carried = WriterCache()
+                            try blobCodec.record(encoding, txn: txn, dbs: dbs)
+                            let arena = RecordArena(drafts: buffer, envelopeSizes: envelopeSizes)
+                            let previous = batch.previousHash
+                            // Large batches encode and chain on a helper thread while this one stages the rest.
+                            let sealer =
+                                buffer.count >= RecordArena.concurrentThreshold
+                                ? HelperThread { arena.sealAll(startingFrom: previous) } : nil
+                            defer {
+                                arena.abandon()
+                                sealer?.join()
+                            }
+                            var outcomes: [AppendOutcome] = []
+                            outcomes.reserveCapacity(buffer.count)
+                            for index in buffer.indices {
+                                outcomes.append(
+                                    try batch.stage(
+                                        buffer[index], index: index, storedBlobs: encoding.stored[index], arena: arena,
+                                        txn: txn))
+                                if sealer != nil && index % 64 == 63 {
+                                    try batch.writeRecords(arena, outcomes: outcomes, txn: txn, waiting: false)
+                                }
+                            }
+                            if sealer == nil { arena.sealAll(startingFrom: previous) }
+                            try batch.writeRecords(arena, outcomes: outcomes, txn: txn, waiting: true)
+                            return (outcomes, try batch.finish(txn: txn, transactionID: id))
                         }
-                        if sealer == nil { arena.sealAll(startingFrom: previous) }
-                        try batch.writeRecords(arena, outcomes: outcomes, txn: txn, waiting: true)
-                        return (outcomes, try batch.finish(txn: txn, transactionID: id))
+                    }
+                    let (outcomes, next): ([AppendOutcome], WriterCache)
+                    do {
+                        (outcomes, next) = try write(encoding)
+                    } catch is BlobCodec.TrainedElsewhere {
+                        // Another process trained the dictionary first (rolled back): encode again with its.
+                        try blobCodec.refresh(env: env, dbs: dbs)
+                        encoding = try blobCodec.encode(buffer, env: env, dbs: dbs)
+                        (outcomes, next) = try write(encoding)
                     }
                     cache = next
                     blobCodec.adopt(encoding)

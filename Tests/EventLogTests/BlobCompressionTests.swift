@@ -135,4 +135,26 @@ import Testing
         #expect(try missing.verify().problem?.reason.contains("needs compression dictionary 9") == true)
         _ = second
     }
+
+    /// A log open in this process while another process trains the dictionary uses that one (read from the
+    /// log) instead of training a second: its blobs name dictionary 1 and read back exactly.
+    @Test func aDictionaryTrainedByAnotherProcessIsUsedNotTrainedAgain() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.appending("log")
+        let bodies = (0..<20).map { Self.body(500 + $0) }
+        do {
+            let log = try EventLog.open(directory: path, options: .init(clock: ManualClock()))
+            try log.append(draft("opened before the other process trains"))
+            let other = try ChildProcess.run("eventlog-crash-writer", [path, "10", "6", "102400"])
+            #expect(other.status == 0, "\(other.stderr)")
+            #expect(try log.stats().blobDictionaries == 1)
+            try log.append(bodies.map { draft("here", blobs: [$0]) })
+            #expect(try log.stats().blobDictionaries == 1, "not trained again")
+            for body in bodies { #expect(try log.read { try $0.blob(body.hash) } == body.bytes) }
+            #expect(try log.verify().isValid)
+        }
+        var stored: [UInt8] = []
+        try RawLMDB.modify(directory: path, database: "blobs", key: bodies[0].hash.bytes) { stored = $0 }
+        #expect(Array(stored.prefix(5)) == [1, 1, 0, 0, 0], "compressed with the other process's dictionary")
+    }
 }
