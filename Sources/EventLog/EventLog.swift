@@ -68,6 +68,14 @@ public final class EventLog: Sendable {
                 throw EventLogError.permissionDenied(
                     path: dataFile, reason: "this user may not read the log (\(FileSystem.ownerAndMode(dataFile)))")
             }
+            // LMDB would take an empty file for a new log and answer as if nothing had been recorded.
+            if FileSystem.fileSize(dataFile) == 0 {
+                throw EventLogError.notALedger(
+                    path: dataFile,
+                    reason:
+                        "it is empty (0 bytes): truncated or replaced; restore the ledger from a copy or an export (`log import`), or remove the folder if it never recorded anything"
+                )
+            }
             readOnly = access(directory, W_OK) != 0 || access(dataFile, W_OK) != 0
             if readOnly && options.create { throw EventLogError.readOnly(path: directory) }
         }

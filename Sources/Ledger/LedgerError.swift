@@ -1,4 +1,5 @@
 import EventLog
+import Projections
 
 /// Errors of the ledger's use cases. Each names the file, line, field or flag at fault.
 public enum LedgerError: Error, CustomStringConvertible, Equatable {
@@ -49,7 +50,7 @@ public enum ExitStatus {
         case LedgerError.interrupted: return 130
         // No ledger where one was named is a usage error: the path is wrong.
         case EventLogError.invalidExport, EventLogError.invalidDraft, EventLogError.notFound: return 2
-        case EventLogError.corruptRecord, EventLogError.notALedger: return 3
+        case EventLogError.corruptRecord, EventLogError.notALedger, is ReadModelMismatch: return 3
         default: return 1
         }
     }

@@ -83,9 +83,30 @@ public final class Projector {
         return 0
     }
 
+    /// The event at the checkpoint must still be in the log, recorded when the checkpoint says: otherwise the log
+    /// was truncated, emptied or replaced under read models that would go on answering from events it no
+    /// longer holds.
+    private func checkTheLogStillHoldsWhatWasApplied(_ log: EventLog) throws {
+        let rows = try db.prepare("SELECT position, recorded_at FROM projection_state WHERE name = ?").rows([
+            .text(Projector.name)
+        ])
+        guard case .integer(let applied)? = rows.first?.first, applied > 0 else { return }
+        let checkpointTime: Int64? = if case .integer(let time)? = rows.first?.last { time } else { nil }
+        let found = try log.read { reader in
+            (try reader.event(at: UInt64(applied))?.recordedAt, try reader.head()?.position ?? 0)
+        }
+        guard let recordedAt = found.0 else {
+            throw ReadModelMismatch.logBehind(applied: UInt64(applied), head: found.1)
+        }
+        if let checkpointTime, checkpointTime != recordedAt {
+            throw ReadModelMismatch.logReplaced(position: UInt64(applied))
+        }
+    }
+
     /// Applies every event after the checkpoint up to `through`, in batches; returns how many were applied.
     @discardableResult
     public func catchUp(from log: EventLog, through: UInt64 = .max, batchSize: Int = 20_000) throws -> Int {
+        try checkTheLogStillHoldsWhatWasApplied(log)
         var applied = 0
         while true {
             let start = try position() + 1

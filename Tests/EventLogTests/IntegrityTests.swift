@@ -155,4 +155,20 @@ extension IntegrityTests {
         #expect(report.problem?.position == 3)
         #expect(report.problem?.reason.contains("id index") == true)
     }
+
+    /// LMDB takes an empty data file for a new log: an emptied `data.mdb` is refused as damaged instead of read
+    /// as a ledger that never recorded anything.
+    @Test func anEmptiedDataFileIsNotAnEmptyLog() throws {
+        let (directory, path, _) = try sampleLog()
+        _ = directory
+        #expect(truncate(path + "/data.mdb", 0) == 0)
+        let error = #expect(throws: EventLogError.self) {
+            try EventLog.open(directory: path, options: .init(create: false))
+        }
+        guard case .notALedger(_, let reason)? = error else {
+            Issue.record("expected notALedger, got \(String(describing: error))")
+            return
+        }
+        #expect(reason.contains("empty (0 bytes)"))
+    }
 }

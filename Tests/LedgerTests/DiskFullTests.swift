@@ -55,4 +55,29 @@ import Testing
         let report = try log.verify()
         #expect(report.isValid && report.eventsChecked == UInt64(appended), "every committed batch, nothing else")
     }
+
+    /// The read models on a full disk (the log filled it): a read command names the full disk, not SQLite's
+    /// error 13 in a CREATE TABLE.
+    @Test(.enabled(if: canMountTmpfs, "needs root and mount -t tmpfs to make a small disk"))
+    func readModelsOnAFullDiskSayTheDiskIsFull() throws {
+        let directory = try TemporaryDirectory(prefix: "haasledger-full-read")
+        #expect(Self.mount(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", directory.path]))
+        defer { _ = Self.mount(["umount", directory.path]) }
+        let location = LedgerLocation(root: directory.appending("ledger"))
+        do {
+            let log = try location.openLog(create: true)
+            var random = SeededRandom(seed: 6)
+            for batch in 0..<40 {
+                let blob = Blob((0..<40_000).map { _ in UInt8(truncatingIfNeeded: random.next()) })
+                do {
+                    try log.append(
+                        EventDraft(stream: "s:\(batch)", type: "t", payload: Payload(.object([])), blobs: [blob]))
+                } catch {
+                    break
+                }
+            }
+        }
+        let error = #expect(throws: LedgerError.self) { try ReadModelService(location: location).labs(at: .now) }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("the disk is full"), "\(String(describing: error))")
+    }
 }

@@ -55,10 +55,12 @@ import Testing
         #expect(try events("metrics.computed").count == runtimes, "no runtime is left without its metrics")
         let finished = try #require(try events("run.finished").last)
         #expect(try finished.payload.json["interrupted"] == .bool(true))
+        #expect(try finished.payload.json["backtests"] == .number(60), "the result pages it read are counted")
         #expect(try events("fetch.failed").isEmpty, "an interruption is not a failure")
 
         let second = try await withRunningSimulator(configuration) { server in
-            try await FetchService(location: location).run(FetchRequest(client: client(server), labs: .all, runtimes: true))
+            try await FetchService(location: location).run(
+                FetchRequest(client: client(server), labs: .all, runtimes: true))
         }
         #expect(second.runtimesSkipped == runtimes && second.runtimesFetched == 60 - runtimes)
         #expect(try events("metrics.computed").count == 60)
@@ -75,6 +77,43 @@ import Testing
         #expect(closed.count == 1)
         #expect(try closed.first?.payload.json["interrupted"] == .bool(true))
         #expect(try closed.first?.payload.json["completed_by_run"] == .string(summary.runID.description))
+    }
+
+    /// Issue 15 #11: a fetch that failed between its runtimes and their metrics (a full disk) closed its run
+    /// with the error; the next fetch computes the missing metrics, once, and adds no second end to that run.
+    @Test func aFetchThatFailedBeforeItsMetricsIsCompletedByTheNextOnce() async throws {
+        let world = SimulatedWorld(configuration: SimulatorConfiguration(seed: 24, labs: 1, backtestsPerLab: 3))
+        let failed = try location.recordFailedRun("fetch", world: world)
+        let (first, second) = try await withRunningSimulator(world.configuration) { server in
+            let request = FetchRequest(client: client(server), labs: .all)
+            return (
+                try await FetchService(location: location).run(request),
+                try await FetchService(location: location).run(request)
+            )
+        }
+        #expect(first.metricsComputed == 1)
+        #expect(second.metricsComputed == 0, "done once")
+        #expect(try events("run.finished").filter { $0.stream == "run:\(failed)" }.count == 1)
+        #expect(try events("metrics.computed").count == 1)
+    }
+
+    /// A run's `run.finished` counts what it recorded, including a run stopped part-way.
+    @Test func aRunsEndCountsItsEventsAndBacktests() async throws {
+        let configuration = SimulatorConfiguration(seed: 25, labs: 2, backtestsPerLab: 5)
+        let summary = try await withRunningSimulator(configuration) { server in
+            try await FetchService(location: location).run(FetchRequest(client: client(server), labs: .all))
+        }
+        let finished = try #require(try events("run.finished").last)
+        let recorded = try location.openLog(create: false).read { reader in
+            var count = 0
+            try reader.forEachEvent { event in
+                if event.correlationID == summary.runID { count += 1 }
+                return true
+            }
+            return count
+        }
+        #expect(try finished.payload.json["events"] == .number(recorded))
+        #expect(try finished.payload.json["backtests"] == .number(10))
     }
 
     @Test func aStoppedImportCommitsWholeFilesAndClosesItsRun() throws {

@@ -1,6 +1,6 @@
 import EventLog
-import JSON
 import HaasSimulator
+import JSON
 import Ledger
 
 extension LedgerLocation {
@@ -36,6 +36,17 @@ extension LedgerLocation {
                         ("body_sha256", .string(blob.hash.hex)),
                     ])), correlationID: run, blobs: [blob]),
         ])
+        return run
+    }
+
+    /// The same run, closed with an error (the disk filled up between its runtime and their metrics).
+    func recordFailedRun(_ command: String, world: SimulatedWorld) throws -> EventID {
+        let run = try recordKilledRun(command, world: world)
+        try openLog(create: false).append(
+            EventDraft(
+                stream: "run:\(run)", type: "run.finished",
+                payload: Payload(.object([("command", .string(command)), ("error", .string("the disk is full"))])),
+                correlationID: run))
         return run
     }
 }

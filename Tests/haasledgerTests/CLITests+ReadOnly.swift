@@ -50,7 +50,31 @@ extension CLITests {
         #expect(cached.contains { $0.hasPrefix("readmodels-") && $0.hasSuffix(".sqlite") }, "\(cached)")
         let append = try run(["log", "append", "--ledger", copy], stdin: CLITests.input, environment: cache)
         #expect(append.status != 0)
-        #expect(append.stderr.contains(copy), "\(append.stderr)")
+        #expect(append.stderr.contains(copy) && append.stderr.contains("is read-only"), "\(append.stderr)")
+        // Any recording command says the same, not which file it could not open.
+        let recompute = try run(["metrics", "recompute", "--ledger", copy], environment: cache)
+        #expect(recompute.status != 0)
+        #expect(recompute.stderr.contains("is read-only for this user"), "\(recompute.stderr)")
         #expect(try run(["log", "stats", "--ledger", copy], environment: cache).stdout == stats.stdout)
+    }
+
+    /// Read models built from more of the log than it now holds (an older copy restored over it) are not served:
+    /// the command says so and exits 3, and `project rebuild` makes them match again.
+    @Test func readModelsAheadOfTheLogAreRefusedUntilRebuilt() throws {
+        try seeded()
+        #expect(try run(["query", "labs", "--ledger", ledger]).status == 0)
+        let shorter = directory.appending("shorter")
+        let first = String(CLITests.input.split(separator: "\n")[0]) + "\n"
+        #expect(try run(["log", "append", "--ledger", shorter], stdin: first).status == 0)
+        try FileManager.default.removeItem(atPath: ledger + "/log")
+        try FileManager.default.moveItem(atPath: shorter + "/log", toPath: ledger + "/log")
+        let refused = try run(["query", "labs", "--ledger", ledger])
+        #expect(refused.status == 3)
+        #expect(refused.stderr.contains("built from 3 events, but the log holds only 1"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("project rebuild"))
+        #expect(try run(["project", "rebuild", "--ledger", ledger]).status == 0)
+        let answered = try run(["query", "labs", "--ledger", ledger, "--format", "csv"])
+        #expect(answered.status == 0, "\(answered.stderr)")
+        #expect(!answered.stderr.contains("read models"), "rebuilt, they match: \(answered.stderr)")
     }
 }

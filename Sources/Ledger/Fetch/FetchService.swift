@@ -115,6 +115,9 @@ public struct FetchService: Sendable {
         summary.exchanges = counts.exchanges
         summary.bodyBytes = counts.bodyBytes
         summary.seconds = (ContinuousClock.now - started).inSeconds
+        // What the run recorded, counted in its own run.finished (the disk may be full: counted as far as it got).
+        _ = try? recorder.flush()
+        summary.events = recorder.snapshot.events + 1
         var finished = summary.json
         let interrupted: String? = if case LedgerError.interrupted(let progress)? = runError { progress } else { nil }
         if case .object(var members) = finished {
@@ -194,8 +197,9 @@ public struct FetchService: Sendable {
             }
             if counted == false { summary.countMismatches += 1 }
             try recorder.flush()
+            // Kept current lab by lab, so a run stopped during its result pages says how far it got.
+            summary.backtests = backtests.count
         }
-        summary.backtests = backtests.count
 
         if request.runtimes {
             let runtimesFrom = try log.read { try $0.head()?.position ?? 0 }

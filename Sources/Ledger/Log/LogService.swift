@@ -45,6 +45,10 @@ public struct LogService: Sendable {
             guard let slash = directory.lastIndex(of: "/") else { return "." }
             directory = slash == directory.startIndex ? "/" : String(directory[..<slash])
         }
+        // A ledger this user may not write is named as read-only, not as a scratch file it could not create.
+        if directory == location.root, access(directory, W_OK) != 0, errno == EACCES || errno == EROFS {
+            throw EventLogError.readOnly(path: location.root)
+        }
         return directory
     }
 

@@ -34,6 +34,13 @@ public struct ReadModelService {
                 reason:
                     "\(error.message); read models are derived from the log: `haasledger project rebuild` replaces the file"
             )
+        } catch let error as SQLiteError where error.code == SQLiteResultCode.full.rawValue {
+            let free = DiskSpace.available(at: (path as NSString).deletingLastPathComponent).map(DiskSpace.text)
+            throw LedgerError.file(
+                path: path,
+                reason:
+                    "the disk is full\(free.map { " (\($0) free)" } ?? ""): the read models could not be brought up to date with the log, which is intact; free some space and run the command again"
+            )
         }
     }
 

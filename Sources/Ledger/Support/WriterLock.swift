@@ -1,3 +1,4 @@
+import EventLog
 import Foundation
 
 #if canImport(Glibc)
@@ -34,11 +35,19 @@ public final class WriterLock: Sendable {
             try FileManager.default.createDirectory(
                 atPath: location.root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
-            throw LedgerError.file(path: location.root, reason: "cannot create the ledger folder: \(error.localizedDescription)")
+            throw LedgerError.file(
+                path: location.root, reason: "cannot create the ledger folder: \(error.localizedDescription)")
         }
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
-            throw LedgerError.file(path: path, reason: "cannot open the writer lock: \(String(cString: strerror(errno)))")
+            // An existing ledger this user may read but not write: say that, not which file failed to open.
+            if errno == EACCES || errno == EROFS || errno == EPERM,
+                FileManager.default.fileExists(atPath: location.logDirectory)
+            {
+                throw EventLogError.readOnly(path: location.root)
+            }
+            throw LedgerError.file(
+                path: path, reason: "cannot open the writer lock: \(String(cString: strerror(errno)))")
         }
         let lock = WriterLock(descriptor: descriptor)
         if flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
