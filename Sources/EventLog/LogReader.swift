@@ -11,6 +11,10 @@ public struct LogReader: ~Copyable {
     let dbs: LogDatabases
     let codec: BlobCodec
 
+    /// Gives back the pages of the log this process has read so far (they stay cached by the kernel): called
+    /// every so often by a replay of the whole log, it keeps resident memory from growing with the log's size.
+    public func releaseMappedPages() { txn.releaseMappedPages() }
+
     /// The newest event, or nil for an empty log.
     public func head() throws -> LogHead? { try LogReader.readHead(txn: txn, dbs: dbs) }
 

@@ -162,7 +162,10 @@ struct MetricSetReplay: Sendable {
     static func replay(log: EventLog, through: UInt64) throws -> MetricSetReplay {
         var replay = MetricSetReplay()
         try log.read { reader in
+            var visited = 0
             try reader.forEachView(through: through) { view in
+                visited += 1
+                if visited % 100_000 == 0 { reader.releaseMappedPages() }
                 let isMetrics = try view.withTypeBytes { $0.elementsEqual(MetricSetReplay.metricsType) }
                 if isMetrics {
                     let position = view.position
@@ -280,7 +283,8 @@ struct MetricSetReplay: Sendable {
     func write(to db: SQLiteConnection) throws {
         for (table, names) in [
             ("backtest_keys (backtest_key, backtest_id)", backtests.names),
-            ("metric_formulas (formula_key, formula)", formulas.names), ("metric_names (metric_key, metric)", metrics.names),
+            ("metric_formulas (formula_key, formula)", formulas.names),
+            ("metric_names (metric_key, metric)", metrics.names),
         ] {
             let insert = try db.prepare("INSERT INTO \(table) VALUES (?, ?)")
             for (offset, name) in names.enumerated() { try insert.run([.integer(Int64(offset + 1)), .text(name)]) }
@@ -299,10 +303,15 @@ struct MetricSetReplay: Sendable {
                 try insertSet.bind(Int64(set.backtest), at: 1)
                 try insertSet.bind(Int64(set.formula), at: 2)
                 try insertSet.bind(set.validFrom, at: 3)
-                if let validTo = set.validTo { try insertSet.bind(validTo, at: 4) } else { try insertSet.bindNull(at: 4) }
+                if let validTo = set.validTo {
+                    try insertSet.bind(validTo, at: 4)
+                } else {
+                    try insertSet.bindNull(at: 4)
+                }
                 try insertSet.bind(set.runtimePosition, at: 5)
                 try insertSet.bind(
-                    text: UnsafeRawBufferPointer(rebasing: text[set.textStart..<(set.textStart + set.textCount)]), at: 6)
+                    text: UnsafeRawBufferPointer(rebasing: text[set.textStart..<(set.textStart + set.textCount)]), at: 6
+                )
                 try insertSet.execute()
             }
         }
@@ -329,7 +338,11 @@ struct MetricSetReplay: Sendable {
                 try insertValue.bind(Int64(row.backtest), at: 5)
                 let set = sets[Int(row.set)]
                 try insertValue.bind(set.validFrom, at: 6)
-                if let validTo = set.validTo { try insertValue.bind(validTo, at: 7) } else { try insertValue.bindNull(at: 7) }
+                if let validTo = set.validTo {
+                    try insertValue.bind(validTo, at: 7)
+                } else {
+                    try insertValue.bindNull(at: 7)
+                }
                 try insertValue.execute()
             }
             rowid += Int64(rows.count)
@@ -337,7 +350,8 @@ struct MetricSetReplay: Sendable {
         if !valueRows.isEmpty, db.lastInsertedRowID != rowid {
             throw SQLiteError(
                 code: 1, extendedCode: 1,
-                message: "backtest_metric_values: rows were given rowids up to \(db.lastInsertedRowID), not \(rowid); the recorded ranges would be wrong",
+                message:
+                    "backtest_metric_values: rows were given rowids up to \(db.lastInsertedRowID), not \(rowid); the recorded ranges would be wrong",
                 sql: nil)
         }
     }

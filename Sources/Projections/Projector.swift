@@ -122,6 +122,8 @@ public final class Projector {
                     seen += 1
                     return seen < batchSize
                 }
+                // The batch is decoded: what it mapped in need not stay resident (a rebuild walks the whole log).
+                if seen >= batchSize { reader.releaseMappedPages() }
             }
             guard let last else { return applied }
             try db.transaction {

@@ -45,7 +45,7 @@ public final class ReadModels {
     }
 
     /// Page cache: negative means KiB, so up to 1 GiB, allocated only as pages are used.
-    static let cachePages = -1_048_576
+    static let cachePages = -65_536
 
     public static func path(ledgerRoot: String) -> String { ledgerRoot + "/readmodels.sqlite" }
 }

@@ -74,6 +74,12 @@ func readModelsBenchmark(work: String, backtests: Int, revisions: Int, baseline:
     try ReadModels.rebuild(log: log, output: ReadModels.path(ledgerRoot: directory))
     let rebuildSeconds = monotonicSeconds() - start
     let residentPeak = residentMegabytes("VmHWM")
+    // Where it is now: the log's memory-mapped pages (file-backed, given back under pressure) and the heap.
+    let residentSplit = (file: residentMegabytes("RssFile"), heap: residentMegabytes("RssAnon"))
+    let logMegabytes =
+        Double(
+            ((try? FileManager.default.attributesOfItem(atPath: location.logDirectory + "/data.mdb"))?[.size]
+                as? NSNumber)?.int64Value ?? 0) / 1e6
 
     let process = Process()
     process.executableURL = URL(fileURLWithPath: baseline)
@@ -118,8 +124,10 @@ func readModelsBenchmark(work: String, backtests: Int, revisions: Int, baseline:
     if let residentBefore, let residentPeak {
         print(
             String(
-                format: "rebuild memory: peak resident %.0f MB (%.0f MB before it started)", residentPeak,
-                residentBefore))
+                format:
+                    "rebuild memory: peak resident %.0f MB (%.0f MB before it started); after it: %.0f MB of mapped log pages (the log is %.0f MB), %.0f MB of heap",
+                residentPeak,
+                residentBefore, residentSplit.file ?? 0, logMegabytes, residentSplit.heap ?? 0))
     }
     let p50 = latencies[latencies.count / 2] * 1000
     let p99 = latencies[min(latencies.count - 1, latencies.count * 99 / 100)] * 1000

@@ -55,6 +55,26 @@ struct LMDBTransaction: ~Copyable {
     /// LMDB's id of this transaction: a write transaction's id is one more than the last committed one's.
     var id: Int { mdb_txn_id(handle) }
 
+    /// Drops this process's page-table entries for the whole memory map. LMDB maps the file shared and
+    /// read-only, so the pages stay in the kernel's page cache and fault back in on the next access: a long
+    /// replay's resident memory is what it is using now, not the whole log it has walked. The map cannot move
+    /// meanwhile, since an open transaction holds off map growth.
+    func releaseMappedPages() {
+        // LMDB does not say where it mapped the file (`me_mapaddr` is only set for MDB_FIXEDMAP): the kernel does.
+        var directory: UnsafePointer<CChar>?
+        guard let env = mdb_txn_env(handle), mdb_env_get_path(env, &directory) == 0, let directory,
+            let maps = FileSystem.text("/proc/self/maps")
+        else { return }
+        let dataFile = FileSystem.canonicalPath(String(cString: directory)) + "/data.mdb"
+        for line in maps.split(separator: "\n") where line.hasSuffix(dataFile) {
+            let range = line.prefix { $0 != " " }.split(separator: "-")
+            guard range.count == 2, let start = UInt(range[0], radix: 16), let end = UInt(range[1], radix: 16),
+                end > start, let address = UnsafeMutableRawPointer(bitPattern: start)
+            else { continue }
+            _ = madvise(address, Int(end - start), MADV_DONTNEED)
+        }
+    }
+
     /// Number of entries in a database, from LMDB's B-tree statistics (no scan).
     func entryCount(_ db: LMDBDatabase) throws(LMDBError) -> Int {
         var stat = MDB_stat()
