@@ -116,6 +116,38 @@ import Testing
         #expect(try finished.payload.json["backtests"] == .number(10))
     }
 
+    /// A backtest whose runtime was never fetched has no metrics: in JSON each is null with the reason, in CSV
+    /// an empty cell, in a table a dash (issue 14 §4: every null metric says why).
+    @Test func metricsNeverComputedSayWhy() async throws {
+        let configuration = SimulatorConfiguration(seed: 26, labs: 2, backtestsPerLab: 3)
+        let labs = SimulatedWorld(configuration: configuration).labs.map(\.id)
+        try await withRunningSimulator(configuration) { server in
+            _ = try await FetchService(location: location).run(
+                FetchRequest(client: client(server), labs: .ids([labs[0]]), runtimes: true))
+            _ = try await FetchService(location: location).run(
+                FetchRequest(client: client(server), labs: .ids([labs[1]])))
+        }
+        let table = try ReadModelService(location: location).backtests(
+            lab: nil, market: nil, formula: nil, conditions: [], sort: nil, ascending: false, limit: nil, at: .now)
+        let json = try JSONParser.parse(Array(table.lines(.json).joined(separator: "\n").utf8))
+        guard case .array(let rows) = json, let first = rows.first(where: { $0["lab_id"] == .string(labs[1]) }) else {
+            Issue.record("no rows of the second lab: \(json)")
+            return
+        }
+        #expect(rows.count == 6)
+        #expect(first["total_return"] == .null)
+        #expect(first["total_return_reason"] == .string("not computed"))
+        let csv = table.lines(.csv)
+        let column = try #require(
+            csv[0].split(separator: ",", omittingEmptySubsequences: false).firstIndex(of: "total_return"))
+        let row = try #require(csv.first { $0.contains(labs[1]) })
+        #expect(row.split(separator: ",", omittingEmptySubsequences: false)[column] == "")
+        #expect(
+            csv.contains {
+                $0.contains(labs[0]) && !$0.split(separator: ",", omittingEmptySubsequences: false)[column].isEmpty
+            })
+    }
+
     @Test func aStoppedImportCommitsWholeFilesAndClosesItsRun() throws {
         let cache = directory.appending("cache")
         let world = SimulatedWorld(configuration: SimulatorConfiguration(seed: 23, labs: 2, backtestsPerLab: 80))

@@ -32,7 +32,10 @@ extension ReadModelService {
                         ? .null : .number(Double(returns.filter { $0 > 0 }.count) / Double(returns.count)),
                     .text(formula),
                 ]
-            }, displays: ["best_return": .fraction, "median_return": .fraction, "worst_return": .fraction,
-                "profitable_share": .fraction])
+            },
+            displays: [
+                "best_return": .fraction, "median_return": .fraction, "worst_return": .fraction,
+                "profitable_share": .fraction,
+            ])
     }
 }

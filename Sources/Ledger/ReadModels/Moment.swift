@@ -10,7 +10,8 @@ extension ReadModelService.Moment {
                 throw LedgerError.invalidArgument(flag: "--as-of", reason: "not an ISO-8601 time: \(text)")
             }
             self = .time(micros)
-        case (_?, _?): throw LedgerError.invalidArgument(flag: "--as-of", reason: "give --as-of or --at-position, not both")
+        case (_?, _?):
+            throw LedgerError.invalidArgument(flag: "--as-of", reason: "give --as-of or --at-position, not both")
         }
     }
 

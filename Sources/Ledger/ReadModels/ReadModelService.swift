@@ -122,7 +122,7 @@ public struct ReadModelService {
                     row.market.map(ResultTable.Cell.text) ?? .null, .init(row.scriptVersion), .init(row.parameters),
                 ]
                     + metricNames.map { name in
-                        guard let metric = row.metric(name) else { return .null }
+                        guard let metric = row.metric(name) else { return .nonNumber(ResultTable.Cell.notComputed) }
                         return .metric(number: metric.number, text: metric.text)
                     }
             }, displays: ["script_version": .shortHash, "parameters": .parameters])

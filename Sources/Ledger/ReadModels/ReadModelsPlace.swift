@@ -11,7 +11,8 @@ extension LedgerLocation {
         if access(root, W_OK) == 0 && (access(own, F_OK) != 0 || access(own, W_OK) == 0) { return own }
         let environment = ProcessEnvironment.values
         let home = environment["HOME"].map { $0 + "/.cache" }
-        let candidates = [environment["XDG_CACHE_HOME"], home].compactMap { $0 }.map { $0 + "/haasledger" }
+        let candidates =
+            [environment["XDG_CACHE_HOME"], home].compactMap { $0 }.map { $0 + "/haasledger" }
             + [NSTemporaryDirectory() + "haasledger-\(getuid())"]
         let name = "readmodels-" + String(SHA256Hash.of(Array(canonicalRoot.utf8)).hex.prefix(16)) + ".sqlite"
         for folder in candidates where Self.makePrivateFolder(folder) { return folder + "/" + name }

@@ -35,7 +35,7 @@ enum ReadableNumbers {
         switch cell {
         case .null: return ""
         case .text(let text): return text
-        case .nonNumber(let text): return text
+        case .nonNumber(let text): return text == ResultTable.Cell.notComputed ? "-" : text
         case .integer(let value): return style == .verbatim ? String(value) : grouped(Double(value), decimals: 0)
         case .number(let value):
             guard value.isFinite else { return value.isNaN ? "undefined" : value > 0 ? "+inf" : "-inf" }

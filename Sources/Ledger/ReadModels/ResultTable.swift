@@ -15,6 +15,10 @@ public struct ResultTable: Sendable, Equatable {
         /// A metric's cell: its number, or what it is when it is none.
         static func metric(number: Double?, text: String) -> Cell { number.map(Cell.number) ?? .nonNumber(text) }
 
+        /// A metric a backtest has no value for under the formula (its runtime was never fetched, or its metrics
+        /// never computed): null in JSON with this reason, empty in CSV, a dash in a table.
+        static let notComputed = "not computed"
+
         /// Exact text, for CSV: infinities as `inf`/`-inf` and undefined as an empty cell, as pandas reads them.
         var plain: String {
             switch self {

@@ -19,7 +19,8 @@ extension ResultTable {
         guard let width, width > 0, totalWidth(raw: raw) > width else { return Fitted(table: self, dropped: []) }
         var table = shorteningIDs()
         let ranked = priority.filter(columns.contains)
-        let order = Array(columns.dropFirst().filter { !ranked.contains($0) }.reversed())
+        let order =
+            Array(columns.dropFirst().filter { !ranked.contains($0) }.reversed())
             + ranked.reversed().filter { $0 != columns.first }
         var dropped: [String] = []
         for name in order where table.totalWidth(raw: raw) > width {
