@@ -167,6 +167,7 @@ import Testing
                 client: client(server), labID: server.world.labs[0].id, interval: .zero)
         }
         #expect(summary.finalStatus == 3)
+        #expect(summary.line.hasSuffix("final status COMPLETED"), "a status by name: \(summary.line)")
         let timeline = try events("haas.lab.execution.updated").map { try $0.payload.json }
         #expect(timeline.count == summary.changes)
         let completed = timeline.compactMap { $0["completed_backtests"]?.numberValue?.int64Value }

@@ -26,13 +26,13 @@ extension FetchSummary {
 extension WatchService {
     /// One line per change `watch` records, for stderr.
     public static func changeLine(_ update: LabExecutionUpdate) -> String {
-        "status \(update.status.map(String.init) ?? "?") progress \(update.progress.map { String($0) } ?? "?")% completed \(update.completedBacktests.map(String.init) ?? "?")"
+        "\(ReadableNumbers.labStatus(update.status)) progress \(update.progress.map { String($0) } ?? "?")% completed \(update.completedBacktests.map(String.init) ?? "?")"
     }
 }
 
 extension WatchService.Summary {
     public var line: String {
-        "\(polls) polls, \(changes) changes recorded; final status \(finalStatus.map(String.init) ?? "unknown")"
+        "\(polls) polls, \(changes) changes recorded; final status \(ReadableNumbers.labStatus(finalStatus))"
     }
 }
 

@@ -69,9 +69,7 @@ enum ReadableNumbers {
         guard let number else { return text(cell, style: .significant) }
         switch display {
         case .labStatus:
-            let names = ["CREATED", "QUEUED", "RUNNING", "COMPLETED", "CANCELLED"]
-            let code = Int(number)
-            return names.indices.contains(code) && Double(code) == number ? names[code] : "status \(cell.exactText)"
+            return Double(Int(number)) == number ? labStatus(Int(number)) : "status \(cell.exactText)"
         case .microseconds:
             return Timestamp.readable(Int64(number))
         case .bytes:
@@ -83,6 +81,13 @@ enum ReadableNumbers {
         case .shortHash, .parameters:
             return text(cell, style: .significant)
         }
+    }
+
+    /// A lab's `S` by name (`COMPLETED`, not `3`), wherever a person reads it.
+    static func labStatus(_ code: Int?) -> String {
+        let names = ["CREATED", "QUEUED", "RUNNING", "COMPLETED", "CANCELLED"]
+        guard let code else { return "unknown" }
+        return names.indices.contains(code) ? names[code] : "status \(code)"
     }
 
     /// Four significant digits; whole numbers (counts) as integers; very small magnitudes in e-notation.
