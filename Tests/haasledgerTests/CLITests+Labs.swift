@@ -40,6 +40,11 @@ extension CLITests {
             server in
             let (environment, url) = CLITests.login(to: server)
             let lab = try await labCreate(server, url: url, environment: environment, name: "grid")
+            // The run's end counts what it recorded, itself included: here, everything in the ledger.
+            let stats = try JSONParser.parse(try run(["log", "stats", "--ledger", ledger, "--format", "json"]).stdout)
+            let ends = try run(["log", "show", "--ledger", ledger, "--type", "run.finished", "--format", "ndjson"])
+            #expect(
+                ends.stdout.contains(#""events":\#(stats["events"]?.numberValue?.int64Value ?? -1)"#), "\(ends.stdout)")
             let ran = try await ChildProcess.runInBackground(
                 "haasledger", labRun(lab, url: url, []), environment: environment)
             #expect(ran.status == 0, "\(ran.stderr)")

@@ -16,7 +16,8 @@ extension FetchSummary {
             ["runtimes skipped (already recorded)", String(runtimesSkipped)],
             ["logs fetched", String(logsFetched)], ["charts fetched", String(chartsFetched)],
             ["labs whose count differs from CB", String(countMismatches)], ["failures", String(failures)],
-            ["HTTP exchanges", String(exchanges)], ["body bytes", String(bodyBytes)], ["events recorded", String(events)],
+            ["HTTP exchanges", String(exchanges)], ["body bytes", String(bodyBytes)],
+            ["events recorded", String(events)],
             ["seconds", String(format: "%.2f", seconds)],
         ]
         return TableRenderer(columns: [.init("FETCH"), .init("")]).render(rows, header: false)
@@ -40,10 +41,14 @@ extension HistoryStatusService {
     /// The markets' sync status as a table.
     public static func tableLines(_ entries: [HistoryStatusEntry]) -> [String] {
         let rows = entries.map {
-            [$0.market, $0.status.map(String.init) ?? "-", $0.status == 3 ? "yes" : "no", $0.maxMonths.map(String.init) ?? "-"]
+            [
+                $0.market, $0.status.map(String.init) ?? "-", $0.status == 3 ? "yes" : "no",
+                $0.maxMonths.map(String.init) ?? "-",
+            ]
         }
         return TableRenderer(columns: [
-            .init("MARKET"), .init("STATUS", rightAligned: true), .init("SYNCHED"), .init("MAX MONTHS", rightAligned: true),
+            .init("MARKET"), .init("STATUS", rightAligned: true), .init("SYNCHED"),
+            .init("MAX MONTHS", rightAligned: true),
         ]).render(rows)
     }
 }

@@ -47,6 +47,9 @@ struct RecordedRun {
         case .failure(let error): finished.append(("error", .string(String(describing: error))))
         case .success: finished.append(("error", .null))
         }
+        // What the run recorded, itself included (counted as far as it got, should the disk be full).
+        _ = try? recorder.flush()
+        finished.append(("events", .number(recorder.snapshot.events + 1)))
         recorder.add(EventDraft(.runFinished, stream: RecorderStreams.run(runID), payload: Payload(.object(finished))))
         try recorder.flush()
         return try outcome.get()
