@@ -82,7 +82,9 @@ struct QueryCommand: ParsableCommand {
         @Option(help: "Judge the trials under this formula set (default: the sweep's own).") var formula: String?
         @Option(name: .customLong("where"), help: "A condition such as num_trades>=20 (repeatable).")
         var conditions: [String] = []
-        @Option(help: "Sort by this metric (default: best objective first).") var sort: String?
+        @Option(
+            help: "Sort by this metric (default: best objective first).", completion: .list(BuildInfo.metricNames))
+        var sort: String?
         @Flag(help: "Sort ascending.") var asc = false
         @Option(help: "At most this many trials.") var limit: Int?
         @OptionGroup var view: TableView
@@ -175,7 +177,7 @@ struct QueryCommand: ParsableCommand {
         @Option(help: formulaHelp) var formula: String?
         @Option(name: .customLong("where"), help: "A condition such as sharpe_ratio>1 (repeatable).") var conditions:
             [String] = []
-        @Option(help: "Sort by this metric.") var sort: String?
+        @Option(help: "Sort by this metric.", completion: .list(BuildInfo.metricNames)) var sort: String?
         @Flag(help: "Sort ascending.") var asc = false
         @Flag(help: "Sort descending (the default).") var desc = false
         @Option(help: "At most this many backtests.") var limit: Int?

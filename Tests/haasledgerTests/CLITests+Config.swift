@@ -42,15 +42,26 @@ extension CLITests {
         #expect(environment.stdout.hasSuffix("match canonical@2 (from HAASLEDGER_FORMULA)\n"))
         // --config names another file, from anywhere.
         let elsewhere = try run(
-            ["metrics", "check", CLITests.vectors + "/v1_crypto_daily_long_short.json", "--config",
-             folder + "/haasledger.toml"])
+            [
+                "metrics", "check", CLITests.vectors + "/v1_crypto_daily_long_short.json", "--config",
+                folder + "/haasledger.toml",
+            ])
         #expect(elsewhere.stdout.hasSuffix("match canonical@1 (from \(folder)/haasledger.toml: formula)\n"))
     }
 
     @Test(arguments: [
-        ("formulas = \"canonical@1\"\n", "error: ./haasledger.toml: formulas: unknown key (known: ledger, formula, server)"),
-        ("[server]\nurl = \"http://x\"\npassword = \"secret\"\n", "error: ./haasledger.toml: server.password: a password does not belong in a config file"),
-        ("[server]\nconcurrency = \"four\"\n", "error: ./haasledger.toml: server.concurrency: expected an integer, found a string"),
+        (
+            "formulas = \"canonical@1\"\n",
+            "error: ./haasledger.toml: formulas: unknown key (known: ledger, formula, server)"
+        ),
+        (
+            "[server]\nurl = \"http://x\"\npassword = \"secret\"\n",
+            "error: ./haasledger.toml: server.password: a password does not belong in a config file"
+        ),
+        (
+            "[server]\nconcurrency = \"four\"\n",
+            "error: ./haasledger.toml: server.concurrency: expected an integer, found a string"
+        ),
         ("[server]\nconcurrency = 0\n", "error: ./haasledger.toml: server.concurrency: must be at least 1"),
         ("formula = 2\n", "error: ./haasledger.toml: formula: expected a string, found an integer"),
         ("ledger = \"a\"\nledger = \"b\"\n", "error: ./haasledger.toml: line 2: "),
@@ -78,5 +89,15 @@ extension CLITests {
         let version = try run(["--version"])
         #expect(version.status == 0)
         #expect(version.stdout == "haasledger 0.2.0 (log format 2; formulas canonical@1, canonical@2)\n")
+    }
+
+    /// Shell completion (issue 14 §3): the scripts ArgumentParser writes offer every metric name for `--sort`.
+    @Test(arguments: ["bash", "zsh", "fish"])
+    func completionOffersMetricNamesForSort(shell: String) throws {
+        let script = try run(["--generate-completion-script", shell])
+        #expect(script.status == 0, "\(script.stderr)")
+        for metric in ["total_return", "sortino_ratio", "max_drawdown", "profit_factor"] {
+            #expect(script.stdout.contains(metric), "\(shell): \(metric)")
+        }
     }
 }

@@ -10,4 +10,9 @@ public enum BuildInfo {
         let formulas = FormulaRegistry.builtIn.sets.map(\.name).joined(separator: ", ")
         return "haasledger \(release) (log format \(EventLog.formatVersion); formulas \(formulas))"
     }
+
+    /// Every metric a built-in formula set computes, sorted: what shell completion offers for `--sort`.
+    public static var metricNames: [String] {
+        Array(Set(FormulaRegistry.builtIn.sets.flatMap(\.metricNames))).sorted()
+    }
 }
