@@ -1,5 +1,6 @@
 import EventLogTesting
 import Foundation
+import JSON
 import Testing
 
 /// `--help` of every command, against the golden files in `Help/` (as swift-argument-parser's own tests pin
@@ -34,6 +35,28 @@ import Testing
         let golden = try String(contentsOf: file, encoding: .utf8)
         #expect(
             result.stdout == golden, "haasledger \(command.joined(separator: " ")) --help differs from \(file.path)")
+    }
+
+    /// What `tools/man` turns into man pages (swift-argument-parser's `generate-manual` reads this dump): one
+    /// entry per command, each with its abstract, so every command gets a page that says what it does.
+    @Test func theManualDumpHasEveryCommandWithItsAbstract() throws {
+        let result = try ChildProcess.run("haasledger", ["--experimental-dump-help"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let dump = try JSONParser.parse(result.stdout)
+        var found: [[String]: String] = [:]
+        func walk(_ command: JSONValue, path: [String]) {
+            found[path] = command["abstract"]?.stringValue ?? ""
+            guard case .array(let children)? = command["subcommands"] else { return }
+            for child in children {
+                guard let name = child["commandName"]?.stringValue, name != "help" else { continue }
+                walk(child, path: path + [name])
+            }
+        }
+        walk(try #require(dump["command"]), path: [])
+        #expect(Set(found.keys) == Set(Self.commands), "\(Set(found.keys).symmetricDifference(Set(Self.commands)))")
+        for (path, abstract) in found {
+            #expect(!abstract.isEmpty, "haasledger \(path.joined(separator: " ")) has no abstract")
+        }
     }
 
     /// Every subcommand the root lists has a golden, so a new command cannot go without one.
