@@ -55,13 +55,18 @@ final class BlobCodec: Sendable {
     func encode(_ drafts: UnsafeBufferPointer<EventDraft>, env: LMDBEnvironment, dbs: LogDatabases) throws
         -> BatchEncoding
     {
+        let batchBytes = drafts.reduce(0) { $0 + $1.blobs.reduce(0) { $0 + $1.bytes.count } }
+        guard batchBytes > 0 else {
+            return BatchEncoding(
+                stored: Array(repeating: [], count: drafts.count), trained: nil, untrainedBytes: 0, hasBlobs: false)
+        }
+        // Only while this process knows no dictionary: one may have been trained by another since it opened.
         if state.withLock({ $0.current == nil }) { try refresh(env: env, dbs: dbs) }
         let snapshot = state.withLock { ($0.current, $0.untrainedBytes, $0.dictionaries.keys.max() ?? 0) }
         var dictionary = snapshot.0
         var untrained = snapshot.1
         var trained: BlobDictionary?
-        let batchBytes = drafts.reduce(0) { $0 + $1.blobs.reduce(0) { $0 + $1.bytes.count } }
-        if dictionary == nil, batchBytes > 0 {
+        if dictionary == nil {
             untrained += UInt64(batchBytes)
             if untrained >= Self.trainingThreshold {
                 let samples = try Self.samples(stored: env, dbs: dbs, batch: drafts)
@@ -80,7 +85,7 @@ final class BlobCodec: Sendable {
         stored.withUnsafeMutableBufferPointer { buffer in
             // Each chunk of drafts is encoded by one thread with one context, into its own slots.
             let slots = DisjointWrites(buffer)
-            DispatchQueue.concurrentPerform(iterations: batchBytes > 0 ? chunks : 0) { chunk in
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
                 let compressor = ZstdFrames.Compressor()
                 for index in Self.range(chunk, of: chunks, count: blobs.count) where !blobs[index].isEmpty {
                     slots.buffer[index] = blobs[index].map {
@@ -89,7 +94,7 @@ final class BlobCodec: Sendable {
                 }
             }
         }
-        return BatchEncoding(stored: stored, trained: trained, untrainedBytes: untrained, hasBlobs: batchBytes > 0)
+        return BatchEncoding(stored: stored, trained: trained, untrainedBytes: untrained, hasBlobs: true)
     }
 
     /// Writes what the batch's encoding needs besides its blobs: a new dictionary, the untrained count, and the
