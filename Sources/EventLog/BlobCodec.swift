@@ -22,18 +22,19 @@ final class BlobCodec: Sendable {
         var current: BlobDictionary?
         var untrainedBytes: UInt64 = 0
         var format: UInt32
+
+        /// Newer dictionaries, in version order: the last becomes the one new blobs use.
+        mutating func load(_ found: [BlobDictionary]) {
+            for dictionary in found { dictionaries[dictionary.version] = dictionary }
+            current = found.last ?? current
+        }
     }
 
     private let state: Locked<State>
 
     init(txn: borrowing LMDBTransaction, dbs: LogDatabases, format: UInt32) throws {
         var state = State(format: format)
-        var version: UInt32 = 1
-        while let dictionary = try Self.loadDictionary(version, txn: txn, dbs: dbs) {
-            state.dictionaries[version] = dictionary
-            state.current = dictionary
-            version += 1
-        }
+        state.load(try Self.dictionaries(after: 0, txn: txn, dbs: dbs))
         state.untrainedBytes = try Keys.withUTF8(Self.untrainedKey) { key in
             try txn.get(dbs.meta, key).map { Keys.uint64($0, bigEndian: false) } ?? 0
         }
@@ -126,16 +127,20 @@ final class BlobCodec: Sendable {
 
     /// Loads dictionaries other processes trained since this log was opened.
     func refresh(env: LMDBEnvironment, dbs: LogDatabases) throws {
-        try env.read { txn in
-            var version = state.withLock { ($0.dictionaries.keys.max() ?? 0) + 1 }
-            while let dictionary = try Self.loadDictionary(version, txn: txn, dbs: dbs) {
-                state.withLock { state in
-                    state.dictionaries[version] = dictionary
-                    state.current = dictionary
-                }
-                version += 1
-            }
+        let known = state.withLock { $0.dictionaries.keys.max() ?? 0 }
+        let found = try env.read { try Self.dictionaries(after: known, txn: $0, dbs: dbs) }
+        state.withLock { $0.load(found) }
+    }
+
+    /// The dictionaries stored after version `known`, in version order (versions are consecutive).
+    private static func dictionaries(after known: UInt32, txn: borrowing LMDBTransaction, dbs: LogDatabases) throws
+        -> [BlobDictionary]
+    {
+        var found: [BlobDictionary] = []
+        while let dictionary = try loadDictionary(known + UInt32(found.count) + 1, txn: txn, dbs: dbs) {
+            found.append(dictionary)
         }
+        return found
     }
 
     /// After the batch committed: what it trained and counted becomes this codec's.

@@ -41,12 +41,6 @@ enum BlobStore {
         }
     }
 
-    /// The dictionary version a zstd blob needs (0: none), or nil for identity or an unknown encoding.
-    static func dictionaryVersion(of stored: UnsafeRawBufferPointer) -> UInt32? {
-        guard stored.count > zstdHeaderSize, stored[0] == zstdEncoding else { return nil }
-        return UInt32(littleEndian: stored.loadUnaligned(fromByteOffset: 1, as: UInt32.self))
-    }
-
     /// The size of the original bytes, from the stored value alone (no decompression), for `log stats`.
     static func contentSize(of stored: UnsafeRawBufferPointer) -> Int? {
         guard let encoding = stored.first else { return nil }

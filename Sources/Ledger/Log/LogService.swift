@@ -232,9 +232,7 @@ extension LogStats {
         ])
     }
 
-    private static func size(_ bytes: Int64) -> String {
-        bytes < 1_000 ? "\(bytes) B" : DiskSpace.text(UInt64(bytes))
-    }
+    private static func size(_ bytes: Int64) -> String { ReadableNumbers.text(.integer(bytes), display: .bytes) }
 
     /// Label/value lines for `--format table`.
     public var tableRows: [[String]] {
