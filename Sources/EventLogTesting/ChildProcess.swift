@@ -25,12 +25,24 @@ public enum ChildProcess {
         _ name: String, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
         workingDirectory: String? = nil
     ) throws -> Result {
+        try run(
+            program: executable(name), arguments, stdin: stdin, environment: environment,
+            workingDirectory: workingDirectory)
+    }
+
+    /// `run` for any program, by path (a browser, an interpreter).
+    public static func run(
+        program path: String, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
+        workingDirectory: String? = nil
+    ) throws -> Result {
         let scratch = try TemporaryDirectory(prefix: "haasledger-run")
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable(name))
+        process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
-        for name in ["HAASLEDGER_PATH", "HAASLEDGER_CLOCK", "HAASLEDGER_FORMULA", "HAASLEDGER_CONFIG"] { env[name] = nil }
+        for name in ["HAASLEDGER_PATH", "HAASLEDGER_CLOCK", "HAASLEDGER_FORMULA", "HAASLEDGER_CONFIG"] {
+            env[name] = nil
+        }
         for (key, value) in environment { env[key] = value }
         process.environment = env
         if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }

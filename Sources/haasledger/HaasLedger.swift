@@ -17,7 +17,7 @@ struct HaasLedger: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, FetchCommand.self, WatchCommand.self, HistoryStatusCommand.self, SimulateCommand.self,
             MetricsCommand.self, QueryCommand.self, HistoryCommand.self, DiffCommand.self, SQLCommand.self,
-            ExportCommand.self, ProjectCommand.self, ImportCommand.self, LogCommand.self, ConfigCommand.self,
+            ExportCommand.self, ReportCommand.self, ProjectCommand.self, ImportCommand.self, LogCommand.self, ConfigCommand.self,
             ScriptCommand.self, BacktestCommand.self, LabCommand.self, SweepCommand.self,
         ]
     )

@@ -65,7 +65,7 @@ public struct ReadModelService {
         return (log, models, resolved.name)
     }
 
-    private func refuseUnrecorded(
+    func refuseUnrecorded(
         _ models: ReadModels, formulas: [(flag: String, name: String)], metrics: [(flag: String, name: String)]
     ) throws {
         let recorded = try models.recordedNames()

@@ -21,11 +21,13 @@ enum ReadableNumbers {
     /// Columns typed back into commands as they are shown (`--at-position 1234`).
     static let verbatim: Set<String> = [
         "position", "valid_from", "valid_to", "first_position", "last_position", "rank_from", "rank_to",
-        "runtime_position", "generation", "population", "causation",
+        "runtime_position", "metrics_position", "generation", "population", "causation",
     ]
 
-    /// The style of a column, by its name (`total_return_delta` as `total_return`).
-    static func style(ofColumn name: String) -> Style {
+    /// The style of a column, by its name (`total_return_delta` and `total_return (canonical@1)` as
+    /// `total_return`).
+    static func style(ofColumn column: String) -> Style {
+        let name = column.split(separator: " ").first.map(String.init) ?? column
         if verbatim.contains(name) { return .verbatim }
         let base = name.hasSuffix("_delta") ? String(name.dropLast("_delta".count)) : name
         return fractions.contains(base) ? .percent : .significant
@@ -143,7 +145,7 @@ enum ReadableNumbers {
 
 extension Double {
     /// ⌊log₁₀ |self|⌋ for a positive finite value.
-    fileprivate var log10Floor: Double {
+    var log10Floor: Double {
         var exponent = 0.0
         var value = self
         while value >= 10 { value /= 10; exponent += 1 }

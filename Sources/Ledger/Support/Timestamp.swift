@@ -57,12 +57,12 @@ public enum Timestamp {
         return micros % 1_000_000 == 0 ? String(text.dropLast(8)) + "Z" : text
     }
 
-    private static func pad(_ value: Int64, _ width: Int) -> String {
+    static func pad(_ value: Int64, _ width: Int) -> String {
         let text = String(value)
         return String(repeating: "0", count: max(0, width - text.count)) + text
     }
 
-    private static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
+    static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
         a >= 0 ? a / b : -((-a + b - 1) / b)
     }
 
@@ -86,7 +86,7 @@ public enum Timestamp {
         return era * 146_097 + dayOfEra - 719_468
     }
 
-    private static func civilFromDays(_ days: Int64) -> (Int64, Int64, Int64) {
+    static func civilFromDays(_ days: Int64) -> (Int64, Int64, Int64) {
         let z = days + 719_468
         let era = floorDivide(z, 146_097)
         let dayOfEra = z - era * 146_097
@@ -126,4 +126,20 @@ public enum Timestamp {
             return value
         }
     }
+}
+
+/// A UTC calendar day, for chart axes and the monthly returns grid.
+struct CivilDate: Sendable, Equatable {
+    let year: Int64
+    let month: Int64
+    let day: Int64
+
+    /// The day holding `seconds` since the epoch.
+    init(seconds: Double) {
+        let days = Timestamp.floorDivide(Int64(seconds.rounded(.down)), 86_400)
+        (year, month, day) = Timestamp.civilFromDays(days)
+    }
+
+    /// `YYYY-MM-DD`.
+    var text: String { "\(Timestamp.pad(year, 4))-\(Timestamp.pad(month, 2))-\(Timestamp.pad(day, 2))" }
 }

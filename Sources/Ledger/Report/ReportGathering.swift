@@ -1,0 +1,213 @@
+import BacktestMetrics
+import EventLog
+import HaasAPI
+import JSON
+import Projections
+
+/// Reads what a report shows, all as of one position, so the file depends on the position and the options only.
+extension ReadModelService {
+    /// Backtests whose changes over time the report charts, at most.
+    static let revisedShown = 12
+
+    func reportContent(_ request: ReportRequest) throws -> ReportContent {
+        var (content, sweepIDs) = try snapshot(request)
+        // Each of these opens the log itself: the snapshot's is closed by now (a process opens a log once).
+        let position = content.position
+        let shown = Set(content.groups.flatMap { $0.rows.map(\.backtestID) })
+        content.changes = try request.since.map { since in
+            let table = try diff(from: since, to: .position(position), lab: nil, formula: content.formula)
+            let column = table.columns.firstIndex(of: "backtest_id") ?? 1
+            return ResultTable(
+                columns: table.columns,
+                rows: table.rows.filter { if case .text(let id) = $0[column] { shown.contains(id) } else { false } })
+        }
+        content.formulaChange = try request.compareFormula.map {
+            try formulaComparison(content.formula, $0, shown: shown, top: request.top, position: position)
+        }
+        content.sweeps = try sweepIDs.map { try sweepStanding($0, formula: nil, at: .position(position)) }
+        return content
+    }
+
+    /// What one open log and its read models give, as of the position asked for (clamped to the head), and the
+    /// sweeps to show.
+    private func snapshot(_ request: ReportRequest) throws -> (ReportContent, sweeps: [String]) {
+        let (log, models, formula) = try open(formula: request.formula)
+        if let second = request.compareFormula {
+            try refuseUnrecorded(models, formulas: [("--compare-formula", second)], metrics: [])
+        }
+        let asked = try Self.position(request.moment, log)
+        guard let head = try log.read({ try $0.head() }) else {
+            throw LedgerError.invalidArgument(flag: "--ledger", reason: "the ledger holds no events yet")
+        }
+        let position = min(asked ?? head.position, head.position)
+        guard let event = try log.read({ try $0.event(at: position) }) else {
+            throw LedgerError.invalidArgument(flag: "--at-position", reason: "the log holds no position \(position)")
+        }
+        let labs = try models.labs(asOf: position)
+        for id in request.labs where !labs.contains(where: { $0.labID == id }) {
+            throw LedgerError.invalidArgument(
+                flag: "--lab", reason: "no lab \(id) as of position \(position) (see `haasledger query labs`)")
+        }
+        let sweeps = try models.sweeps(asOf: position).map(\.sweepID)
+        for id in request.sweeps where !sweeps.contains(id) {
+            throw LedgerError.invalidArgument(
+                flag: "--sweep", reason: "no sweep \(id) as of position \(position) (see `haasledger sweep list`)")
+        }
+        let facts = Dictionary(
+            try models.backtestFacts(lab: nil, asOf: position).map { ($0.backtestID, $0) }, uniquingKeysWith: { $1 })
+        let rows = try models.backtests(BacktestQuery(formula: formula, sort: "total_return", asOf: position))
+        let groups = try backtestGroups(
+            rows: rows, labs: labs, facts: facts, request: request, formula: formula, log: log, models: models,
+            position: position)
+        let shown = Set(groups.flatMap { $0.rows.map(\.backtestID) })
+        let content = ReportContent(
+            position: position, hash: event.hash.hex, recordedAt: event.recordedAt, request: request,
+            formula: formula, formulaSet: FormulaRegistry.builtIn.find(formula),
+            overview: try overview(groups: groups, facts: facts, models: models, position: position),
+            groups: groups, details: try details(groups, request: request, log: log),
+            revisions: try revisions(formula: formula, shown: shown, log: log, models: models, position: position),
+            changes: nil, formulaChange: nil, sweeps: [])
+        return (content, request.sweeps.isEmpty ? sweeps : request.sweeps)
+    }
+
+    private func backtestGroups(
+        rows: [BacktestRow], labs: [LabRow], facts: [String: BacktestFactsRow], request: ReportRequest,
+        formula: String, log: EventLog, models: ReadModels, position: UInt64
+    ) throws -> [BacktestGroup] {
+        var byLab: [String: [BacktestRow]] = [:]
+        for row in rows { byLab[row.labID, default: []].append(row) }
+        let known = Set(labs.map(\.labID))
+        var groups: [(id: String, title: String, lab: LabRow?, rows: [BacktestRow])] = labs.filter {
+            request.labs.isEmpty || request.labs.contains($0.labID)
+        }.map { lab in (lab.labID, lab.name ?? "Lab \(lab.labID)", lab, byLab[lab.labID] ?? []) }
+        if request.labs.isEmpty {
+            let direct = rows.filter { !known.contains($0.labID) }
+            if !direct.isEmpty { groups.append(("direct", "Direct backtests", nil, direct)) }
+        }
+        return try groups.map { group in
+            let top = Array(group.rows.prefix(request.top))
+            let found = try models.provenance(backtests: top.map(\.backtestID), formula: formula, asOf: position)
+            let bodies: [String: String] = try log.read { reader in
+                var bodies: [String: String] = [:]
+                for (id, row) in found {
+                    guard let runtime = row.runtimePosition, runtime > 0,
+                        let event = try reader.event(at: UInt64(runtime)),
+                        let hash = try? event.payload.json["body_sha256"]?.stringValue
+                    else { continue }
+                    bodies[id] = hash
+                }
+                return bodies
+            }
+            return BacktestGroup(
+                id: group.id, title: group.title, lab: group.lab, rows: group.rows,
+                facts: facts.filter { fact in group.rows.contains { $0.backtestID == fact.key } },
+                provenance: found.mapValues { row in
+                    Provenance(
+                        runtimePosition: row.runtimePosition, metricsPosition: row.metricsPosition,
+                        bodySHA256: bodies[row.backtestID])
+                })
+        }
+    }
+
+    private func overview(
+        groups: [BacktestGroup], facts: [String: BacktestFactsRow], models: ReadModels, position: UInt64
+    ) throws -> [(String, String)] {
+        let shown = groups.flatMap(\.rows).compactMap { facts[$0.backtestID] }
+        let markets = Set(shown.compactMap(\.market))
+        let starts = shown.compactMap(\.startedAt)
+        let ends = shown.compactMap(\.endedAt)
+        let counts = try models.recordingCounts(asOf: position)
+        var pairs = [
+            ("Labs", String(groups.filter { $0.lab != nil }.count)),
+            ("Backtests", ReadableNumbers.significant(Double(groups.reduce(0) { $0 + $1.rows.count }))),
+            ("Markets", markets.isEmpty ? "-" : markets.sorted().joined(separator: ", ")),
+        ]
+        if let start = starts.min(), let end = ends.max() {
+            pairs.append(
+                ("Period", "\(CivilDate(seconds: Double(start)).text) to \(CivilDate(seconds: Double(end)).text)"))
+        }
+        pairs.append(("Runs", ReadableNumbers.significant(Double(counts.runs))))
+        pairs.append(("API calls recorded", ReadableNumbers.significant(Double(counts.fetches))))
+        pairs.append(("Cache files imported", ReadableNumbers.significant(Double(counts.importedFiles))))
+        return pairs
+    }
+
+    private func details(_ groups: [BacktestGroup], request: ReportRequest, log: EventLog) throws -> [BacktestDetail] {
+        var details: [BacktestDetail] = []
+        for group in groups {
+            for row in group.rows.prefix(min(request.detailed, request.top)) {
+                guard let hex = group.provenance[row.backtestID]?.bodySHA256, let hash = SHA256Hash(hex: hex),
+                    let body = try log.read({ try $0.blob(hash) })
+                else { continue }
+                let adapted = RuntimeAdapter.adapt(try RuntimeDecoder.runtime(body))
+                let times = adapted.inputs.barTimes ?? []
+                details.append(
+                    BacktestDetail(
+                        backtestID: row.backtestID, groupID: group.id, row: row,
+                        equity: zip(times, adapted.inputs.equity).map { ($0, $1) }, trades: adapted.inputs.trades,
+                        capital: adapted.capital))
+            }
+        }
+        return details
+    }
+
+    private func revisions(
+        formula: String, shown: Set<String>, log: EventLog, models: ReadModels, position: UInt64
+    ) throws -> [RevisedBacktest] {
+        let revised = try models.revisedBacktests(formula: formula, asOf: position, limit: 10 * Self.revisedShown)
+            .filter { shown.contains($0.backtestID) }.prefix(Self.revisedShown)
+        return try revised.map { backtest in
+            RevisedBacktest(
+                backtestID: backtest.backtestID,
+                versions: try backtest.positions.map { at in
+                    // The runtime the metrics were computed from (the metrics event's causation) says when the
+                    // result was fetched; the metrics event itself may come from a later recompute.
+                    let runtime: RecordedEvent? = try log.read { reader in
+                        try reader.event(at: UInt64(at))?.causation.flatMap { try reader.event(at: $0) }
+                    }
+                    return RevisedBacktest.Version(
+                        position: at, runtimePosition: runtime.map { Int64($0.position) },
+                        fetchedAt: runtime?.recordedAt, source: runtime?.source ?? "",
+                        row: try models.backtests(
+                            BacktestQuery(backtest: backtest.backtestID, formula: formula, asOf: UInt64(at))
+                        ).first)
+                })
+        }
+    }
+
+    private func formulaComparison(
+        _ first: String, _ second: String, shown: Set<String>, top: Int, position: UInt64
+    ) throws -> FormulaComparison {
+        let moved = try diffSummary(formulas: first, second, at: .position(position), lab: nil)
+        func count(_ row: [ResultTable.Cell]) -> Int64 { if case .integer(let n) = row[1] { n } else { 0 } }
+        let summary = ResultTable(
+            columns: moved.columns,
+            rows: moved.rows.enumerated().sorted { a, b in
+                count(a.element) != count(b.element) ? count(a.element) > count(b.element) : a.offset < b.offset
+            }.map(\.element))
+        let (_, models) = try open()
+        func ranked(_ formula: String) throws -> [BacktestRow] {
+            try models.backtests(BacktestQuery(formula: formula, sort: "total_return", asOf: position))
+                .filter { shown.contains($0.backtestID) }
+        }
+        let before = try ranked(first)
+        let after = try ranked(second)
+        let rankAfter = Dictionary(
+            after.enumerated().map { ($1.backtestID, ($0 + 1, $1)) }, uniquingKeysWith: { first, _ in first })
+        let metrics = ["total_return", "max_drawdown", "sharpe_ratio"]
+        let rows: [[ResultTable.Cell]] = before.prefix(top).enumerated().map { index, row in
+            let other = rankAfter[row.backtestID]
+            return [
+                .text(row.backtestID), .integer(Int64(index + 1)), other.map { .integer(Int64($0.0)) } ?? .null,
+                other.map { .integer(Int64(index + 1 - $0.0)) } ?? .null,
+            ]
+                + metrics.flatMap { name in [Self.cell(row.metric(name)), Self.cell(other?.1.metric(name))] }
+        }
+        return FormulaComparison(
+            first: first, second: second, summary: summary,
+            sideBySide: ResultTable(
+                columns: ["backtest_id", "rank_from", "rank_to", "rank_move"]
+                    + metrics.flatMap { ["\($0) (\(first))", "\($0) (\(second))"] },
+                rows: rows))
+    }
+}

@@ -1,0 +1,92 @@
+import SQLiteKit
+
+/// Where a backtest's numbers came from, as of a position: the runtime event its facts were read from and the
+/// `metrics.computed` event whose values stand under a formula. The report links every row to these.
+public struct BacktestProvenanceRow: Sendable, Equatable {
+    public let backtestID: String
+    public let runtimePosition: Int64?
+    public let metricsPosition: Int64?
+}
+
+/// A backtest whose metric set under a formula was replaced at least once: the position where each version
+/// became true, oldest first.
+public struct MetricRevisionsRow: Sendable, Equatable {
+    public let backtestID: String
+    public let positions: [Int64]
+}
+
+/// How much recording went into the read models by a position.
+public struct RecordingCounts: Sendable, Equatable {
+    /// API calls recorded (`fetches`).
+    public let fetches: Int64
+    /// Distinct runs that fetched or imported.
+    public let runs: Int64
+    /// Cache files imported.
+    public let importedFiles: Int64
+}
+
+extension ReadModels {
+    /// The provenance of each of `ids` under `formula`, as of `position` (an id without a backtest row is left out).
+    public func provenance(backtests ids: [String], formula: String, asOf position: UInt64?) throws
+        -> [String: BacktestProvenanceRow]
+    {
+        let statement = try db.prepare(
+            """
+            SELECT b.runtime_position,
+                (SELECT max(s.valid_from) FROM backtest_metric_sets s
+                    JOIN backtest_keys k ON k.backtest_key = s.backtest_key
+                    JOIN metric_formulas f ON f.formula_key = s.formula_key
+                    WHERE k.backtest_id = ?2 AND f.formula = ?3
+                        AND s.valid_from <= ?1 AND (s.valid_to IS NULL OR s.valid_to > ?1))
+            FROM backtests b WHERE b.backtest_id = ?2 AND b.valid_from <= ?1 AND (b.valid_to IS NULL OR b.valid_to > ?1)
+            """)
+        var found: [String: BacktestProvenanceRow] = [:]
+        for id in ids {
+            try statement.bind([Self.asOfParameter(position), .text(id), .text(formula)])
+            defer { statement.reset() }
+            if try statement.step() {
+                found[id] = BacktestProvenanceRow(
+                    backtestID: id, runtimePosition: statement.int64(0), metricsPosition: statement.int64(1))
+            }
+        }
+        return found
+    }
+
+    /// Backtests with more than one metric set under `formula` by `position`, most revised first (ties by id),
+    /// at most `limit` of them.
+    public func revisedBacktests(formula: String, asOf position: UInt64?, limit: Int) throws -> [MetricRevisionsRow] {
+        let statement = try db.prepare(
+            """
+            SELECT k.backtest_id, group_concat(s.valid_from) FROM (
+                SELECT s.backtest_key, s.valid_from FROM backtest_metric_sets s
+                JOIN metric_formulas f ON f.formula_key = s.formula_key
+                WHERE f.formula = ?2 AND s.valid_from <= ?1 ORDER BY s.backtest_key, s.valid_from) s
+            JOIN backtest_keys k ON k.backtest_key = s.backtest_key
+            GROUP BY s.backtest_key HAVING count(*) > 1
+            ORDER BY count(*) DESC, k.backtest_id LIMIT ?3
+            """)
+        try statement.bind([Self.asOfParameter(position), .text(formula), .integer(Int64(limit))])
+        defer { statement.reset() }
+        return try statement.collect { row in
+            MetricRevisionsRow(
+                backtestID: row.string(0) ?? "",
+                positions: (row.string(1) ?? "").split(separator: ",").compactMap { Int64($0) }.sorted())
+        }
+    }
+
+    /// Fetches, runs and imported files recorded by `position`.
+    public func recordingCounts(asOf position: UInt64?) throws -> RecordingCounts {
+        let rows = try db.prepare(
+            """
+            SELECT (SELECT count(*) FROM fetches WHERE position <= ?1),
+                (SELECT count(*) FROM (SELECT run_id FROM fetches WHERE position <= ?1 AND run_id IS NOT NULL
+                    UNION SELECT run_id FROM imported_files WHERE position <= ?1 AND run_id IS NOT NULL)),
+                (SELECT count(*) FROM imported_files WHERE position <= ?1 AND status = 'imported')
+            """
+        ).rows([Self.asOfParameter(position)])
+        func count(_ index: Int) -> Int64 {
+            if case .integer(let value)? = rows.first?[index] { value } else { 0 }
+        }
+        return RecordingCounts(fetches: count(0), runs: count(1), importedFiles: count(2))
+    }
+}
