@@ -41,6 +41,11 @@ let package = Package(
             providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]
         ),
         .systemLibrary(
+            name: "CXlsxWriter",
+            pkgConfig: "xlsxwriter",
+            providers: [.apt(["libxlsxwriter-dev"]), .brew(["libxlsxwriter"])]
+        ),
+        .systemLibrary(
             name: "CSQLite",
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]
@@ -67,6 +72,12 @@ let package = Package(
         .target(
             name: "SQLiteKit",
             dependencies: ["CSQLite"],
+            swiftSettings: strictSettings
+        ),
+        // Excel workbooks through libxlsxwriter in constant-memory mode: the C handles stay inside.
+        .target(
+            name: "XLSXKit",
+            dependencies: ["CXlsxWriter"],
             swiftSettings: strictSettings
         ),
         // Pure metric formulas and their versioned registry (no storage, no HaasOnline).
@@ -118,7 +129,7 @@ let package = Package(
             name: "Ledger",
             dependencies: [
                 "JSON", "Platform", "EventLog", "LedgerEvents", "HaasAPI", "HaasSimulator", "BacktestMetrics",
-                "Projections", "SQLiteKit",
+                "Projections", "SQLiteKit", "XLSXKit",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: strictSettings

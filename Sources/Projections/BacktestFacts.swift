@@ -22,19 +22,24 @@ public struct BacktestFactsRow: Sendable, Equatable {
     public let reportedClosedPositions: Int64?
     public let reportedRealizedProfits: Double?
     public let reportedROI: Double?
+    /// The runtime event the facts were read from.
+    public let runtimePosition: Int64?
 }
 
 extension ReadModels {
     private enum FactColumn: String, SelectedColumns {
         case backtest_id, account_id, started_at, ended_at, generation, population, interval, market, script_id
         case script_name, leverage, parameters, reported_total_fee_costs, reported_price_change_pct
-        case reported_closed_positions, reported_realized_profits, reported_roi
+        case reported_closed_positions, reported_realized_profits, reported_roi, runtime_position
     }
 
-    /// Every backtest (of `lab` when given) valid at `position`, by backtest id.
-    public func backtestFacts(lab: String?, asOf position: UInt64?) throws -> [BacktestFactsRow] {
+    /// Every backtest (of `lab` when given, of no lab when `directOnly`) valid at `position`, by backtest id.
+    public func backtestFacts(lab: String?, directOnly: Bool = false, asOf position: UInt64?) throws
+        -> [BacktestFactsRow]
+    {
         var sql = "SELECT \(FactColumn.list) FROM backtests WHERE \(Self.validAt)"
         var parameters: [SQLiteValue] = [Self.asOfParameter(position)]
+        if directOnly { sql += " AND lab_id IS NULL" }
         if let lab {
             sql += " AND lab_id = ?2"
             parameters.append(.text(lab))
@@ -54,7 +59,8 @@ extension ReadModels {
                 reportedPriceChangePercent: row.double(FactColumn.reported_price_change_pct),
                 reportedClosedPositions: row.int64(FactColumn.reported_closed_positions),
                 reportedRealizedProfits: row.double(FactColumn.reported_realized_profits),
-                reportedROI: row.double(FactColumn.reported_roi))
+                reportedROI: row.double(FactColumn.reported_roi),
+                runtimePosition: row.int64(FactColumn.runtime_position))
         }
     }
 }

@@ -93,6 +93,8 @@ public struct BacktestQuery: Sendable, Equatable {
     public var market: String?
     /// The trials of one sweep only.
     public var sweep: String?
+    /// Only backtests of no lab (run directly).
+    public var directOnly = false
     /// One backtest only (`history` asks for one at every event that touched it).
     public var backtest: String?
     public var formula: String
@@ -168,6 +170,7 @@ extension ReadModels {
             parameters.append(.text(value))
             sql += " AND \(prefix)\(column) = ?\(parameters.count)"
         }
+        if query.directOnly { sql += " AND \(prefix)lab_id IS NULL" }
         if let sweep = query.sweep {
             parameters.append(.text(sweep))
             sql += """

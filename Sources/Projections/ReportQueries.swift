@@ -74,6 +74,17 @@ extension ReadModels {
         }
     }
 
+    /// Every script parameter name some backtest valid at `position` ran with, sorted.
+    public func parameterKeys(asOf position: UInt64?) throws -> [String] {
+        try db.prepare(
+            """
+            SELECT DISTINCT j.key FROM backtests b, json_each(b.parameters) j
+            WHERE b.valid_from <= ?1 AND (b.valid_to IS NULL OR b.valid_to > ?1) AND json_valid(b.parameters)
+            ORDER BY j.key
+            """
+        ).rows([Self.asOfParameter(position)]).compactMap { if case .text(let key)? = $0.first { key } else { nil } }
+    }
+
     /// Fetches, runs and imported files recorded by `position`.
     public func recordingCounts(asOf position: UInt64?) throws -> RecordingCounts {
         let rows = try db.prepare(

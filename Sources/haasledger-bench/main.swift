@@ -15,7 +15,7 @@ import Projections
 
 let arguments = CommandLine.arguments
 let usage =
-    "usage: haasledger-bench log WORK_DIR BASELINE_BINARY [EVENTS] [BATCH] | log-append WORK_DIR HAASLEDGER LMDB_BASELINE [EVENTS] | log-append-profile WORK_DIR [EVENTS] | log-replay DIR [ROUNDS] | import WORK_DIR [RUNTIMES] | lab-run WORK_DIR HAASLEDGER | sweep WORK_DIR HAASLEDGER"
+    "usage: haasledger-bench log WORK_DIR BASELINE_BINARY [EVENTS] [BATCH] | log-append WORK_DIR HAASLEDGER LMDB_BASELINE [EVENTS] | log-append-profile WORK_DIR [EVENTS] | log-replay DIR [ROUNDS] | import WORK_DIR [RUNTIMES] | lab-run WORK_DIR HAASLEDGER | sweep WORK_DIR HAASLEDGER | report WORK_DIR HAASLEDGER [BACKTESTS]"
 guard arguments.count >= 3 else { fail(usage) }
 do {
     switch arguments[1] {
@@ -44,6 +44,11 @@ do {
         let count = arguments.count > 3 ? Int(arguments[3]) ?? 0 : 10_000
         guard count >= 1 else { fail("RUNTIMES must be a positive integer") }
         try importBenchmark(work: arguments[2], count: count)
+    case "report":
+        guard arguments.count >= 4 else { fail(usage) }
+        let count = arguments.count > 4 ? Int(arguments[4]) ?? 0 : 100_000
+        guard count >= 1 else { fail("BACKTESTS must be a positive integer") }
+        try reportBenchmark(work: arguments[2], binary: arguments[3], count: count)
     case "readmodels":
         guard arguments.count >= 4 else { fail(usage) }
         let backtests = arguments.count > 4 ? Int(arguments[4]) ?? 0 : 100_000

@@ -343,7 +343,7 @@ struct DiffCommand: ParsableCommand {
 
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "export", abstract: "Export reports.", subcommands: [CSV.self])
+        commandName: "export", abstract: "Export reports.", subcommands: [CSV.self, XLSX.self])
 
     struct CSV: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -7,10 +7,10 @@ import Testing
 extension CLITests {
     static let browser = HeadlessBrowser.find()
 
-    /// A demo ledger: 2 labs × 12 backtests, a revision that changed some, canonical@1 and @2, and a sweep.
+    /// A demo ledger: 2 labs × 30 backtests, a revision that changed some, canonical@1 and @2, and a sweep.
     func reportLedger() throws -> String {
         let ledger = directory.appending("report-ledger")
-        let demo = try run(["demo", "--ledger", ledger, "--labs", "2", "--backtests", "12", "--revision", "2"])
+        let demo = try run(["demo", "--ledger", ledger, "--labs", "2", "--backtests", "30", "--revision", "2"])
         #expect(demo.status == 0, "\(demo.stderr)")
         return ledger
     }

@@ -20,7 +20,7 @@ import Testing
         ["backtest", "accounts"], ["lab"], ["lab", "create"], ["lab", "clone"], ["lab", "update"], ["lab", "start"],
         ["lab", "cancel"], ["lab", "delete"], ["lab", "run"], ["script", "quicktest"], ["sweep"], ["sweep", "run"],
         ["sweep", "resume"],
-        ["sweep", "show"], ["sweep", "list"], ["sweep", "cancel"], ["query", "trials"], ["report"],
+        ["sweep", "show"], ["sweep", "list"], ["sweep", "cancel"], ["query", "trials"], ["report"], ["export", "xlsx"],
     ]
 
     static let goldens = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Help")

@@ -38,54 +38,60 @@ extension ReadModelService {
             uniqueKeysWithValues: try models.backtests(BacktestQuery(lab: lab, formula: formula, asOf: position)).map {
                 ($0.backtestID, $0)
             })
-        var rows: [[ResultTable.Cell]] = []
+        let rows = try models.backtestFacts(lab: lab, asOf: position).map { facts in
+            Self.analyticsRow(facts, computed: metrics[facts.backtestID], formula: formula, asOfTime: asOfTime)
+        }
+        return ResultTable(columns: Self.analyticsColumns, rows: rows)
+    }
+
+    /// One row of `analyticsColumns` for a backtest's facts and (when computed) its metrics.
+    static func analyticsRow(
+        _ facts: BacktestFactsRow, computed: BacktestRow?, formula: String, asOfTime: Int64?
+    ) -> [ResultTable.Cell] {
         func time(_ seconds: Int64?) -> ResultTable.Cell {
             seconds.map { .text(Timestamp.format($0 * 1_000_000)) } ?? .null
         }
-        for facts in try models.backtestFacts(lab: lab, asOf: position) {
-            let computed = metrics[facts.backtestID]
-            func metric(_ name: String) -> ResultTable.Cell { Self.cell(computed?.metric(name)) }
-            let roi = facts.reportedROI
-            let priceChange = facts.reportedPriceChangePercent
-            let leverage = facts.leverage ?? 1
-            let beats: ResultTable.Cell =
-                if let roi, let priceChange { .text(roi / max(leverage, 1e-12) > priceChange ? "true" : "false") } else
-                { .null }
-            let scriptParameters = facts.parameters.flatMap { try? JSONParser.parse($0) }
-            func parameter(_ column: String) -> ResultTable.Cell {
-                guard case .object(let members)? = scriptParameters, let names = Self.parameterColumns[column] else {
-                    return .null
-                }
-                for (key, value) in members {
-                    let last = (key.split(separator: ".").last.map(String.init) ?? key).lowercased()
-                        .trimmingCharacters(in: .whitespaces)
-                    if names.contains(last) {
-                        return value.stringValue.map(ResultTable.Cell.text) ?? .text(CanonicalJSON.string(value))
-                    }
-                }
+        func metric(_ name: String) -> ResultTable.Cell { Self.cell(computed?.metric(name)) }
+        let roi = facts.reportedROI
+        let priceChange = facts.reportedPriceChangePercent
+        let leverage = facts.leverage ?? 1
+        let beats: ResultTable.Cell =
+            if let roi, let priceChange { .text(roi / max(leverage, 1e-12) > priceChange ? "true" : "false") } else {
+                .null
+            }
+        let scriptParameters = facts.parameters.flatMap { try? JSONParser.parse($0) }
+        func parameter(_ column: String) -> ResultTable.Cell {
+            guard case .object(let members)? = scriptParameters, let names = Self.parameterColumns[column] else {
                 return .null
             }
-            let cells: [String: ResultTable.Cell] = [
-                "account_id": .init(facts.accountID), "backtest_id": .text(facts.backtestID),
-                "beats_buy_hold": beats, "end_time": time(facts.endedAt),
-                "fees_usdt": .init(facts.reportedTotalFeeCosts), "generation": .init(facts.generation),
-                "interval": .init(facts.interval), "losing_trades": metric("num_losing"),
-                "market_tag": .init(facts.market), "max_drawdown": metric("max_drawdown"), "orders": .null,
-                "pc_value": .init(priceChange), "population": .init(facts.population),
-                "positions": .init(facts.reportedClosedPositions),
-                "realized_profits_usdt": .init(facts.reportedRealizedProfits),
-                "rising_length": parameter("rising_length"), "roi_percentage": .init(roi),
-                "script_id": .init(facts.scriptID), "script_name": .init(facts.scriptName),
-                "start_time": time(facts.startedAt),
-                "stop_loss_percentage": parameter("stop_loss_percentage"),
-                "stop_loss_shrinkage": parameter("stop_loss_shrinkage"),
-                "total_profit": metric("total_net_pnl"), "total_trades": metric("num_trades"),
-                "trades": .init(facts.reportedClosedPositions), "vwap_window": parameter("vwap_window"),
-                "win_rate": metric("win_rate"), "winning_trades": metric("num_winning"), "formula": .text(formula),
-                "as_of": asOfTime.map { .text(Timestamp.format($0)) } ?? .null,
-            ]
-            rows.append(Self.analyticsColumns.map { cells[$0] ?? .null })
+            for (key, value) in members {
+                let last = (key.split(separator: ".").last.map(String.init) ?? key).lowercased()
+                    .trimmingCharacters(in: .whitespaces)
+                if names.contains(last) {
+                    return value.stringValue.map(ResultTable.Cell.text) ?? .text(CanonicalJSON.string(value))
+                }
+            }
+            return .null
         }
-        return ResultTable(columns: Self.analyticsColumns, rows: rows)
+        let cells: [String: ResultTable.Cell] = [
+            "account_id": .init(facts.accountID), "backtest_id": .text(facts.backtestID),
+            "beats_buy_hold": beats, "end_time": time(facts.endedAt),
+            "fees_usdt": .init(facts.reportedTotalFeeCosts), "generation": .init(facts.generation),
+            "interval": .init(facts.interval), "losing_trades": metric("num_losing"),
+            "market_tag": .init(facts.market), "max_drawdown": metric("max_drawdown"), "orders": .null,
+            "pc_value": .init(priceChange), "population": .init(facts.population),
+            "positions": .init(facts.reportedClosedPositions),
+            "realized_profits_usdt": .init(facts.reportedRealizedProfits),
+            "rising_length": parameter("rising_length"), "roi_percentage": .init(roi),
+            "script_id": .init(facts.scriptID), "script_name": .init(facts.scriptName),
+            "start_time": time(facts.startedAt),
+            "stop_loss_percentage": parameter("stop_loss_percentage"),
+            "stop_loss_shrinkage": parameter("stop_loss_shrinkage"),
+            "total_profit": metric("total_net_pnl"), "total_trades": metric("num_trades"),
+            "trades": .init(facts.reportedClosedPositions), "vwap_window": parameter("vwap_window"),
+            "win_rate": metric("win_rate"), "winning_trades": metric("num_winning"), "formula": .text(formula),
+            "as_of": asOfTime.map { .text(Timestamp.format($0)) } ?? .null,
+        ]
+        return Self.analyticsColumns.map { cells[$0] ?? .null }
     }
 }

@@ -4,8 +4,11 @@ import Projections
 extension ReadModelService {
     public func labs(at moment: Moment) throws -> ResultTable {
         let (log, models) = try open()
-        let rows = try models.labs(asOf: try Self.position(moment, log))
-        return ResultTable(
+        return Self.labsTable(try models.labs(asOf: try Self.position(moment, log)))
+    }
+
+    static func labsTable(_ rows: [LabRow]) -> ResultTable {
+        ResultTable(
             columns: [
                 "lab_id", "name", "script_id", "status", "scheduled_backtests", "completed_backtests", "valid_from",
             ],

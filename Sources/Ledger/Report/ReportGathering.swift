@@ -87,16 +87,8 @@ extension ReadModelService {
         return try groups.map { group in
             let top = Array(group.rows.prefix(request.top))
             let found = try models.provenance(backtests: top.map(\.backtestID), formula: formula, asOf: position)
-            let bodies: [String: String] = try log.read { reader in
-                var bodies: [String: String] = [:]
-                for (id, row) in found {
-                    guard let runtime = row.runtimePosition, runtime > 0,
-                        let event = try reader.event(at: UInt64(runtime)),
-                        let hash = try? event.payload.json["body_sha256"]?.stringValue
-                    else { continue }
-                    bodies[id] = hash
-                }
-                return bodies
+            let bodies = try found.compactMapValues { row in
+                try row.runtimePosition.flatMap { try RecordedRuntimes.bodyHash(at: $0, in: log) }
             }
             return BacktestGroup(
                 id: group.id, title: group.title, lab: group.lab, rows: group.rows,
@@ -136,10 +128,9 @@ extension ReadModelService {
         var details: [BacktestDetail] = []
         for group in groups {
             for row in group.rows.prefix(min(request.detailed, request.top)) {
-                guard let hex = group.provenance[row.backtestID]?.bodySHA256, let hash = SHA256Hash(hex: hex),
-                    let body = try log.read({ try $0.blob(hash) })
+                guard let hex = group.provenance[row.backtestID]?.bodySHA256,
+                    let adapted = try RecordedRuntimes.adapted(body: hex, in: log)
                 else { continue }
-                let adapted = RuntimeAdapter.adapt(try RuntimeDecoder.runtime(body))
                 let times = adapted.inputs.barTimes ?? []
                 details.append(
                     BacktestDetail(

@@ -1,0 +1,155 @@
+import BacktestMetrics
+import EventLog
+import Foundation
+import JSON
+import Projections
+import XLSXKit
+
+/// What `export xlsx` writes.
+public struct WorkbookRequest: Sendable {
+    public var lab: String?
+    public var formula: String?
+    public var moment: ReadModelService.Moment
+    /// Add a sheet of every closed trade, read from each backtest's runtime body.
+    public var trades: Bool
+
+    public init(
+        lab: String? = nil, formula: String? = nil, moment: ReadModelService.Moment = .now, trades: Bool = false
+    ) {
+        self.lab = lab
+        self.formula = formula
+        self.moment = moment
+        self.trades = trades
+    }
+}
+
+/// What was written: each sheet with its rows, and the position read.
+public struct WorkbookSummary: Sendable {
+    public let sheets: [(name: String, rows: Int)]
+    public let position: UInt64
+}
+
+extension ReadModelService {
+    static let tradeColumns = [
+        "backtest_id", "lab_id", "trade", "side", "entry_time", "exit_time", "size", "entry_price", "exit_price",
+        "fees", "net_pnl",
+    ]
+
+    /// `export xlsx`: sheets of backtests (pyHaasAPI's columns, then every metric, then every script parameter as
+    /// its own column), trades (when asked), labs, sweeps and trials, in real number formats. Backtests are read
+    /// and written one lab at a time, so memory is bounded by the largest lab, not by the ledger.
+    public func exportWorkbook(_ request: WorkbookRequest, to path: String) throws -> WorkbookSummary {
+        let folder = (path as NSString).deletingLastPathComponent
+        do {
+            return try XLSXWorkbook.write(to: path, temporaryDirectory: folder.isEmpty ? "." : folder) { workbook in
+                var sheets: [XLSXSheet] = []
+                let position = try writeBacktestSheets(request, into: workbook, sheets: &sheets)
+                // The sweeps open the log themselves: the backtests' log is closed by now.
+                let sweeps = try self.sweeps(at: .position(position))
+                sheets.append(try Self.write(sweeps, sheet: "sweeps", into: workbook))
+                sheets.append(try Self.write(try trialsTable(sweeps, at: position), sheet: "trials", into: workbook))
+                return WorkbookSummary(sheets: sheets.map { ($0.name, $0.rows) }, position: position)
+            }
+        } catch let error as XLSXError {
+            throw LedgerError.file(path: path, reason: error.description)
+        }
+    }
+
+    /// The backtests (and trades) sheets, one lab at a time, then the labs sheet; returns the position read.
+    private func writeBacktestSheets(_ request: WorkbookRequest, into workbook: XLSXWorkbook, sheets: inout [XLSXSheet])
+        throws -> UInt64
+    {
+        let (log, models, formula) = try open(formula: request.formula)
+        let head = try log.read { try $0.head() }?.position ?? 0
+        let position = min(try Self.position(request.moment, log) ?? head, head)
+        let asOfTime = position == 0 ? nil : try log.read { try $0.event(at: position)?.recordedAt }
+        let labs = try models.labs(asOf: position)
+        if let lab = request.lab, !labs.contains(where: { $0.labID == lab }) {
+            throw LedgerError.invalidArgument(
+                flag: "--lab", reason: "no lab \(lab) as of position \(position) (see `haasledger query labs`)")
+        }
+        let metricNames = try models.recordedNames().metrics.filter { !Self.analyticsColumns.contains($0) }
+        let parameterKeys = try models.parameterKeys(asOf: position)
+        let columns = Self.analyticsColumns + metricNames + parameterKeys.map { "param: " + $0 }
+        let backtests = try workbook.addSheet("backtests", columns: columns.map { ($0, WorkbookStyles.style($0)) })
+        sheets.append(backtests)
+        let trades =
+            request.trades
+            ? try workbook.addSheet("trades", columns: Self.tradeColumns.map { ($0, WorkbookStyles.style($0)) }) : nil
+        if let trades { sheets.append(trades) }
+        let groups: [(lab: String?, direct: Bool)] =
+            request.lab.map { [($0, false)] } ?? labs.map { ($0.labID, false) } + [(nil, true)]
+        for group in groups {
+            var query = BacktestQuery(lab: group.lab, formula: formula, asOf: position)
+            query.directOnly = group.direct
+            let metrics = Dictionary(
+                try models.backtests(query).map { ($0.backtestID, $0) }, uniquingKeysWith: { first, _ in first })
+            for facts in try models.backtestFacts(lab: group.lab, directOnly: group.direct, asOf: position) {
+                let computed = metrics[facts.backtestID]
+                let parameters: [String: JSONValue]
+                if let text = facts.parameters, case .object(let members)? = try? JSONParser.parse(text) {
+                    parameters = Dictionary(members.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
+                } else {
+                    parameters = [:]
+                }
+                let cells =
+                    Self.analyticsRow(facts, computed: computed, formula: formula, asOfTime: asOfTime)
+                    + metricNames.map { Self.cell(computed?.metric($0)) }
+                    + parameterKeys.map { key in
+                        parameters[key].map {
+                            $0.numberValue.map { .number($0.doubleValue) }
+                                ?? .text($0.stringValue ?? CanonicalJSON.string($0))
+                        } ?? .null
+                    }
+                try backtests.append(zip(columns, cells).map { WorkbookStyles.value($1, column: $0) })
+                if let trades, let runtime = facts.runtimePosition,
+                    let adapted = try RecordedRuntimes.adapted(at: runtime, in: log)
+                {
+                    for (index, trade) in adapted.inputs.trades.enumerated() {
+                        try trades.append([
+                            .text(facts.backtestID), group.lab.map(XLSXValue.text) ?? .empty,
+                            .number(Double(index + 1)), .text(trade.side == .long ? "long" : "short"),
+                            .time(trade.entryTime), .time(trade.exitTime), .number(trade.size),
+                            .number(trade.entryPrice),
+                            .number(trade.exitPrice), .number(trade.fees), .number(trade.netPnL),
+                        ])
+                    }
+                }
+            }
+        }
+        sheets.append(try Self.write(Self.labsTable(labs), sheet: "labs", into: workbook))
+        return position
+    }
+
+    /// Every sweep's trials in one table: `sweep_id` first, then the union of their columns.
+    private func trialsTable(_ sweeps: ResultTable, at position: UInt64) throws -> ResultTable {
+        let tables = try sweeps.rows.compactMap { row -> (String, ResultTable)? in
+            guard case .text(let id)? = row.first else { return nil }
+            return (id, SweepPresentation.trialsTable(try sweepStanding(id, formula: nil, at: .position(position))))
+        }
+        var columns: [String] = []
+        for (_, table) in tables {
+            for column in table.columns where !columns.contains(column) { columns.append(column) }
+        }
+        return ResultTable(
+            columns: ["sweep_id"] + columns,
+            rows: tables.flatMap { id, table in
+                table.rows.map { row in
+                    [.text(id)]
+                        + columns.map { column in table.columns.firstIndex(of: column).map { row[$0] } ?? .null }
+                }
+            }, displays: tables.first?.1.displays ?? [:])
+    }
+
+    /// `table` as a sheet of its own, cells in the styles their columns call for.
+    static func write(_ table: ResultTable, sheet name: String, into workbook: XLSXWorkbook) throws -> XLSXSheet {
+        let sheet = try workbook.addSheet(name, columns: table.columns.map { ($0, WorkbookStyles.style($0)) })
+        for row in table.rows {
+            try sheet.append(
+                zip(table.columns, row).map { column, cell in
+                    WorkbookStyles.value(cell, column: column, display: table.displays[column])
+                })
+        }
+        return sheet
+    }
+}

@@ -1,0 +1,195 @@
+import CXlsxWriter
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A value in a cell.
+public enum XLSXValue: Sendable, Equatable {
+    case number(Double)
+    case text(String)
+    /// Seconds since the epoch, stored as an Excel date (days since 1899-12-30) and shown as a date and time.
+    case time(Double)
+    case empty
+}
+
+/// How a column shows its numbers (the number stays exact; only the display changes).
+public enum XLSXStyle: Sendable, Hashable, CaseIterable {
+    case general, integer, decimal, percent, currency, dateTime
+
+    var numberFormat: String? {
+        switch self {
+        case .general: return nil
+        case .integer: return "0"
+        case .decimal: return "0.0000"
+        case .percent: return "0.00%"
+        case .currency: return "#,##0.00"
+        case .dateTime: return "yyyy-mm-dd hh:mm:ss"
+        }
+    }
+}
+
+/// A workbook written through libxlsxwriter in constant-memory mode: each row goes to a temporary file as soon as
+/// it is written, so memory stays flat however many rows a sheet has (rows are written in order, top to bottom).
+/// The file appears under its name only once it is complete. The C handle lives only inside `write`'s closure.
+public final class XLSXWorkbook {
+    /// Excel's last row (1-based 1,048,576; 0-based here), so a sheet that would pass it fails by name.
+    public static let maximumRows = 1_048_575
+
+    private let handle: UnsafeMutablePointer<lxw_workbook>
+    private var formats: [XLSXStyle: UnsafeMutablePointer<lxw_format>] = [:]
+    private let headerFormat: UnsafeMutablePointer<lxw_format>
+    private var sheets: [XLSXSheet] = []
+    let path: String
+
+    private init(handle: UnsafeMutablePointer<lxw_workbook>, path: String) {
+        self.handle = handle
+        self.path = path
+        headerFormat = workbook_add_format(handle)
+        format_set_bold(headerFormat)
+        format_set_bottom(headerFormat, UInt8(LXW_BORDER_THIN.rawValue))
+        for style in XLSXStyle.allCases {
+            let format = workbook_add_format(handle)!
+            if let code = style.numberFormat { format_set_num_format(format, code) }
+            formats[style] = format
+        }
+    }
+
+    /// Writes the workbook `body` fills to `path`: into `path.partial-PID`, renamed over `path` once closed, and
+    /// removed when anything fails. `temporaryDirectory` holds the row files (on the disk, not in memory).
+    public static func write<R>(
+        to path: String, temporaryDirectory: String, _ body: (XLSXWorkbook) throws -> R
+    ) throws -> R {
+        let partial = path + ".partial-\(getpid())"
+        let handle = temporaryDirectory.withCString { directory in
+            var options = lxw_workbook_options(
+                constant_memory: UInt8(LXW_TRUE.rawValue), tmpdir: UnsafeMutablePointer(mutating: directory),
+                use_zip64: UInt8(LXW_TRUE.rawValue))
+            return workbook_new_opt(partial, &options)
+        }
+        guard let handle else {
+            throw XLSXError(message: String(cString: strerror(errno)), context: "create \(path)")
+        }
+        let workbook = XLSXWorkbook(handle: handle, path: path)
+        let result: R
+        do {
+            result = try body(workbook)
+        } catch {
+            workbook_close(handle)
+            unlink(partial)
+            throw error
+        }
+        for sheet in workbook.sheets { sheet.finish() }
+        do {
+            try XLSXError.check(workbook_close(handle), "write \(path)")
+        } catch {
+            unlink(partial)
+            throw error
+        }
+        guard rename(partial, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(partial)
+            throw XLSXError(message: reason, context: "move the workbook to \(path)")
+        }
+        return result
+    }
+
+    /// A sheet with a bold header row of `columns`, frozen; an autofilter and column widths are set when the
+    /// workbook closes, from what was written.
+    public func addSheet(_ name: String, columns: [(name: String, style: XLSXStyle)]) throws -> XLSXSheet {
+        guard let sheet = workbook_add_worksheet(handle, name) else {
+            throw XLSXError(message: "libxlsxwriter refused the sheet name", context: "add sheet '\(name)' to \(path)")
+        }
+        let added = XLSXSheet(
+            handle: sheet, name: name, columns: columns, formats: columns.map { formats[$0.style]! }, workbook: self)
+        worksheet_freeze_panes(sheet, 1, 0)
+        for (index, column) in columns.enumerated() {
+            try XLSXError.check(
+                worksheet_write_string(sheet, 0, lxw_col_t(index), column.name, headerFormat),
+                "write the header of sheet '\(name)'")
+        }
+        sheets.append(added)
+        return added
+    }
+}
+
+/// One sheet of an `XLSXWorkbook`, filled row by row.
+public final class XLSXSheet {
+    private let handle: UnsafeMutablePointer<lxw_worksheet>
+    public let name: String
+    private let columns: [(name: String, style: XLSXStyle)]
+    private let formats: [UnsafeMutablePointer<lxw_format>]
+    private unowned let workbook: XLSXWorkbook
+    /// Rows written below the header.
+    public private(set) var rows = 0
+    /// The widest text seen per column (the header, and the first rows), in characters.
+    private var widths: [Int]
+
+    fileprivate init(
+        handle: UnsafeMutablePointer<lxw_worksheet>, name: String, columns: [(name: String, style: XLSXStyle)],
+        formats: [UnsafeMutablePointer<lxw_format>], workbook: XLSXWorkbook
+    ) {
+        self.handle = handle
+        self.name = name
+        self.columns = columns
+        self.formats = formats
+        self.workbook = workbook
+        widths = columns.map { $0.name.count + 3 }
+    }
+
+    /// Writes the next row (cells beyond the columns are an error).
+    public func append(_ values: [XLSXValue]) throws {
+        guard values.count <= columns.count else {
+            throw XLSXError(
+                message: "\(values.count) cells for \(columns.count) columns",
+                context: "sheet '\(name)' row \(rows + 1)")
+        }
+        guard rows < XLSXWorkbook.maximumRows else {
+            throw XLSXError(
+                message: "more rows than Excel's limit of 1,048,576", context: "sheet '\(name)' of \(workbook.path)")
+        }
+        rows += 1
+        let row = lxw_row_t(rows)
+        for (index, value) in values.enumerated() {
+            let column = lxw_col_t(index)
+            let format = formats[index]
+            let code: lxw_error
+            switch value {
+            case .empty: continue
+            case .number(let number) where number.isFinite:
+                code = worksheet_write_number(handle, row, column, number, format)
+                if rows <= 1_000 { widths[index] = max(widths[index], min(18, columns[index].style.shownWidth)) }
+            case .number(let number):
+                code = worksheet_write_string(
+                    handle, row, column, number.isNaN ? "undefined" : number > 0 ? "+inf" : "-inf", nil)
+            case .text(let text):
+                code = worksheet_write_string(handle, row, column, text, nil)
+                if rows <= 1_000 { widths[index] = max(widths[index], min(60, text.count + 1)) }
+            case .time(let seconds):
+                code = worksheet_write_number(handle, row, column, seconds / 86_400 + 25_569, format)
+                widths[index] = max(widths[index], 20)
+            }
+            try XLSXError.check(code, "sheet '\(name)' row \(rows + 1) column '\(columns[index].name)'")
+        }
+    }
+
+    /// The autofilter over what was written, and each column's width.
+    fileprivate func finish() {
+        worksheet_autofilter(handle, 0, 0, lxw_row_t(rows), lxw_col_t(max(0, columns.count - 1)))
+        for (index, width) in widths.enumerated() {
+            worksheet_set_column(handle, lxw_col_t(index), lxw_col_t(index), Double(width), nil)
+        }
+    }
+}
+
+extension XLSXStyle {
+    /// About how many characters a number in this style takes on screen.
+    fileprivate var shownWidth: Int {
+        switch self {
+        case .integer: return 8
+        case .percent: return 10
+        case .decimal, .general, .currency: return 14
+        case .dateTime: return 20
+        }
+    }
+}
