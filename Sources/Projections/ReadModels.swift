@@ -60,6 +60,12 @@ public struct BacktestQuery: Sendable, Equatable {
         public let comparison: Comparison
         public let value: Double
 
+        public init(metric: String, comparison: Comparison, value: Double) {
+            self.metric = metric
+            self.comparison = comparison
+            self.value = value
+        }
+
         /// Parses `metric>value` (`>`, `>=`, `<`, `<=`, `=`, `!=`).
         public init?(_ text: String) {
             for comparison in Comparison.allCases {
@@ -136,6 +142,9 @@ public struct BacktestRow: Sendable, Equatable {
     public let parameters: String?
     /// Metric name → (number when finite, text as stored).
     public let metrics: [(name: String, number: Double?, text: String)]
+    public var scriptName: String? = nil
+    /// The server's ROI, in percent.
+    public var reportedROI: Double? = nil
 
     public static func == (lhs: BacktestRow, rhs: BacktestRow) -> Bool {
         lhs.backtestID == rhs.backtestID && lhs.labID == rhs.labID && lhs.generation == rhs.generation
@@ -297,7 +306,7 @@ extension ReadModels {
         let placeholders = (0..<ids.count).map { "?\($0 + 3)" }.joined(separator: ", ")
         let idValues = ids.map(SQLiteValue.text)
         let backtestRows = try db.prepare(
-            "SELECT backtest_id, lab_id, generation, population, market, script_version, parameters FROM backtests WHERE \(Self.validAt) AND backtest_id IN (\(placeholders))"
+            "SELECT backtest_id, lab_id, generation, population, market, script_version, parameters, script_name, reported_roi FROM backtests WHERE \(Self.validAt) AND backtest_id IN (\(placeholders))"
         ).rows([at, .null] + idValues)
         let metricsByID = try metricSets(
             "k.backtest_id IN (\(placeholders))", parameters: [at, .integer(formula)] + idValues)
@@ -311,7 +320,7 @@ extension ReadModels {
                     backtestID: id, labID: row[1].textValue ?? "", generation: row[2].integerValue,
                     population: row[3].integerValue, market: row[4].textValue, scriptVersion: row[5].textValue,
                     parameters: row[6].textValue,
-                    metrics: metricsByID[id] ?? []))
+                    metrics: metricsByID[id] ?? [], scriptName: row[7].textValue, reportedROI: row[8].realValue))
         }
         return rows
     }
@@ -338,7 +347,7 @@ extension ReadModels {
         let at = Self.asOfParameter(query.asOf)
         var parameters: [SQLiteValue] = [at]
         var sql =
-            "SELECT backtest_id, lab_id, generation, population, market, script_version, parameters FROM backtests WHERE \(Self.validAt)"
+            "SELECT backtest_id, lab_id, generation, population, market, script_version, parameters, script_name, reported_roi FROM backtests WHERE \(Self.validAt)"
         sql += Self.backtestConditions(query, column: "", parameters: &parameters)
         sql += " ORDER BY backtest_id"
         let metricsByBacktest: [String: [MetricEntry]] =
@@ -359,7 +368,8 @@ extension ReadModels {
                 backtestID: id, labID: statement.string(1) ?? "", generation: statement.int64(2),
                 population: statement.int64(3),
                 market: statement.string(4), scriptVersion: statement.string(5),
-                parameters: statement.string(6), metrics: metricsByBacktest[id] ?? [])
+                parameters: statement.string(6), metrics: metricsByBacktest[id] ?? [], scriptName: statement.string(7),
+                reportedROI: statement.double(8))
             if query.filters.allSatisfy({ $0.accepts(row.orderable($0.metric)) }) { rows.append(row) }
         }
         if let sort = query.sort {
@@ -388,4 +398,11 @@ extension ReadModels {
 extension SQLiteValue {
     var textValue: String? { if case .text(let text) = self { text } else { nil } }
     var integerValue: Int64? { if case .integer(let number) = self { number } else { nil } }
+    var realValue: Double? {
+        switch self {
+        case .real(let number): number
+        case .integer(let number): Double(number)
+        default: nil
+        }
+    }
 }

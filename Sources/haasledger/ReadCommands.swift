@@ -175,9 +175,19 @@ struct QueryCommand: ParsableCommand {
         @Option(help: "Only this lab.") var lab: String?
         @Option(help: "Only this market tag.") var market: String?
         @Option(help: formulaHelp) var formula: String?
-        @Option(name: .customLong("where"), help: "A condition such as sharpe_ratio>1 (repeatable).") var conditions:
-            [String] = []
-        @Option(help: "Sort by this metric.", completion: .list(BuildInfo.metricNames)) var sort: String?
+        @Option(
+            name: .customLong("where"),
+            help:
+                "A condition (repeatable): on a metric (sharpe_ratio>1), a column (market=BINANCE_BTC_USDT_, script_name=…, reported_roi>10) or a script parameter (\"param.Stop Loss>=2\")."
+        ) var conditions: [String] = []
+        @Option(
+            name: .customLong("param"),
+            help:
+                "Show this script parameter as a column, param.NAME (repeatable; NAME is the whole key or its last part)."
+        )
+        var parameters: [String] = []
+        @Option(help: "Sort by this metric (default: total_return).", completion: .list(BuildInfo.metricNames))
+        var sort: String?
         @Flag(help: "Sort ascending.") var asc = false
         @Flag(help: "Sort descending (the default).") var desc = false
         @Option(help: "At most this many backtests.") var limit: Int?
@@ -193,16 +203,17 @@ struct QueryCommand: ParsableCommand {
 
         func run() throws {
             let table = try options.readModels(formula).backtests(
-                lab: lab, market: market, formula: nil, conditions: conditions, sort: sort, ascending: asc,
-                limit: limit, at: try moment.moment)
+                lab: lab, market: market, formula: nil, conditions: conditions, parameters: parameters, sort: sort,
+                ascending: asc, limit: limit, at: try moment.moment)
             // A terminal cannot show 32 metrics: the table keeps a standard set (then fits it to the terminal);
             // csv and json keep all.
             let standard = ReadModelService.headlineMetrics
             let picked =
-                ReadModelService.backtestColumns + standard + [sort].compactMap { $0 }.filter { !standard.contains($0) }
+                ReadModelService.backtestColumns + parameters.map { "param." + $0 } + standard
+                + [sort].compactMap { $0 }.filter { !standard.contains($0) }
             // On a narrow terminal the metrics stay longest; the lab and the position in it go first.
             let priority =
-                ["backtest_id"] + [sort].compactMap { $0 } + standard
+                ["backtest_id"] + [sort].compactMap { $0 } + parameters.map { "param." + $0 } + standard
                 + ["market", "script_version", "lab_id", "population", "generation"]
             // An all-empty script version column says nothing to a person; csv and json keep their shape.
             try view.print(

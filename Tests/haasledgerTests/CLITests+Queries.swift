@@ -102,7 +102,8 @@ extension CLITests {
         #expect(again.stdout == json.stdout, "rebuilt read models answer byte for byte the same")
         let early = try run(["query", "backtests", "--ledger", demo, "--at-position", "3", "--format", "csv"])
         #expect(
-            early.stdout == "backtest_id,lab_id,generation,population,market,script_version,parameters\n",
+            early.stdout
+                == "backtest_id,lab_id,generation,population,market,script_version,parameters,script_name,reported_roi\n",
             "nothing about backtests was known at position 3")
 
         // A damaged read-model file is named with the way out; the rebuild replaces it from the log.

@@ -1,5 +1,6 @@
 import EventLog
 import Foundation
+import JSON
 import Projections
 import SQLiteKit
 
@@ -99,33 +100,56 @@ public struct ReadModelService {
         "backtest_id", "lab_id", "generation", "population", "market", "script_version",
     ]
 
+    /// What `query backtests` is ordered by when no `--sort` is given: the best total return first.
+    public static let defaultSort = "total_return"
+
     public func backtests(_ query: BacktestQuery, at moment: Moment) throws -> ResultTable {
         try backtests(query, formula: query.formula, at: moment)
     }
 
-    /// `query`, under `formula` when one is asked for, else under the formula `formulas` resolves to.
-    func backtests(_ query: BacktestQuery, formula: String?, at moment: Moment) throws -> ResultTable {
+    /// `query`, under `formula` when one is asked for, else under the formula `formulas` resolves to; each of
+    /// `parameterColumns` adds a `param.KEY` column. A sort no one asked for (`sortAsked` false) is not refused
+    /// when the ledger never recorded it: the rows then keep their id order.
+    func backtests(
+        _ query: BacktestQuery, formula: String?, at moment: Moment, parameterColumns: [String] = [],
+        sortAsked: Bool = true
+    ) throws -> ResultTable {
         let (log, models, formula) = try open(
             formula: formula,
-            metrics: (query.sort.map { [("--sort", $0)] } ?? []) + query.filters.map { ("--where", $0.metric) })
+            metrics: (sortAsked ? query.sort.map { [("--sort", $0)] } ?? [] : [])
+                + query.filters.map { ("--where", $0.metric) })
         var query = query
         query.formula = formula
         query.asOf = try Self.position(moment, log)
         let rows = try models.backtests(query)
         let metricNames = Array(Set(rows.flatMap { $0.metrics.map(\.name) })).sorted()
         return ResultTable(
-            columns: Self.backtestColumns + ["parameters"] + metricNames,
+            columns: Self.backtestColumns + ["parameters", "script_name", "reported_roi"]
+                + parameterColumns.map { "param." + $0 } + metricNames,
             rows: rows.map { row in
-                [
+                let parameters = Self.parameterObject(row.parameters)
+                return [
                     .text(row.backtestID), .text(row.labID), row.generation.map(ResultTable.Cell.integer) ?? .null,
                     row.population.map(ResultTable.Cell.integer) ?? .null,
                     row.market.map(ResultTable.Cell.text) ?? .null, .init(row.scriptVersion), .init(row.parameters),
+                    .init(row.scriptName), row.reportedROI.map(ResultTable.Cell.number) ?? .null,
                 ]
+                    + parameterColumns.map { key in
+                        guard let value = ColumnCondition.parameter(key, in: parameters) else { return .null }
+                        return value.numberValue.map { .number($0.doubleValue) }
+                            ?? .text(value.stringValue ?? CanonicalJSON.string(value))
+                    }
                     + metricNames.map { name in
                         guard let metric = row.metric(name) else { return .nonNumber(ResultTable.Cell.notComputed) }
                         return .metric(number: metric.number, text: metric.text)
                     }
-            }, displays: ["script_version": .shortHash, "parameters": .parameters])
+            }, displays: ["script_version": .shortHash, "parameters": .parameters, "reported_roi": .percent])
+    }
+
+    /// A backtest's parameters (canonical JSON) as name → value; empty when there are none.
+    static func parameterObject(_ text: String?) -> [String: JSONValue] {
+        guard let text, case .object(let members)? = try? JSONParser.parse(text) else { return [:] }
+        return Dictionary(members.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
     }
 
     /// A read-only SQL statement against the read models (as of a moment: the views `*_asof` are not
@@ -205,27 +229,54 @@ extension ResultTable {
 }
 
 extension ReadModelService {
-    /// Why a `--where` condition cannot be used, or nil when it can (`METRIC OP NUMBER`).
+    /// Why a `--where` condition cannot be used, or nil when it can (`METRIC OP NUMBER`, or a column or
+    /// `param.KEY` compared with a value).
     public static func conditionProblem(_ condition: String) -> String? {
-        BacktestQuery.Filter(condition) == nil
-            ? "--where '\(condition)': expected METRIC OP NUMBER with OP one of > >= < <= = !=" : nil
+        BacktestQuery.Filter(condition) == nil && ColumnCondition(condition) == nil
+            ? "--where '\(condition)': expected METRIC OP NUMBER, COLUMN OP VALUE (\(ColumnCondition.columns.joined(separator: ", "))) or param.NAME OP VALUE, with OP one of > >= < <= = !="
+            : nil
     }
 
-    /// `query backtests` as a command asks it: conditions as written, checked.
+    /// `query backtests` as a command asks it: conditions as written (on metrics, on columns, on `param.KEY`),
+    /// checked; best total return first unless `sort` says otherwise; a `param.KEY` column per `parameters`.
     public func backtests(
-        lab: String?, market: String?, formula: String?, conditions: [String], sort: String?, ascending: Bool,
-        limit: Int?, at moment: Moment
+        lab: String?, market: String?, formula: String?, conditions: [String], parameters: [String] = [],
+        sort: String?, ascending: Bool, limit: Int?, at moment: Moment
     ) throws -> ResultTable {
-        let filters = try conditions.map { condition in
-            guard let filter = BacktestQuery.Filter(condition) else {
+        var filters: [BacktestQuery.Filter] = []
+        var columnConditions: [ColumnCondition] = []
+        for condition in conditions {
+            if let column = ColumnCondition(condition) {
+                columnConditions.append(column)
+            } else if let filter = BacktestQuery.Filter(condition) {
+                filters.append(filter)
+            } else {
                 throw LedgerError.invalidArgument(flag: "--where", reason: Self.conditionProblem(condition) ?? "")
             }
-            return filter
         }
-        return try backtests(
+        let table = try backtests(
             BacktestQuery(
-                lab: lab, market: market, formula: formula ?? "", filters: filters, sort: sort, ascending: ascending,
-                limit: limit),
-            formula: formula, at: moment)
+                lab: lab, market: market, formula: formula ?? "", filters: filters, sort: sort ?? Self.defaultSort,
+                ascending: ascending, limit: columnConditions.isEmpty ? limit : nil),
+            formula: formula, at: moment, parameterColumns: parameters, sortAsked: sort != nil)
+        guard !columnConditions.isEmpty else { return table }
+        let index = Dictionary(table.columns.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        let parametersColumn = index["parameters"] ?? 0
+        let rows = table.rows.filter { row in
+            columnConditions.allSatisfy { condition in
+                let cell: ResultTable.Cell
+                if condition.column.hasPrefix("param.") {
+                    guard case .text(let text) = row[parametersColumn],
+                        let value = ColumnCondition.parameter(
+                            String(condition.column.dropFirst(6)), in: Self.parameterObject(text))
+                    else { return false }
+                    return condition.accepts(value.stringValue ?? CanonicalJSON.string(value))
+                }
+                cell = row[index[condition.column] ?? 0]
+                return condition.accepts(cell == .null ? nil : cell.plain)
+            }
+        }
+        return ResultTable(
+            columns: table.columns, rows: limit.map { Array(rows.prefix($0)) } ?? rows, displays: table.displays)
     }
 }
