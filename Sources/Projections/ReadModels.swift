@@ -350,10 +350,18 @@ extension ReadModels {
             "SELECT backtest_id, lab_id, generation, population, market, script_version, parameters, script_name, reported_roi FROM backtests WHERE \(Self.validAt)"
         sql += Self.backtestConditions(query, column: "", parameters: &parameters)
         sql += " ORDER BY backtest_id"
+        func inLab(_ condition: String) -> String {
+            "k.backtest_id IN (SELECT b.backtest_id FROM backtests b WHERE b.lab_id \(condition) AND b.valid_from <= ?1 AND (b.valid_to IS NULL OR b.valid_to > ?1))"
+        }
         let metricsByBacktest: [String: [MetricEntry]] =
             try formulaKey(query.formula).map { formula -> [String: [MetricEntry]] in
                 if let backtest = query.backtest {
                     try metricSets("k.backtest_id = ?3", parameters: [at, .integer(formula), .text(backtest)])
+                } else if let lab = query.lab {
+                    // Only the lab's sets: a workbook reads lab after lab, and must not read the ledger each time.
+                    try metricSets(inLab("= ?3"), parameters: [at, .integer(formula), .text(lab)])
+                } else if query.directOnly {
+                    try metricSets(inLab("IS NULL"), parameters: [at, .integer(formula)])
                 } else {
                     try metricSets(nil, parameters: [at, .integer(formula)])
                 }
@@ -374,16 +382,17 @@ extension ReadModels {
         }
         if let sort = query.sort {
             // Numbers and infinities order as numbers; undefined and missing values go last whatever the direction.
-            rows.sort { left, right in
-                let a = left.orderable(sort)
-                let b = right.orderable(sort)
-                switch (a, b) {
+            // Each row's key is looked up once, and indices are sorted rather than the rows themselves.
+            let keys = rows.map { $0.orderable(sort) }
+            let order = rows.indices.sorted { left, right in
+                switch (keys[left], keys[right]) {
                 case let (a?, b?) where a != b: return query.ascending ? a < b : a > b
                 case (.some, nil): return true
                 case (nil, .some): return false
-                default: return left.backtestID < right.backtestID
+                default: return rows[left].backtestID < rows[right].backtestID
                 }
             }
+            rows = order.map { rows[$0] }
         }
         if let limit = query.limit { rows = Array(rows.prefix(limit)) }
         return rows

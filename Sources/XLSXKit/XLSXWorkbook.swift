@@ -60,7 +60,7 @@ public final class XLSXWorkbook {
     public static func write<R>(
         to path: String, temporaryDirectory: String, _ body: (XLSXWorkbook) throws -> R
     ) throws -> R {
-        let partial = path + ".partial-\(getpid())"
+        let partial = partialPath(for: path)
         let handle = temporaryDirectory.withCString { directory in
             var options = lxw_workbook_options(
                 constant_memory: UInt8(LXW_TRUE.rawValue), tmpdir: UnsafeMutablePointer(mutating: directory),
@@ -93,6 +93,9 @@ public final class XLSXWorkbook {
         }
         return result
     }
+
+    /// Where `write(to: path)` writes before the file is complete.
+    public static func partialPath(for path: String) -> String { path + ".partial-\(getpid())" }
 
     /// A sheet with a bold header row of `columns`, frozen; an autofilter and column widths are set when the
     /// workbook closes, from what was written.

@@ -29,6 +29,7 @@ struct HaasLedger: AsyncParsableCommand {
         do {
             var command = try parseAsRoot()
             if type(of: command) is any StopsBetweenUnits.Type { StopRequest.stopOnSignals() }
+            if type(of: command) is any WritesAFile.Type { PartialFiles.removeOnSignals() }
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -16,7 +16,8 @@ struct LedgerOption: ParsableArguments {
 
     var location: LedgerLocation {
         get throws {
-            LedgerLocation.resolve(flag: ledger, environment: ProcessEnvironment.values, configuration: try configuration)
+            LedgerLocation.resolve(
+                flag: ledger, environment: ProcessEnvironment.values, configuration: try configuration)
         }
     }
 
@@ -40,6 +41,14 @@ extension WatchCommand: StopsBetweenUnits {}
 extension ImportCommand: StopsBetweenUnits {}
 extension MetricsCommand.Recompute: StopsBetweenUnits {}
 
+/// A command that writes its output under a temporary name first: on SIGINT or SIGTERM the temporary file is
+/// removed before the process exits 130.
+protocol WritesAFile {}
+
+extension ReportCommand: WritesAFile {}
+extension ExportCommand.CSV: WritesAFile {}
+extension ExportCommand.XLSX: WritesAFile {}
+
 /// `--no-wait`, on every command that records: what to do when another one is writing to the ledger.
 struct WriterOptions: ParsableArguments {
     @Flag(
@@ -56,7 +65,8 @@ let formulaHelp = ArgumentHelp(
 
 /// The help of every `--formula` of a recording command.
 let recordingFormulaHelp = ArgumentHelp(
-    "Compute metrics under this formula, ID@VERSION, besides the ones the ledger holds (default: $HAASLEDGER_FORMULA, the config file's formula; canonical@2 for a new ledger).")
+    "Compute metrics under this formula, ID@VERSION, besides the ones the ledger holds (default: $HAASLEDGER_FORMULA, the config file's formula; canonical@2 for a new ledger)."
+)
 
 extension EventFormat: ExpressibleByArgument {}
 extension ResultTable.Format: ExpressibleByArgument {}

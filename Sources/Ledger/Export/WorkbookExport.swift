@@ -40,6 +40,10 @@ extension ReadModelService {
     /// and written one lab at a time, so memory is bounded by the largest lab, not by the ledger.
     public func exportWorkbook(_ request: WorkbookRequest, to path: String) throws -> WorkbookSummary {
         let folder = (path as NSString).deletingLastPathComponent
+        try Self.checkWritable(path, folder: folder.isEmpty ? "." : folder)
+        let partial = XLSXWorkbook.partialPath(for: path)
+        PartialFiles.add(partial)
+        defer { PartialFiles.remove(partial) }
         do {
             return try XLSXWorkbook.write(to: path, temporaryDirectory: folder.isEmpty ? "." : folder) { workbook in
                 var sheets: [XLSXSheet] = []
@@ -55,6 +59,20 @@ extension ReadModelService {
         }
     }
 
+    /// Refuses, before any work, an output that names a folder or sits in a folder that is missing or read-only.
+    static func checkWritable(_ path: String, folder: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw LedgerError.file(path: path, reason: "is a folder; give a file name such as \(path)/ledger.xlsx")
+        }
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw LedgerError.file(path: path, reason: "the folder \(folder) does not exist")
+        }
+        guard FileManager.default.isWritableFile(atPath: folder) else {
+            throw LedgerError.file(path: path, reason: "the folder \(folder) is not writable (permission denied)")
+        }
+    }
+
     /// The backtests (and trades) sheets, one lab at a time, then the labs sheet; returns the position read.
     private func writeBacktestSheets(_ request: WorkbookRequest, into workbook: XLSXWorkbook, sheets: inout [XLSXSheet])
         throws -> UInt64
@@ -64,7 +82,8 @@ extension ReadModelService {
         let position = min(try Self.position(request.moment, log) ?? head, head)
         let asOfTime = position == 0 ? nil : try log.read { try $0.event(at: position)?.recordedAt }
         let labs = try models.labs(asOf: position)
-        if let lab = request.lab, !labs.contains(where: { $0.labID == lab }) {
+        let labIDs = try models.backtestLabIDs(asOf: position)
+        if let lab = request.lab, !labs.contains(where: { $0.labID == lab }), !labIDs.contains(lab) {
             throw LedgerError.invalidArgument(
                 flag: "--lab", reason: "no lab \(lab) as of position \(position) (see `haasledger query labs`)")
         }
@@ -78,7 +97,7 @@ extension ReadModelService {
             ? try workbook.addSheet("trades", columns: Self.tradeColumns.map { ($0, WorkbookStyles.style($0)) }) : nil
         if let trades { sheets.append(trades) }
         let groups: [(lab: String?, direct: Bool)] =
-            request.lab.map { [($0, false)] } ?? labs.map { ($0.labID, false) } + [(nil, true)]
+            request.lab.map { [($0, false)] } ?? labIDs.map { ($0, $0 == nil) }
         for group in groups {
             var query = BacktestQuery(lab: group.lab, formula: formula, asOf: position)
             query.directOnly = group.direct

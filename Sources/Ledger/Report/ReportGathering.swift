@@ -44,7 +44,8 @@ extension ReadModelService {
             throw LedgerError.invalidArgument(flag: "--at-position", reason: "the log holds no position \(position)")
         }
         let labs = try models.labs(asOf: position)
-        for id in request.labs where !labs.contains(where: { $0.labID == id }) {
+        let labIDs = Set(try models.backtestLabIDs(asOf: position).compactMap { $0 }).union(labs.map(\.labID))
+        for id in request.labs where !labIDs.contains(id) {
             throw LedgerError.invalidArgument(
                 flag: "--lab", reason: "no lab \(id) as of position \(position) (see `haasledger query labs`)")
         }
@@ -76,13 +77,16 @@ extension ReadModelService {
     ) throws -> [BacktestGroup] {
         var byLab: [String: [BacktestRow]] = [:]
         for row in rows { byLab[row.labID, default: []].append(row) }
+        // Labs with a record first, then lab ids only backtests name (an imported cache's), then the direct ones.
         let known = Set(labs.map(\.labID))
-        var groups: [(id: String, title: String, lab: LabRow?, rows: [BacktestRow])] = labs.filter {
-            request.labs.isEmpty || request.labs.contains($0.labID)
-        }.map { lab in (lab.labID, lab.name ?? "Lab \(lab.labID)", lab, byLab[lab.labID] ?? []) }
-        if request.labs.isEmpty {
-            let direct = rows.filter { !known.contains($0.labID) }
-            if !direct.isEmpty { groups.append(("direct", "Direct backtests", nil, direct)) }
+        let asked = { (id: String) in request.labs.isEmpty || request.labs.contains(id) }
+        var groups: [(id: String, title: String, lab: LabRow?, rows: [BacktestRow])] = labs.filter { asked($0.labID) }
+            .map { lab in (lab.labID, lab.name ?? "Lab \(lab.labID)", lab, byLab[lab.labID] ?? []) }
+        for id in byLab.keys.sorted() where !id.isEmpty && !known.contains(id) && asked(id) {
+            groups.append((id, "Lab \(id)", nil, byLab[id] ?? []))
+        }
+        if request.labs.isEmpty, let direct = byLab[""], !direct.isEmpty {
+            groups.append(("direct", "Direct backtests", nil, direct))
         }
         return try groups.map { group in
             let top = Array(group.rows.prefix(request.top))
@@ -92,7 +96,9 @@ extension ReadModelService {
             }
             return BacktestGroup(
                 id: group.id, title: group.title, lab: group.lab, rows: group.rows,
-                facts: facts.filter { fact in group.rows.contains { $0.backtestID == fact.key } },
+                facts: Dictionary(
+                    group.rows.compactMap { row in facts[row.backtestID].map { (row.backtestID, $0) } },
+                    uniquingKeysWith: { first, _ in first }),
                 provenance: found.mapValues { row in
                     Provenance(
                         runtimePosition: row.runtimePosition, metricsPosition: row.metricsPosition,

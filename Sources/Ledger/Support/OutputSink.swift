@@ -21,6 +21,7 @@ public final class OutputSink {
             file = handle
             finalPath = path
             temporaryPath = temporary
+            PartialFiles.add(temporary)
         } else {
             // A FILE of our own on descriptor 1; commands write all their data through one sink.
             guard let handle = fdopen(STDOUT_FILENO, "w") else {
@@ -36,6 +37,7 @@ public final class OutputSink {
         if !finished, let temporaryPath {
             fclose(file)
             unlink(temporaryPath)
+            PartialFiles.remove(temporaryPath)
         }
     }
 
@@ -58,6 +60,7 @@ public final class OutputSink {
             fflush(file)
             return
         }
+        defer { PartialFiles.remove(temporaryPath) }
         let flushed = fflush(file) == 0 && fsync(fileno(file)) == 0
         let closed = fclose(file) == 0
         guard flushed, closed, rename(temporaryPath, finalPath) == 0 else {

@@ -1,4 +1,3 @@
-@preconcurrency import Dispatch
 import Platform
 
 #if canImport(Glibc)
@@ -26,8 +25,6 @@ public final class StopRequest: Sendable {
         if isRequested { throw LedgerError.interrupted(progress()) }
     }
 
-    /// The sources must live as long as the process. Written once, under `installed`'s lock, never read.
-    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
     private static let installed = Locked(false)
 
     /// From now on, the first SIGINT or SIGTERM raises `process` and says on stderr what happens next; a second
@@ -36,20 +33,15 @@ public final class StopRequest: Sendable {
         installed.withLock { installed in
             guard !installed else { return }
             installed = true
-            for number in [SIGINT, SIGTERM] {
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler {
-                    if process.isRequested {
-                        StandardError.write("\ninterrupted again: stopping now; the next run completes what is missing")
-                        exit(130)
-                    }
-                    process.request(signal: number)
-                    StandardError.write(
-                        "\n\(number == SIGTERM ? "SIGTERM" : "Ctrl-C"): stopping after the work in flight and recording what was done (again to stop at once)")
+            SignalSources.install { number in
+                if process.isRequested {
+                    StandardError.write("\ninterrupted again: stopping now; the next run completes what is missing")
+                    exit(130)
                 }
-                source.resume()
-                sources.append(source)
+                process.request(signal: number)
+                StandardError.write(
+                    "\n\(number == SIGTERM ? "SIGTERM" : "Ctrl-C"): stopping after the work in flight and recording what was done (again to stop at once)"
+                )
             }
         }
     }
