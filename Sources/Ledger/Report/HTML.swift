@@ -66,7 +66,7 @@ enum HTML {
             attributes += " class=\"num\" data-v=\"\(sortKey(cell))\""
         }
         var shownText = text
-        if case .text(let full) = cell, ResultTable.looksLikeID(full) || full.count == 64 {
+        if case .text(let full) = cell, ResultTable.looksLikeID(full) || isDigest(full) {
             shownText = String(full.prefix(8)) + "…" + String(full.suffix(4))
             attributes += " data-tip=\"\(escape(full))\""
         }
@@ -75,6 +75,11 @@ enum HTML {
             content = "<a href=\"#\(escape(anchor))\">\(content)</a>"
         }
         return "<td\(attributes)>\(content)</td>"
+    }
+
+    /// A SHA-256 in hex, shown shortened like an id.
+    private static func isDigest(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
     }
 
     /// What a numeric cell sorts by: its exact value, ±inf as such, undefined and empty as nothing (last).

@@ -64,7 +64,7 @@ extension ReadModelService {
         let content = ReportContent(
             position: position, hash: event.hash.hex, recordedAt: event.recordedAt, request: request,
             formula: formula, formulaSet: FormulaRegistry.builtIn.find(formula),
-            overview: try overview(groups: groups, facts: facts, models: models, position: position),
+            overview: try overview(groups: groups, models: models, position: position),
             groups: groups, details: try details(groups, request: request, log: log),
             revisions: try revisions(formula: formula, shown: shown, log: log, models: models, position: position),
             changes: nil, formulaChange: nil, sweeps: [])
@@ -107,20 +107,23 @@ extension ReadModelService {
         }
     }
 
-    private func overview(
-        groups: [BacktestGroup], facts: [String: BacktestFactsRow], models: ReadModels, position: UInt64
-    ) throws -> [(String, String)] {
-        let shown = groups.flatMap(\.rows).compactMap { facts[$0.backtestID] }
-        let markets = Set(shown.compactMap(\.market))
-        let starts = shown.compactMap(\.startedAt)
-        let ends = shown.compactMap(\.endedAt)
+    private func overview(groups: [BacktestGroup], models: ReadModels, position: UInt64) throws -> [(String, String)] {
+        var markets = Set<String>()
+        var (start, end): (Int64?, Int64?) = (nil, nil)
+        for group in groups {
+            for fact in group.facts.values {
+                if let market = fact.market { markets.insert(market) }
+                if let started = fact.startedAt { start = min(start ?? started, started) }
+                if let ended = fact.endedAt { end = max(end ?? ended, ended) }
+            }
+        }
         let counts = try models.recordingCounts(asOf: position)
         var pairs = [
-            ("Labs", String(groups.filter { $0.lab != nil }.count)),
+            ("Labs", String(groups.filter { $0.lab != nil || $0.id != "direct" }.count)),
             ("Backtests", ReadableNumbers.significant(Double(groups.reduce(0) { $0 + $1.rows.count }))),
             ("Markets", markets.isEmpty ? "-" : markets.sorted().joined(separator: ", ")),
         ]
-        if let start = starts.min(), let end = ends.max() {
+        if let start, let end {
             pairs.append(
                 ("Period", "\(CivilDate(seconds: Double(start)).text) to \(CivilDate(seconds: Double(end)).text)"))
         }
