@@ -58,10 +58,26 @@ struct BacktestGroup {
     let id: String
     let title: String
     let lab: LabRow?
-    let rows: [BacktestRow]
+    /// Every backtest, with what the charts draw.
+    let charted: [ChartedBacktest]
+    /// The first of them (`--top`), whole.
+    let top: [BacktestRow]
+    /// Of every backtest in the group.
     let facts: [String: BacktestFactsRow]
     /// For the rows shown in the table.
     let provenance: [String: Provenance]
+}
+
+/// What the charts draw of one backtest: orderable values (±inf as the infinities, nil when undefined).
+struct ChartedBacktest {
+    /// The metrics, in the order of the stored values.
+    static let metrics = ["total_return", "max_drawdown", "win_rate", "profit_factor"]
+
+    let backtestID: String
+    let totalReturn: Double?
+    let maxDrawdown: Double?
+    let winRate: Double?
+    let profitFactor: Double?
 }
 
 /// Where a row's numbers came from.

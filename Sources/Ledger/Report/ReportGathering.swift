@@ -13,7 +13,7 @@ extension ReadModelService {
         var (content, sweepIDs) = try snapshot(request)
         // Each of these opens the log itself: the snapshot's is closed by now (a process opens a log once).
         let position = content.position
-        let shown = Set(content.groups.flatMap { $0.rows.map(\.backtestID) })
+        let shown = Set(content.groups.flatMap { $0.charted.map(\.backtestID) })
         content.changes = try request.since.map { since in
             let table = try diff(from: since, to: .position(position), lab: nil, formula: content.formula)
             let column = table.columns.firstIndex(of: "backtest_id") ?? 1
@@ -56,11 +56,11 @@ extension ReadModelService {
         }
         let facts = Dictionary(
             try models.backtestFacts(lab: nil, asOf: position).map { ($0.backtestID, $0) }, uniquingKeysWith: { $1 })
-        let rows = try models.backtests(BacktestQuery(formula: formula, sort: "total_return", asOf: position))
+        let columns = try models.metricColumns(ChartedBacktest.metrics, formula: formula, asOf: position)
         let groups = try backtestGroups(
-            rows: rows, labs: labs, facts: facts, request: request, formula: formula, log: log, models: models,
+            columns, labs: labs, facts: facts, request: request, formula: formula, log: log, models: models,
             position: position)
-        let shown = Set(groups.flatMap { $0.rows.map(\.backtestID) })
+        let shown = Set(groups.flatMap { $0.charted.map(\.backtestID) })
         let content = ReportContent(
             position: position, hash: event.hash.hex, recordedAt: event.recordedAt, request: request,
             formula: formula, formulaSet: FormulaRegistry.builtIn.find(formula),
@@ -71,17 +71,37 @@ extension ReadModelService {
         return (content, request.sweeps.isEmpty ? sweeps : request.sweeps)
     }
 
+    /// Backtests by lab, best total return first (±inf as numbers, undefined last, ties by id); only each
+    /// group's top rows are read whole.
     private func backtestGroups(
-        rows: [BacktestRow], labs: [LabRow], facts: [String: BacktestFactsRow], request: ReportRequest,
+        _ columns: MetricColumns, labs: [LabRow], facts: [String: BacktestFactsRow], request: ReportRequest,
         formula: String, log: EventLog, models: ReadModels, position: UInt64
     ) throws -> [BacktestGroup] {
-        var byLab: [String: [BacktestRow]] = [:]
-        for row in rows { byLab[row.labID, default: []].append(row) }
+        var byLab: [String: [ChartedBacktest]] = [:]
+        for index in 0..<columns.count {
+            byLab[columns.labIDs[index], default: []].append(
+                ChartedBacktest(
+                    backtestID: columns.backtestIDs[index], totalReturn: columns.value(index, 0),
+                    maxDrawdown: columns.value(index, 1), winRate: columns.value(index, 2),
+                    profitFactor: columns.value(index, 3)))
+        }
+        for (lab, backtests) in byLab {
+            byLab[lab] = backtests.sorted { left, right in
+                switch (left.totalReturn, right.totalReturn) {
+                case let (a?, b?) where a != b: return a > b
+                case (.some, nil): return true
+                case (nil, .some): return false
+                default: return left.backtestID < right.backtestID
+                }
+            }
+        }
         // Labs with a record first, then lab ids only backtests name (an imported cache's), then the direct ones.
         let known = Set(labs.map(\.labID))
         let asked = { (id: String) in request.labs.isEmpty || request.labs.contains(id) }
-        var groups: [(id: String, title: String, lab: LabRow?, rows: [BacktestRow])] = labs.filter { asked($0.labID) }
-            .map { lab in (lab.labID, lab.name ?? "Lab \(lab.labID)", lab, byLab[lab.labID] ?? []) }
+        var groups: [(id: String, title: String, lab: LabRow?, rows: [ChartedBacktest])] = labs.filter {
+            asked($0.labID)
+        }
+        .map { lab in (lab.labID, lab.name ?? "Lab \(lab.labID)", lab, byLab[lab.labID] ?? []) }
         for id in byLab.keys.sorted() where !id.isEmpty && !known.contains(id) && asked(id) {
             groups.append((id, "Lab \(id)", nil, byLab[id] ?? []))
         }
@@ -89,13 +109,16 @@ extension ReadModelService {
             groups.append(("direct", "Direct backtests", nil, direct))
         }
         return try groups.map { group in
-            let top = Array(group.rows.prefix(request.top))
+            let top = try group.rows.prefix(request.top).compactMap { charted in
+                try models.backtests(BacktestQuery(backtest: charted.backtestID, formula: formula, asOf: position))
+                    .first
+            }
             let found = try models.provenance(backtests: top.map(\.backtestID), formula: formula, asOf: position)
             let bodies = try found.compactMapValues { row in
                 try row.runtimePosition.flatMap { try RecordedRuntimes.bodyHash(at: $0, in: log) }
             }
             return BacktestGroup(
-                id: group.id, title: group.title, lab: group.lab, rows: group.rows,
+                id: group.id, title: group.title, lab: group.lab, charted: group.rows, top: top,
                 facts: Dictionary(
                     group.rows.compactMap { row in facts[row.backtestID].map { (row.backtestID, $0) } },
                     uniquingKeysWith: { first, _ in first }),
@@ -120,7 +143,7 @@ extension ReadModelService {
         let counts = try models.recordingCounts(asOf: position)
         var pairs = [
             ("Labs", String(groups.filter { $0.lab != nil || $0.id != "direct" }.count)),
-            ("Backtests", ReadableNumbers.significant(Double(groups.reduce(0) { $0 + $1.rows.count }))),
+            ("Backtests", ReadableNumbers.significant(Double(groups.reduce(0) { $0 + $1.charted.count }))),
             ("Markets", markets.isEmpty ? "-" : markets.sorted().joined(separator: ", ")),
         ]
         if let start, let end {
@@ -136,7 +159,7 @@ extension ReadModelService {
     private func details(_ groups: [BacktestGroup], request: ReportRequest, log: EventLog) throws -> [BacktestDetail] {
         var details: [BacktestDetail] = []
         for group in groups {
-            for row in group.rows.prefix(min(request.detailed, request.top)) {
+            for row in group.top.prefix(request.detailed) {
                 guard let hex = group.provenance[row.backtestID]?.bodySHA256,
                     let adapted = try RecordedRuntimes.adapted(body: hex, in: log)
                 else { continue }

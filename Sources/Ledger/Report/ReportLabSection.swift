@@ -20,17 +20,17 @@ struct ReportLabSection {
                 facts.append(("Completed", "\(lab.completedBacktests ?? 0) of \(scheduled)"))
             }
         }
-        let scripts = Set(group.rows.compactMap { group.facts[$0.backtestID]?.scriptName })
+        let scripts = Set(group.facts.values.compactMap(\.scriptName))
         if !scripts.isEmpty { facts.append(("Script", scripts.sorted().joined(separator: ", "))) }
-        facts.append(("Backtests", ReadableNumbers.significant(Double(group.rows.count))))
+        facts.append(("Backtests", ReadableNumbers.significant(Double(group.charted.count))))
         parts.append(HTML.facts(facts))
-        guard !group.rows.isEmpty else {
+        guard !group.charted.isEmpty else {
             parts.append(HTML.paragraph("No backtest of this lab has been recorded yet.", className: "note"))
             return parts.joined()
         }
         parts.append(
             HTML.table(
-                topTable, caption: "Top \(min(top, group.rows.count)) by total return (click a heading to sort)",
+                topTable, caption: "Top \(group.top.count) by total return (click a heading to sort)",
                 links: ["backtest_id": { detailed.contains($0) ? HTML.anchor("bt", $0) : nil }]))
         parts.append(
             "<div class=\"charts\">" + returnHistogram + returnAgainstDrawdown + winRateAgainstProfitFactor + "</div>")
@@ -42,7 +42,7 @@ struct ReportLabSection {
     ]
 
     private var topTable: ResultTable {
-        let rows = group.rows.prefix(top).enumerated().map { index, row -> [ResultTable.Cell] in
+        let rows = group.top.prefix(top).enumerated().map { index, row -> [ResultTable.Cell] in
             let facts = group.facts[row.backtestID]
             let origin = group.provenance[row.backtestID]
             return [
@@ -63,12 +63,10 @@ struct ReportLabSection {
             rows: Array(rows), displays: ["reported_roi": .percent])
     }
 
-    private func values(_ metric: String) -> [Double] {
-        group.rows.compactMap { $0.metric(metric)?.number }
-    }
-
     private var returnHistogram: String {
-        Self.histogram(values("total_return"), title: "Distribution of total return", label: "total return")
+        Self.histogram(
+            group.charted.compactMap { $0.totalReturn.finite }, title: "Distribution of total return",
+            label: "total return")
     }
 
     /// `values` in about √n bins (5 to 40), bars labelled with their range and count.
@@ -93,9 +91,8 @@ struct ReportLabSection {
     }
 
     private var returnAgainstDrawdown: String {
-        let points = group.rows.compactMap { row -> (x: Double, y: Double, id: String)? in
-            guard let drawdown = row.metric("max_drawdown")?.number, let total = row.metric("total_return")?.number
-            else { return nil }
+        let points = group.charted.compactMap { row -> (x: Double, y: Double, id: String)? in
+            guard let drawdown = row.maxDrawdown.finite, let total = row.totalReturn.finite else { return nil }
             return (drawdown, total, row.backtestID)
         }
         let front = Set(Self.paretoFront(points.map { ($0.x, $0.y) }))
@@ -120,13 +117,11 @@ struct ReportLabSection {
     }
 
     private var winRateAgainstProfitFactor: String {
-        let points = group.rows.compactMap { row -> (x: Double, y: Double, id: String)? in
-            guard let rate = row.metric("win_rate")?.number, let factor = row.metric("profit_factor")?.number else {
-                return nil
-            }
+        let points = group.charted.compactMap { row -> (x: Double, y: Double, id: String)? in
+            guard let rate = row.winRate.finite, let factor = row.profitFactor.finite else { return nil }
             return (rate, factor, row.backtestID)
         }
-        let infinite = group.rows.filter { $0.metric("profit_factor")?.text == "+inf" }.count
+        let infinite = group.charted.filter { $0.profitFactor == .infinity }.count
         var chart = XYChart(
             title: "Win rate against profit factor", x: "win rate", .percent, covering: points.map(\.x),
             y: "profit factor", .number, covering: points.map(\.y))
@@ -165,4 +160,9 @@ struct ReportLabSection {
         }
         return front
     }
+}
+
+extension Optional<Double> {
+    /// The value when it is a finite number (a chart cannot place ±inf).
+    fileprivate var finite: Double? { flatMap { $0.isFinite ? $0 : nil } }
 }
