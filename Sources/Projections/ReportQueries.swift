@@ -15,6 +15,17 @@ public struct MetricRevisionsRow: Sendable, Equatable {
     public let positions: [Int64]
 }
 
+/// What a lab's backtests (or those of no lab) ran on, as of a position: one row per lab id, aggregated in SQL.
+public struct LabOutline: Sendable, Equatable {
+    public var scripts: [String] = []
+    public var markets: [String] = []
+    /// Unix seconds.
+    public var firstStart: Int64?
+    public var lastEnd: Int64?
+
+    public init() {}
+}
+
 /// How much recording went into the read models by a position.
 public struct RecordingCounts: Sendable, Equatable {
     /// API calls recorded (`fetches`).
@@ -91,6 +102,39 @@ extension ReadModels {
             ORDER BY j.key
             """
         ).rows([Self.asOfParameter(position)]).compactMap { if case .text(let key)? = $0.first { key } else { nil } }
+    }
+
+    /// Each lab id's scripts, markets and period as of `position`, keyed by lab id ("" for the backtests of no lab).
+    public func labOutlines(asOf position: UInt64?) throws -> [String: LabOutline] {
+        let rows = try db.prepare(
+            """
+            SELECT coalesce(lab_id, ''), 'script', script_name, NULL, NULL FROM backtests
+                WHERE \(Self.validAt) AND script_name IS NOT NULL GROUP BY 1, 3
+            UNION ALL SELECT coalesce(lab_id, ''), 'market', market, NULL, NULL FROM backtests
+                WHERE \(Self.validAt) AND market IS NOT NULL GROUP BY 1, 3
+            UNION ALL SELECT coalesce(lab_id, ''), 'period', NULL, min(started_at), max(ended_at) FROM backtests
+                WHERE \(Self.validAt) GROUP BY 1
+            """
+        ).rows([Self.asOfParameter(position)])
+        var outlines: [String: LabOutline] = [:]
+        for row in rows {
+            guard case .text(let lab) = row[0], case .text(let kind) = row[1] else { continue }
+            var outline = outlines[lab] ?? LabOutline()
+            switch (kind, row[2]) {
+            case ("script", .text(let name)): outline.scripts.append(name)
+            case ("market", .text(let name)): outline.markets.append(name)
+            default:
+                outline.firstStart = row[3].integerValue
+                outline.lastEnd = row[4].integerValue
+            }
+            outlines[lab] = outline
+        }
+        return outlines.mapValues { outline in
+            var sorted = outline
+            sorted.scripts.sort()
+            sorted.markets.sort()
+            return sorted
+        }
     }
 
     /// Fetches, runs and imported files recorded by `position`.

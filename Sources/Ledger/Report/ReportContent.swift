@@ -62,8 +62,8 @@ struct BacktestGroup {
     let charted: [ChartedBacktest]
     /// The first of them (`--top`), whole.
     let top: [BacktestRow]
-    /// Of every backtest in the group.
-    let facts: [String: BacktestFactsRow]
+    /// Its scripts, markets and period.
+    let outline: LabOutline
     /// For the rows shown in the table.
     let provenance: [String: Provenance]
 }

@@ -54,11 +54,10 @@ extension ReadModelService {
             throw LedgerError.invalidArgument(
                 flag: "--sweep", reason: "no sweep \(id) as of position \(position) (see `haasledger sweep list`)")
         }
-        let facts = Dictionary(
-            try models.backtestFacts(lab: nil, asOf: position).map { ($0.backtestID, $0) }, uniquingKeysWith: { $1 })
+        let outlines = try models.labOutlines(asOf: position)
         let columns = try models.metricColumns(ChartedBacktest.metrics, formula: formula, asOf: position)
         let groups = try backtestGroups(
-            columns, labs: labs, facts: facts, request: request, formula: formula, log: log, models: models,
+            columns, labs: labs, outlines: outlines, request: request, formula: formula, log: log, models: models,
             position: position)
         let shown = Set(groups.flatMap { $0.charted.map(\.backtestID) })
         let content = ReportContent(
@@ -74,7 +73,7 @@ extension ReadModelService {
     /// Backtests by lab, best total return first (±inf as numbers, undefined last, ties by id); only each
     /// group's top rows are read whole.
     private func backtestGroups(
-        _ columns: MetricColumns, labs: [LabRow], facts: [String: BacktestFactsRow], request: ReportRequest,
+        _ columns: MetricColumns, labs: [LabRow], outlines: [String: LabOutline], request: ReportRequest,
         formula: String, log: EventLog, models: ReadModels, position: UInt64
     ) throws -> [BacktestGroup] {
         var byLab: [String: [ChartedBacktest]] = [:]
@@ -119,9 +118,7 @@ extension ReadModelService {
             }
             return BacktestGroup(
                 id: group.id, title: group.title, lab: group.lab, charted: group.rows, top: top,
-                facts: Dictionary(
-                    group.rows.compactMap { row in facts[row.backtestID].map { (row.backtestID, $0) } },
-                    uniquingKeysWith: { first, _ in first }),
+                outline: outlines[group.id == "direct" && group.lab == nil ? "" : group.id] ?? LabOutline(),
                 provenance: found.mapValues { row in
                     Provenance(
                         runtimePosition: row.runtimePosition, metricsPosition: row.metricsPosition,
@@ -134,11 +131,9 @@ extension ReadModelService {
         var markets = Set<String>()
         var (start, end): (Int64?, Int64?) = (nil, nil)
         for group in groups {
-            for fact in group.facts.values {
-                if let market = fact.market { markets.insert(market) }
-                if let started = fact.startedAt { start = min(start ?? started, started) }
-                if let ended = fact.endedAt { end = max(end ?? ended, ended) }
-            }
+            markets.formUnion(group.outline.markets)
+            if let started = group.outline.firstStart { start = min(start ?? started, started) }
+            if let ended = group.outline.lastEnd { end = max(end ?? ended, ended) }
         }
         let counts = try models.recordingCounts(asOf: position)
         var pairs = [

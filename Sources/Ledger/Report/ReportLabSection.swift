@@ -20,8 +20,8 @@ struct ReportLabSection {
                 facts.append(("Completed", "\(lab.completedBacktests ?? 0) of \(scheduled)"))
             }
         }
-        let scripts = Set(group.facts.values.compactMap(\.scriptName))
-        if !scripts.isEmpty { facts.append(("Script", scripts.sorted().joined(separator: ", "))) }
+        let scripts = group.outline.scripts
+        if !scripts.isEmpty { facts.append(("Script", scripts.joined(separator: ", "))) }
         facts.append(("Backtests", ReadableNumbers.significant(Double(group.charted.count))))
         parts.append(HTML.facts(facts))
         guard !group.charted.isEmpty else {
@@ -43,14 +43,13 @@ struct ReportLabSection {
 
     private var topTable: ResultTable {
         let rows = group.top.prefix(top).enumerated().map { index, row -> [ResultTable.Cell] in
-            let facts = group.facts[row.backtestID]
             let origin = group.provenance[row.backtestID]
             return [
                 .integer(Int64(index + 1)), .text(row.backtestID),
             ]
                 + Self.metrics.map { ReadModelService.cell(row.metric($0)) }
                 + [
-                    facts?.reportedROI.map(ResultTable.Cell.number) ?? .null,
+                    row.reportedROI.map(ResultTable.Cell.number) ?? .null,
                     origin?.runtimePosition.map(ResultTable.Cell.integer) ?? .null,
                     origin?.metricsPosition.map(ResultTable.Cell.integer) ?? .null,
                     origin?.bodySHA256.map(ResultTable.Cell.text) ?? .null, .init(row.market),
