@@ -78,9 +78,7 @@ extension ReadModelService {
         throws -> UInt64
     {
         let (log, models, formula) = try open(formula: request.formula)
-        let head = try log.read { try $0.head() }?.position ?? 0
-        let position = min(try Self.position(request.moment, log) ?? head, head)
-        let asOfTime = position == 0 ? nil : try log.read { try $0.event(at: position)?.recordedAt }
+        let (position, asOfTime) = try Self.headBounded(request.moment, log)
         let labs = try models.labs(asOf: position)
         let labIDs = try models.backtestLabIDs(asOf: position)
         if let lab = request.lab, !labs.contains(where: { $0.labID == lab }), !labIDs.contains(lab) {
@@ -105,21 +103,11 @@ extension ReadModelService {
                 try models.backtests(query).map { ($0.backtestID, $0) }, uniquingKeysWith: { first, _ in first })
             for facts in try models.backtestFacts(lab: group.lab, directOnly: group.direct, asOf: position) {
                 let computed = metrics[facts.backtestID]
-                let parameters: [String: JSONValue]
-                if let text = facts.parameters, case .object(let members)? = try? JSONParser.parse(text) {
-                    parameters = Dictionary(members.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
-                } else {
-                    parameters = [:]
-                }
+                let parameters = Self.parameterObject(facts.parameters)
                 let cells =
                     Self.analyticsRow(facts, computed: computed, formula: formula, asOfTime: asOfTime)
                     + metricNames.map { Self.cell(computed?.metric($0)) }
-                    + parameterKeys.map { key in
-                        parameters[key].map {
-                            $0.numberValue.map { .number($0.doubleValue) }
-                                ?? .text($0.stringValue ?? CanonicalJSON.string($0))
-                        } ?? .null
-                    }
+                    + parameterKeys.map { Self.parameterCell(parameters[$0]) }
                 try backtests.append(zip(columns, cells).map { WorkbookStyles.value($1, column: $0) })
                 if let trades, let runtime = facts.runtimePosition,
                     let adapted = try RecordedRuntimes.adapted(at: runtime, in: log)

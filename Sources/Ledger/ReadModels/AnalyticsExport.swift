@@ -28,12 +28,7 @@ extension ReadModelService {
     /// the ledger does not count orders.
     public func analytics(lab: String?, formula asked: String?, at moment: Moment) throws -> ResultTable {
         let (log, models, formula) = try open(formula: asked)
-        let position = try Self.position(moment, log)
-        let asOfTime = try log.read { reader -> Int64? in
-            guard let head = try reader.head() else { return nil }
-            let at = min(position ?? head.position, head.position)
-            return at == 0 ? nil : try reader.event(at: at)?.recordedAt
-        }
+        let (position, asOfTime) = try Self.headBounded(moment, log)
         let metrics = Dictionary(
             uniqueKeysWithValues: try models.backtests(BacktestQuery(lab: lab, formula: formula, asOf: position)).map {
                 ($0.backtestID, $0)

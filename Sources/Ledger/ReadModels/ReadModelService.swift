@@ -90,6 +90,16 @@ public struct ReadModelService {
         }
     }
 
+    /// `moment` as a position no later than the log's head, with the time its event was recorded (nil at 0).
+    static func headBounded(_ moment: Moment, _ log: EventLog) throws -> (position: UInt64, recordedAt: Int64?) {
+        let asked = try position(moment, log)
+        return try log.read { reader in
+            let head = try reader.head()?.position ?? 0
+            let position = min(asked ?? head, head)
+            return (position, position == 0 ? nil : try reader.event(at: position)?.recordedAt)
+        }
+    }
+
     /// The metrics a terminal table shows (csv and json keep all).
     public static let headlineMetrics = [
         "total_return", "cagr", "max_drawdown", "sharpe_ratio", "sortino_ratio", "win_rate", "profit_factor",
@@ -134,11 +144,7 @@ public struct ReadModelService {
                     row.market.map(ResultTable.Cell.text) ?? .null, .init(row.scriptVersion), .init(row.parameters),
                     .init(row.scriptName), row.reportedROI.map(ResultTable.Cell.number) ?? .null,
                 ]
-                    + parameterColumns.map { key in
-                        guard let value = ColumnCondition.parameter(key, in: parameters) else { return .null }
-                        return value.numberValue.map { .number($0.doubleValue) }
-                            ?? .text(value.stringValue ?? CanonicalJSON.string(value))
-                    }
+                    + parameterColumns.map { Self.parameterCell(ColumnCondition.parameter($0, in: parameters)) }
                     + metricNames.map { name in
                         guard let metric = row.metric(name) else { return .nonNumber(ResultTable.Cell.notComputed) }
                         return .metric(number: metric.number, text: metric.text)
@@ -150,6 +156,13 @@ public struct ReadModelService {
     static func parameterObject(_ text: String?) -> [String: JSONValue] {
         guard let text, case .object(let members)? = try? JSONParser.parse(text) else { return [:] }
         return Dictionary(members.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
+    }
+
+    /// A parameter's value as a cell: a number as a number, anything else as its text; nil as an empty cell.
+    static func parameterCell(_ value: JSONValue?) -> ResultTable.Cell {
+        guard let value else { return .null }
+        return value.numberValue.map { .number($0.doubleValue) }
+            ?? .text(value.stringValue ?? CanonicalJSON.string(value))
     }
 
     /// A read-only SQL statement against the read models (as of a moment: the views `*_asof` are not

@@ -16,13 +16,7 @@ struct ReportSweepSection {
     /// Trials by number with a parsed parameter object.
     private var trials: [Trial] {
         standing.trials.map { item in
-            let parameters: [String: JSONValue]
-            if let text = item.trial.parameters, case .object(let members)? = try? JSONParser.parse(text) {
-                parameters = Dictionary(members.map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
-            } else {
-                parameters = [:]
-            }
-            return (item.trial.trial, item.state, item.objective, parameters)
+            (item.trial.trial, item.state, item.objective, ReadModelService.parameterObject(item.trial.parameters))
         }.sorted { $0.number < $1.number }
     }
 
