@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // System libraries: Debian ships lmdb.pc and sqlite3.pc; the modulemaps also say `link`, so a
@@ -108,6 +110,18 @@ let package = Package(
             capability: .buildTool(),
             dependencies: ["migrations-embedder"]
         ),
+        // The read models projected into PostgreSQL: one schema shared by several ledgers, each under its
+        // ledger id, filled from the SQLite read models by COPY and then by the rows each new event changed.
+        .target(
+            name: "PostgresProjection",
+            dependencies: [
+                "Platform", "SQLiteKit", "EventLog", "Projections", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: strictSettings,
+            plugins: ["EmbedMigrations"]
+        ),
         .target(
             name: "HaasAPI",
             dependencies: [
@@ -129,7 +143,7 @@ let package = Package(
             name: "Ledger",
             dependencies: [
                 "JSON", "Platform", "EventLog", "LedgerEvents", "HaasAPI", "HaasSimulator", "BacktestMetrics",
-                "Projections", "SQLiteKit", "XLSXKit",
+                "Projections", "PostgresProjection", "SQLiteKit", "XLSXKit",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: strictSettings
@@ -205,7 +219,7 @@ let package = Package(
         ),
         .testTarget(
             name: "haasledgerTests",
-            dependencies: ["EventLog", "JSON", "haasledger", "EventLogTesting", "HaasSimulator"],
+            dependencies: ["EventLog", "JSON", "haasledger", "EventLogTesting", "HaasSimulator", "Projections"],
             exclude: ["Help", "Goldens"],
             swiftSettings: strictSettings
         ),

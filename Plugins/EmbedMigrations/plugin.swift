@@ -6,14 +6,16 @@ import PackagePlugin
 @main
 struct EmbedMigrations: BuildToolPlugin {
     func createBuildCommands(context: PluginContext, target: any Target) async throws -> [Command] {
-        let directory = context.package.directoryURL.appending(path: "migrations")
+        // The PostgreSQL projection's schema lives beside the SQLite one, in migrations/postgres.
+        let folder = target.name == "PostgresProjection" ? "migrations/postgres" : "migrations"
+        let directory = context.package.directoryURL.appending(path: folder)
         let files = try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
             .filter { $0.pathExtension == "sql" }
             .sorted { $0.lastPathComponent < $1.lastPathComponent }
         let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedMigrations.swift")
         return [
             .buildCommand(
-                displayName: "Embedding \(files.count) migrations from migrations/",
+                displayName: "Embedding \(files.count) migrations from \(folder)/",
                 executable: try context.tool(named: "migrations-embedder").url,
                 arguments: [output.path] + files.map(\.path),
                 inputFiles: files,

@@ -5,6 +5,11 @@ import SQLiteKit
 public struct SQLAnswer: Sendable, Equatable {
     public let columns: [String]
     public let rows: [[SQLiteValue]]
+
+    public init(columns: [String], rows: [[SQLiteValue]]) {
+        self.columns = columns
+        self.rows = rows
+    }
 }
 
 /// Why a user's statement was refused.

@@ -116,6 +116,17 @@ public final class SQLiteStatement {
         }
     }
 
+    /// How a column of the current row is stored (SQLite types values, not columns).
+    public func storageClass(_ column: Int) -> SQLiteStorageClass {
+        switch sqlite3_column_type(handle, Int32(column)) {
+        case SQLITE_INTEGER: .integer
+        case SQLITE_FLOAT: .real
+        case SQLITE_TEXT: .text
+        case SQLITE_BLOB: .blob
+        default: .null
+        }
+    }
+
     public func int64(_ column: Int) -> Int64? {
         sqlite3_column_type(handle, Int32(column)) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, Int32(column))
     }
@@ -150,3 +161,8 @@ public final class SQLiteStatement {
 
 @available(*, unavailable)
 extension SQLiteStatement: Sendable {}
+
+/// The storage class of one value: SQLite's five.
+public enum SQLiteStorageClass: Sendable {
+    case integer, real, text, blob, null
+}

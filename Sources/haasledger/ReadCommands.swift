@@ -226,7 +226,7 @@ struct QueryCommand: ParsableCommand {
 struct ProjectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "project", abstract: "Rebuild the read models from the log, or show how far behind they are.",
-        subcommands: [Rebuild.self, Status.self])
+        subcommands: [Rebuild.self, Status.self, Sync.self])
 
     struct Rebuild: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -255,12 +255,19 @@ struct ProjectCommand: ParsableCommand {
     }
 }
 
-struct SQLCommand: ParsableCommand {
+struct SQLCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sql",
-        abstract: "Run a read-only SELECT on the read models (:asof is bound to the position asked for).")
+        abstract: "Run a read-only SELECT on the read models (:asof is bound to the position asked for).",
+        discussion: """
+            With --postgres, the statement runs on the read models `project sync --postgres` projected, in a \
+            read-only transaction with the same --timeout; --ledger-id shows only that ledger's rows, under \
+            the same table names.
+            """)
     @OptionGroup var options: LedgerOption
     @OptionGroup var moment: MomentOptions
+    @OptionGroup var database: PostgresOptions
+    @Option(help: "With --postgres: only this ledger's rows (its id, from `log stats`).") var ledgerId: String?
     @Argument(help: "One read-only SQL statement.") var statement: String
     @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
     @Flag(help: "In a table, every number at full precision (csv, json and ndjson always are).") var raw = false
@@ -270,7 +277,14 @@ struct SQLCommand: ParsableCommand {
         if !(timeout > 0) { throw ValidationError("--timeout must be more than 0 seconds") }
     }
 
-    func run() throws {
+    func run() async throws {
+        if let target = try database.target {
+            let table = try await PostgresService(location: try options.location).sql(
+                statement, target: target, ledgerID: ledgerId, at: try moment.moment, timeLimit: timeout)
+            try printLines(table.lines(format, raw: raw))
+            return
+        }
+        if ledgerId != nil { throw ValidationError("--ledger-id applies to --postgres") }
         try printLines(
             try ReadModelService(location: try options.location).sql(
                 statement, at: try moment.moment, timeLimit: timeout

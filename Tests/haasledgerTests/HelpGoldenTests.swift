@@ -12,7 +12,7 @@ import Testing
         ["metrics"], ["metrics", "formulas"], ["metrics", "recompute"], ["metrics", "check"],
         ["query"], ["query", "backtests"], ["query", "labs"], ["query", "executions"], ["query", "cutoffs"],
         ["query", "cache"], ["history"], ["diff"], ["sql"], ["export"], ["export", "csv"],
-        ["project"], ["project", "rebuild"], ["project", "status"], ["import"],
+        ["project"], ["project", "rebuild"], ["project", "status"], ["project", "sync"], ["import"],
         ["log"], ["log", "append"], ["log", "show"], ["log", "verify"], ["log", "stats"], ["log", "export"],
         ["log", "import"], ["config"], ["config", "init"], ["script"], ["script", "list"], ["script", "show"],
         ["script", "debug"], ["query", "scripts"], ["backtest"], ["backtest", "run"], ["backtest", "status"],

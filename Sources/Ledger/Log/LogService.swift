@@ -285,9 +285,15 @@ extension LogService {
 
     /// `log stats` as a table or one JSON line.
     public func statsLines(json: Bool) throws -> [String] {
-        let stats = try stats()
-        if json { return [CanonicalJSON.string(stats.json)] }
-        return TableRenderer(columns: [.init("STAT"), .init("VALUE")]).render(stats.tableRows, header: false)
+        let log = try location.openLog(create: false, clock: clock)
+        let stats = try log.stats()
+        let id = try LedgerIdentity.id(of: log)
+        if json {
+            guard case .object(let members) = stats.json else { return [CanonicalJSON.string(stats.json)] }
+            return [CanonicalJSON.string(.object(members + [("ledger_id", id.map(JSONValue.string) ?? .null)]))]
+        }
+        return TableRenderer(columns: [.init("STAT"), .init("VALUE")]).render(
+            [["ledger id", id ?? "-"]] + stats.tableRows, header: false)
     }
 
     /// `log import`, summed up in one line.
