@@ -9,11 +9,9 @@ public struct LedgerSync {
     /// The log's event at a position: what a checkpoint is checked against.
     public struct LoggedEvent: Sendable, Equatable {
         public let hash: String
-        public let recordedAt: Int64
 
-        public init(hash: String, recordedAt: Int64) {
+        public init(hash: String) {
             self.hash = hash
-            self.recordedAt = recordedAt
         }
     }
 
@@ -66,12 +64,12 @@ public struct LedgerSync {
                 waiting()
                 try await session.rows("SELECT pg_advisory_xact_lock(hashtextextended(\(lock), 0))")
             }
-            let from = try await checkpoint()
+            let (from, syncedHash) = try await checkpoint()
             if from > 0 {
                 guard let event = try logged(from) else {
                     throw Mismatch.logBehind(ledgerID: ledgerID, synced: from, head: snapshot.position)
                 }
-                if let hash = try await checkpointHash(), hash != event.hash {
+                if let syncedHash, syncedHash != event.hash {
                     throw Mismatch.differentLog(ledgerID: ledgerID, position: from)
                 }
             }
@@ -101,17 +99,13 @@ public struct LedgerSync {
         }
     }
 
-    /// The position the database holds for this ledger (0 before its first sync).
-    public func checkpoint() async throws -> UInt64 {
+    /// The position the database holds for this ledger (0 before its first sync) and that event's hash.
+    func checkpoint() async throws -> (position: UInt64, hash: String?) {
         let rows = try await session.rows(
-            "SELECT position FROM projection_state WHERE ledger_id = \(ledgerID) AND name = 'read_models'")
-        return try rows.first.map { UInt64(try $0.decode(Int64.self)) } ?? 0
-    }
-
-    private func checkpointHash() async throws -> String? {
-        let rows = try await session.rows(
-            "SELECT event_hash FROM projection_state WHERE ledger_id = \(ledgerID) AND name = 'read_models'")
-        return try rows.first?.decode(String?.self)
+            "SELECT position, event_hash FROM projection_state WHERE ledger_id = \(ledgerID) AND name = 'read_models'")
+        guard let row = rows.first else { return (0, nil) }
+        let (position, hash) = try row.decode((Int64, String?).self)
+        return (UInt64(position), hash)
     }
 
     /// COPYs the rows into the table itself, or, for a table whose rows are rewritten, into a staging table

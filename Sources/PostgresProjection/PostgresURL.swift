@@ -22,9 +22,6 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
             + (host.hasPrefix("/") ? "?host=\(host)" : "")
     }
 
-    /// Whether a password was found (its value stays here).
-    public var hasPassword: Bool { password != nil }
-
     /// Parses `text`; `environment` supplies PGPASSWORD, PGPASSFILE, PGUSER and HOME.
     public init(_ text: String, environment: [String: String]) throws(PostgresError) {
         func refuse(_ reason: String) -> PostgresError { .invalidURL(reason: reason) }

@@ -24,7 +24,7 @@ extension ProjectCommand {
                 The first sync of a ledger loads its rows with COPY; later ones apply only what new events \\
                 changed. Each ledger's rows carry its ledger id (`log stats`), and its checkpoint is written in \\
                 the same transaction as its rows, so a sync stopped at any point resumes without gaps or \\
-                duplicates. With --follow, each applied batch sends NOTIFY haasledger_sync, 'LEDGER_ID POSITION'.
+                duplicates. Each sync that applies events sends NOTIFY haasledger_sync, 'LEDGER_ID POSITION'.
                 """)
         @OptionGroup var options: LedgerOption
         @OptionGroup var database: PostgresOptions

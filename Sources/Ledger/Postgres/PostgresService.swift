@@ -189,7 +189,7 @@ private final class SyncSource {
             snapshot,
             logged: { position in
                 try log.read { try $0.event(at: position) }.map {
-                    LedgerSync.LoggedEvent(hash: $0.hash.hex, recordedAt: $0.recordedAt)
+                    LedgerSync.LoggedEvent(hash: $0.hash.hex)
                 }
             },
             waiting: { note("waiting for another sync of ledger \(id) to finish") })
