@@ -115,7 +115,8 @@ let package = Package(
         .target(
             name: "PostgresProjection",
             dependencies: [
-                "Platform", "SQLiteKit", "EventLog", "Projections", .product(name: "PostgresNIO", package: "postgres-nio"),
+                "Platform", "SQLiteKit", "EventLog", "Projections",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
@@ -171,7 +172,10 @@ let package = Package(
         // The benchmark harness driven by tools/bench.
         .executableTarget(
             name: "haasledger-bench",
-            dependencies: ["JSON", "EventLog", "Ledger", "HaasSimulator", "Projections", "HaasAPI", "BacktestMetrics"],
+            dependencies: [
+                "JSON", "EventLog", "EventLogTesting", "Ledger", "HaasSimulator", "Projections", "PostgresProjection",
+                "HaasAPI", "BacktestMetrics",
+            ],
             swiftSettings: strictSettings
         ),
 

@@ -71,13 +71,18 @@ public final class PostgresCluster: @unchecked Sendable {
     /// Runs SQL through `psql` (unaligned, tuples only) and returns its output; throws with psql's stderr.
     @discardableResult
     public func psql(_ sql: String, database: String = "postgres") throws -> String {
+        try psql(commands: [sql], database: database)
+    }
+
+    /// Several statements or backslash commands (`\\copy`…), each its own `-c`, in one psql session.
+    @discardableResult
+    public func psql(commands: [String], database: String = "postgres") throws -> String {
         let result = try ChildProcess.run(
             program: "/usr/bin/psql",
             [
                 "-X", "-q", "-v", "ON_ERROR_STOP=1", "-tA", "-h", "127.0.0.1", "-p", String(port), "-U", user, "-d",
                 database,
-                "-c", sql,
-            ],
+            ] + commands.flatMap { ["-c", $0] },
             environment: ["PGPASSWORD": password])
         guard result.status == 0 else { throw ClusterError("psql: \(result.stderr)") }
         return result.stdout

@@ -1,3 +1,4 @@
+import EventLog
 import Foundation
 import PostgresNIO
 import Projections
@@ -6,15 +7,6 @@ import Projections
 /// rows the events after the checkpoint added (by `COPY`), the versions they closed, and the new checkpoint.
 /// A sync killed anywhere leaves the database at the previous checkpoint, and the next one starts from there.
 public struct LedgerSync {
-    /// The log's event at a position: what a checkpoint is checked against.
-    public struct LoggedEvent: Sendable, Equatable {
-        public let hash: String
-
-        public init(hash: String) {
-            self.hash = hash
-        }
-    }
-
     /// Why a ledger cannot be synced into what the database holds for its id.
     public enum Mismatch: Error, Sendable, CustomStringConvertible {
         /// The database was synced further than this log reaches.
@@ -52,12 +44,11 @@ public struct LedgerSync {
         self.ledgerID = ledgerID
     }
 
-    /// Applies what `snapshot` holds beyond the database's checkpoint. `logged` gives the log's event at a
-    /// position (nil when the log has none); `waiting` is told when another sync of the same ledger holds it.
-    public func apply(
-        _ snapshot: ReadModelSnapshot, logged: (UInt64) throws -> LoggedEvent?, waiting: () -> Void
-    ) async throws -> Outcome {
-        try await session.transaction {
+    /// Applies what `snapshot` (the read models of `log`) holds beyond the database's checkpoint, and the
+    /// events themselves; `waiting` is told when another sync of the same ledger holds it.
+    public func apply(_ snapshot: ReadModelSnapshot, log: EventLog, waiting: () -> Void) async throws -> Outcome {
+        func hash(at position: UInt64) throws -> String? { try log.read { try $0.event(at: position) }?.hash.hex }
+        return try await session.transaction {
             let lock = "haasledger-ledger:" + ledgerID
             let free = try await session.rows("SELECT pg_try_advisory_xact_lock(hashtextextended(\(lock), 0))")
             if try free.first?.decode(Bool.self) != true {
@@ -66,10 +57,10 @@ public struct LedgerSync {
             }
             let (from, syncedHash) = try await checkpoint()
             if from > 0 {
-                guard let event = try logged(from) else {
+                guard let logged = try hash(at: from) else {
                     throw Mismatch.logBehind(ledgerID: ledgerID, synced: from, head: snapshot.position)
                 }
-                if let syncedHash, syncedHash != event.hash {
+                if let syncedHash, syncedHash != logged {
                     throw Mismatch.differentLog(ledgerID: ledgerID, position: from)
                 }
             }
@@ -78,17 +69,21 @@ public struct LedgerSync {
             }
             var added = 0
             var closed = 0
+            var setsAdded = false
             for table in MirroredTable.all {
-                added += try await copyAdded(table, snapshot.addedRows(table, after: from))
+                if case .named = table.change, !setsAdded { continue }
+                let count = try await copyAdded(table, snapshot.addedRows(table, after: from))
+                if table.name == "backtest_metric_sets" { setsAdded = count > 0 }
+                added += count
                 if let closings = try snapshot.closedRows(table, after: from) {
                     closed += try await close(table, closings)
                 }
             }
-            let head = try logged(snapshot.position)
+            added += try await copyEvents(after: from, through: snapshot.position, log)
             try await session.rows(
                 """
                 INSERT INTO projection_state (ledger_id, name, position, recorded_at, event_hash, updated_at)
-                VALUES (\(ledgerID), 'read_models', \(Int64(snapshot.position)), \(snapshot.recordedAt), \(head?.hash),
+                VALUES (\(ledgerID), 'read_models', \(Int64(snapshot.position)), \(snapshot.recordedAt), \(try hash(at: snapshot.position)),
                         \(Int64(Date().timeIntervalSince1970 * 1_000_000)))
                 ON CONFLICT (ledger_id, name) DO UPDATE SET position = excluded.position,
                     recorded_at = excluded.recorded_at, event_hash = excluded.event_hash, updated_at = excluded.updated_at
@@ -113,7 +108,10 @@ public struct LedgerSync {
     private func copyAdded(_ table: MirroredTable, _ rows: ChangedRows) async throws -> Int {
         guard try !rows.isEmpty() else { return 0 }
         let columns = ["ledger_id"] + table.columns
-        guard case .upserted(let key) = table.change else {
+        let key: String
+        switch table.change {
+        case .upserted(let upserted), .named(let upserted): key = upserted
+        case .versioned, .appended, .derivedFromMetricSets:
             return try await stream(rows, into: table.name, columns: columns)
         }
         let staging = "staged_" + table.name
@@ -123,10 +121,35 @@ public struct LedgerSync {
         let count = try await stream(rows, into: staging, columns: columns)
         let updates = table.columns.filter { $0 != key }.map { "\($0) = excluded.\($0)" }.joined(separator: ", ")
         let list = columns.joined(separator: ", ")
-        try await session.execute(
-            "INSERT INTO \(table.name) (\(list)) SELECT \(list) FROM \(staging) ON CONFLICT (ledger_id, \(key)) DO UPDATE SET \(updates)"
-        )
-        return count
+        let inserted = try await session.rows(
+            PostgresQuery(
+                unsafeSQL:
+                    "INSERT INTO \(table.name) (\(list)) SELECT \(list) FROM \(staging) ON CONFLICT (ledger_id, \(key)) "
+                    + (updates.isEmpty ? "DO NOTHING RETURNING 1" : "DO UPDATE SET \(updates) RETURNING 1")))
+        return table.change == .named(key: key) ? inserted.count : count
+    }
+
+    /// COPYs the log's events in (after, through] into `events`, reading them a read transaction per batch
+    /// (a transaction of the log never spans a wait on the server).
+    private func copyEvents(after from: UInt64, through: UInt64, _ log: EventLog) async throws -> Int {
+        guard through > from else { return 0 }
+        var encoder = CopyTextEncoder(ledgerID: ledgerID)
+        try await session.copy(into: "events", columns: ["ledger_id"] + LoggedEventRow.columns) { writer in
+            var next = from + 1
+            while next <= through {
+                next = try log.read { reader in
+                    var position = next
+                    try reader.forEachEvent(from: next, through: through) { event in
+                        LoggedEventRow.write(event, into: &encoder)
+                        position = event.position + 1
+                        return !encoder.isFull
+                    }
+                    return position > next ? position : through + 1
+                }
+                if encoder.isFull || next > through { try await writer.write(encoder.take()) }
+            }
+        }
+        return encoder.rows
     }
 
     /// Closes the versions listed (key columns, valid_from, valid_to) through a staging table and one UPDATE.

@@ -21,6 +21,8 @@ public struct PostgresReadOnlySQL {
         case notReadOnly
         case severalStatements
         case unknownLedger(String, known: [String])
+        /// The schema holds several ledgers (or none) and the command reads one.
+        case ledgerNeeded(known: [String])
         case noSchema(String)
     }
 
@@ -32,6 +34,14 @@ public struct PostgresReadOnlySQL {
         }
     }
 
+    /// The last position of a ledger recorded at or before `time` (µs), or 0 when every event is later.
+    public func position(asOf time: Int64, ledgerID: String) async throws -> UInt64 {
+        try await useSchema()
+        let rows = try await session.rows(
+            "SELECT max(position) FROM events WHERE ledger_id = \(ledgerID) AND recorded_at <= \(time)")
+        return UInt64(try rows.first?.decode(Int64?.self) ?? 0)
+    }
+
     /// Runs `statement`; `:asof` is bound to `position` (every version so far when nil).
     public func run(_ statement: String, ledgerID: String?, asOf position: UInt64?, timeout: Double) async throws
         -> SQLAnswer
@@ -39,11 +49,7 @@ public struct PostgresReadOnlySQL {
         if let ledgerID {
             let known = try await ledgerIDs()
             guard known.contains(ledgerID) else { throw Refusal.unknownLedger(ledgerID, known: known) }
-            for table in MirroredTable.all.map(\.name) + ["backtest_metrics", "projection_state"] {
-                try await session.execute(
-                    "CREATE OR REPLACE TEMP VIEW \(table) AS SELECT * FROM \(schema.name).\(table) WHERE ledger_id = '\(ledgerID)'"
-                )
-            }
+            try await narrow(to: ledgerID)
         } else {
             try await useSchema()
         }
@@ -61,6 +67,16 @@ public struct PostgresReadOnlySQL {
             throw Refusal.severalStatements
         } catch PostgresError.timedOut {
             throw PostgresError.timedOut(seconds: timeout)
+        }
+    }
+
+    /// Shadows every table and view with a temporary view of one ledger's rows (`ledgerID` is 16 hex digits,
+    /// as `ledgerIDs` lists them).
+    func narrow(to ledgerID: String) async throws {
+        for table in MirroredTable.all.map(\.name) + ["backtest_metrics", "projection_state", "events"] {
+            try await session.execute(
+                "CREATE OR REPLACE TEMP VIEW \(table) AS SELECT * FROM \(schema.name).\(table) WHERE ledger_id = '\(ledgerID)'"
+            )
         }
     }
 
@@ -110,7 +126,7 @@ public struct PostgresReadOnlySQL {
             rows: try rows.map { row in try row.makeRandomAccess().map(value) })
     }
 
-    private static func value(_ cell: PostgresCell) throws -> SQLiteValue {
+    static func value(_ cell: PostgresCell) throws -> SQLiteValue {
         guard cell.bytes != nil else { return .null }
         switch cell.dataType {
         case .bool: return .integer(try cell.decode(Bool.self) ? 1 : 0)

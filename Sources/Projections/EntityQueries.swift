@@ -63,16 +63,41 @@ public struct CacheEntryRow: Sendable, Equatable {
     public let timesRecorded: Int64
 }
 
-extension ReadModels {
-    private enum LabColumn: String, SelectedColumns {
-        case lab_id, name, script_id, status, scheduled_backtests, completed_backtests, valid_from
-    }
+/// Whose execution steps `executions` returns.
+public enum ExecutionSubject: Sendable, Equatable {
+    case lab(String)
+    case backtest(String)
+    /// Every execution, each by its latest step.
+    case latest
+}
 
+private enum LabColumn: String, SelectedColumns {
+    case lab_id, name, script_id, status, scheduled_backtests, completed_backtests, valid_from
+}
+
+private enum ScriptColumn: String, SelectedColumns {
+    case script_id, name, type, compiled, valid, version, source_bytes, updated_at, valid_from
+}
+
+private enum ExecutionColumn: String, SelectedColumns {
+    case lab_id, backtest_id, position, recorded_at, step, detail, status, progress, completed_backtests
+    case scheduled_backtests
+}
+
+private enum CutoffColumn: String, SelectedColumns {
+    case market, status, synched, max_months, cutoff, method, precision, valid_from
+}
+
+private enum CacheColumn: String, SelectedColumns {
+    case blob_hash, kind, subject, bytes, first_position, last_position, fetch_count
+}
+
+extension ReadModelConnection {
     public func labs(asOf position: UInt64?) throws -> [LabRow] {
-        let statement = try db.prepare("SELECT \(LabColumn.list) FROM labs WHERE \(Self.validAt) ORDER BY lab_id")
-        try statement.bind([Self.asOfParameter(position)])
-        defer { statement.reset() }
-        return try statement.collect { row in
+        try rows(
+            "SELECT \(LabColumn.list) FROM labs WHERE \(ReadModels.validAt) ORDER BY lab_id",
+            [ReadModels.asOfParameter(position)]
+        ).map { row in
             LabRow(
                 labID: row.string(LabColumn.lab_id) ?? "", name: row.string(LabColumn.name),
                 scriptID: row.string(LabColumn.script_id), status: row.int64(LabColumn.status),
@@ -82,16 +107,11 @@ extension ReadModels {
         }
     }
 
-    private enum ScriptColumn: String, SelectedColumns {
-        case script_id, name, type, compiled, valid, version, source_bytes, updated_at, valid_from
-    }
-
     public func scripts(asOf position: UInt64?) throws -> [ScriptRow] {
-        let statement = try db.prepare(
-            "SELECT \(ScriptColumn.list) FROM scripts WHERE \(Self.validAt) ORDER BY name, script_id")
-        try statement.bind([Self.asOfParameter(position)])
-        defer { statement.reset() }
-        return try statement.collect { row in
+        try rows(
+            "SELECT \(ScriptColumn.list) FROM scripts WHERE \(ReadModels.validAt) ORDER BY name, script_id",
+            [ReadModels.asOfParameter(position)]
+        ).map { row in
             ScriptRow(
                 scriptID: row.string(ScriptColumn.script_id) ?? "", name: row.string(ScriptColumn.name),
                 type: row.int64(ScriptColumn.type), compiled: row.int64(ScriptColumn.compiled).map { $0 != 0 },
@@ -99,19 +119,6 @@ extension ReadModels {
                 sourceBytes: row.int64(ScriptColumn.source_bytes), updatedAt: row.int64(ScriptColumn.updated_at),
                 validFrom: row.int64(ScriptColumn.valid_from) ?? 0)
         }
-    }
-
-    private enum ExecutionColumn: String, SelectedColumns {
-        case lab_id, backtest_id, position, recorded_at, step, detail, status, progress, completed_backtests
-        case scheduled_backtests
-    }
-
-    /// Whose execution steps `executions` returns.
-    public enum ExecutionSubject: Sendable, Equatable {
-        case lab(String)
-        case backtest(String)
-        /// Every execution, each by its latest step.
-        case latest
     }
 
     public func executions(_ subject: ExecutionSubject, asOf position: UInt64?) throws -> [ExecutionRow] {
@@ -128,13 +135,12 @@ extension ReadModels {
                 ORDER BY position
                 """
             }
-        let statement = try db.prepare(sql)
-        switch subject {
-        case .lab(let id), .backtest(let id): try statement.bind([Self.asOfParameter(position), .text(id)])
-        case .latest: try statement.bind([Self.asOfParameter(position)])
-        }
-        defer { statement.reset() }
-        return try statement.collect { row in
+        let parameters: [SQLiteValue] =
+            switch subject {
+            case .lab(let id), .backtest(let id): [ReadModels.asOfParameter(position), .text(id)]
+            case .latest: [ReadModels.asOfParameter(position)]
+            }
+        return try rows(sql, parameters).map { row in
             ExecutionRow(
                 labID: row.string(ExecutionColumn.lab_id), backtestID: row.string(ExecutionColumn.backtest_id),
                 position: row.int64(ExecutionColumn.position) ?? 0,
@@ -146,16 +152,11 @@ extension ReadModels {
         }
     }
 
-    private enum CutoffColumn: String, SelectedColumns {
-        case market, status, synched, max_months, cutoff, method, precision, valid_from
-    }
-
     public func cutoffs(asOf position: UInt64?) throws -> [CutoffRow] {
-        let statement = try db.prepare(
-            "SELECT \(CutoffColumn.list) FROM history_cutoffs WHERE \(Self.validAt) ORDER BY market")
-        try statement.bind([Self.asOfParameter(position)])
-        defer { statement.reset() }
-        return try statement.collect { row in
+        try rows(
+            "SELECT \(CutoffColumn.list) FROM history_cutoffs WHERE \(ReadModels.validAt) ORDER BY market",
+            [ReadModels.asOfParameter(position)]
+        ).map { row in
             CutoffRow(
                 market: row.string(CutoffColumn.market) ?? "", status: row.int64(CutoffColumn.status),
                 synched: row.int64(CutoffColumn.synched), maxMonths: row.int64(CutoffColumn.max_months),
@@ -164,13 +165,9 @@ extension ReadModels {
         }
     }
 
-    private enum CacheColumn: String, SelectedColumns {
-        case blob_hash, kind, subject, bytes, first_position, last_position, fetch_count
-    }
-
     /// `cache_index` is cumulative; as of a position, the entries are recounted from the fetch and import rows.
     public func cacheEntries(asOf position: UInt64?) throws -> [CacheEntryRow] {
-        let statement = try db.prepare(
+        try rows(
             """
             SELECT blob_hash, min(kind) AS kind, min(subject) AS subject, max(bytes) AS bytes,
                    min(position) AS first_position, max(position) AS last_position, count(*) AS fetch_count
@@ -181,12 +178,11 @@ extension ReadModels {
                 UNION ALL
                 SELECT sha256, kind, path, bytes, position FROM imported_files
                 WHERE status = 'imported' AND position <= ?1
-            )
-            GROUP BY blob_hash ORDER BY first_position
-            """)
-        try statement.bind([Self.asOfParameter(position)])
-        defer { statement.reset() }
-        return try statement.collect { row in
+            ) AS recorded
+            GROUP BY blob_hash ORDER BY first_position, blob_hash
+            """,
+            [ReadModels.asOfParameter(position)]
+        ).map { row in
             CacheEntryRow(
                 blobHash: row.string(CacheColumn.blob_hash) ?? "", kind: row.string(CacheColumn.kind),
                 subject: row.string(CacheColumn.subject), bytes: row.int64(CacheColumn.bytes),

@@ -35,7 +35,7 @@ struct MetricsComputed {
 }
 
 /// One metric of a stored set, as queries show it: the number when it is one, and its text as stored.
-typealias MetricEntry = (name: String, number: Double?, text: String)
+public typealias MetricEntry = (name: String, number: Double?, text: String)
 
 enum MetricSetText {
     /// The metrics of a `metric_values` object in stored (name) order. Text is a number's canonical spelling

@@ -22,6 +22,9 @@ public struct MirroredTable: Sendable, Equatable {
         /// One row per number of each metric set version, closed with its set: the copy derives it from
         /// `backtest_metric_sets`, as SQLite does.
         case derivedFromMetricSets
+        /// One row per name some metric set used: a few dozen rows, sent whole whenever sets were added and
+        /// kept once per name.
+        case named(key: String)
     }
 
     public let name: String
@@ -41,7 +44,7 @@ public struct MirroredTable: Sendable, Equatable {
         self.columns = columns
         self.change = change
         switch change {
-        case .versioned, .appended, .upserted:
+        case .versioned, .appended, .upserted, .named:
             from = name
             selectList = columns
         case .derivedFromMetricSets:
@@ -53,6 +56,7 @@ public struct MirroredTable: Sendable, Equatable {
         case .versioned, .derivedFromMetricSets: addedAt = qualifier + "valid_from"
         case .appended: addedAt = "position"
         case .upserted: addedAt = "last_position"
+        case .named: addedAt = ""
         }
         closedAt = qualifier + "valid_to"
         openedAt = qualifier + "valid_from"
@@ -83,7 +87,7 @@ public struct MirroredTable: Sendable, Equatable {
         case .versioned(let keys):
             from == name ? keys + ["valid_from", "valid_to"] : ["k.backtest_id", "f.formula", openedAt, closedAt]
         case .derivedFromMetricSets: ["k.backtest_id", "f.formula", "s.valid_from", "s.valid_to"]
-        case .appended, .upserted: nil
+        case .appended, .upserted, .named: nil
         }
     }
 
@@ -92,7 +96,7 @@ public struct MirroredTable: Sendable, Equatable {
         switch change {
         case .versioned(let keys): keys + ["valid_from", "valid_to"]
         case .derivedFromMetricSets: ["backtest_id", "formula", "valid_from", "valid_to"]
-        case .appended, .upserted: nil
+        case .appended, .upserted, .named: nil
         }
     }
 
@@ -156,5 +160,7 @@ public struct MirroredTable: Sendable, Equatable {
             "cache_index",
             ["blob_hash", "kind", "subject", "bytes", "first_position", "last_position", "fetch_count"],
             .upserted(key: "blob_hash")),
+        MirroredTable("metric_formulas", ["formula"], .named(key: "formula")),
+        MirroredTable("metric_names", ["metric"], .named(key: "metric")),
     ]
 }

@@ -23,13 +23,12 @@ public final class ReadModelSnapshot {
 
     deinit { try? db.execute("COMMIT") }
 
-    /// The rows of `table` added by the events in (after, position], in its `columns` order.
+    /// The rows of `table` added by the events in (after, position], in its `columns` order (every row of a
+    /// table of names).
     public func addedRows(_ table: MirroredTable, after: UInt64) throws -> ChangedRows {
-        let statement = try db.prepare(
-            """
-            SELECT \(table.selectList.joined(separator: ", ")) FROM \(table.from)
-            WHERE \(table.addedAt) > ?1 AND \(table.addedAt) <= ?2
-            """)
+        let select = "SELECT \(table.selectList.joined(separator: ", ")) FROM \(table.from)"
+        if case .named = table.change { return ChangedRows(try db.prepare(select), shape: .columns) }
+        let statement = try db.prepare(select + " WHERE \(table.addedAt) > ?1 AND \(table.addedAt) <= ?2")
         try statement.bind([.integer(Int64(after)), .integer(Int64(position))])
         return ChangedRows(statement, shape: table.change == .derivedFromMetricSets ? .metricValues : .columns)
     }

@@ -114,21 +114,9 @@ extension ReadModels {
     /// The SQL condition of a row valid at position ?1.
     public static let validAt = "valid_from <= ?1 AND (valid_to IS NULL OR valid_to > ?1)"
 
-    /// Backtests and their metrics as of a position, filtered, sorted (ties by backtest id) and limited.
     public func backtests(_ query: BacktestQuery) throws -> [BacktestRow] {
         if let fast = try topBacktests(query) { return fast }
         return try allBacktests(query)
-    }
-
-    /// Every formula and metric name some `metrics.computed` used, sorted.
-    public func recordedNames() throws -> (formulas: [String], metrics: [String]) {
-        func names(_ sql: String) throws -> [String] {
-            try db.prepare(sql).rows().compactMap { if case .text(let name)? = $0.first { name } else { nil } }
-        }
-        return (
-            try names("SELECT formula FROM metric_formulas ORDER BY formula"),
-            try names("SELECT metric FROM metric_names ORDER BY metric")
-        )
     }
 
     /// The key of a name in `metric_formulas` or `metric_names`; nil when no event used it.
@@ -227,7 +215,7 @@ extension ReadModels {
         let placeholders = (0..<ids.count).map { "?\($0 + 3)" }.joined(separator: ", ")
         let idValues = ids.map(SQLiteValue.text)
         let backtestRows = try db.prepare(
-            "SELECT backtest_id, lab_id, generation, population, market, script_version, parameters, script_name, reported_roi FROM backtests WHERE \(Self.validAt) AND backtest_id IN (\(placeholders))"
+            "SELECT \(Self.backtestColumns) FROM backtests WHERE \(Self.validAt) AND backtest_id IN (\(placeholders))"
         ).rows([at, .null] + idValues)
         let metricsByID = try metricSets(
             "k.backtest_id IN (\(placeholders))", parameters: [at, .integer(formula)] + idValues)
@@ -236,12 +224,7 @@ extension ReadModels {
         var rows: [BacktestRow] = []
         for id in ids {
             guard let row = backtestsByID[id] else { return nil }
-            rows.append(
-                BacktestRow(
-                    backtestID: id, labID: row[1].textValue ?? "", generation: row[2].integerValue,
-                    population: row[3].integerValue, market: row[4].textValue, scriptVersion: row[5].textValue,
-                    parameters: row[6].textValue,
-                    metrics: metricsByID[id] ?? [], scriptName: row[7].textValue, reportedROI: row[8].realValue))
+            rows.append(Self.backtestRow(row, metrics: metricsByID[id] ?? []))
         }
         return rows
     }
@@ -266,28 +249,13 @@ extension ReadModels {
 
     func allBacktests(_ query: BacktestQuery) throws -> [BacktestRow] {
         let at = Self.asOfParameter(query.asOf)
-        var parameters: [SQLiteValue] = [at]
-        var sql =
-            "SELECT backtest_id, lab_id, generation, population, market, script_version, parameters, script_name, reported_roi FROM backtests WHERE \(Self.validAt)"
-        sql += Self.backtestConditions(query, column: "", parameters: &parameters)
-        sql += " ORDER BY backtest_id"
-        func inLab(_ condition: String) -> String {
-            "k.backtest_id IN (SELECT b.backtest_id FROM backtests b WHERE b.lab_id \(condition) AND b.valid_from <= ?1 AND (b.valid_to IS NULL OR b.valid_to > ?1))"
-        }
-        let metricsByBacktest: [String: [MetricEntry]] =
-            try formulaKey(query.formula).map { formula -> [String: [MetricEntry]] in
-                if let backtest = query.backtest {
-                    try metricSets("k.backtest_id = ?3", parameters: [at, .integer(formula), .text(backtest)])
-                } else if let lab = query.lab {
-                    // Only the lab's sets: a workbook reads lab after lab, and must not read the ledger each time.
-                    try metricSets(inLab("= ?3"), parameters: [at, .integer(formula), .text(lab)])
-                } else if query.directOnly {
-                    try metricSets(inLab("IS NULL"), parameters: [at, .integer(formula)])
-                } else {
-                    try metricSets(nil, parameters: [at, .integer(formula)])
-                }
+        let metrics: [String: [MetricEntry]] =
+            try formulaKey(query.formula).map { formula in
+                let (condition, parameters) = Self.metricSetScope(query)
+                return try metricSets(condition, parameters: [at, .integer(formula)] + parameters)
             } ?? [:]
-        let statement = try db.prepare(sql)
+        var parameters: [SQLiteValue] = [at]
+        let statement = try db.prepare(Self.allBacktestsSQL(query, parameters: &parameters))
         try statement.bind(parameters)
         defer { statement.reset() }
         var rows: [BacktestRow] = []
@@ -297,13 +265,48 @@ extension ReadModels {
                 backtestID: id, labID: statement.string(1) ?? "", generation: statement.int64(2),
                 population: statement.int64(3),
                 market: statement.string(4), scriptVersion: statement.string(5),
-                parameters: statement.string(6), metrics: metricsByBacktest[id] ?? [], scriptName: statement.string(7),
+                parameters: statement.string(6), metrics: metrics[id] ?? [], scriptName: statement.string(7),
                 reportedROI: statement.double(8))
             if query.filters.allSatisfy({ $0.accepts(row.orderable($0.metric)) }) { rows.append(row) }
         }
+        return Self.ordered(rows, query)
+    }
+
+    static let backtestColumns =
+        "backtest_id, lab_id, generation, population, market, script_version, parameters, script_name, reported_roi"
+
+    /// A backtest row as `backtestColumns` select it.
+    static func backtestRow(_ row: [SQLiteValue], metrics: [MetricEntry]) -> BacktestRow {
+        BacktestRow(
+            backtestID: row[0].textValue ?? "", labID: row[1].textValue ?? "", generation: row[2].integerValue,
+            population: row[3].integerValue, market: row[4].textValue, scriptVersion: row[5].textValue,
+            parameters: row[6].textValue, metrics: metrics, scriptName: row[7].textValue, reportedROI: row[8].realValue)
+    }
+
+    /// The backtests a query asks for as of ?1, by id, appending the filters' values to `parameters`.
+    static func allBacktestsSQL(_ query: BacktestQuery, parameters: inout [SQLiteValue]) -> String {
+        "SELECT \(backtestColumns) FROM backtests WHERE \(validAt)"
+            + backtestConditions(query, column: "", parameters: &parameters) + " ORDER BY backtest_id"
+    }
+
+    /// Which metric sets a query needs, as a condition on `k.backtest_id` with its values from ?3 on (nil:
+    /// every set): only a lab's, when a workbook reads lab after lab and must not read the ledger each time.
+    static func metricSetScope(_ query: BacktestQuery) -> (condition: String?, parameters: [SQLiteValue]) {
+        func inLab(_ condition: String) -> String {
+            "k.backtest_id IN (SELECT b.backtest_id FROM backtests b WHERE b.lab_id \(condition) AND b.valid_from <= ?1 AND (b.valid_to IS NULL OR b.valid_to > ?1))"
+        }
+        if let backtest = query.backtest { return ("k.backtest_id = ?3", [.text(backtest)]) }
+        if let lab = query.lab { return (inLab("= ?3"), [.text(lab)]) }
+        if query.directOnly { return (inLab("IS NULL"), []) }
+        return (nil, [])
+    }
+
+    /// Rows in the query's order, limited. Numbers and infinities order as numbers; undefined and missing
+    /// values go last whatever the direction; ties by backtest id. Each row's key is looked up once, and
+    /// indices are sorted rather than the rows themselves.
+    static func ordered(_ rows: [BacktestRow], _ query: BacktestQuery) -> [BacktestRow] {
+        var rows = rows
         if let sort = query.sort {
-            // Numbers and infinities order as numbers; undefined and missing values go last whatever the direction.
-            // Each row's key is looked up once, and indices are sorted rather than the rows themselves.
             let keys = rows.map { $0.orderable(sort) }
             let order = rows.indices.sorted { left, right in
                 switch (keys[left], keys[right]) {

@@ -42,20 +42,20 @@ public struct TrialRow: Sendable, Equatable {
     public let validFrom: Int64
 }
 
-extension ReadModels {
+extension ReadModelConnection {
     /// Every sweep (or one), as of `asOf` (nil: now), by start.
     public func sweeps(_ sweepID: String? = nil, asOf: UInt64? = nil) throws -> [SweepRow] {
         var sql = """
             SELECT sweep_id, script_id, market, objective, direction, formula, sampler, seed, budget, definition,
                 started_at, state, told, best_trial, best_objective, stop_reason, valid_from
-            FROM sweeps WHERE \(Self.validAt)
+            FROM sweeps WHERE \(ReadModels.validAt)
             """
-        var parameters = [Self.asOfParameter(asOf)]
+        var parameters = [ReadModels.asOfParameter(asOf)]
         if let sweepID {
             sql += " AND sweep_id = ?2"
             parameters.append(.text(sweepID))
         }
-        return try db.prepare(sql + " ORDER BY started_at, sweep_id").rows(parameters).map { row in
+        return try rows(sql + " ORDER BY started_at, sweep_id", parameters).map { row in
             SweepRow(
                 sweepID: row[0].textValue ?? "", scriptID: row[1].textValue, market: row[2].textValue,
                 objective: row[3].textValue,
@@ -71,13 +71,14 @@ extension ReadModels {
 
     /// A sweep's trials as of `asOf`, by number.
     public func trials(sweep sweepID: String, asOf: UInt64? = nil) throws -> [TrialRow] {
-        try db.prepare(
+        try rows(
             """
             SELECT sweep_id, trial, backtest_id, parameters, method, informed_by, state, objective, broken, reason,
                 valid_from
-            FROM sweep_trials WHERE \(Self.validAt) AND sweep_id = ?2 ORDER BY trial
-            """
-        ).rows([Self.asOfParameter(asOf), .text(sweepID)]).map { row in
+            FROM sweep_trials WHERE \(ReadModels.validAt) AND sweep_id = ?2 ORDER BY trial
+            """,
+            [ReadModels.asOfParameter(asOf), .text(sweepID)]
+        ).map { row in
             TrialRow(
                 sweepID: row[0].textValue ?? "", trial: row[1].integerValue ?? 0, backtestID: row[2].textValue,
                 parameters: row[3].textValue,

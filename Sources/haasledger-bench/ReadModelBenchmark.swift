@@ -17,54 +17,7 @@ import Projections
 func readModelsBenchmark(work: String, backtests: Int, revisions: Int, baseline: String) throws {
     let directory = work + "/readmodels-ledger"
     let location = LedgerLocation(root: directory)
-    let metricNames = (0..<32).map { "metric_\($0 < 10 ? "0" : "")\($0)" }
-    var rowsWritten = 0
-    try {
-        let log = try location.openLog(create: true)
-        var random = SystemRandomNumberGenerator()
-        for revision in 0..<revisions {
-            var batch: [EventDraft] = []
-            for index in 0..<backtests {
-                let id = "bt-\(index)"
-                // Each revision re-runs a fifth of the backtests; the rest repeat their values (no new versions).
-                let changed = revision == 0 || index % 5 == revision % 5
-                let seed = Double(changed ? revision : 0) + Double(index) / Double(backtests)
-                batch.append(
-                    EventDraft(
-                        stream: "backtest:\(id)", type: "haas.backtest.runtime.fetched",
-                        payload: Payload(
-                            .object([
-                                ("lab_id", .string("lab-\(index % 20)")), ("backtest_id", .string(id)),
-                                ("market", .string("BINANCE_BTC_USDT_")),
-                                (
-                                    "reported",
-                                    .object([("roi", .number(JSONNumber(seed * 10)!)), ("roi_margin", .number(930))])
-                                ),
-                                ("body_sha256", .string(String(repeating: "0", count: 64))),
-                            ]))))
-                batch.append(
-                    EventDraft(
-                        stream: "backtest:\(id)", type: "metrics.computed",
-                        payload: Payload(
-                            .object([
-                                ("formula", .string(FormulaRegistry.defaultName)), ("backtest_id", .string(id)),
-                                ("lab_id", .string("lab-\(index % 20)")),
-                                (
-                                    "values",
-                                    .object(
-                                        metricNames.enumerated().map { ($1, .number(JSONNumber(seed + Double($0))!)) })
-                                ),
-                            ]))))
-                if changed { rowsWritten += 33 }
-                if batch.count >= 20_000 {
-                    try log.append(batch)
-                    batch.removeAll(keepingCapacity: true)
-                }
-            }
-            try log.append(batch)
-            _ = random.next()
-        }
-    }()
+    let rowsWritten = try writeSyntheticLedger(location, backtests: backtests, revisions: revisions)
     let log = try location.openLog(create: false)
     let events = try log.read { try $0.head()?.position ?? 0 }
     let residentBefore = residentMegabytes("VmRSS")
@@ -92,15 +45,7 @@ func readModelsBenchmark(work: String, backtests: Int, revisions: Int, baseline:
     let raw = try JSONParser.parse(Array(output))["rows_per_s"]?.numberValue?.doubleValue ?? .nan
 
     let models = try ReadModels(path: ReadModels.path(ledgerRoot: directory), log: log)
-    var latencies: [Double] = []
-    var generator = SystemRandomNumberGenerator()
-    for _ in 0..<50 {
-        let position = UInt64.random(in: 1...events, using: &generator)
-        let begin = monotonicSeconds()
-        _ = try models.backtests(BacktestQuery(sort: "metric_07", limit: 20, asOf: position))
-        latencies.append(monotonicSeconds() - begin)
-    }
-    latencies.sort()
+    let (p50, p99) = try asOfTopLatencies(models, events: events)
     try log.append(
         EventDraft(
             stream: "lab:late", type: "haas.lab.observed",
@@ -129,8 +74,6 @@ func readModelsBenchmark(work: String, backtests: Int, revisions: Int, baseline:
                 residentPeak,
                 residentBefore, residentSplit.file ?? 0, logMegabytes, residentSplit.heap ?? 0))
     }
-    let p50 = latencies[latencies.count / 2] * 1000
-    let p99 = latencies[min(latencies.count - 1, latencies.count * 99 / 100)] * 1000
     print(
         String(
             format:
@@ -139,4 +82,72 @@ func readModelsBenchmark(work: String, backtests: Int, revisions: Int, baseline:
             p50 <= 5 && p99 <= 50 ? "met" : "NOT met"))
     print(String(format: "catch-up of one new event: %.2f ms (%d applied)", catchUp * 1000, applied))
     try FileManager.default.removeItem(atPath: directory)
+}
+
+/// A synthetic log of `backtests` × `revisions` (a runtime and a metrics event each, 32 metrics, a fifth of
+/// the backtests changing each revision); returns how many versioned rows its read models hold.
+func writeSyntheticLedger(_ location: LedgerLocation, backtests: Int, revisions: Int) throws -> Int {
+    let metricNames = (0..<32).map { "metric_\($0 < 10 ? "0" : "")\($0)" }
+    var rowsWritten = 0
+    let log = try location.openLog(create: true)
+    var random = SystemRandomNumberGenerator()
+    for revision in 0..<revisions {
+        var batch: [EventDraft] = []
+        for index in 0..<backtests {
+            let id = "bt-\(index)"
+            // Each revision re-runs a fifth of the backtests; the rest repeat their values (no new versions).
+            let changed = revision == 0 || index % 5 == revision % 5
+            let seed = Double(changed ? revision : 0) + Double(index) / Double(backtests)
+            batch.append(
+                EventDraft(
+                    stream: "backtest:\(id)", type: "haas.backtest.runtime.fetched",
+                    payload: Payload(
+                        .object([
+                            ("lab_id", .string("lab-\(index % 20)")), ("backtest_id", .string(id)),
+                            ("market", .string("BINANCE_BTC_USDT_")),
+                            (
+                                "reported",
+                                .object([("roi", .number(JSONNumber(seed * 10)!)), ("roi_margin", .number(930))])
+                            ),
+                            ("body_sha256", .string(String(repeating: "0", count: 64))),
+                        ]))))
+            batch.append(
+                EventDraft(
+                    stream: "backtest:\(id)", type: "metrics.computed",
+                    payload: Payload(
+                        .object([
+                            ("formula", .string(FormulaRegistry.defaultName)), ("backtest_id", .string(id)),
+                            ("lab_id", .string("lab-\(index % 20)")),
+                            (
+                                "values",
+                                .object(
+                                    metricNames.enumerated().map { ($1, .number(JSONNumber(seed + Double($0))!)) })
+                            ),
+                        ]))))
+            if changed { rowsWritten += 33 }
+            if batch.count >= 20_000 {
+                try log.append(batch)
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        try log.append(batch)
+        _ = random.next()
+    }
+    return rowsWritten
+}
+
+/// p50 and p99 (ms) of 50 top-20 queries by one metric, each as of a random position.
+func asOfTopLatencies(_ models: some ReadModelReading, events: UInt64) throws -> (p50: Double, p99: Double) {
+    var latencies: [Double] = []
+    var generator = SystemRandomNumberGenerator()
+    for _ in 0..<50 {
+        let position = UInt64.random(in: 1...events, using: &generator)
+        let begin = monotonicSeconds()
+        _ = try models.backtests(BacktestQuery(sort: "metric_07", limit: 20, asOf: position))
+        latencies.append(monotonicSeconds() - begin)
+    }
+    latencies.sort()
+    return (
+        latencies[latencies.count / 2] * 1000, latencies[min(latencies.count - 1, latencies.count * 99 / 100)] * 1000
+    )
 }

@@ -15,7 +15,7 @@ import Projections
 
 let arguments = CommandLine.arguments
 let usage =
-    "usage: haasledger-bench log WORK_DIR BASELINE_BINARY [EVENTS] [BATCH] | log-append WORK_DIR HAASLEDGER LMDB_BASELINE [EVENTS] | log-append-profile WORK_DIR [EVENTS] | log-replay DIR [ROUNDS] | import WORK_DIR [RUNTIMES] | lab-run WORK_DIR HAASLEDGER | sweep WORK_DIR HAASLEDGER | report WORK_DIR HAASLEDGER [BACKTESTS]"
+    "usage: haasledger-bench log WORK_DIR BASELINE_BINARY [EVENTS] [BATCH] | log-append WORK_DIR HAASLEDGER LMDB_BASELINE [EVENTS] | log-append-profile WORK_DIR [EVENTS] | log-replay DIR [ROUNDS] | import WORK_DIR [RUNTIMES] | lab-run WORK_DIR HAASLEDGER | sweep WORK_DIR HAASLEDGER | report WORK_DIR HAASLEDGER [BACKTESTS] | postgres WORK_DIR HAASLEDGER [BACKTESTS] [REVISIONS]"
 guard arguments.count >= 3 else { fail(usage) }
 do {
     switch arguments[1] {
@@ -49,6 +49,13 @@ do {
         let count = arguments.count > 4 ? Int(arguments[4]) ?? 0 : 100_000
         guard count >= 1 else { fail("BACKTESTS must be a positive integer") }
         try reportBenchmark(work: arguments[2], binary: arguments[3], count: count)
+    case "postgres":
+        guard arguments.count >= 4 else { fail(usage) }
+        let backtests = arguments.count > 4 ? Int(arguments[4]) ?? 0 : 100_000
+        let revisions = arguments.count > 5 ? Int(arguments[5]) ?? 0 : 5
+        guard backtests > 0, revisions > 0 else { fail("BACKTESTS and REVISIONS must be positive integers") }
+        try await postgresBenchmark(
+            work: arguments[2], haasledger: arguments[3], backtests: backtests, revisions: revisions)
     case "readmodels":
         guard arguments.count >= 4 else { fail(usage) }
         let backtests = arguments.count > 4 ? Int(arguments[4]) ?? 0 : 100_000

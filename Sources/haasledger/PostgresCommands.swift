@@ -16,6 +16,35 @@ struct PostgresOptions: ParsableArguments {
     }
 }
 
+/// `--postgres URL`, `--schema` and `--ledger-id` on the read commands: one ledger's rows from the shared
+/// database instead of this ledger's own read models. Only the flag chooses it: a `$HAASLEDGER_POSTGRES_URL`
+/// set for syncing leaves the local reads local.
+struct SharedReadOptions: ParsableArguments {
+    @Option(
+        name: .customLong("postgres"),
+        help: ArgumentHelp(
+            "Read the rows `project sync --postgres` projected into this database: postgres://USER@HOST[:PORT]/DATABASE.",
+            discussion: "The password: in the URL, $PGPASSWORD or ~/.pgpass; it is never printed or recorded."))
+    var url: String?
+    @Option(name: .customLong("schema"), help: "With --postgres: the schema of the read models.")
+    var schema: String = "haasledger"
+    @Option(help: "With --postgres: the ledger to read (its id, from `log stats`; needed when several were synced).")
+    var ledgerId: String?
+
+    /// The shared rows asked for, or nil for the ledger's own read models.
+    var shared: SharedReadModelsTarget? {
+        get throws {
+            guard let url else {
+                if ledgerId != nil { throw ValidationError("--ledger-id applies to --postgres") }
+                return nil
+            }
+            return try PostgresService.target(flag: url, schema: schema).map {
+                try SharedReadModelsTarget($0, ledgerID: ledgerId)
+            }
+        }
+    }
+}
+
 extension ProjectCommand {
     struct Sync: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

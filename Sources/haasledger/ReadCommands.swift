@@ -58,13 +58,14 @@ struct TableView: ParsableArguments {
 struct TableOptions: ParsableArguments {
     @OptionGroup var options: LedgerOption
     @OptionGroup var moment: MomentOptions
+    @OptionGroup var database: SharedReadOptions
     @OptionGroup var view: TableView
 
     var format: ResultTable.Format { view.format }
     var raw: Bool { view.raw }
 
     func print(_ query: (ReadModelService, ReadModelService.Moment) throws -> ResultTable) throws {
-        try view.print(try query(ReadModelService(location: try options.location), try moment.moment))
+        try view.print(try query(try options.readModels(nil, from: database), try moment.moment))
     }
 }
 
@@ -87,6 +88,7 @@ struct QueryCommand: ParsableCommand {
         var sort: String?
         @Flag(help: "Sort ascending.") var asc = false
         @Option(help: "At most this many trials.") var limit: Int?
+        @OptionGroup var database: SharedReadOptions
         @OptionGroup var view: TableView
 
         func validate() throws {
@@ -97,7 +99,7 @@ struct QueryCommand: ParsableCommand {
         }
 
         func run() throws {
-            let table = try ReadModelService(location: try options.location).trials(
+            let table = try options.readModels(nil, from: database).trials(
                 sweep: sweep, formula: formula, conditions: conditions, sort: sort, ascending: asc, limit: limit,
                 at: try moment.moment)
             try view.print(
@@ -127,8 +129,7 @@ struct QueryCommand: ParsableCommand {
 
         func run() throws {
             if summary {
-                let service = ReadModelService(
-                    location: try table.options.location, formulas: try table.options.formulas(formula))
+                let service = try table.options.readModels(formula, from: table.database)
                 try printLines(
                     try service.labSummary(formula: nil, at: try table.moment.moment).lines(
                         table.format, raw: table.raw))
@@ -191,6 +192,7 @@ struct QueryCommand: ParsableCommand {
         @Flag(help: "Sort ascending.") var asc = false
         @Flag(help: "Sort descending (the default).") var desc = false
         @Option(help: "At most this many backtests.") var limit: Int?
+        @OptionGroup var database: SharedReadOptions
         @OptionGroup var view: TableView
 
         func validate() throws {
@@ -202,7 +204,7 @@ struct QueryCommand: ParsableCommand {
         }
 
         func run() throws {
-            let table = try options.readModels(formula).backtests(
+            let table = try options.readModels(formula, from: database).backtests(
                 lab: lab, market: market, formula: nil, conditions: conditions, parameters: parameters, sort: sort,
                 ascending: asc, limit: limit, at: try moment.moment)
             // A terminal cannot show 32 metrics: the table keeps a standard set (then fits it to the terminal);
@@ -262,7 +264,7 @@ struct SQLCommand: AsyncParsableCommand {
         discussion: """
             With --postgres, the statement runs on the read models `project sync --postgres` projected, in a \
             read-only transaction with the same --timeout; --ledger-id shows only that ledger's rows, under \
-            the same table names.
+            the same table names, and lets --as-of TIME find that ledger's position.
             """)
     @OptionGroup var options: LedgerOption
     @OptionGroup var moment: MomentOptions
@@ -301,10 +303,12 @@ struct HistoryCommand: ParsableCommand {
     @Option(help: formulaHelp) var formula: String?
     @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
     @Flag(help: "In a table, every number at full precision (csv, json and ndjson always are).") var raw = false
+    @OptionGroup var database: SharedReadOptions
 
     func run() throws {
         try printLines(
-            try options.readModels(formula).history(backtest: backtest, formula: nil).lines(format, raw: raw))
+            try options.readModels(formula, from: database).history(backtest: backtest, formula: nil).lines(
+                format, raw: raw))
     }
 }
 
@@ -328,6 +332,7 @@ struct DiffCommand: ParsableCommand {
     @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
     @Flag(help: "In a table, every number at full precision (csv, json and ndjson always are).") var raw = false
     @OptionGroup var moment: MomentOptions
+    @OptionGroup var database: SharedReadOptions
 
     func validate() throws {
         if formulas.count > 2 { throw ValidationError("--formula at most twice") }
@@ -349,7 +354,7 @@ struct DiffCommand: ParsableCommand {
     }
 
     func run() throws {
-        let service = try options.readModels(formulas.first)
+        let service = try options.readModels(formulas.first, from: database)
         let table: ResultTable
         if formulas.count == 2 {
             table =

@@ -21,9 +21,10 @@ struct LedgerOption: ParsableArguments {
         }
     }
 
-    /// The read models of the ledger, answering under the formula asked for (or the default).
-    func readModels(_ formula: String?) throws -> ReadModelService {
-        ReadModelService(location: try location, formulas: try formulas(formula))
+    /// The read models of the ledger (or its rows in a shared database), answering under the formula asked for
+    /// (or the default).
+    func readModels(_ formula: String?, from database: SharedReadOptions? = nil) throws -> ReadModelService {
+        ReadModelService(location: try location, formulas: try formulas(formula), shared: try database?.shared)
     }
 
     /// The formula a command was asked for: `--formula`, else `$HAASLEDGER_FORMULA`, else the config file's.

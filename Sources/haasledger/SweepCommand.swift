@@ -144,7 +144,7 @@ struct SweepCommand: ParsableCommand {
         @Option(help: "Show the best N trials (default 20; csv and json show all).") var top: Int = 20
 
         func run() throws {
-            let standing = try ReadModelService(location: try table.options.location).sweepStanding(
+            let standing = try table.options.readModels(nil, from: table.database).sweepStanding(
                 sweepID, formula: formula, at: try table.moment.moment)
             var trials = SweepPresentation.trialsTable(standing)
             if table.format == .table {

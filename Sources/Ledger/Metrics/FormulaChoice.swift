@@ -38,7 +38,8 @@ public struct FormulaChoice: Sendable, Equatable {
 
     /// `toRecord` for a ledger holding `held` (none: a new ledger, or a dry run without one).
     func toRecord(held: [String]) throws -> [FormulaSet] {
-        let names = Self.unique((chosen.map { [$0.name] } ?? (held.isEmpty ? [FormulaRegistry.defaultName] : [])) + held)
+        let names = Self.unique(
+            (chosen.map { [$0.name] } ?? (held.isEmpty ? [FormulaRegistry.defaultName] : [])) + held)
         return try names.map { name in
             guard let set = FormulaRegistry.builtIn.find(name) else {
                 let known = FormulaRegistry.builtIn.sets.map(\.name).joined(separator: ", ")
@@ -53,8 +54,12 @@ public struct FormulaChoice: Sendable, Equatable {
     /// The formula a read command answers under, and what to name if it was never recorded: the chosen one,
     /// else the built-in default when the ledger holds it, else the first the ledger was recorded under.
     public func toRead(_ log: EventLog) throws -> (name: String, source: String) {
+        try toRead(log as any LedgerEventSource)
+    }
+
+    func toRead(_ source: any LedgerEventSource) throws -> (name: String, source: String) {
         if let chosen { return chosen }
-        let held = try Self.held(log)
+        let held = try Self.held(source)
         let name = held.contains(FormulaRegistry.defaultName) ? FormulaRegistry.defaultName : held.first
         return (name ?? FormulaRegistry.defaultName, Self.defaultSource)
     }
@@ -68,24 +73,19 @@ public struct FormulaChoice: Sendable, Equatable {
     static let defaultSource = "default"
 
     /// For commands without a ledger (`metrics check`): the chosen one, else the built-in default.
-    public var withoutLedger: (name: String, source: String) { chosen ?? (FormulaRegistry.defaultName, Self.defaultSource) }
+    public var withoutLedger: (name: String, source: String) {
+        chosen ?? (FormulaRegistry.defaultName, Self.defaultSource)
+    }
 
     /// The formulas a ledger holds, in the order it took them on: the one its first `metrics.computed` event
     /// names (ledgers older than the `formulas` member of `run.started`), then each run's `formulas`.
-    static func held(_ log: EventLog) throws -> [String] {
-        try log.read { reader in
-            var names: [String] = []
-            try reader.forEachEvent(ofType: EventType.metricsComputed.name) { event in
-                if let name = try event.payload.json["formula"]?.stringValue { names.append(name) }
-                return false
-            }
-            try reader.forEachEvent(ofType: EventType.runStarted.name) { event in
-                let formulas = try event.payload.json["formulas"]
-                if case .array(let items)? = formulas { names += items.compactMap(\.stringValue) }
-                return true
-            }
-            return unique(names)
+    static func held(_ source: any LedgerEventSource) throws -> [String] {
+        let (first, runs) = try source.formulaEvidence()
+        var names = first?["formula"]?.stringValue.map { [$0] } ?? []
+        for run in runs {
+            if case .array(let items)? = run["formulas"] { names += items.compactMap(\.stringValue) }
         }
+        return unique(names)
     }
 
     private static func unique(_ names: [String]) -> [String] {

@@ -104,23 +104,35 @@ public struct PostgresService {
             throw LedgerError.invalidArgument(
                 flag: "--ledger-id", reason: "'\(ledgerID)' is not 16 hex digits (see `log stats`)")
         }
-        let position: UInt64?
-        switch moment {
-        case .now: position = nil
-        case .position(let asked): position = asked
-        case .time:
+        if case .time = moment, ledgerID == nil {
             throw LedgerError.invalidArgument(
-                flag: "--as-of", reason: "a time needs the ledger's log; on PostgreSQL give --at-position")
+                flag: "--as-of", reason: "a time falls at a different position in each ledger: give --ledger-id")
         }
         let session = try await PostgresSession.connect(url)
         do {
-            let answer = try await PostgresReadOnlySQL(session: session, schema: schema).run(
-                statement, ledgerID: ledgerID, asOf: position, timeout: timeLimit)
+            let sql = PostgresReadOnlySQL(session: session, schema: schema)
+            let position: UInt64? =
+                switch moment {
+                case .now: nil
+                case .position(let asked): asked
+                case .time(let micros): try await sql.position(asOf: micros, ledgerID: ledgerID ?? "")
+                }
+            let answer = try await sql.run(statement, ledgerID: ledgerID, asOf: position, timeout: timeLimit)
             await session.close()
             return ResultTable(answer)
         } catch {
             await session.close()
             throw Self.mapped(error)
+        }
+    }
+
+    /// The connection a read command reads one ledger's rows through.
+    static func connect(_ shared: SharedReadModelsTarget) throws -> SharedLedgerConnection {
+        do {
+            return try SharedLedgerConnection.connect(
+                shared.target.url, schema: shared.target.schema, ledgerID: shared.ledgerID)
+        } catch {
+            throw mapped(error)
         }
     }
 
@@ -139,6 +151,13 @@ public struct PostgresService {
                 reason:
                     "no ledger \(id) was synced here; synced: \(known.isEmpty ? "none" : known.joined(separator: ", "))"
             )
+        case PostgresReadOnlySQL.Refusal.ledgerNeeded(let known):
+            return LedgerError.invalidArgument(
+                flag: "--ledger-id",
+                reason: known.isEmpty
+                    ? "no ledger was synced here yet (`project sync --postgres`)"
+                    : "the schema holds \(known.count) ledgers (\(known.joined(separator: ", "))): name one with --ledger-id, or query them together with `sql --postgres`"
+            )
         case PostgresReadOnlySQL.Refusal.noSchema(let name):
             return LedgerError.invalidArgument(
                 flag: "--schema", reason: "the database has no schema \(name); `project sync --postgres` creates it")
@@ -149,6 +168,21 @@ public struct PostgresService {
         default:
             return error
         }
+    }
+}
+
+/// One ledger's rows in a shared schema, for the read commands: the ledger named, or the only one there.
+public struct SharedReadModelsTarget: Sendable {
+    let target: PostgresTarget
+    let ledgerID: String?
+
+    public init(_ target: PostgresTarget, ledgerID: String?) throws {
+        if let ledgerID, !LedgerIdentity.isID(ledgerID) {
+            throw LedgerError.invalidArgument(
+                flag: "--ledger-id", reason: "'\(ledgerID)' is not 16 hex digits (see `log stats`)")
+        }
+        self.target = target
+        self.ledgerID = ledgerID
     }
 }
 
@@ -186,12 +220,6 @@ private final class SyncSource {
         let log = self.log
         let id = self.id
         return try await LedgerSync(session: session, ledgerID: id).apply(
-            snapshot,
-            logged: { position in
-                try log.read { try $0.event(at: position) }.map {
-                    LedgerSync.LoggedEvent(hash: $0.hash.hex)
-                }
-            },
-            waiting: { note("waiting for another sync of ledger \(id) to finish") })
+            snapshot, log: log, waiting: { note("waiting for another sync of ledger \(id) to finish") })
     }
 }

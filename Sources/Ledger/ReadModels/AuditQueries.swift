@@ -10,21 +10,17 @@ extension ReadModelService {
 
     /// Every event of `backtest:<id>` in order, with the key metric values (of `formula`) as they stood after it.
     public func history(backtest id: String, formula asked: String?) throws -> ResultTable {
-        let (log, models, formula) = try open(formula: asked)
-        let events: [RecordedEvent] = try log.read { reader in
-            var events: [RecordedEvent] = []
-            try reader.forEachEvent(inStream: "backtest:\(id)") {
-                events.append($0); return true
-            }
-            return events
-        }
+        let (source, formula) = try read(formula: asked)
+        let events = try source.events.events(inStream: "backtest:\(id)")
         guard !events.isEmpty else {
             throw LedgerError.invalidArgument(flag: "BACKTEST_ID", reason: "no event mentions backtest \(id)")
         }
         var rows: [[ResultTable.Cell]] = []
         for event in events {
-            let after = try models.backtests(BacktestQuery(backtest: id, formula: formula, asOf: event.position)).first
-            let json = try? event.payload.json
+            let after = try source.models.backtests(
+                BacktestQuery(backtest: id, formula: formula, asOf: event.position)
+            ).first
+            let json = event.payload
             var detail = ""
             switch event.type {
             case EventType.responseRecorded.name:
@@ -46,7 +42,7 @@ extension ReadModelService {
                 [
                     .integer(Int64(event.position)), .text(Timestamp.format(event.recordedAt)), .text(event.type),
                     .text(detail),
-                    .text(event.correlationID?.description ?? ""), .text(event.source),
+                    .text(event.correlationID ?? ""), .text(event.source),
                 ]
                     + Self.keyMetrics.map { name in Self.cell(after?.metric(name)) })
         }
@@ -63,13 +59,15 @@ extension ReadModelService {
         throws
         -> ResultTable
     {
-        let (log, models, formula) = try open(formula: asked)
-        let before = try models.backtests(
-            BacktestQuery(
-                lab: lab, sweep: sweep, formula: formula, sort: rankBy, asOf: try Self.position(from, log) ?? .max))
-        let after = try models.backtests(
-            BacktestQuery(
-                lab: lab, sweep: sweep, formula: formula, sort: rankBy, asOf: try Self.position(to, log) ?? .max))
+        let (source, formula) = try read(formula: asked)
+        func rows(at moment: Moment) throws -> [BacktestRow] {
+            try source.models.backtests(
+                BacktestQuery(
+                    lab: lab, sweep: sweep, formula: formula, sort: rankBy,
+                    asOf: try Self.position(moment, source.events) ?? .max))
+        }
+        let before = try rows(at: from)
+        let after = try rows(at: to)
         // A backtest has a place in the comparison only once it has metrics under the formula: one whose result
         // was recorded but whose metrics came later is `added`, not `changed` from nothing (and takes no rank).
         func ranked(_ rows: [BacktestRow]) -> [String: (Int, BacktestRow)] {

@@ -3,8 +3,8 @@ import Projections
 /// The read models other than backtests, each as of a moment, as tables.
 extension ReadModelService {
     public func labs(at moment: Moment) throws -> ResultTable {
-        let (log, models) = try open()
-        return Self.labsTable(try models.labs(asOf: try Self.position(moment, log)))
+        let source = try read()
+        return Self.labsTable(try source.models.labs(asOf: try Self.position(moment, source.events)))
     }
 
     static func labsTable(_ rows: [LabRow]) -> ResultTable {
@@ -21,8 +21,8 @@ extension ReadModelService {
     }
 
     public func scripts(at moment: Moment) throws -> ResultTable {
-        let (log, models) = try open()
-        let rows = try models.scripts(asOf: try Self.position(moment, log))
+        let source = try read()
+        let rows = try source.models.scripts(asOf: try Self.position(moment, source.events))
         return ResultTable(
             columns: [
                 "script_id", "name", "type", "compiled", "valid", "version", "source_bytes", "updated_at", "valid_from",
@@ -38,10 +38,10 @@ extension ReadModelService {
 
     /// A lab's or a direct backtest's execution timeline; with neither, every execution by its latest step.
     public func executions(lab: String? = nil, backtest: String? = nil, at moment: Moment) throws -> ResultTable {
-        let (log, models) = try open()
-        let subject: ReadModels.ExecutionSubject =
+        let source = try read()
+        let subject: ExecutionSubject =
             if let lab { .lab(lab) } else if let backtest { .backtest(backtest) } else { .latest }
-        let rows = try models.executions(subject, asOf: try Self.position(moment, log))
+        let rows = try source.models.executions(subject, asOf: try Self.position(moment, source.events))
         let subjectColumns = subject == .latest ? ["lab_id", "backtest_id"] : []
         return ResultTable(
             columns: subjectColumns + [
@@ -60,8 +60,8 @@ extension ReadModelService {
     }
 
     public func cutoffs(at moment: Moment) throws -> ResultTable {
-        let (log, models) = try open()
-        let rows = try models.cutoffs(asOf: try Self.position(moment, log))
+        let source = try read()
+        let rows = try source.models.cutoffs(asOf: try Self.position(moment, source.events))
         return ResultTable(
             columns: ["market", "status", "synched", "max_months", "cutoff", "method", "precision", "valid_from"],
             rows: rows.map {
@@ -75,8 +75,8 @@ extension ReadModelService {
     /// Blobs fetched or imported: kind, subject (a stream, or an imported file's path), size, first and last
     /// position seen, and how often they were recorded.
     public func cache(at moment: Moment) throws -> ResultTable {
-        let (log, models) = try open()
-        let rows = try models.cacheEntries(asOf: try Self.position(moment, log))
+        let source = try read()
+        let rows = try source.models.cacheEntries(asOf: try Self.position(moment, source.events))
         return ResultTable(
             columns: ["blob_hash", "kind", "subject", "bytes", "first_position", "last_position", "fetch_count"],
             rows: rows.map {

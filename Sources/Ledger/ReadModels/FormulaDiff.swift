@@ -74,10 +74,10 @@ extension ReadModelService {
     ) throws
         -> [FormulaChange]
     {
-        let (log, models) = try open(formulas: [("--formula", first), ("--formula", second)])
-        let position = try Self.position(moment, log) ?? .max
-        let one = try models.backtests(BacktestQuery(lab: lab, sweep: sweep, formula: first, asOf: position))
-        let two = try models.backtests(BacktestQuery(lab: lab, sweep: sweep, formula: second, asOf: position))
+        let source = try read(formulas: [("--formula", first), ("--formula", second)])
+        let position = try Self.position(moment, source.events) ?? .max
+        let one = try source.models.backtests(BacktestQuery(lab: lab, sweep: sweep, formula: first, asOf: position))
+        let two = try source.models.backtests(BacktestQuery(lab: lab, sweep: sweep, formula: second, asOf: position))
         let twoByID = Dictionary(uniqueKeysWithValues: two.map { ($0.backtestID, $0) })
         var ranksOne = RankTable(one)
         var ranksTwo = RankTable(two)

@@ -3,10 +3,10 @@ import Projections
 /// `query labs --summary`: per lab, how its backtests did under one formula, as freqtrade's summary tables do.
 extension ReadModelService {
     public func labSummary(formula asked: String?, at moment: Moment) throws -> ResultTable {
-        let (log, models, formula) = try open(formula: asked)
-        let position = try Self.position(moment, log)
-        let labs = try models.labs(asOf: position)
-        let backtests = try models.backtests(BacktestQuery(formula: formula, asOf: position ?? .max))
+        let (source, formula) = try read(formula: asked)
+        let position = try Self.position(moment, source.events)
+        let labs = try source.models.labs(asOf: position)
+        let backtests = try source.models.backtests(BacktestQuery(formula: formula, asOf: position ?? .max))
         let byLab = Dictionary(grouping: backtests, by: \.labID)
         let names = Dictionary(labs.map { ($0.labID, $0.name) }, uniquingKeysWith: { first, _ in first })
         let ids = Array(Set(labs.map(\.labID)).union(byLab.keys)).sorted()

@@ -11,9 +11,13 @@ public struct ReadModelService {
     /// The formula asked for when a query names none (`FormulaChoice.toRead`).
     public let formulas: FormulaChoice
 
-    public init(location: LedgerLocation, formulas: FormulaChoice = .none) {
+    /// One ledger's rows in a shared PostgreSQL schema to read instead of the ledger's own read models.
+    public let shared: SharedReadModelsTarget?
+
+    public init(location: LedgerLocation, formulas: FormulaChoice = .none, shared: SharedReadModelsTarget? = nil) {
         self.location = location
         self.formulas = formulas
+        self.shared = shared
     }
 
     /// Where to read: the present, a position, or the last position recorded at or before a time (µs).
@@ -45,29 +49,56 @@ public struct ReadModelService {
         }
     }
 
-    /// `open()`, refusing formula and metric names no event recorded: a typo is an input error that names its
-    /// flag, not an empty or unsorted answer. (A ledger without any metrics yet refuses nothing.)
-    func open(formulas: [(flag: String, name: String)], metrics: [(flag: String, name: String)] = []) throws
-        -> (EventLog, ReadModels)
-    {
+    /// Where a read command reads: the shared schema when one was given, else the ledger's own log and read
+    /// models.
+    func read() throws -> ReadSource {
+        if let shared {
+            let models = SharedReadModels(try PostgresService.connect(shared))
+            return ReadSource(models: models, events: models)
+        }
         let (log, models) = try open()
-        try refuseUnrecorded(models, formulas: formulas, metrics: metrics)
-        return (log, models)
+        return ReadSource(models: models, events: log)
     }
 
-    /// `open(formulas:metrics:)` for one formula, `asked` or else the one `formulas` resolves to on this ledger.
+    /// `read()`, refusing formula and metric names no event recorded: a typo is an input error that names its
+    /// flag, not an empty or unsorted answer. (A ledger without any metrics yet refuses nothing.)
+    func read(formulas: [(flag: String, name: String)], metrics: [(flag: String, name: String)] = []) throws
+        -> ReadSource
+    {
+        let source = try read()
+        try refuseUnrecorded(source.models, formulas: formulas, metrics: metrics)
+        return source
+    }
+
+    /// `read(formulas:metrics:)` for one formula, `asked` or else the one `formulas` resolves to on this ledger.
+    func read(formula asked: String?, metrics: [(flag: String, name: String)] = []) throws
+        -> (source: ReadSource, formula: String)
+    {
+        let source = try read()
+        return (source, try resolve(asked, metrics: metrics, source))
+    }
+
+    /// `read(formula:metrics:)` on the ledger's own log and read models, for the commands that also read
+    /// recorded bodies (reports and exports).
     func open(formula asked: String?, metrics: [(flag: String, name: String)] = []) throws
         -> (log: EventLog, models: ReadModels, formula: String)
     {
         let (log, models) = try open()
-        let resolved = try asked.map { (name: $0, source: "--formula") } ?? formulas.toRead(log)
+        return (log, models, try resolve(asked, metrics: metrics, ReadSource(models: models, events: log)))
+    }
+
+    private func resolve(_ asked: String?, metrics: [(flag: String, name: String)], _ source: ReadSource) throws
+        -> String
+    {
+        let resolved = try asked.map { (name: $0, source: "--formula") } ?? formulas.toRead(source.events)
         let flag = resolved.source == FormulaChoice.defaultSource ? "--formula" : resolved.source
-        try refuseUnrecorded(models, formulas: [(flag, resolved.name)], metrics: metrics)
-        return (log, models, resolved.name)
+        try refuseUnrecorded(source.models, formulas: [(flag, resolved.name)], metrics: metrics)
+        return resolved.name
     }
 
     func refuseUnrecorded(
-        _ models: ReadModels, formulas: [(flag: String, name: String)], metrics: [(flag: String, name: String)]
+        _ models: any ReadModelReading, formulas: [(flag: String, name: String)],
+        metrics: [(flag: String, name: String)]
     ) throws {
         let recorded = try models.recordedNames()
         func check(_ uses: [(flag: String, name: String)], against known: [String], what: String) throws {
@@ -82,11 +113,11 @@ public struct ReadModelService {
         try check(metrics, against: recorded.metrics, what: "metric")
     }
 
-    static func position(_ moment: Moment, _ log: EventLog) throws -> UInt64? {
+    static func position(_ moment: Moment, _ events: any LedgerEventSource) throws -> UInt64? {
         switch moment {
         case .now: return nil
         case .position(let position): return position
-        case .time(let micros): return try log.read { try $0.position(asOf: micros) }
+        case .time(let micros): return try events.position(asOf: micros)
         }
     }
 
@@ -124,14 +155,14 @@ public struct ReadModelService {
         _ query: BacktestQuery, formula: String?, at moment: Moment, parameterColumns: [String] = [],
         sortAsked: Bool = true
     ) throws -> ResultTable {
-        let (log, models, formula) = try open(
+        let (source, formula) = try read(
             formula: formula,
             metrics: (sortAsked ? query.sort.map { [("--sort", $0)] } ?? [] : [])
                 + query.filters.map { ("--where", $0.metric) })
         var query = query
         query.formula = formula
-        query.asOf = try Self.position(moment, log)
-        let rows = try models.backtests(query)
+        query.asOf = try Self.position(moment, source.events)
+        let rows = try source.models.backtests(query)
         let metricNames = Array(Set(rows.flatMap { $0.metrics.map(\.name) })).sorted()
         return ResultTable(
             columns: Self.backtestColumns + ["parameters", "script_name", "reported_roi"]

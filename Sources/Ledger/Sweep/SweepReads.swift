@@ -24,8 +24,8 @@ enum SweepReads {
 extension ReadModelService {
     /// `sweep list`: every sweep as of a moment.
     public func sweeps(at moment: Moment) throws -> ResultTable {
-        let (log, models) = try open()
-        let rows = try models.sweeps(asOf: try Self.position(moment, log))
+        let source = try read()
+        let rows = try source.models.sweeps(asOf: try Self.position(moment, source.events))
         return ResultTable(
             columns: [
                 "sweep_id", "state", "sampler", "objective", "told", "budget", "best_trial", "best_objective",
@@ -52,9 +52,9 @@ extension ReadModelService {
     func sweepStanding(
         _ sweepID: String, formula asked: String?, checking metrics: [(flag: String, name: String)], at moment: Moment
     ) throws -> SweepStanding {
-        let (log, models) = try open(formulas: asked.map { [("--formula", $0)] } ?? [], metrics: metrics)
-        let position = try Self.position(moment, log)
-        guard let sweep = try models.sweeps(sweepID, asOf: position).first,
+        let source = try read(formulas: asked.map { [("--formula", $0)] } ?? [], metrics: metrics)
+        let position = try Self.position(moment, source.events)
+        guard let sweep = try source.models.sweeps(sweepID, asOf: position).first,
             let definition = try sweep.definition.map({
                 try SweepDefinition(json: JSONParser.parse($0), source: "sweep \(sweepID)")
             })
@@ -63,10 +63,10 @@ extension ReadModelService {
         var query = BacktestQuery(formula: formula, asOf: position)
         query.sweep = sweepID
         let backtests = Dictionary(
-            try models.backtests(query).map { ($0.backtestID, $0) }, uniquingKeysWith: { first, _ in first })
+            try source.models.backtests(query).map { ($0.backtestID, $0) }, uniquingKeysWith: { first, _ in first })
         let objective = definition.objective
         let filters = objective.filters
-        let judged = try models.trials(sweep: sweepID, asOf: position).map { trial in
+        let judged = try source.models.trials(sweep: sweepID, asOf: position).map { trial in
             let metrics = trial.backtestID.flatMap { backtests[$0] }
             guard ["complete", "infeasible", "failed"].contains(trial.state ?? ""), let metrics,
                 !metrics.metrics.isEmpty

@@ -1,0 +1,88 @@
+import EventLog
+import JSON
+import LedgerEvents
+import PostgresProjection
+import Projections
+
+/// What a read command reads: the ledger's own log and read-model file, or one ledger's rows in a shared
+/// PostgreSQL schema (`project sync --postgres`), which keeps a copy of the events for the same questions.
+struct ReadSource {
+    let models: any ReadModelReading
+    let events: any LedgerEventSource
+}
+
+/// What read commands ask of a ledger's events besides the read models.
+protocol LedgerEventSource {
+    /// The last position recorded at or before `time` (µs), or 0 when every event is later.
+    func position(asOf time: Int64) throws -> UInt64
+    /// The first `metrics.computed` payload, and every `run.started` one (`FormulaChoice.held`).
+    func formulaEvidence() throws -> (firstComputed: JSONValue?, runs: [JSONValue])
+    /// The events of one stream, in order.
+    func events(inStream stream: String) throws -> [StreamEvent]
+}
+
+/// One event as `history` shows it.
+struct StreamEvent {
+    let position: UInt64
+    let recordedAt: Int64
+    let type: String
+    let source: String
+    let correlationID: String?
+    let causation: UInt64?
+    let payload: JSONValue?
+}
+
+extension EventLog: LedgerEventSource {
+    func position(asOf time: Int64) throws -> UInt64 { try read { try $0.position(asOf: time) } }
+
+    func formulaEvidence() throws -> (firstComputed: JSONValue?, runs: [JSONValue]) {
+        try read { reader in
+            var first: JSONValue?
+            try reader.forEachEvent(ofType: EventType.metricsComputed.name) { event in
+                first = try event.payload.json
+                return false
+            }
+            var runs: [JSONValue] = []
+            try reader.forEachEvent(ofType: EventType.runStarted.name) { event in
+                runs.append(try event.payload.json)
+                return true
+            }
+            return (first, runs)
+        }
+    }
+
+    func events(inStream stream: String) throws -> [StreamEvent] {
+        try read { reader in
+            var events: [StreamEvent] = []
+            try reader.forEachEvent(inStream: stream) { event in
+                events.append(
+                    StreamEvent(
+                        position: event.position, recordedAt: event.recordedAt, type: event.type, source: event.source,
+                        correlationID: event.correlationID?.description, causation: event.causation,
+                        payload: try? event.payload.json))
+                return true
+            }
+            return events
+        }
+    }
+}
+
+extension SharedReadModels: LedgerEventSource {
+    func formulaEvidence() throws -> (firstComputed: JSONValue?, runs: [JSONValue]) {
+        (
+            try loggedEvents(ofType: EventType.metricsComputed.name, first: true).first.flatMap {
+                try? JSONParser.parse($0.payload)
+            },
+            try loggedEvents(ofType: EventType.runStarted.name).compactMap { try? JSONParser.parse($0.payload) }
+        )
+    }
+
+    func events(inStream stream: String) throws -> [StreamEvent] {
+        try loggedEvents(inStream: stream).map { event in
+            StreamEvent(
+                position: event.position, recordedAt: event.recordedAt, type: event.type, source: event.source,
+                correlationID: event.correlationID, causation: event.causation,
+                payload: try? JSONParser.parse(event.payload))
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import SQLiteKit
+
+/// A database that holds the read-model tables: a ledger's own SQLite file, or one ledger's rows in a shared
+/// PostgreSQL schema (seen through views named as the tables). The queries whose SQL both understand are
+/// written once, on this; parameters are `?1`, `?2`… as SQLite numbers them.
+public protocol ReadModelConnection {
+    func rows(_ sql: String, _ parameters: [SQLiteValue]) throws -> [[SQLiteValue]]
+}
+
+/// What the read commands ask of the read models, wherever they are held.
+public protocol ReadModelReading: ReadModelConnection {
+    /// Backtests and their metrics as of a position, filtered, sorted (ties by backtest id) and limited.
+    func backtests(_ query: BacktestQuery) throws -> [BacktestRow]
+}
+
+extension ReadModelConnection {
+    /// Every formula and metric name some `metrics.computed` used, sorted.
+    public func recordedNames() throws -> (formulas: [String], metrics: [String]) {
+        func names(_ sql: String) throws -> [String] { try rows(sql, []).compactMap { $0.first?.textValue } }
+        return (
+            try names("SELECT formula FROM metric_formulas ORDER BY formula"),
+            try names("SELECT metric FROM metric_names ORDER BY metric")
+        )
+    }
+}
+
+extension ReadModels: ReadModelReading {
+    public func rows(_ sql: String, _ parameters: [SQLiteValue]) throws -> [[SQLiteValue]] {
+        try db.prepare(sql).rows(parameters)
+    }
+}
+
+/// A selected row's values by column.
+extension Array where Element == SQLiteValue {
+    func string<C: SelectedColumns>(_ column: C) -> String? { self[column.index].textValue }
+    func int64<C: SelectedColumns>(_ column: C) -> Int64? { self[column.index].integerValue }
+    func double<C: SelectedColumns>(_ column: C) -> Double? { self[column.index].realValue }
+}

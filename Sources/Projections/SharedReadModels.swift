@@ -1,0 +1,135 @@
+import SQLiteKit
+
+/// The read models as a shared database holds them (`project sync --postgres`): the tables of SQLite, except
+/// that metric sets and their numbers are keyed by backtest id and formula name, and the log's events are
+/// kept beside them. The queries other than the backtests' are SQLite's own (`ReadModelConnection`).
+public struct SharedReadModels: ReadModelReading {
+    let connection: any ReadModelConnection
+
+    public init(_ connection: any ReadModelConnection) {
+        self.connection = connection
+    }
+
+    public func rows(_ sql: String, _ parameters: [SQLiteValue]) throws -> [[SQLiteValue]] {
+        try connection.rows(sql, parameters)
+    }
+
+    public func backtests(_ query: BacktestQuery) throws -> [BacktestRow] {
+        if let top = try topBacktests(query) { return top }
+        let at = ReadModels.asOfParameter(query.asOf)
+        let (condition, scope) = ReadModels.metricSetScope(query)
+        let metrics = try metricSets(condition, [at, .text(query.formula)] + scope)
+        var parameters: [SQLiteValue] = [at]
+        let rows = try rows(ReadModels.allBacktestsSQL(query, parameters: &parameters), parameters).map {
+            ReadModels.backtestRow($0, metrics: metrics[$0[0].textValue ?? ""] ?? [])
+        }
+        return ReadModels.ordered(
+            rows.filter { row in query.filters.allSatisfy { $0.accepts(row.orderable($0.metric)) } }, query)
+    }
+
+    /// `sort` + `limit` without `--where`: the numbers of the metric valid at the position, walked in value
+    /// order by their index, ties by backtest id; nil when fewer than N backtests have one (the caller then
+    /// orders every backtest, the missing last).
+    private func topBacktests(_ query: BacktestQuery) throws -> [BacktestRow]? {
+        guard let sort = query.sort, let limit = query.limit, query.filters.isEmpty else { return nil }
+        let at = ReadModels.asOfParameter(query.asOf)
+        var parameters: [SQLiteValue] = [at, .text(query.formula), .text(sort), .integer(Int64(limit))]
+        let conditions = ReadModels.backtestConditions(query, column: "b.", parameters: &parameters)
+        let ids = try rows(
+            """
+            SELECT v.backtest_id FROM backtest_metric_values v
+            WHERE v.formula = ?2 AND v.metric = ?3 AND v.valid_from <= ?1 AND (v.valid_to IS NULL OR v.valid_to > ?1)
+              AND EXISTS (SELECT 1 FROM backtests b WHERE b.backtest_id = v.backtest_id
+                          AND b.valid_from <= ?1 AND (b.valid_to IS NULL OR b.valid_to > ?1)\(conditions))
+            ORDER BY v.value \(query.ascending ? "ASC" : "DESC"), v.backtest_id LIMIT ?4
+            """, parameters
+        ).compactMap { $0.first?.textValue }
+        guard ids.count == limit else { return nil }
+        let idValues = ids.map(SQLiteValue.text)
+        func placeholders(from first: Int) -> String {
+            (0..<ids.count).map { "?\($0 + first)" }.joined(separator: ", ")
+        }
+        let backtests = Dictionary(
+            try rows(
+                "SELECT \(ReadModels.backtestColumns) FROM backtests WHERE \(ReadModels.validAt) AND backtest_id IN (\(placeholders(from: 2)))",
+                [at] + idValues
+            ).map { ($0[0].textValue ?? "", $0) }, uniquingKeysWith: { first, _ in first })
+        let metrics = try metricSets(
+            "k.backtest_id IN (\(placeholders(from: 3)))", [at, .text(query.formula)] + idValues)
+        var found: [BacktestRow] = []
+        for id in ids {
+            guard let row = backtests[id] else { return nil }
+            found.append(ReadModels.backtestRow(row, metrics: metrics[id] ?? []))
+        }
+        return found
+    }
+
+    /// The metric sets matching `condition` (on `k`, the sets) under formula ?2, valid at position ?1.
+    private func metricSets(_ condition: String?, _ parameters: [SQLiteValue]) throws -> [String: [MetricEntry]] {
+        var sets: [String: [MetricEntry]] = [:]
+        for row in try rows(
+            """
+            SELECT k.backtest_id, k.metric_values FROM backtest_metric_sets k
+            WHERE \(condition ?? "TRUE") AND k.formula = ?2 AND k.valid_from <= ?1 AND (k.valid_to IS NULL OR k.valid_to > ?1)
+            """, parameters)
+        {
+            guard let id = row[0].textValue, var text = row[1].textValue else { continue }
+            sets[id] = try text.withUTF8 { try MetricSetText.entries(UnsafeRawBufferPointer($0)) }
+        }
+        return sets
+    }
+}
+
+/// One of the log's events as the shared database keeps it.
+public struct SharedEvent: Sendable, Equatable {
+    public let position: UInt64
+    public let recordedAt: Int64
+    public let type: String
+    public let source: String
+    public let correlationID: String?
+    public let causation: UInt64?
+    /// Canonical JSON, the log's bytes.
+    public let payload: String
+}
+
+extension SharedReadModels {
+    /// The position the ledger was synced through (the shared database's present) and when that event was
+    /// recorded; nil before the first sync.
+    public func checkpoint() throws -> (position: UInt64, recordedAt: Int64?)? {
+        try rows("SELECT position, recorded_at FROM projection_state WHERE name = 'read_models'", []).first.map {
+            (UInt64($0[0].integerValue ?? 0), $0[1].integerValue)
+        }
+    }
+
+    /// The last position recorded at or before `time` (µs), or 0 when every event is later.
+    public func position(asOf time: Int64) throws -> UInt64 {
+        UInt64(
+            try rows("SELECT max(position) FROM events WHERE recorded_at <= ?1", [.integer(time)]).first?.first?
+                .integerValue ?? 0)
+    }
+
+    /// The events of one stream, in order.
+    public func loggedEvents(inStream stream: String) throws -> [SharedEvent] {
+        try loggedEvents("stream = ?1", [.text(stream)])
+    }
+
+    /// The events of one type, in order (only the first when `first`).
+    public func loggedEvents(ofType type: String, first: Bool = false) throws -> [SharedEvent] {
+        try loggedEvents("type = ?1", [.text(type)], limit: first ? 1 : nil)
+    }
+
+    private func loggedEvents(_ condition: String, _ parameters: [SQLiteValue], limit: Int? = nil) throws
+        -> [SharedEvent]
+    {
+        try rows(
+            "SELECT position, recorded_at, type, source, correlation_id, causation, payload FROM events WHERE \(condition) ORDER BY position"
+                + (limit.map { " LIMIT \($0)" } ?? ""),
+            parameters
+        ).map { row in
+            SharedEvent(
+                position: UInt64(row[0].integerValue ?? 0), recordedAt: row[1].integerValue ?? 0,
+                type: row[2].textValue ?? "", source: row[3].textValue ?? "", correlationID: row[4].textValue,
+                causation: row[5].integerValue.map { UInt64($0) }, payload: row[6].textValue ?? "{}")
+        }
+    }
+}

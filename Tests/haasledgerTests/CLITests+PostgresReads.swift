@@ -1,0 +1,91 @@
+import EventLogTesting
+import Foundation
+import JSON
+import Testing
+
+/// The read commands given `--postgres`: the same answers from the shared database as from the ledger's own
+/// read models, without the ledger.
+extension PostgresSyncTests {
+    /// The read commands compared, each with the flags of a moment where it takes one.
+    func readCommands(backtest: String, time: String) -> [[String]] {
+        [
+            ["query", "backtests"],
+            ["query", "backtests", "--limit", "5", "--sort", "sharpe_ratio"],
+            ["query", "backtests", "--limit", "7", "--sort", "max_drawdown", "--asc"],
+            ["query", "backtests", "--where", "num_trades>=5", "--sort", "profit_factor", "--at-position", "600"],
+            ["query", "backtests", "--limit", "10", "--as-of", time],
+            ["query", "backtests", "--formula", "canonical@1", "--param", "Stop Loss", "--limit", "8"],
+            ["query", "labs"], ["query", "labs", "--summary"], ["query", "labs", "--at-position", "150"],
+            ["query", "scripts"], ["query", "executions"], ["query", "cutoffs"], ["query", "cache"],
+            ["query", "cache", "--as-of", time], ["sweep", "list"],
+            ["history", backtest], ["history", backtest, "--formula", "canonical@1"],
+            ["diff", "--from", "#200", "--to", "#600"], ["diff", "--from", time],
+            ["diff", "--formula", "canonical@1", "--formula", "canonical@2"],
+            ["diff", "--formula", "canonical@1", "--formula", "canonical@2", "--summary", "--at-position", "600"],
+        ]
+    }
+
+    /// Each read command prints the same JSON from the ledger and from its rows in the database (read with a
+    /// `--ledger` that does not exist, so nothing local can answer).
+    func expectSameReads(_ ledger: String, ledgerID: String? = nil) throws {
+        func rows(_ arguments: [String]) throws -> [JSONValue] {
+            let result = try cli.run(arguments + ["--ledger", ledger, "--format", "json"])
+            guard case .array(let rows) = try JSONParser.parse(result.stdout) else { return [] }
+            return rows
+        }
+        let backtest = try #require(
+            try rows(["query", "backtests", "--limit", "1"]).first?["backtest_id"]?.stringValue)
+        let time = String(CLITests.clock["HAASLEDGER_CLOCK"] ?? "")
+        let elsewhere = cli.directory.appending("no-ledger-here")
+        // An observe-only demo runs, sweeps and lists no script; a time diff is empty until the revision.
+        let mayBeEmpty: Set<[String]> = [
+            ["query", "executions"], ["query", "cutoffs"], ["query", "scripts"], ["sweep", "list"],
+            ["diff", "--from", time],
+        ]
+        for command in readCommands(backtest: backtest, time: time) {
+            let local = try cli.run(command + ["--ledger", ledger, "--format", "json"])
+            let shared = try cli.run(
+                command + ["--ledger", elsewhere, "--postgres", url, "--format", "json"]
+                    + (ledgerID.map { ["--ledger-id", $0] } ?? []))
+            #expect(local.status == 0 && shared.status == 0, "\(command): \(local.stderr)\(shared.stderr)")
+            #expect(local.stdout == shared.stdout, "\(command) differs")
+            #expect(mayBeEmpty.contains(command) || local.stdout.count > 20, "\(command) answered nothing")
+        }
+        #expect(!FileManager.default.fileExists(atPath: elsewhere), "a read on PostgreSQL created a ledger")
+    }
+
+    @Test func readCommandsOnPostgresAnswerAsOnTheLedger() throws {
+        let ledger = try demoLedger("one")
+        try sync(ledger)
+        try expectSameReads(ledger)
+        // After new events (a day later) and an incremental sync, the moments before and after them still agree.
+        let revised = try cli.run(
+            ["demo", "--ledger", ledger, "--labs", "2", "--backtests", "30", "--revision", "3", "--observe-only"],
+            environment: ["HAASLEDGER_CLOCK": "2026-11-22T09:00:00Z"])
+        #expect(revised.status == 0, "\(revised.stderr)")
+        try sync(ledger)
+        try expectSameReads(ledger)
+        // With a second ledger in the schema, a read names the one it means.
+        let two = try demoLedger("two", backtests: 12)
+        try sync(two)
+        let ambiguous = try cli.run(["query", "labs", "--postgres", url])
+        #expect(
+            ambiguous.status == 2 && ambiguous.stderr.contains("name one with --ledger-id"), "\(ambiguous.stderr)")
+        try expectSameReads(ledger, ledgerID: try ledgerID(ledger))
+        try expectSameReads(two, ledgerID: try ledgerID(two))
+        // `sql --postgres` finds a ledger's position for a time through the synced events.
+        let statement = "SELECT count(*) AS n FROM backtests WHERE valid_from <= :asof"
+        let time = "2100-01-01T00:00:00Z"
+        let local = try cli.run(["sql", "--ledger", two, "--as-of", time, "--format", "csv", statement])
+        let shared = try cli.run([
+            "sql", "--postgres", url, "--ledger-id", try ledgerID(two), "--as-of", time, "--format", "csv", statement,
+        ])
+        #expect(local.status == 0 && local.stdout == shared.stdout, "\(local.stdout) \(shared.stdout)\(shared.stderr)")
+        let noLedger = try cli.run(["sql", "--postgres", url, "--as-of", time, statement])
+        #expect(noLedger.status == 2 && noLedger.stderr.contains("--ledger-id"), "\(noLedger.stderr)")
+        let unknown = try cli.run(["query", "labs", "--postgres", url, "--ledger-id", "0123456789abcdef"])
+        #expect(unknown.status == 2 && unknown.stderr.contains("no ledger 0123456789abcdef"), "\(unknown.stderr)")
+        let localOnly = try cli.run(["query", "labs", "--ledger", ledger, "--ledger-id", "0123456789abcdef"])
+        #expect(localOnly.status == 2 && localOnly.stderr.contains("--postgres"), "\(localOnly.stderr)")
+    }
+}
