@@ -80,18 +80,35 @@ public struct LedgerSync {
                 }
             }
             added += try await copyEvents(after: from, through: snapshot.position, log)
+            if added >= Self.analyzedAfter {
+                // Statistics for the planner before anyone queries a bulk load (autovacuum gets there later).
+                for table in MirroredTable.all.map(\.name) + ["events"] {
+                    try await session.execute("ANALYZE \(table)")
+                }
+            }
             try await session.rows(
                 """
-                INSERT INTO projection_state (ledger_id, name, position, recorded_at, event_hash, updated_at)
-                VALUES (\(ledgerID), 'read_models', \(Int64(snapshot.position)), \(snapshot.recordedAt), \(try hash(at: snapshot.position)),
-                        \(Int64(Date().timeIntervalSince1970 * 1_000_000)))
-                ON CONFLICT (ledger_id, name) DO UPDATE SET position = excluded.position,
-                    recorded_at = excluded.recorded_at, event_hash = excluded.event_hash, updated_at = excluded.updated_at
+                WITH saved AS (
+                    INSERT INTO projection_state (ledger_id, name, position, recorded_at, event_hash, updated_at)
+                    VALUES (\(ledgerID), 'read_models', \(Int64(snapshot.position)), \(snapshot.recordedAt),
+                            \(try hash(at: snapshot.position)), \(Int64(Date().timeIntervalSince1970 * 1_000_000)))
+                    ON CONFLICT (ledger_id, name) DO UPDATE SET position = excluded.position,
+                        recorded_at = excluded.recorded_at, event_hash = excluded.event_hash, updated_at = excluded.updated_at
+                    RETURNING position)
+                SELECT pg_notify(\(Self.channel), \(ledgerID) || ' ' || saved.position) FROM saved
                 """)
-            try await session.rows("SELECT pg_notify(\(Self.channel), \(ledgerID + " " + String(snapshot.position)))")
             return Outcome(
                 ledgerID: ledgerID, from: from, through: snapshot.position, addedRows: added, closedRows: closed)
         }
+    }
+
+    /// A sync that adds this many rows analyzes the tables before it commits.
+    static let analyzedAfter = 10_000
+
+    /// Once per session: a sync's commit does not wait for the server's disk. A server crash can then lose
+    /// only whole syncs, rows and checkpoint together, which the next sync repeats.
+    public static func prepare(_ session: PostgresSession) async throws {
+        try await session.execute("SET synchronous_commit TO off")
     }
 
     /// The position the database holds for this ledger (0 before its first sync) and that event's hash.

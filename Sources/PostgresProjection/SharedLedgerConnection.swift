@@ -40,6 +40,8 @@ public final class SharedLedgerConnection: ReadModelConnection {
                     chosen = only
                 }
                 try await sql.narrow(to: chosen)
+                // The read models' queries are short index walks: compiling them costs more than it saves.
+                try await session.execute("SET jit = off")
                 try await session.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 return (session, chosen)
             } catch {

@@ -26,28 +26,25 @@ public struct BacktestFactsRow: Sendable, Equatable {
     public let runtimePosition: Int64?
 }
 
-extension ReadModels {
-    private enum FactColumn: String, SelectedColumns {
-        case backtest_id, account_id, started_at, ended_at, generation, population, interval, market, script_id
-        case script_name, leverage, parameters, reported_total_fee_costs, reported_price_change_pct
-        case reported_closed_positions, reported_realized_profits, reported_roi, runtime_position
-    }
+private enum FactColumn: String, SelectedColumns {
+    case backtest_id, account_id, started_at, ended_at, generation, population, interval, market, script_id
+    case script_name, leverage, parameters, reported_total_fee_costs, reported_price_change_pct
+    case reported_closed_positions, reported_realized_profits, reported_roi, runtime_position
+}
 
+extension ReadModelConnection {
     /// Every backtest (of `lab` when given, of no lab when `directOnly`) valid at `position`, by backtest id.
     public func backtestFacts(lab: String?, directOnly: Bool = false, asOf position: UInt64?) throws
         -> [BacktestFactsRow]
     {
-        var sql = "SELECT \(FactColumn.list) FROM backtests WHERE \(Self.validAt)"
-        var parameters: [SQLiteValue] = [Self.asOfParameter(position)]
+        var sql = "SELECT \(FactColumn.list) FROM backtests WHERE \(ReadModels.validAt)"
+        var parameters: [SQLiteValue] = [ReadModels.asOfParameter(position)]
         if directOnly { sql += " AND lab_id IS NULL" }
         if let lab {
             sql += " AND lab_id = ?2"
             parameters.append(.text(lab))
         }
-        let statement = try db.prepare(sql + " ORDER BY backtest_id")
-        try statement.bind(parameters)
-        defer { statement.reset() }
-        return try statement.collect { row in
+        return try rows(sql + " ORDER BY backtest_id", parameters).map { row in
             BacktestFactsRow(
                 backtestID: row.string(FactColumn.backtest_id) ?? "", accountID: row.string(FactColumn.account_id),
                 startedAt: row.int64(FactColumn.started_at), endedAt: row.int64(FactColumn.ended_at),

@@ -27,21 +27,30 @@ public struct SharedReadModels: ReadModelReading {
             rows.filter { row in query.filters.allSatisfy { $0.accepts(row.orderable($0.metric)) } }, query)
     }
 
-    /// `sort` + `limit` without `--where`: the numbers of the metric valid at the position, walked in value
-    /// order by their index, ties by backtest id; nil when fewer than N backtests have one (the caller then
-    /// orders every backtest, the missing last).
+    /// `sort` + `limit` without `--where`: for each bucket of positions up to the one asked for (as SQLite
+    /// keeps them, `MetricValueBuckets`), the numbers of the metric valid at the position, walked in value
+    /// order by their index; the best N of all walks, ties by backtest id. Nil when fewer than N backtests
+    /// have one (the caller then orders every backtest, the missing last).
     private func topBacktests(_ query: BacktestQuery) throws -> [BacktestRow]? {
         guard let sort = query.sort, let limit = query.limit, query.filters.isEmpty else { return nil }
         let at = ReadModels.asOfParameter(query.asOf)
         var parameters: [SQLiteValue] = [at, .text(query.formula), .text(sort), .integer(Int64(limit))]
         let conditions = ReadModels.backtestConditions(query, column: "b.", parameters: &parameters)
+        let order = "value \(query.ascending ? "ASC" : "DESC"), backtest_id"
+        let bucket = "(v.valid_from >> \(MetricValueBuckets.shift))"
         let ids = try rows(
             """
-            SELECT v.backtest_id FROM backtest_metric_values v
-            WHERE v.formula = ?2 AND v.metric = ?3 AND v.valid_from <= ?1 AND (v.valid_to IS NULL OR v.valid_to > ?1)
-              AND EXISTS (SELECT 1 FROM backtests b WHERE b.backtest_id = v.backtest_id
-                          AND b.valid_from <= ?1 AND (b.valid_to IS NULL OR b.valid_to > ?1)\(conditions))
-            ORDER BY v.value \(query.ascending ? "ASC" : "DESC"), v.backtest_id LIMIT ?4
+            SELECT t.backtest_id FROM generate_series(0,
+                (SELECT least(?1, position) FROM projection_state WHERE name = 'read_models') >> \(MetricValueBuckets.shift)
+            ) AS buckets(n)
+            CROSS JOIN LATERAL (
+                SELECT v.backtest_id, v.value FROM backtest_metric_values v
+                WHERE v.formula = ?2 AND v.metric = ?3 AND \(bucket) = buckets.n
+                  AND v.valid_from <= ?1 AND (v.valid_to IS NULL OR v.valid_to > ?1)
+                  AND EXISTS (SELECT 1 FROM backtests b WHERE b.backtest_id = v.backtest_id
+                              AND b.valid_from <= ?1 AND (b.valid_to IS NULL OR b.valid_to > ?1)\(conditions))
+                ORDER BY v.\(order) LIMIT ?4) AS t
+            ORDER BY t.\(order) LIMIT ?4
             """, parameters
         ).compactMap { $0.first?.textValue }
         guard ids.count == limit else { return nil }
@@ -106,6 +115,12 @@ extension SharedReadModels {
         UInt64(
             try rows("SELECT max(position) FROM events WHERE recorded_at <= ?1", [.integer(time)]).first?.first?
                 .integerValue ?? 0)
+    }
+
+    /// When the event at `position` was recorded (nil when none was synced).
+    public func recordedAt(_ position: UInt64) throws -> Int64? {
+        try rows("SELECT recorded_at FROM events WHERE position = ?1", [.integer(Int64(position))]).first?.first?
+            .integerValue
     }
 
     /// The events of one stream, in order.

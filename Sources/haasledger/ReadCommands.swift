@@ -386,9 +386,11 @@ struct ExportCommand: ParsableCommand {
         @Option(help: "Only this lab.") var lab: String?
         @Option(help: formulaHelp) var formula: String?
         @Option(help: "Write to this file instead of standard output.") var output: String?
+        @OptionGroup var database: SharedReadOptions
 
         func run() throws {
-            let table = try options.readModels(formula).analytics(lab: lab, formula: nil, at: try moment.moment)
+            let table = try options.readModels(formula, from: database).analytics(
+                lab: lab, formula: nil, at: try moment.moment)
             try printLines(table.lines(.csv), to: output)
         }
     }

@@ -22,6 +22,7 @@ extension PostgresSyncTests {
             ["diff", "--from", "#200", "--to", "#600"], ["diff", "--from", time],
             ["diff", "--formula", "canonical@1", "--formula", "canonical@2"],
             ["diff", "--formula", "canonical@1", "--formula", "canonical@2", "--summary", "--at-position", "600"],
+            ["export", "csv"], ["export", "csv", "--at-position", "400"], ["export", "csv", "--as-of", time],
         ]
     }
 
@@ -43,9 +44,10 @@ extension PostgresSyncTests {
             ["diff", "--from", time],
         ]
         for command in readCommands(backtest: backtest, time: time) {
-            let local = try cli.run(command + ["--ledger", ledger, "--format", "json"])
+            let format = command.first == "export" ? [] : ["--format", "json"]
+            let local = try cli.run(command + ["--ledger", ledger] + format)
             let shared = try cli.run(
-                command + ["--ledger", elsewhere, "--postgres", url, "--format", "json"]
+                command + ["--ledger", elsewhere, "--postgres", url] + format
                     + (ledgerID.map { ["--ledger-id", $0] } ?? []))
             #expect(local.status == 0 && shared.status == 0, "\(command): \(local.stderr)\(shared.stderr)")
             #expect(local.stdout == shared.stdout, "\(command) differs")

@@ -49,6 +49,7 @@ public struct PostgresService {
         let session = try await PostgresSession.connect(url)
         do {
             try await schema.migrate(session)
+            try await LedgerSync.prepare(session)
             let outcome = try await source.sync(into: session, note: note)
             await session.close()
             return outcome
@@ -72,6 +73,7 @@ public struct PostgresService {
             do {
                 session = try await PostgresSession.connect(url)
                 try await schema.migrate(session)
+                try await LedgerSync.prepare(session)
             } catch let error as PostgresError where error.isUnreachable {
                 note("\(error); retrying in \(Int(backoff)) s")
                 try await Task.sleep(for: .seconds(backoff))

@@ -27,13 +27,14 @@ extension ReadModelService {
     /// are the server's closed-position count; `beats_buy_hold` is ROI / leverage > PC. `orders` is left empty:
     /// the ledger does not count orders.
     public func analytics(lab: String?, formula asked: String?, at moment: Moment) throws -> ResultTable {
-        let (log, models, formula) = try open(formula: asked)
-        let (position, asOfTime) = try Self.headBounded(moment, log)
+        let (source, formula) = try read(formula: asked)
+        let (position, asOfTime) = try Self.headBounded(moment, source.events)
         let metrics = Dictionary(
-            uniqueKeysWithValues: try models.backtests(BacktestQuery(lab: lab, formula: formula, asOf: position)).map {
-                ($0.backtestID, $0)
-            })
-        let rows = try models.backtestFacts(lab: lab, asOf: position).map { facts in
+            uniqueKeysWithValues: try source.models.backtests(BacktestQuery(lab: lab, formula: formula, asOf: position))
+                .map {
+                    ($0.backtestID, $0)
+                })
+        let rows = try source.models.backtestFacts(lab: lab, asOf: position).map { facts in
             Self.analyticsRow(facts, computed: metrics[facts.backtestID], formula: formula, asOfTime: asOfTime)
         }
         return ResultTable(columns: Self.analyticsColumns, rows: rows)

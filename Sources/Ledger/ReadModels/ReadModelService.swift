@@ -122,13 +122,13 @@ public struct ReadModelService {
     }
 
     /// `moment` as a position no later than the log's head, with the time its event was recorded (nil at 0).
-    static func headBounded(_ moment: Moment, _ log: EventLog) throws -> (position: UInt64, recordedAt: Int64?) {
-        let asked = try position(moment, log)
-        return try log.read { reader in
-            let head = try reader.head()?.position ?? 0
-            let position = min(asked ?? head, head)
-            return (position, position == 0 ? nil : try reader.event(at: position)?.recordedAt)
-        }
+    static func headBounded(_ moment: Moment, _ events: any LedgerEventSource) throws
+        -> (position: UInt64, recordedAt: Int64?)
+    {
+        let asked = try position(moment, events)
+        let head = try events.headPosition()
+        let position = min(asked ?? head, head)
+        return (position, position == 0 ? nil : try events.recordedAt(position))
     }
 
     /// The metrics a terminal table shows (csv and json keep all).

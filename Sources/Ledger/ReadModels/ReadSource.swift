@@ -15,6 +15,10 @@ struct ReadSource {
 protocol LedgerEventSource {
     /// The last position recorded at or before `time` (µs), or 0 when every event is later.
     func position(asOf time: Int64) throws -> UInt64
+    /// The last position there is (the synced one, in a shared database), 0 for none.
+    func headPosition() throws -> UInt64
+    /// When the event at `position` was recorded (nil when there is none).
+    func recordedAt(_ position: UInt64) throws -> Int64?
     /// The first `metrics.computed` payload, and every `run.started` one (`FormulaChoice.held`).
     func formulaEvidence() throws -> (firstComputed: JSONValue?, runs: [JSONValue])
     /// The events of one stream, in order.
@@ -34,6 +38,8 @@ struct StreamEvent {
 
 extension EventLog: LedgerEventSource {
     func position(asOf time: Int64) throws -> UInt64 { try read { try $0.position(asOf: time) } }
+    func headPosition() throws -> UInt64 { try read { try $0.head()?.position ?? 0 } }
+    func recordedAt(_ position: UInt64) throws -> Int64? { try read { try $0.event(at: position)?.recordedAt } }
 
     func formulaEvidence() throws -> (firstComputed: JSONValue?, runs: [JSONValue]) {
         try read { reader in
@@ -68,6 +74,7 @@ extension EventLog: LedgerEventSource {
 }
 
 extension SharedReadModels: LedgerEventSource {
+    func headPosition() throws -> UInt64 { try checkpoint()?.position ?? 0 }
     func formulaEvidence() throws -> (firstComputed: JSONValue?, runs: [JSONValue]) {
         (
             try loggedEvents(ofType: EventType.metricsComputed.name, first: true).first.flatMap {
