@@ -71,6 +71,9 @@ extension ProjectCommand {
             let service = PostgresService(location: try options.location)
             let note: @Sendable (String) -> Void = { StandardError.write($0) }
             if follow {
+                // Stopped between two syncs (a single sync is one transaction: a signal ends it, and the
+                // server rolls it back).
+                StopRequest.stopOnSignals()
                 try await service.follow(
                     target, interval: .milliseconds(Int(interval * 1000)),
                     report: { try? printLines([PostgresService.line($0, target: target)]) }, note: note)

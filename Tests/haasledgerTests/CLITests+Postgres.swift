@@ -161,6 +161,29 @@ struct PostgresSyncTests {
         #expect(refused.contains("holds another log"), "\(refused)")
     }
 
+    @Test func followSyncsEachNewEventAndStopsBetweenSyncsOnSIGTERM() throws {
+        let ledger = try demoLedger("one", backtests: 12)
+        let follower = try ChildProcess.Streaming(
+            "haasledger", ["project", "sync", "--follow", "--interval", "0.05", "--ledger", ledger, "--postgres", url])
+        let first = follower.nextLine() ?? ""
+        #expect(first.contains("positions 1–"), "\(first)")
+        let appended = try cli.run(
+            ["log", "append", "--ledger", ledger],
+            stdin: #"{"stream":"lab:L9","type":"haas.lab.observed","payload":{"name":"L9"}}"#)
+        #expect(appended.status == 0, "\(appended.stderr)")
+        let stats = try cli.run(["log", "stats", "--ledger", ledger, "--format", "json"])
+        let head = try #require(try JSONParser.parse(stats.stdout)["head_position"]?.numberValue?.uint64Value)
+        let second = follower.nextLine() ?? ""
+        #expect(second.contains("positions \(head)–\(head), "), "\(second)")
+        kill(follower.process.processIdentifier, SIGTERM)
+        follower.process.waitUntilExit()
+        #expect(follower.process.terminationStatus == 130)
+        let checkpoint = try cluster.psql(
+            "SELECT position FROM haasledger.projection_state WHERE ledger_id = '\(try ledgerID(ledger))'",
+            database: "team")
+        #expect(checkpoint == "\(head)\n")
+    }
+
     @Test func aSyncKilledInsideItsTransactionResumesExactly() throws {
         let ledger = try demoLedger("one")
         let id = try ledgerID(ledger)

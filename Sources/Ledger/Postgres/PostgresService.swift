@@ -59,16 +59,26 @@ public struct PostgresService {
         }
     }
 
-    /// Syncs, then syncs again each time the log grows (checking every `interval`), until cancelled. A lost
-    /// connection is retried, with the wait growing to 30 s, and said on stderr.
+    /// Syncs, then syncs again each time the log grows (checking every `interval`), until `stop` is raised
+    /// (SIGINT or SIGTERM): then it ends between two syncs and throws `interrupted` with the last position
+    /// synced. A lost connection is retried, with the wait growing to 30 s, and said on stderr.
     public func follow(
-        _ target: PostgresTarget, interval: Duration, report: @escaping (LedgerSync.Outcome) -> Void,
-        note: @escaping (String) -> Void
+        _ target: PostgresTarget, interval: Duration, stop: StopRequest = .process,
+        report: @escaping (LedgerSync.Outcome) -> Void, note: @escaping (String) -> Void
     ) async throws {
         let (url, schema) = (target.url, target.schema)
         let source = try SyncSource(location)
         var backoff = 1.0
-        while !Task.isCancelled {
+        var synced: UInt64?
+        /// Waits `duration`, looking at `stop` every 100 ms; false when it was raised.
+        func pause(_ duration: Duration) async throws -> Bool {
+            let end = ContinuousClock.now + duration
+            while !stop.isRequested && ContinuousClock.now < end {
+                try await Task.sleep(for: min(.milliseconds(100), end - ContinuousClock.now))
+            }
+            return !stop.isRequested
+        }
+        while !stop.isRequested {
             let session: PostgresSession
             do {
                 session = try await PostgresSession.connect(url)
@@ -76,15 +86,16 @@ public struct PostgresService {
                 try await LedgerSync.prepare(session)
             } catch let error as PostgresError where error.isUnreachable {
                 note("\(error); retrying in \(Int(backoff)) s")
-                try await Task.sleep(for: .seconds(backoff))
+                _ = try await pause(.seconds(backoff))
                 backoff = min(backoff * 2, 30)
                 continue
             }
             backoff = 1
             do {
-                while !Task.isCancelled {
+                while !stop.isRequested {
                     let outcome = try await source.sync(into: session, note: note)
-                    if outcome.through > outcome.from { report(outcome) } else { try await Task.sleep(for: interval) }
+                    synced = outcome.through
+                    if outcome.through > outcome.from { report(outcome) } else { _ = try await pause(interval) }
                 }
             } catch let error as PostgresError where error.isUnreachable {
                 note("\(error); reconnecting")
@@ -94,6 +105,9 @@ public struct PostgresService {
             }
             await session.close()
         }
+        throw LedgerError.interrupted(
+            "stopped following; \(synced.map { "ledger \(source.id) is synced through position \($0)" } ?? "nothing was synced")"
+        )
     }
 
     /// `sql --postgres`: one read-only statement, narrowed to one ledger's rows when `ledgerID` is given.
