@@ -11,6 +11,8 @@ public protocol ReadModelConnection {
 public protocol ReadModelReading: ReadModelConnection {
     /// Backtests and their metrics as of a position, filtered, sorted (ties by backtest id) and limited.
     func backtests(_ query: BacktestQuery) throws -> [BacktestRow]
+    /// Every script parameter name some backtest valid at `position` ran with, sorted.
+    func parameterKeys(asOf position: UInt64?) throws -> [String]
 }
 
 extension ReadModelConnection {
@@ -21,6 +23,17 @@ extension ReadModelConnection {
             try names("SELECT formula FROM metric_formulas ORDER BY formula"),
             try names("SELECT metric FROM metric_names ORDER BY metric")
         )
+    }
+}
+
+extension ReadModelConnection {
+    /// The lab id of every backtest valid at `position`, once each, sorted; nil stands for the backtests of no
+    /// lab. (A lab id may have no lab row: an imported cache names labs it holds no record of.)
+    public func backtestLabIDs(asOf position: UInt64?) throws -> [String?] {
+        try rows(
+            "SELECT lab_id FROM backtests WHERE \(ReadModels.validAt) GROUP BY lab_id ORDER BY lab_id IS NOT NULL, lab_id",
+            [ReadModels.asOfParameter(position)]
+        ).map { $0.first?.textValue }
     }
 }
 

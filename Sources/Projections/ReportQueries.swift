@@ -85,14 +85,6 @@ extension ReadModels {
         }
     }
 
-    /// The lab id of every backtest valid at `position`, once each, sorted; nil stands for the backtests of no
-    /// lab. (A lab id may have no lab row: an imported cache names labs it holds no record of.)
-    public func backtestLabIDs(asOf position: UInt64?) throws -> [String?] {
-        try db.prepare(
-            "SELECT DISTINCT lab_id FROM backtests WHERE \(Self.validAt) ORDER BY lab_id IS NOT NULL, lab_id"
-        ).rows([Self.asOfParameter(position)]).map { if case .text(let id)? = $0.first { id } else { nil } }
-    }
-
     /// Every script parameter name some backtest valid at `position` ran with, sorted.
     public func parameterKeys(asOf position: UInt64?) throws -> [String] {
         try db.prepare(

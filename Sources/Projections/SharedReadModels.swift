@@ -27,6 +27,18 @@ public struct SharedReadModels: ReadModelReading {
             rows.filter { row in query.filters.allSatisfy { $0.accepts(row.orderable($0.metric)) } }, query)
     }
 
+    public func parameterKeys(asOf position: UInt64?) throws -> [String] {
+        try rows(
+            """
+            SELECT DISTINCT j.key COLLATE "C" AS key FROM backtests b,
+                jsonb_object_keys(CASE WHEN jsonb_typeof(b.parameters::jsonb) = 'object' THEN b.parameters::jsonb END)
+                    AS j(key)
+            WHERE b.valid_from <= ?1 AND (b.valid_to IS NULL OR b.valid_to > ?1)
+            ORDER BY 1
+            """, [ReadModels.asOfParameter(position)]
+        ).compactMap { $0.first?.textValue }
+    }
+
     /// `sort` + `limit` without `--where`: for each bucket of positions up to the one asked for (as SQLite
     /// keeps them, `MetricValueBuckets`), the numbers of the metric valid at the position, walked in value
     /// order by their index; the best N of all walks, ties by backtest id. Nil when fewer than N backtests

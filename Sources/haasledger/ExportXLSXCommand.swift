@@ -19,13 +19,14 @@ extension ExportCommand {
         @Option(help: formulaHelp) var formula: String?
         @Flag(help: "Add a sheet of every closed trade (read from each backtest's runtime body).") var trades = false
         @Option(name: [.customShort("o"), .customLong("output")], help: "The .xlsx file to write.") var output: String
+        @OptionGroup var database: SharedReadOptions
 
         func validate() throws {
             if output == "-" { throw ValidationError("-o: a workbook is a file; give a path ending in .xlsx") }
         }
 
         func run() throws {
-            let summary = try options.readModels(formula).exportWorkbook(
+            let summary = try options.readModels(formula, from: database).exportWorkbook(
                 WorkbookRequest(lab: lab, formula: formula, moment: try moment.moment, trades: trades), to: output)
             let sheets = summary.sheets.map { "\($0.name) \($0.rows)" }.joined(separator: ", ")
             StandardError.write("wrote \(output) (log position \(summary.position); rows: \(sheets))")

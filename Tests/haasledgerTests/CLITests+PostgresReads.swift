@@ -53,6 +53,20 @@ extension PostgresSyncTests {
             #expect(local.stdout == shared.stdout, "\(command) differs")
             #expect(mayBeEmpty.contains(command) || local.stdout.count > 20, "\(command) answered nothing")
         }
+        // The workbook: every part but its creation time the same bytes.
+        let books = [cli.directory.appending("local.xlsx"), cli.directory.appending("shared.xlsx")]
+        let localBook = try cli.run(["export", "xlsx", "--ledger", ledger, "-o", books[0], "--at-position", "500"])
+        let sharedBook = try cli.run(
+            ["export", "xlsx", "--ledger", elsewhere, "--postgres", url, "-o", books[1], "--at-position", "500"]
+                + (ledgerID.map { ["--ledger-id", $0] } ?? []))
+        #expect(localBook.status == 0 && sharedBook.status == 0, "\(localBook.stderr)\(sharedBook.stderr)")
+        let compare = try ChildProcess.run(
+            program: "/usr/bin/env",
+            [
+                "python3", "-c",
+                "import sys, zipfile; a, b = (zipfile.ZipFile(p) for p in sys.argv[1:]); print(sorted(set(a.namelist()) ^ set(b.namelist())) + [n for n in a.namelist() if n != 'docProps/core.xml' and n in b.namelist() and a.read(n) != b.read(n)])",
+            ] + books)
+        #expect(compare.stdout == "[]\n", "the workbooks differ: \(compare.stdout)\(compare.stderr)")
         #expect(!FileManager.default.fileExists(atPath: elsewhere), "a read on PostgreSQL created a ledger")
     }
 
@@ -87,6 +101,11 @@ extension PostgresSyncTests {
         #expect(noLedger.status == 2 && noLedger.stderr.contains("--ledger-id"), "\(noLedger.stderr)")
         let unknown = try cli.run(["query", "labs", "--postgres", url, "--ledger-id", "0123456789abcdef"])
         #expect(unknown.status == 2 && unknown.stderr.contains("no ledger 0123456789abcdef"), "\(unknown.stderr)")
+        let trades = try cli.run([
+            "export", "xlsx", "--postgres", url, "--ledger-id", try ledgerID(two), "--trades", "-o",
+            cli.directory.appending("trades.xlsx"),
+        ])
+        #expect(trades.status == 2 && trades.stderr.contains("--trades"), "\(trades.stderr)")
         let localOnly = try cli.run(["query", "labs", "--ledger", ledger, "--ledger-id", "0123456789abcdef"])
         #expect(localOnly.status == 2 && localOnly.stderr.contains("--postgres"), "\(localOnly.stderr)")
     }
