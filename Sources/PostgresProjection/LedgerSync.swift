@@ -142,7 +142,7 @@ public struct LedgerSync {
             PostgresQuery(
                 unsafeSQL:
                     "INSERT INTO \(table.name) (\(list)) SELECT \(list) FROM \(staging) ON CONFLICT (ledger_id, \(key)) "
-                    + (updates.isEmpty ? "DO NOTHING RETURNING 1" : "DO UPDATE SET \(updates) RETURNING 1")))
+                    + (updates.isEmpty ? "DO NOTHING RETURNING 1" : "DO UPDATE SET \(updates)")))
         return table.change == .named(key: key) ? inserted.count : count
     }
 

@@ -9,6 +9,11 @@
 -- themselves (envelope and canonical payload), for `history`, for turning --as-of TIME into a ledger's
 -- position, and for knowing a ledger's formulas.
 
+-- Rows synced under 0001 lack the events and names, so they are dropped: each ledger's next sync loads it
+-- again in bulk (the shared read models are a projection, rebuilt from the logs at any time).
+TRUNCATE projection_state, labs, backtests, backtest_metric_sets, backtest_metric_values, executions,
+    history_cutoffs, cache_index, fetches, imported_files, scripts, sweeps, sweep_trials;
+
 DROP VIEW backtest_metrics;
 DROP INDEX backtest_metric_values_by_value;
 ALTER TABLE backtest_metric_sets
