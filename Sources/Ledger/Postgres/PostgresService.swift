@@ -70,13 +70,12 @@ public struct PostgresService {
         let source = try SyncSource(location)
         var backoff = 1.0
         var synced: UInt64?
-        /// Waits `duration`, looking at `stop` every 100 ms; false when it was raised.
-        func pause(_ duration: Duration) async throws -> Bool {
+        /// Waits `duration`, or less once `stop` is raised (looked at every 100 ms).
+        func pause(_ duration: Duration) async throws {
             let end = ContinuousClock.now + duration
             while !stop.isRequested && ContinuousClock.now < end {
                 try await Task.sleep(for: min(.milliseconds(100), end - ContinuousClock.now))
             }
-            return !stop.isRequested
         }
         while !stop.isRequested {
             let session: PostgresSession
@@ -86,7 +85,7 @@ public struct PostgresService {
                 try await LedgerSync.prepare(session)
             } catch let error as PostgresError where error.isUnreachable {
                 note("\(error); retrying in \(Int(backoff)) s")
-                _ = try await pause(.seconds(backoff))
+                try await pause(.seconds(backoff))
                 backoff = min(backoff * 2, 30)
                 continue
             }
@@ -95,7 +94,7 @@ public struct PostgresService {
                 while !stop.isRequested {
                     let outcome = try await source.sync(into: session, note: note)
                     synced = outcome.through
-                    if outcome.through > outcome.from { report(outcome) } else { _ = try await pause(interval) }
+                    if outcome.through > outcome.from { report(outcome) } else { try await pause(interval) }
                 }
             } catch let error as PostgresError where error.isUnreachable {
                 note("\(error); reconnecting")
@@ -116,10 +115,7 @@ public struct PostgresService {
         timeLimit: Double
     ) async throws -> ResultTable {
         let (url, schema) = (target.url, target.schema)
-        if let ledgerID, !LedgerIdentity.isID(ledgerID) {
-            throw LedgerError.invalidArgument(
-                flag: "--ledger-id", reason: "'\(ledgerID)' is not 16 hex digits (see `log stats`)")
-        }
+        let ledgerID = try SharedReadModelsTarget(target, ledgerID: ledgerID).ledgerID
         if case .time = moment, ledgerID == nil {
             throw LedgerError.invalidArgument(
                 flag: "--as-of", reason: "a time falls at a different position in each ledger: give --ledger-id")
