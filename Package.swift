@@ -169,6 +169,12 @@ let package = Package(
             dependencies: ["JSON", "Platform", "EventLog"],
             swiftSettings: strictSettings
         ),
+        // The crash drill driven by tools/crash: SIGKILLs haasledger commands and checks what survives.
+        .executableTarget(
+            name: "haasledger-crash",
+            dependencies: ["EventLog", "EventLogTesting", "HaasSimulator", "Platform"],
+            swiftSettings: strictSettings
+        ),
         // The benchmark harness driven by tools/bench.
         .executableTarget(
             name: "haasledger-bench",
@@ -223,7 +229,9 @@ let package = Package(
         ),
         .testTarget(
             name: "haasledgerTests",
-            dependencies: ["EventLog", "JSON", "haasledger", "EventLogTesting", "HaasSimulator", "Projections"],
+            dependencies: [
+                "EventLog", "JSON", "haasledger", "haasledger-crash", "EventLogTesting", "HaasSimulator", "Projections",
+            ],
             exclude: ["Help", "Goldens"],
             swiftSettings: strictSettings
         ),

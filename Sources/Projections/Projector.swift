@@ -105,7 +105,9 @@ public final class Projector {
 
     /// Applies every event after the checkpoint up to `through`, in batches; returns how many were applied.
     @discardableResult
-    public func catchUp(from log: EventLog, through: UInt64 = .max, batchSize: Int = 20_000) throws -> Int {
+    public func catchUp(
+        from log: EventLog, through: UInt64 = .max, batchSize: Int = 20_000, afterBatch: (UInt64) -> Void = { _ in }
+    ) throws -> Int {
         try checkTheLogStillHoldsWhatWasApplied(log)
         var applied = 0
         while true {
@@ -134,6 +136,7 @@ public final class Projector {
                 ])
             }
             applied += seen
+            afterBatch(last.position)
         }
     }
 

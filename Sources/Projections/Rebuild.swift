@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 import EventLog
 import Foundation
 import Platform
 import SQLiteKit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension ReadModels {
     /// Replays the log from position 1 through `through` into a fresh file, then moves it to `output`
@@ -15,17 +16,17 @@ extension ReadModels {
     /// indexes; a second thread replays every other event through the projector into a side file, then builds
     /// that file's indexes in one pass each. The side file's tables are copied in with one statement each, which
     /// SQLite does page by page when both ends have the same indexes and the target is empty.
+    ///
+    /// `progress` hears each step with the position it reached and the position it goes to.
     @discardableResult
-    public static func rebuild(log: EventLog, through: UInt64 = .max, output: String) throws -> UInt64 {
+    public static func rebuild(
+        log: EventLog, through: UInt64 = .max, output: String,
+        progress: @escaping @Sendable (_ step: String, _ done: UInt64, _ total: UInt64) -> Void = { _, _, _ in }
+    ) throws -> UInt64 {
         let staging = output + ".rebuild-\(ProcessInfo.processInfo.processIdentifier)"
         let side = staging + "-events"
-        func removeStaging() {
-            for path in [staging, side] {
-                for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: path + suffix) }
-            }
-        }
-        removeStaging()
-        defer { removeStaging() }
+        removeAbandonedStaging(of: output)
+        defer { removeStaging(staging) }
         let position: UInt64 = try {
             let db = try openStaging(staging)
             // The head is fixed first, so both replays stop at the same event however the log grows.
@@ -38,14 +39,17 @@ extension ReadModels {
                     projector.leavesMetricsToReplay = true
                     projector.beginBulk()
                     defer { projector.endBulk() }
-                    try projector.catchUp(from: log, through: end)
+                    try projector.catchUp(from: log, through: end) { progress("rebuild: events", $0, end) }
                     for index in indexes { try sideDB.execute(index.sql) }
+                    progress("rebuild: indexes", end, end)
                     return try projector.position()
                 })
             }
             let metrics = Result(catching: { () throws -> Void in
                 let replay = try MetricSetReplay.replay(log: log, through: end)
+                progress("rebuild: metric sets", end, end)
                 try db.transaction { try replay.write(to: db) }
+                progress("rebuild: metric tables", end, end)
             })
             let position = try others.wait().get()
             try metrics.get()
@@ -57,6 +61,7 @@ extension ReadModels {
                 for table in tables { try db.execute("INSERT INTO main.\"\(table)\" SELECT * FROM side.\"\(table)\"") }
             }
             try db.execute("DETACH DATABASE side")
+            progress("rebuild: tables", end, end)
             try db.execute("PRAGMA synchronous = FULL; PRAGMA journal_mode = DELETE")
             return position
         }()
@@ -67,6 +72,31 @@ extension ReadModels {
                 message: "cannot move \(staging) to \(output): \(String(cString: strerror(errno)))", sql: nil)
         }
         return position
+    }
+
+    /// Removes a staging file and its side file with their journals.
+    private static func removeStaging(_ staging: String) {
+        for path in [staging, staging + "-events"] {
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                try? FileManager.default.removeItem(atPath: path + suffix)
+            }
+        }
+    }
+
+    /// Removes the staging files of rebuilds whose process is gone (killed, or the machine went down): nobody
+    /// will finish them, and each can be as large as the read models.
+    private static func removeAbandonedStaging(of output: String) {
+        let folder = (output as NSString).deletingLastPathComponent
+        let prefix = (output as NSString).lastPathComponent + ".rebuild-"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? []
+        for name in names where name.hasPrefix(prefix) {
+            let digits = name.dropFirst(prefix.count).prefix { $0.isNumber }
+            guard let pid = Int32(digits), !digits.isEmpty else { continue }
+            let ours = pid == ProcessInfo.processInfo.processIdentifier
+            if ours || (kill(pid, 0) != 0 && errno == ESRCH) {
+                removeStaging((folder.isEmpty ? "" : folder + "/") + prefix + digits)
+            }
+        }
     }
 
     /// A migrated staging file. Nobody else sees it until it is renamed into place, so it needs no journal, and a

@@ -59,7 +59,7 @@ struct BacktestCommand: ParsableCommand {
                 formulas: try session.options.formulas(formula))
             let outcome = try await session.service(DirectBacktestService.self).run(
                 request, progress: BacktestArguments.showProgress)
-            BacktestArguments.clearProgress()
+            StandardError.endProgress()
             if detach && format == .table {
                 try printLines([outcome.backtestID])
             } else {
@@ -89,7 +89,7 @@ struct BacktestCommand: ParsableCommand {
                 backtestID: backtestID, client: try session.client(), wait: wait,
                 pollInterval: .milliseconds(Int64(max(0, pollInterval) * 1_000)),
                 formulas: try session.options.formulas(formula), progress: BacktestArguments.showProgress)
-            BacktestArguments.clearProgress()
+            StandardError.endProgress()
             try printLines(BacktestPresentation.lines(outcome, json: format == .json))
         }
     }
@@ -201,14 +201,8 @@ enum BacktestArguments {
     }
 
     @Sendable static func showProgress(_ progress: BacktestProgress) {
-        guard StandardError.isTerminal else { return }
         let percent = progress.percent.map { " \(Int($0.rounded())) %" } ?? ""
-        StandardError.write(
-            "\r\u{1B}[Kbacktest \(progress.backtestID.prefix(8)): \(progress.phase)\(percent) (poll \(progress.polls))",
-            newline: false)
-    }
-
-    static func clearProgress() {
-        if StandardError.isTerminal { StandardError.write("\r\u{1B}[K", newline: false) }
+        StandardError.progress(
+            "backtest \(progress.backtestID.prefix(8)): \(progress.phase)\(percent) (poll \(progress.polls))")
     }
 }

@@ -11,13 +11,15 @@ struct HaasLedger: AsyncParsableCommand {
             Exit codes: 0 ok, 1 runtime failure, 2 usage or input error, 3 integrity failure.
             Environment: HAASLEDGER_PATH (default ledger), HAASLEDGER_FORMULA (default formula), \
             HAASLEDGER_CONFIG (the config file, else ./haasledger.toml), HAASLEDGER_CLOCK (pin the ledger clock \
-            to an ISO-8601 time, for reproducible runs).
+            to an ISO-8601 time, for reproducible runs), HAASLEDGER_PROGRESS=lines (progress on stderr one line \
+            each, also when it is not a terminal).
             """,
         version: BuildInfo.version,
         subcommands: [
             DemoCommand.self, FetchCommand.self, WatchCommand.self, HistoryStatusCommand.self, SimulateCommand.self,
             MetricsCommand.self, QueryCommand.self, HistoryCommand.self, DiffCommand.self, SQLCommand.self,
-            ExportCommand.self, ReportCommand.self, ProjectCommand.self, ImportCommand.self, LogCommand.self, ConfigCommand.self,
+            ExportCommand.self, ReportCommand.self, ProjectCommand.self, ImportCommand.self, LogCommand.self,
+            ConfigCommand.self,
             ScriptCommand.self, BacktestCommand.self, LabCommand.self, SweepCommand.self,
         ]
     )
@@ -50,7 +52,7 @@ struct HaasLedger: AsyncParsableCommand {
                 Foundation.exit(2)
             default:
                 // A progress line a command left on the terminal goes first, so the message starts a line.
-                if StandardError.isTerminal { StandardError.write("\r\u{1B}[K", newline: false) }
+                StandardError.endProgress()
                 // Not one of argument-parser's: the ledger's own errors, worded by their types.
                 if case LedgerError.interrupted = error {
                     StandardError.write("\(error)")

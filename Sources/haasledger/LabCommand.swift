@@ -108,7 +108,10 @@ struct LabCommand: ParsableCommand {
         @Argument(help: "The lab.") var lab: String
         @Option(help: "Start: ISO-8601 or Unix seconds (default: the lab's last period).") var from: String?
         @Option(help: "End: ISO-8601 or Unix seconds.") var to: String?
-        @Flag(help: "Follow a lab that is already running, fetching only what is missing.") var resume = false
+        @Flag(
+            help:
+                "Follow a lab that is already running, or one that completed, fetching only what is missing (never starts it again)."
+        ) var resume = false
         @Option(
             name: .customLong("max-concurrent"),
             help: "Runtimes fetched at once (default: $HAAS_MAX_CONCURRENT_BACKTESTS, else 5).")
@@ -137,7 +140,7 @@ struct LabCommand: ParsableCommand {
                 maxConcurrent: concurrent, pollInterval: .milliseconds(Int64(pollInterval * 1_000)),
                 formulas: try session.options.formulas(formula))
             let summary = try await session.service().run(request, progress: LabArguments.showProgress)
-            BacktestArguments.clearProgress()
+            StandardError.endProgress()
             try printLines([
                 "lab \(summary.labID): \(summary.completed) of \(summary.scheduled) backtests completed; recorded \(summary.results) results, \(summary.runtimes) runtimes, \(summary.metrics) metric sets"
             ])
@@ -206,10 +209,9 @@ extension LabCommand.Run: StopsBetweenUnits {}
 
 enum LabArguments {
     @Sendable static func showProgress(_ progress: LabProgress) {
-        guard StandardError.isTerminal else { return }
         let eta = progress.secondsLeft.map { ", about \(Int($0.rounded())) s left" } ?? ""
-        StandardError.write(
-            "\r\u{1B}[Klab \(progress.labID.prefix(8)): \(progress.completed)/\(progress.scheduled) backtests, \(progress.runtimes) runtimes\(eta)",
-            newline: false)
+        StandardError.progress(
+            "lab \(progress.labID.prefix(8)): \(progress.completed)/\(progress.scheduled) backtests, \(progress.runtimes) runtimes\(eta)"
+        )
     }
 }

@@ -239,7 +239,8 @@ struct ProjectCommand: ParsableCommand {
 
         func run() throws {
             let position = try ReadModelService(location: try options.location).rebuild(
-                at: try moment.moment, output: output)
+                at: try moment.moment, output: output, progress: ProgressLine.show)
+            StandardError.endProgress()
             try printLines(["rebuilt the read models through position \(position)"])
         }
     }

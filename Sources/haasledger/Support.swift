@@ -85,12 +85,13 @@ func printLines(_ lines: [String], to path: String? = nil) throws {
     try output.finish()
 }
 
-/// Progress on stderr when it is a terminal; silent in pipes.
+/// A recording command's progress, drawn by `StandardError.progress`.
 enum ProgressLine {
     static func show(_ progress: FetchProgress) {
-        guard StandardError.isTerminal else { return }
-        let text =
-            progress.phase == "done" ? "\r\u{1B}[K" : "\r\u{1B}[K\(progress.phase): \(progress.done)/\(progress.total)"
-        StandardError.write(text, newline: false)
+        if progress.phase == "done" {
+            StandardError.endProgress()
+        } else {
+            StandardError.progress("\(progress.phase): \(progress.done)/\(progress.total)")
+        }
     }
 }

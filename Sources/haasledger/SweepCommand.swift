@@ -97,7 +97,7 @@ struct SweepCommand: ParsableCommand {
             let outcome = try await session.service(SweepService.self).run(
                 definition, source: source, client: try session.client(), sweepID: id,
                 progress: SweepArguments.showProgress)
-            SweepArguments.clearProgress()
+            StandardError.endProgress()
             try printLines(SweepPresentation.lines(outcome, json: format == .json))
         }
     }
@@ -112,7 +112,7 @@ struct SweepCommand: ParsableCommand {
         func run() async throws {
             let outcome = try await session.service(SweepService.self).resume(
                 sweepID: sweepID, client: try session.client(), progress: SweepArguments.showProgress)
-            SweepArguments.clearProgress()
+            StandardError.endProgress()
             try printLines(SweepPresentation.lines(outcome, json: format == .json))
         }
     }
@@ -176,11 +176,6 @@ enum SweepArguments {
     }
 
     @Sendable static func showProgress(_ outcome: SweepOutcome) {
-        guard StandardError.isTerminal else { return }
-        StandardError.write("\r\u{1B}[K" + SweepPresentation.progressLine(outcome), newline: false)
-    }
-
-    static func clearProgress() {
-        if StandardError.isTerminal { StandardError.write("\r\u{1B}[K", newline: false) }
+        StandardError.progress(SweepPresentation.progressLine(outcome))
     }
 }

@@ -72,6 +72,12 @@ extension CLITests {
             #expect(
                 steps.stdout.contains(",created,") && steps.stdout.contains(",updated,")
                     && steps.stdout.contains(",started,"))
+            // --resume after the lab completed records nothing twice and never starts it again.
+            let resumed = try await ChildProcess.runInBackground(
+                "haasledger", labRun(lab, url: url, ["--resume"]), environment: environment)
+            #expect(resumed.status == 0, "\(resumed.stderr)")
+            #expect(server.receivedRequests.filter { $0.channel == "START_LAB_EXECUTION" }.count == 1)
+            #expect(try eventCount("haas.backtest.runtime.fetched") == 9)
             // A wrong parameter is named, with the nearest one.
             let typo = try await ChildProcess.runInBackground(
                 "haasledger", labRun(lab, url: url, ["--param", "Perod=1,2"]), environment: environment)

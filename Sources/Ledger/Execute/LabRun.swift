@@ -13,7 +13,7 @@ public struct LabRunRequest: Sendable {
     /// Unix seconds; nil keeps the period of the lab's last run.
     public var start: Int64?
     public var end: Int64?
-    /// Follow a lab that is already running instead of refusing.
+    /// Follow a lab that is already running instead of refusing, and never start one that completed.
     public var resume: Bool
     /// Runtimes fetched at once.
     public var maxConcurrent: Int
@@ -62,7 +62,7 @@ public struct LabRunSummary: Sendable {
 extension LabService {
     /// Configures the lab (when asked), starts it, and follows it: each change of its execution, and its
     /// results and runtimes (with their metrics) as they complete, are recorded. Ctrl-C cancels the lab on the
-    /// server; `resume` follows a lab already running and fetches only what is missing.
+    /// server; `resume` follows a lab already running (or one that completed) and fetches only what is missing.
     public func run(_ request: LabRunRequest, progress: (@Sendable (LabProgress) -> Void)? = nil) async throws
         -> LabRunSummary
     {
@@ -86,7 +86,10 @@ extension LabService {
                     flag: "lab run",
                     reason: "lab \(request.labID) is running; `lab run --resume` follows it, `lab cancel` stops it")
             }
-            if !running {
+            // A resumed run whose lab completed meanwhile (the first run was killed while following it) records
+            // what is missing: starting it again would run every backtest a second time.
+            let completedMeanwhile = request.resume && details.value.status == 3
+            if !running && !completedMeanwhile {
                 if !request.update.isEmpty {
                     _ = try await Self.apply(request.update, labID: request.labID, client: client, recorder: recorder)
                 }
@@ -103,7 +106,8 @@ extension LabService {
             let script = try await details.value.scriptID.asyncMap { try await client.scriptRecord(scriptID: $0) }
             if let script {
                 recorder.add(
-                    ScriptService.observed(script.value, channel: "GET_SCRIPT_RECORD", bodyHash: Blob(script.body).hash.hex))
+                    ScriptService.observed(
+                        script.value, channel: "GET_SCRIPT_RECORD", bodyHash: Blob(script.body).hash.hex))
             }
             var follower = LabFollower(
                 request: request, client: client, recorder: recorder, log: log, formulas: formulas, stop: stopRequest,

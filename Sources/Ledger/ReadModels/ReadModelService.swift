@@ -222,11 +222,14 @@ public struct ReadModelService {
     }
 
     /// Rebuilds the read models from the log (through a moment), atomically replacing the file, or into `output`.
-    public func rebuild(at moment: Moment, output: String?) throws -> UInt64 {
+    public func rebuild(
+        at moment: Moment, output: String?, progress: @escaping @Sendable (FetchProgress) -> Void = { _ in }
+    ) throws -> UInt64 {
         let log = try location.openLog(create: false)
         let through = try Self.position(moment, log) ?? .max
-        return try ReadModels.rebuild(
-            log: log, through: through, output: output ?? location.readModelsPath)
+        return try ReadModels.rebuild(log: log, through: through, output: output ?? location.readModelsPath) {
+            progress(FetchProgress(phase: $0, done: Int($1), total: Int($2)))
+        }
     }
 
     /// How far the read models lag behind the log, in events and in seconds of ledger time.

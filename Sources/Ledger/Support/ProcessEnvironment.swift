@@ -30,5 +30,22 @@ public enum StandardError {
 
     /// True when standard error is a terminal, so progress lines are worth drawing.
     public static var isTerminal: Bool { isatty(STDERR_FILENO) == 1 }
-}
 
+    /// Draws `text` as the progress line: redrawn in place on a terminal; one line each when
+    /// `HAASLEDGER_PROGRESS=lines` (for logs, and for the crash drill, which kills a command at its k-th line);
+    /// else nothing, so pipes stay quiet.
+    public static func progress(_ text: String) {
+        if isTerminal {
+            write("\r\u{1B}[K" + text, newline: false)
+        } else if progressAsLines {
+            write(text)
+        }
+    }
+
+    /// Clears a progress line left on the terminal, so what follows starts a line.
+    public static func endProgress() {
+        if isTerminal { write("\r\u{1B}[K", newline: false) }
+    }
+
+    private static let progressAsLines = getenv("HAASLEDGER_PROGRESS").map { String(cString: $0) } == "lines"
+}
