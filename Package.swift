@@ -175,6 +175,15 @@ let package = Package(
             dependencies: ["EventLog", "EventLogTesting", "HaasSimulator", "Platform"],
             swiftSettings: strictSettings
         ),
+        // libFuzzer's driver, reached through a weak symbol so that a plain build links without it.
+        .target(name: "CFuzzerDriver"),
+        // The libFuzzer targets driven by tools/fuzz (which adds coverage, ASan and libFuzzer); a plain build runs
+        // the files it is given once each, as the test suite does with the corpus and the regressions.
+        .executableTarget(
+            name: "haasledger-fuzz",
+            dependencies: ["BacktestMetrics", "CFuzzerDriver", "EventLog", "HaasAPI", "JSON", "Ledger"],
+            swiftSettings: strictSettings
+        ),
         // The benchmark harness driven by tools/bench.
         .executableTarget(
             name: "haasledger-bench",
@@ -230,7 +239,8 @@ let package = Package(
         .testTarget(
             name: "haasledgerTests",
             dependencies: [
-                "EventLog", "JSON", "haasledger", "haasledger-crash", "EventLogTesting", "HaasSimulator", "Projections",
+                "EventLog", "JSON", "haasledger", "haasledger-crash", "haasledger-fuzz", "EventLogTesting",
+                "HaasSimulator", "Projections",
             ],
             exclude: ["Help", "Goldens"],
             swiftSettings: strictSettings
