@@ -20,7 +20,7 @@ public final class Projector {
     private let importedFile: SQLiteStatement
     private let checkpoint: SQLiteStatement
     /// Set by a rebuild, which builds the metric tables from `metrics.computed` on another thread
-    /// (`MetricSetReplay`): this projector then leaves those events alone.
+    /// (`MetricSetRebuild`): this projector then leaves those events alone.
     var leavesMetricsToReplay = false
 
     public init(_ db: SQLiteConnection) throws {

@@ -11,9 +11,9 @@ extension ReadModels {
     /// Replays the log from position 1 through `through` into a fresh file, then moves it to `output`
     /// (atomically replacing what was there). Returns the position reached.
     ///
-    /// Two replays run at once, one per core, each writing its own staging file: this thread builds the
-    /// metric tables (most of the rows) in memory from `metrics.computed` and writes them in the order of their
-    /// indexes; a second thread replays every other event through the projector into a side file, then builds
+    /// Two replays run at once, one per core, each writing its own staging file: this thread writes the
+    /// metric tables (most of the rows) from `metrics.computed`, one bucket of positions at a time
+    /// (`MetricSetRebuild`); a second thread replays every other event through the projector into a side file, then builds
     /// that file's indexes in one pass each. The side file's tables are copied in with one statement each, which
     /// SQLite does page by page when both ends have the same indexes and the target is empty.
     ///
@@ -46,9 +46,11 @@ extension ReadModels {
                 })
             }
             let metrics = Result(catching: { () throws -> Void in
-                let replay = try MetricSetReplay.replay(log: log, through: end)
-                progress("rebuild: metric sets", end, end)
-                try db.transaction { try replay.write(to: db) }
+                try db.transaction {
+                    try MetricSetRebuild.rebuild(log: log, through: end, into: db) {
+                        progress("rebuild: metric sets", end, end)
+                    }
+                }
                 progress("rebuild: metric tables", end, end)
             })
             let position = try others.wait().get()
@@ -99,12 +101,16 @@ extension ReadModels {
         }
     }
 
+    /// Each staging file's page cache, in KiB (negative: SQLite's unit): two are open at once, and the memory
+    /// they may hold counts against the rebuild's bound.
+    static let stagingCachePages = -16_384
+
     /// A migrated staging file. Nobody else sees it until it is renamed into place, so it needs no journal, and a
     /// large page cache keeps pages in memory instead of re-reading them per insert.
     private static func openStaging(_ path: String) throws -> SQLiteConnection {
         let db = try SQLiteConnection(path: path)
         try db.execute(
-            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE; PRAGMA cache_size = \(cachePages)"
+            "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE; PRAGMA cache_size = \(stagingCachePages)"
         )
         try ReadModelSchema.migrator().migrate(db)
         return db

@@ -60,16 +60,15 @@ import Testing
             case .catchUp: 0
             case .rebuildThenCatchUp: events.count / 2
             }
-        var replay = MetricSetReplay()
-        for event in events[..<split] {
-            try event.payload.withUnsafeBytes {
-                try replay.apply(payload: $0, position: event.position, runtimePosition: 1)
-            }
-        }
-        replay.sortValues()
         let table = try MetricSetTable(db)
         try db.transaction {
-            try replay.write(to: db)
+            var rebuild = try MetricSetRebuild(into: db)
+            for event in events[..<split] {
+                try event.payload.withUnsafeBytes {
+                    try rebuild.apply(payload: $0, position: event.position, runtimePosition: 1)
+                }
+            }
+            try rebuild.finish()
             for event in events[split...] {
                 try event.payload.withUnsafeBytes {
                     try table.apply(payload: $0, position: event.position, runtimePosition: 1)
