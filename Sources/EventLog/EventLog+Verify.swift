@@ -103,6 +103,7 @@ private struct ChainVerifier: ~Copyable {
                 previous = event.hash
                 lastRecordedAt = event.recordedAt
                 head = LogHead(position: position, hash: event.hash, recordedAt: event.recordedAt)
+                if position % UInt64(LogReader.pagesReleasedEvery) == 0 { reader.releaseMappedPages() }
                 entry = try cursor.next()
             }
         }

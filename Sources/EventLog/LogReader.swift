@@ -15,6 +15,9 @@ public struct LogReader: ~Copyable {
     /// every so often by a replay of the whole log, it keeps resident memory from growing with the log's size.
     public func releaseMappedPages() { txn.releaseMappedPages() }
 
+    /// How many events a long walk visits between two `releaseMappedPages()`.
+    public static let pagesReleasedEvery = 100_000
+
     /// The newest event, or nil for an empty log.
     public func head() throws -> LogHead? { try LogReader.readHead(txn: txn, dbs: dbs) }
 
@@ -44,10 +47,14 @@ public struct LogReader: ~Copyable {
         guard from <= through else { return }
         try txn.withCursor(dbs.events) { cursor in
             var entry = try Keys.withPosition(from) { try cursor.seek(atLeast: $0) }
+            var visited = 0
             while let current = entry {
                 let position = Keys.uint64(current.key, bigEndian: true)
                 if position > through { return }
                 guard try visit(try LogReader.decode(current.value, position: position)) else { return }
+                // A walk over the whole log (an export) keeps only the pages it is reading resident.
+                visited += 1
+                if visited % Self.pagesReleasedEvery == 0 { releaseMappedPages() }
                 entry = try cursor.next()
             }
         }

@@ -33,18 +33,22 @@ private enum FactColumn: String, SelectedColumns {
 }
 
 extension ReadModelConnection {
-    /// Every backtest (of `lab` when given, of no lab when `directOnly`) valid at `position`, by backtest id.
-    public func backtestFacts(lab: String?, directOnly: Bool = false, asOf position: UInt64?) throws
-        -> [BacktestFactsRow]
-    {
+    /// Every backtest (of `lab` when given, of no lab when `directOnly`) valid at `position`, by backtest id;
+    /// with `after` and `limit`, the next page of them (an export reads a ledger of any size page by page).
+    public func backtestFacts(
+        lab: String?, directOnly: Bool = false, asOf position: UInt64?, after: String? = nil, limit: Int? = nil
+    ) throws -> [BacktestFactsRow] {
         var sql = "SELECT \(FactColumn.list) FROM backtests WHERE \(ReadModels.validAt)"
         var parameters: [SQLiteValue] = [ReadModels.asOfParameter(position)]
         if directOnly { sql += " AND lab_id IS NULL" }
-        if let lab {
-            sql += " AND lab_id = ?2"
-            parameters.append(.text(lab))
+        for (condition, value) in [("lab_id =", lab), ("backtest_id >", after)] {
+            guard let value else { continue }
+            parameters.append(.text(value))
+            sql += " AND \(condition) ?\(parameters.count)"
         }
-        return try rows(sql + " ORDER BY backtest_id", parameters).map { row in
+        sql += " ORDER BY backtest_id"
+        if let limit { sql += " LIMIT \(max(limit, 0))" }
+        return try rows(sql, parameters).map { row in
             BacktestFactsRow(
                 backtestID: row.string(FactColumn.backtest_id) ?? "", accountID: row.string(FactColumn.account_id),
                 startedAt: row.int64(FactColumn.started_at), endedAt: row.int64(FactColumn.ended_at),

@@ -54,6 +54,8 @@ public struct BacktestQuery: Sendable, Equatable {
     public var directOnly = false
     /// One backtest only (`history` asks for one at every event that touched it).
     public var backtest: String?
+    /// Only backtests whose id is in this range (an export asks for one page of ids at a time).
+    public var backtestIDs: ClosedRange<String>?
     public var formula: String
     public var filters: [Filter]
     public var sort: String?

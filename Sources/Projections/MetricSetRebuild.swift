@@ -64,7 +64,7 @@ struct MetricSetRebuild {
             var visited = 0
             try reader.forEachView(through: through) { view in
                 visited += 1
-                if visited % 100_000 == 0 { reader.releaseMappedPages() }
+                if visited % LogReader.pagesReleasedEvery == 0 { reader.releaseMappedPages() }
                 guard try view.withTypeBytes({ $0.elementsEqual(MetricSetRebuild.metricsType) }) else { return true }
                 let position = view.position
                 let causation = view.causation

@@ -101,6 +101,10 @@ extension ReadModels {
             sql += " AND \(prefix)\(column) = ?\(parameters.count)"
         }
         if query.directOnly { sql += " AND \(prefix)lab_id IS NULL" }
+        if let range = query.backtestIDs {
+            parameters += [.text(range.lowerBound), .text(range.upperBound)]
+            sql += " AND \(prefix)backtest_id BETWEEN ?\(parameters.count - 1) AND ?\(parameters.count)"
+        }
         if let sweep = query.sweep {
             parameters.append(.text(sweep))
             sql += """
@@ -247,7 +251,30 @@ extension ReadModels {
         return metrics
     }
 
-    func allBacktests(_ query: BacktestQuery) throws -> [BacktestRow] {
+    /// With a limit, the backtests are read a page of ids at a time and only the best `limit` are kept between
+    /// pages, so `--where … --limit N` holds a page and N rows whatever the ledger's size.
+    func allBacktests(_ query: BacktestQuery, pageSize: Int = 2_000) throws -> [BacktestRow] {
+        guard query.limit != nil, query.backtest == nil, query.backtestIDs == nil else {
+            return try backtestsAtOnce(query)
+        }
+        var parameters: [SQLiteValue] = [Self.asOfParameter(query.asOf)]
+        let conditions = Self.backtestConditions(query, column: "", parameters: &parameters)
+        let pages = try db.prepare(
+            "SELECT backtest_id FROM backtests WHERE \(Self.validAt)\(conditions) AND backtest_id > ?\(parameters.count + 1) ORDER BY backtest_id LIMIT \(max(pageSize, 1))"
+        )
+        var kept: [BacktestRow] = []
+        var after = ""
+        while true {
+            let ids = try pages.rows(parameters + [.text(after)]).compactMap { $0.first?.textValue }
+            guard let first = ids.first, let last = ids.last else { return kept }
+            var page = query
+            page.backtestIDs = first...last
+            kept = Self.ordered(kept + (try backtestsAtOnce(page)), query)
+            after = last
+        }
+    }
+
+    func backtestsAtOnce(_ query: BacktestQuery) throws -> [BacktestRow] {
         let at = Self.asOfParameter(query.asOf)
         let metrics: [String: [MetricEntry]] =
             try formulaKey(query.formula).map { formula in
@@ -290,15 +317,29 @@ extension ReadModels {
     }
 
     /// Which metric sets a query needs, as a condition on `k.backtest_id` with its values from ?3 on (nil:
-    /// every set): only a lab's, when a workbook reads lab after lab and must not read the ledger each time.
+    /// every set): only a lab's, when a workbook reads lab after lab, and only a page's, when an export reads
+    /// page after page, so neither reads every set each time.
     static func metricSetScope(_ query: BacktestQuery) -> (condition: String?, parameters: [SQLiteValue]) {
-        func inLab(_ condition: String) -> String {
-            "k.backtest_id IN (SELECT b.backtest_id FROM backtests b WHERE b.lab_id \(condition) AND b.valid_from <= ?1 AND (b.valid_to IS NULL OR b.valid_to > ?1))"
-        }
         if let backtest = query.backtest { return ("k.backtest_id = ?3", [.text(backtest)]) }
-        if let lab = query.lab { return (inLab("= ?3"), [.text(lab)]) }
-        if query.directOnly { return (inLab("IS NULL"), []) }
-        return (nil, [])
+        var conditions: [String] = []
+        var parameters: [SQLiteValue] = []
+        if let range = query.backtestIDs {
+            parameters += [.text(range.lowerBound), .text(range.upperBound)]
+            conditions.append("k.backtest_id BETWEEN ?3 AND ?4")
+        }
+        var lab: String?
+        if let name = query.lab {
+            parameters.append(.text(name))
+            lab = "= ?\(parameters.count + 2)"
+        } else if query.directOnly {
+            lab = "IS NULL"
+        }
+        if let lab {
+            conditions.append(
+                "k.backtest_id IN (SELECT b.backtest_id FROM backtests b WHERE b.lab_id \(lab) AND b.valid_from <= ?1 AND (b.valid_to IS NULL OR b.valid_to > ?1))"
+            )
+        }
+        return (conditions.isEmpty ? nil : conditions.joined(separator: " AND "), parameters)
     }
 
     /// Rows in the query's order, limited. Numbers and infinities order as numbers; undefined and missing

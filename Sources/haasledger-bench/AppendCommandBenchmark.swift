@@ -42,12 +42,21 @@ func writeSampleNDJSON(to path: String, count: Int) throws -> Int {
 /// The peak is read from the child's own `VmHWM` while it runs, not from `wait4`'s `ru_maxrss`: posix_spawn
 /// starts the child in this process's address space, and Linux carries that address space's high-water mark
 /// across the exec into `ru_maxrss`, so it would report this (large) benchmark process instead.
-func timedChild(_ executable: String, _ arguments: [String]) throws -> (seconds: Double, peakMB: Double) {
+/// With `quiet`, the child's standard output goes to /dev/null (a command that prints every row).
+func timedChild(_ executable: String, _ arguments: [String], quiet: Bool = false) throws
+    -> (seconds: Double, peakMB: Double)
+{
     let start = monotonicSeconds()
     var pid: pid_t = 0
     let argv = ([executable] + arguments).map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
-    guard posix_spawn(&pid, executable, nil, nil, argv, environ) == 0 else { fail("cannot start \(executable)") }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    if quiet { posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0) }
+    guard posix_spawn(&pid, executable, &actions, nil, argv, environ) == 0 else {
+        fail("cannot start \(executable)")
+    }
     var status: Int32 = 0
     var peakKB = 0.0
     while true {

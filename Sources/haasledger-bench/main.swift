@@ -15,7 +15,7 @@ import Projections
 
 let arguments = CommandLine.arguments
 let usage =
-    "usage: haasledger-bench log WORK_DIR BASELINE_BINARY [EVENTS] [BATCH] | log-append WORK_DIR HAASLEDGER LMDB_BASELINE [EVENTS] | log-append-profile WORK_DIR [EVENTS] | log-replay DIR [ROUNDS] | import WORK_DIR [RUNTIMES] | lab-run WORK_DIR HAASLEDGER | sweep WORK_DIR HAASLEDGER | report WORK_DIR HAASLEDGER [BACKTESTS] | postgres WORK_DIR HAASLEDGER [BACKTESTS] [REVISIONS] | synthetic-ledger DIR [BACKTESTS] [REVISIONS]"
+    "usage: haasledger-bench log WORK_DIR BASELINE_BINARY [EVENTS] [BATCH] | log-append WORK_DIR HAASLEDGER LMDB_BASELINE [EVENTS] | log-append-profile WORK_DIR [EVENTS] | log-replay DIR [ROUNDS] | import WORK_DIR [RUNTIMES] | lab-run WORK_DIR HAASLEDGER | sweep WORK_DIR HAASLEDGER | report WORK_DIR HAASLEDGER [BACKTESTS] | postgres WORK_DIR HAASLEDGER [BACKTESTS] [REVISIONS] | memory WORK_DIR HAASLEDGER [BACKTESTS] [REVISIONS] | synthetic-ledger DIR [BACKTESTS] [REVISIONS]"
 guard arguments.count >= 3 else { fail(usage) }
 do {
     switch arguments[1] {
@@ -49,6 +49,12 @@ do {
         let count = arguments.count > 4 ? Int(arguments[4]) ?? 0 : 100_000
         guard count >= 1 else { fail("BACKTESTS must be a positive integer") }
         try reportBenchmark(work: arguments[2], binary: arguments[3], count: count)
+    case "memory":
+        guard arguments.count >= 4 else { fail(usage) }
+        let backtests = arguments.count > 4 ? Int(arguments[4]) ?? 0 : 100_000
+        let revisions = arguments.count > 5 ? Int(arguments[5]) ?? 0 : 5
+        guard backtests > 0, revisions > 0 else { fail("BACKTESTS and REVISIONS must be positive integers") }
+        try memoryBenchmark(work: arguments[2], haasledger: arguments[3], backtests: backtests, revisions: revisions)
     case "synthetic-ledger":
         // For profiling the read models, a sync or queries by hand: the postgres/readmodels ledger, kept.
         let backtests = arguments.count > 3 ? Int(arguments[3]) ?? 0 : 100_000

@@ -12,7 +12,7 @@ guard let target = FuzzTarget(rawValue: name) else {
     exit(2)
 }
 /// The target libFuzzer's C callback reaches (it can capture nothing).
-nonisolated(unsafe) let chosen = target
+let chosen = target
 var argc = CommandLine.argc
 var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
 let status = haasledger_run_fuzzer(&argc, &argv) { data, size in

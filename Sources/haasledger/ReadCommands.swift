@@ -390,9 +390,12 @@ struct ExportCommand: ParsableCommand {
         @OptionGroup var database: SharedReadOptions
 
         func run() throws {
-            let table = try options.readModels(formula, from: database).analytics(
-                lab: lab, formula: nil, at: try moment.moment)
-            try printLines(table.lines(.csv), to: output)
+            let sink = try OutputSink(path: output)
+            try sink.writeLine(ResultTable(columns: ReadModelService.analyticsColumns, rows: []).csvHeader)
+            try options.readModels(formula, from: database).analytics(lab: lab, formula: nil, at: try moment.moment) {
+                for record in $0.csvRecords { try sink.writeLine(record) }
+            }
+            try sink.finish()
         }
     }
 }

@@ -90,6 +90,16 @@ import Testing
                         lab: lab, formula: "canonical@1", sort: "sharpe_ratio", ascending: ascending, limit: 15,
                         asOf: position.map { UInt64($0) })
                     let expected = try models.allBacktests(query)
+                    // Read a few ids at a time and kept to the best 15 between pages: the same rows, filtered too.
+                    #expect(try models.allBacktests(query, pageSize: 7) == models.backtestsAtOnce(query))
+                    var filtered = query
+                    filtered.filters = [try #require(BacktestQuery.Filter("sharpe_ratio>=2"))]
+                    let pagedFiltered = try models.allBacktests(filtered, pageSize: 11)
+                    #expect(pagedFiltered == (try models.backtestsAtOnce(filtered)))
+                    var unlimited = filtered
+                    unlimited.limit = nil
+                    #expect(pagedFiltered.count == min(15, try models.backtestsAtOnce(unlimited).count))
+                    #expect(pagedFiltered.allSatisfy { ($0.orderable("sharpe_ratio") ?? 0) >= 2 })
                     guard let fast = try models.topBacktests(query) else {
                         let numbers = expected.filter { $0.orderable("sharpe_ratio") != nil }
                         #expect(numbers.count < 15, "fast path declined at \(String(describing: position))")

@@ -26,18 +26,31 @@ extension ReadModelService {
     /// is the server's ROI (on margin); `total_profit` and the trade counts are computed; `trades` and `positions`
     /// are the server's closed-position count; `beats_buy_hold` is ROI / leverage > PC. `orders` is left empty:
     /// the ledger does not count orders.
-    public func analytics(lab: String?, formula asked: String?, at moment: Moment) throws -> ResultTable {
+    ///
+    /// The rows come page by page, by backtest id, so the export of a ledger of any size holds one page of
+    /// backtests and their metric sets at a time; every page is read from the same position.
+    public func analytics(
+        lab: String?, formula asked: String?, at moment: Moment, pageSize: Int = 2_000,
+        page: (ResultTable) throws -> Void
+    ) throws {
         let (source, formula) = try read(formula: asked)
         let (position, asOfTime) = try Self.headBounded(moment, source.events)
-        let metrics = Dictionary(
-            uniqueKeysWithValues: try source.models.backtests(BacktestQuery(lab: lab, formula: formula, asOf: position))
-                .map {
-                    ($0.backtestID, $0)
-                })
-        let rows = try source.models.backtestFacts(lab: lab, asOf: position).map { facts in
-            Self.analyticsRow(facts, computed: metrics[facts.backtestID], formula: formula, asOfTime: asOfTime)
+        var after: String?
+        while true {
+            let facts = try source.models.backtestFacts(lab: lab, asOf: position, after: after, limit: pageSize)
+            guard let first = facts.first?.backtestID, let last = facts.last?.backtestID else { return }
+            var query = BacktestQuery(lab: lab, formula: formula, asOf: position)
+            query.backtestIDs = first...last
+            let metrics = Dictionary(
+                try source.models.backtests(query).map { ($0.backtestID, $0) }, uniquingKeysWith: { $1 })
+            try page(
+                ResultTable(
+                    columns: Self.analyticsColumns,
+                    rows: facts.map {
+                        Self.analyticsRow($0, computed: metrics[$0.backtestID], formula: formula, asOfTime: asOfTime)
+                    }))
+            after = last
         }
-        return ResultTable(columns: Self.analyticsColumns, rows: rows)
     }
 
     /// One row of `analyticsColumns` for a backtest's facts and (when computed) its metrics.

@@ -141,8 +141,7 @@ public struct ResultTable: Sendable, Equatable {
                 })
             return renderer.render(renderedCells(raw: raw))
         case .csv:
-            return [columns.map(ResultTable.csvField).joined(separator: ",")]
-                + rows.map { $0.map { ResultTable.csvField($0.plain) }.joined(separator: ",") }
+            return [csvHeader] + csvRecords
         case .json:
             return ["[" + rows.map(object).joined(separator: ",") + "]"]
         case .ndjson:
@@ -184,6 +183,10 @@ public struct ResultTable: Sendable, Equatable {
     }
 
     /// RFC 4180: quote fields holding a comma, quote, CR or LF; double the quotes inside.
+    /// The CSV header line, and each row as a CSV record: a table written in pages repeats only the records.
+    public var csvHeader: String { columns.map(ResultTable.csvField).joined(separator: ",") }
+    public var csvRecords: [String] { rows.map { $0.map { ResultTable.csvField($0.plain) }.joined(separator: ",") } }
+
     public static func csvField(_ text: String) -> String {
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
