@@ -14,11 +14,8 @@ import Testing
         let directory = try TemporaryDirectory(prefix: "haasledger-diff")
         let location = LedgerLocation(root: directory.appending("ledger"))
         let configuration = SimulatorConfiguration(seed: 9, labs: 1, backtestsPerLab: 6)
-        try await SimulatorServer.withRunning(configuration) { server in
-            let client = HaasClientConfiguration(
-                server: HaasServer(host: "127.0.0.1", port: server.port),
-                credentials: HaasCredentials(email: configuration.email, password: configuration.password),
-                retry: RetryPolicy(maxAttempts: 2, baseDelay: .zero))
+        try await withRunningSimulator(configuration) { server in
+            let client = server.testClient()
             _ = try await FetchService(location: location).run(FetchRequest(client: client, labs: .all))
             _ = try await FetchService(location: location).run(FetchRequest(client: client, labs: .all, runtimes: true))
         }

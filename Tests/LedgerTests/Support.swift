@@ -1,4 +1,5 @@
 import EventLog
+import HaasAPI
 import HaasSimulator
 import JSON
 import Ledger
@@ -57,4 +58,14 @@ func withRunningSimulator<R>(
     _ body: (SimulatorServer) async throws -> R
 ) async throws -> R {
     try await SimulatorServer.withRunning(configuration, body)
+}
+
+extension SimulatorServer {
+    /// A client of this simulator, logged in as its own user, retrying without waits.
+    func testClient(attempts: Int = 2) -> HaasClientConfiguration {
+        HaasClientConfiguration(
+            server: HaasServer(host: "127.0.0.1", port: port),
+            credentials: HaasCredentials(email: world.configuration.email, password: world.configuration.password),
+            retry: RetryPolicy(maxAttempts: attempts, baseDelay: .zero))
+    }
 }
