@@ -13,6 +13,17 @@ public protocol ReadModelReading: ReadModelConnection {
     func backtests(_ query: BacktestQuery) throws -> [BacktestRow]
     /// Every script parameter name some backtest valid at `position` ran with, sorted.
     func parameterKeys(asOf position: UInt64?) throws -> [String]
+    /// The query's backtests that `accept` keeps, in its order and up to its limit, a page at a time:
+    /// `metricNames` first gets the metric names of every kept row (sorted), then `page` each page.
+    func forEachBacktestPage(
+        _ query: BacktestQuery, pageSize: Int, accept: (BacktestRow) -> Bool,
+        metricNames: ([String]) throws -> Void, page: ([BacktestRow]) throws -> Void
+    ) throws
+    /// The backtests that have metrics at either of two moments, by id, a page at a time, each with its rank
+    /// (in the queries' order) and row at both.
+    func forEachComparedPage(
+        before: BacktestQuery, after: BacktestQuery, pageSize: Int, page: ([ComparedBacktest]) throws -> Void
+    ) throws
 }
 
 extension ReadModelConnection {

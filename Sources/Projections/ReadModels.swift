@@ -9,6 +9,8 @@ public final class ReadModels {
     public let path: String
     let db: SQLiteConnection
     public let projector: Projector
+    /// How many temporary tables this connection has named, so each sorted read gets its own.
+    var temporaryTables = 0
 
     /// Opens (creating and migrating when needed) the read models at `path` and applies new events.
     public init(path: String, log: EventLog) throws {
@@ -44,7 +46,7 @@ public final class ReadModels {
         return (applied.max() ?? 0) <= (known.max() ?? 0) && known.contains { !applied.contains($0) }
     }
 
-    /// Page cache: negative means KiB, so up to 1 GiB, allocated only as pages are used.
+    /// Page cache: negative means KiB, so up to 64 MiB, allocated only as pages are used.
     static let cachePages = -65_536
 
     public static func path(ledgerRoot: String) -> String { ledgerRoot + "/readmodels.sqlite" }
@@ -213,24 +215,10 @@ extension ReadModels {
             }
             return left.id < right.id
         }
-        let ids = candidates.prefix(limit).map(\.id)
+        let ids = Array(candidates.prefix(limit).map(\.id))
         guard ids.count == limit else { return nil }
-        // Two queries for all N backtests, not two per backtest.
-        let placeholders = (0..<ids.count).map { "?\($0 + 3)" }.joined(separator: ", ")
-        let idValues = ids.map(SQLiteValue.text)
-        let backtestRows = try db.prepare(
-            "SELECT \(Self.backtestColumns) FROM backtests WHERE \(Self.validAt) AND backtest_id IN (\(placeholders))"
-        ).rows([at, .null] + idValues)
-        let metricsByID = try metricSets(
-            "k.backtest_id IN (\(placeholders))", parameters: [at, .integer(formula)] + idValues)
-        let backtestsByID = Dictionary(
-            backtestRows.map { ($0[0].textValue ?? "", $0) }, uniquingKeysWith: { first, _ in first })
-        var rows: [BacktestRow] = []
-        for id in ids {
-            guard let row = backtestsByID[id] else { return nil }
-            rows.append(Self.backtestRow(row, metrics: metricsByID[id] ?? []))
-        }
-        return rows
+        let rows = try backtests(ids: ids, query)
+        return rows.count == ids.count ? rows : nil
     }
 
     /// The metrics of the backtests matching `condition` (on `backtest_keys k`; nil: every backtest) under
@@ -257,21 +245,11 @@ extension ReadModels {
         guard query.limit != nil, query.backtest == nil, query.backtestIDs == nil else {
             return try backtestsAtOnce(query)
         }
-        var parameters: [SQLiteValue] = [Self.asOfParameter(query.asOf)]
-        let conditions = Self.backtestConditions(query, column: "", parameters: &parameters)
-        let pages = try db.prepare(
-            "SELECT backtest_id FROM backtests WHERE \(Self.validAt)\(conditions) AND backtest_id > ?\(parameters.count + 1) ORDER BY backtest_id LIMIT \(max(pageSize, 1))"
-        )
         var kept: [BacktestRow] = []
-        var after = ""
-        while true {
-            let ids = try pages.rows(parameters + [.text(after)]).compactMap { $0.first?.textValue }
-            guard let first = ids.first, let last = ids.last else { return kept }
-            var page = query
-            page.backtestIDs = first...last
+        try forEachIDRange(query, pageSize: pageSize) { page in
             kept = Self.ordered(kept + (try backtestsAtOnce(page)), query)
-            after = last
         }
+        return kept
     }
 
     func backtestsAtOnce(_ query: BacktestQuery) throws -> [BacktestRow] {

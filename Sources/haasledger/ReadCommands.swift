@@ -17,42 +17,6 @@ struct MomentOptions: ParsableArguments {
     }
 }
 
-/// `--format`, `--raw`, `--wide` and `--columns`: how a read-model table is printed.
-struct TableView: ParsableArguments {
-    @Option(help: "table, csv, json or ndjson.") var format: ResultTable.Format = .table
-    @Flag(help: "In a table, every number at full precision (csv, json and ndjson always are).") var raw = false
-    @Flag(help: "In a table, every column, however wide (default: fit the terminal).") var wide = false
-    @Option(help: "Only these columns, in this order: a,b,c.") var columns: String?
-
-    func validate() throws {
-        if wide && columns != nil { throw ValidationError("give --wide or --columns, not both") }
-    }
-
-    /// Prints `table`: `standard` is the selection a terminal table shows unless `--wide` or `--columns`.
-    /// `priority` (most important first) decides which columns a narrow terminal leaves out first.
-    func print(_ table: ResultTable, standard: [String]? = nil, priority: [String] = []) throws {
-        var shown = table
-        if let columns {
-            let names = columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            if let unknown = names.first(where: { !table.columns.contains($0) }) {
-                throw ValidationError(
-                    "--columns: no column '\(unknown)' (known: \(table.columns.joined(separator: ", ")))")
-            }
-            shown = table.selecting(names)
-        } else if format == .table, !wide, let standard {
-            shown = table.selecting(standard)
-        }
-        guard format == .table, !wide, columns == nil else { return try printLines(shown.lines(format, raw: raw)) }
-        let fitted = shown.fitted(width: ResultTable.terminalWidth, raw: raw, priority: priority)
-        try printLines(fitted.table.lines(.table, raw: raw))
-        if !fitted.dropped.isEmpty {
-            StandardError.write(
-                "(\(fitted.dropped.count) column\(fitted.dropped.count == 1 ? "" : "s") left out to fit the terminal: \(fitted.dropped.joined(separator: ", ")); --wide shows them, --columns picks them)"
-            )
-        }
-    }
-}
-
 /// `--ledger`, `--as-of` / `--at-position` and the table view: everything a command that prints one read-model
 /// table needs.
 struct TableOptions: ParsableArguments {
@@ -204,9 +168,6 @@ struct QueryCommand: ParsableCommand {
         }
 
         func run() throws {
-            let table = try options.readModels(formula, from: database).backtests(
-                lab: lab, market: market, formula: nil, conditions: conditions, parameters: parameters, sort: sort,
-                ascending: asc, limit: limit, at: try moment.moment)
             // A terminal cannot show 32 metrics: the table keeps a standard set (then fits it to the terminal);
             // csv and json keep all.
             let standard = ReadModelService.headlineMetrics
@@ -217,10 +178,16 @@ struct QueryCommand: ParsableCommand {
             let priority =
                 ["backtest_id"] + [sort].compactMap { $0 } + parameters.map { "param." + $0 } + standard
                 + ["market", "script_version", "lab_id", "population", "generation"]
+            let service = try options.readModels(formula, from: database)
+            let moment = try moment.moment
             // An all-empty script version column says nothing to a person; csv and json keep their shape.
-            try view.print(
-                view.format == .table ? table.droppingEmpty(["script_version"]) : table,
-                standard: picked.filter(table.columns.contains), priority: priority)
+            try view.printPages(
+                standard: picked, priority: priority, adjusted: { $0.droppingEmpty(["script_version"]) }
+            ) {
+                try service.backtestPages(
+                    lab: lab, market: market, formula: nil, conditions: conditions, parameters: parameters, sort: sort,
+                    ascending: asc, limit: limit, at: moment, page: $0)
+            }
         }
     }
 }
@@ -364,9 +331,14 @@ struct DiffCommand: ParsableCommand {
                     formulas: formulas[0], formulas[1], at: try moment.moment, lab: lab, sweep: sweep)
                 : try service.diff(formulas: formulas[0], formulas[1], at: try moment.moment, lab: lab, sweep: sweep)
         } else {
-            table = try service.diff(
-                from: from.flatMap(ReadModelService.Moment.init) ?? .now,
-                to: to.flatMap(ReadModelService.Moment.init) ?? .now, lab: lab, sweep: sweep, formula: nil)
+            let from = from.flatMap(ReadModelService.Moment.init) ?? .now
+            let to = to.flatMap(ReadModelService.Moment.init) ?? .now
+            guard format == .table else {
+                let stream = TableStream(try OutputSink(path: nil), format: format)
+                try service.diffPages(from: from, to: to, lab: lab, sweep: sweep, formula: nil) { try stream.write($0) }
+                return try stream.finish()
+            }
+            table = try service.diff(from: from, to: to, lab: lab, sweep: sweep, formula: nil)
         }
         try printLines(table.lines(format, raw: raw))
     }

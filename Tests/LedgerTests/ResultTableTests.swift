@@ -1,3 +1,4 @@
+import Foundation
 import Ledger
 import Testing
 
@@ -26,6 +27,28 @@ import Testing
         #expect(table.lines(.ndjson)[1].contains(#""note":null,"total_return":null,"total_return_reason":"undefined""#))
     }
 
+    /// A table written a page at a time (every row of a large query) reads exactly as the whole table does,
+    /// with an empty first page as the services send it, and with no row at all.
+    @Test(arguments: [ResultTable.Format.csv, .json, .ndjson])
+    func pagesWriteTheBytesOfTheWholeTable(format: ResultTable.Format) throws {
+        let directory = NSTemporaryDirectory() + "haasledger-stream-\(format)-\(getpid())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        func streamed(_ pages: [ResultTable]) throws -> String {
+            let path = directory + "/out"
+            let stream = TableStream(try OutputSink(path: path), format: format)
+            for page in pages { try stream.write(page) }
+            try stream.finish()
+            return try String(contentsOfFile: path, encoding: .utf8)
+        }
+        func page(_ rows: [[ResultTable.Cell]]) -> ResultTable { ResultTable(columns: table.columns, rows: rows) }
+        let whole = table.lines(format).map { $0 + "\n" }.joined()
+        #expect(try streamed([page([]), page([table.rows[0]]), page([]), page([table.rows[1]])]) == whole)
+        #expect(try streamed([table]) == whole)
+        let empty = page([]).lines(format).map { $0 + "\n" }.joined()
+        #expect(try streamed([page([])]) == empty)
+    }
+
     @Test func selectingKeepsTheOrderAsked() {
         #expect(
             table.selecting(["total_return", "backtest_id", "missing"]).columns == ["total_return", "backtest_id"])
@@ -35,11 +58,15 @@ import Testing
     /// digits with thousands separated, counts whole, positions as typed back; `raw` keeps full precision.
     @Test func tablesShowReadableNumbersAndRawKeepsThemExact() {
         let metrics = ResultTable(
-            columns: ["backtest_id", "valid_from", "total_return", "sharpe_ratio", "net_profit", "num_trades",
-                "profit_factor", "total_return_delta", "tiny"],
+            columns: [
+                "backtest_id", "valid_from", "total_return", "sharpe_ratio", "net_profit", "num_trades",
+                "profit_factor", "total_return_delta", "tiny",
+            ],
             rows: [
-                [.text("b1"), .integer(123_456), .number(0.113956705), .number(3.062046731), .number(-12_345.678),
-                    .number(25), .nonNumber("+inf"), .number(-0.0005), .number(0.0000123456)]
+                [
+                    .text("b1"), .integer(123_456), .number(0.113956705), .number(3.062046731), .number(-12_345.678),
+                    .number(25), .nonNumber("+inf"), .number(-0.0005), .number(0.0000123456),
+                ]
             ])
         #expect(
             metrics.lines(.table)[1].split(separator: " ", omittingEmptySubsequences: true).map(String.init) == [

@@ -17,9 +17,51 @@ import Testing
         let payload: [UInt8]
     }
 
+    /// Span of the synthetic history's positions.
+    static let span: UInt64 = 4 * 65_536
+
     @Test(arguments: Writer.allCases)
     func topNEqualsTheFullScanAtEveryPosition(writer: Writer) throws {
+        let (directory, models) = try Self.syntheticModels(writer)
+        defer { withExtendedLifetime(directory) {} }
+        let span = Self.span
+        var checked = 0
+        let positions: [Int64?] = stride(from: Int64(1), to: Int64(span) + 5_000, by: 7_919).map { $0 } + [nil]
+        for position in positions {
+            for ascending in [false, true] {
+                for lab in [nil, "L1"] {
+                    let query = BacktestQuery(
+                        lab: lab, formula: "canonical@1", sort: "sharpe_ratio", ascending: ascending, limit: 15,
+                        asOf: position.map { UInt64($0) })
+                    let expected = try models.allBacktests(query)
+                    // Read a few ids at a time and kept to the best 15 between pages: the same rows, filtered too.
+                    #expect(try models.allBacktests(query, pageSize: 7) == models.backtestsAtOnce(query))
+                    var filtered = query
+                    filtered.filters = [try #require(BacktestQuery.Filter("sharpe_ratio>=2"))]
+                    let pagedFiltered = try models.allBacktests(filtered, pageSize: 11)
+                    #expect(pagedFiltered == (try models.backtestsAtOnce(filtered)))
+                    var unlimited = filtered
+                    unlimited.limit = nil
+                    #expect(pagedFiltered.count == min(15, try models.backtestsAtOnce(unlimited).count))
+                    #expect(pagedFiltered.allSatisfy { ($0.orderable("sharpe_ratio") ?? 0) >= 2 })
+                    guard let fast = try models.topBacktests(query) else {
+                        let numbers = expected.filter { $0.orderable("sharpe_ratio") != nil }
+                        #expect(numbers.count < 15, "fast path declined at \(String(describing: position))")
+                        continue
+                    }
+                    #expect(fast == expected.prefix(15).map { $0 }, "at \(String(describing: position))")
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked > 100)
+    }
+
+    /// Read models of a synthetic history: 300 backtests in two labs, metric versions spread over four buckets
+    /// with ties, infinities, undefined values and closures, written by a rebuild, by catch-up or by both.
+    static func syntheticModels(_ writer: Writer) throws -> (TemporaryDirectory, ReadModels) {
         let directory = try TemporaryDirectory(prefix: "haasledger-topn")
+        let span = Self.span
         let log = try EventLog.open(directory: directory.appending("log"))
         let models = try ReadModels(path: directory.appending("readmodels.sqlite"), log: log)
         let db = models.db
@@ -28,7 +70,6 @@ import Testing
         var random = SeededRandom(seed: 99)
         let insertBacktest = try db.prepare(
             "INSERT INTO backtests (backtest_id, lab_id, market, valid_from, valid_to) VALUES (?, ?, ?, ?, ?)")
-        let span: UInt64 = 4 * 65_536
         var events: [MetricsEvent] = []
         for index in 0..<300 {
             let id = "bt-\(index)"
@@ -81,35 +122,6 @@ import Testing
         let sortedRows = try db.prepare("SELECT count(*) FROM backtest_metric_values WHERE caught_up IS NULL").rows()
         #expect((sortedRows.first?.first == .integer(0)) == (writer == .catchUp))
 
-        var checked = 0
-        let positions: [Int64?] = stride(from: Int64(1), to: Int64(span) + 5_000, by: 7_919).map { $0 } + [nil]
-        for position in positions {
-            for ascending in [false, true] {
-                for lab in [nil, "L1"] {
-                    let query = BacktestQuery(
-                        lab: lab, formula: "canonical@1", sort: "sharpe_ratio", ascending: ascending, limit: 15,
-                        asOf: position.map { UInt64($0) })
-                    let expected = try models.allBacktests(query)
-                    // Read a few ids at a time and kept to the best 15 between pages: the same rows, filtered too.
-                    #expect(try models.allBacktests(query, pageSize: 7) == models.backtestsAtOnce(query))
-                    var filtered = query
-                    filtered.filters = [try #require(BacktestQuery.Filter("sharpe_ratio>=2"))]
-                    let pagedFiltered = try models.allBacktests(filtered, pageSize: 11)
-                    #expect(pagedFiltered == (try models.backtestsAtOnce(filtered)))
-                    var unlimited = filtered
-                    unlimited.limit = nil
-                    #expect(pagedFiltered.count == min(15, try models.backtestsAtOnce(unlimited).count))
-                    #expect(pagedFiltered.allSatisfy { ($0.orderable("sharpe_ratio") ?? 0) >= 2 })
-                    guard let fast = try models.topBacktests(query) else {
-                        let numbers = expected.filter { $0.orderable("sharpe_ratio") != nil }
-                        #expect(numbers.count < 15, "fast path declined at \(String(describing: position))")
-                        continue
-                    }
-                    #expect(fast == expected.prefix(15).map { $0 }, "at \(String(describing: position))")
-                    checked += 1
-                }
-            }
-        }
-        #expect(checked > 100)
+        return (directory, models)
     }
 }

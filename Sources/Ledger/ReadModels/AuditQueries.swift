@@ -51,62 +51,61 @@ extension ReadModelService {
     }
 
     /// Backtests added, removed or changed between two moments, with metric deltas and rank moves (rank by
-    /// `rankBy`, descending, ties by id).
+    /// `rankBy`, descending, ties by id), as one table (`diffPages`).
     public func diff(
         from: Moment, to: Moment, lab: String?, sweep: String? = nil, formula asked: String?,
         rankBy: String = "total_return"
-    )
-        throws
-        -> ResultTable
-    {
+    ) throws -> ResultTable {
+        try Self.collected {
+            try diffPages(from: from, to: to, lab: lab, sweep: sweep, formula: asked, rankBy: rankBy, page: $0)
+        }
+    }
+
+    /// The rows of `diff`, by backtest id, a page at a time (every page with the columns, the first one even
+    /// when nothing changed), so that comparing two moments of a ledger of any size holds one page.
+    public func diffPages(
+        from: Moment, to: Moment, lab: String?, sweep: String? = nil, formula asked: String?,
+        rankBy: String = "total_return", pageSize: Int = 2_000, page: (ResultTable) throws -> Void
+    ) throws {
         let (source, formula) = try read(formula: asked)
-        func rows(at moment: Moment) throws -> [BacktestRow] {
-            try source.models.backtests(
-                BacktestQuery(
-                    lab: lab, sweep: sweep, formula: formula, sort: rankBy,
-                    asOf: try Self.position(moment, source.events) ?? .max))
+        func query(at moment: Moment) throws -> BacktestQuery {
+            BacktestQuery(
+                lab: lab, sweep: sweep, formula: formula, sort: rankBy,
+                asOf: try Self.position(moment, source.events) ?? .max)
         }
-        let before = try rows(at: from)
-        let after = try rows(at: to)
-        // A backtest has a place in the comparison only once it has metrics under the formula: one whose result
-        // was recorded but whose metrics came later is `added`, not `changed` from nothing (and takes no rank).
-        func ranked(_ rows: [BacktestRow]) -> [String: (Int, BacktestRow)] {
-            Dictionary(
-                uniqueKeysWithValues: rows.filter { !$0.metrics.isEmpty }.enumerated().map {
-                    ($1.backtestID, ($0 + 1, $1))
-                })
+        let columns =
+            ["change", "backtest_id", "lab_id", "rank_from", "rank_to"]
+            + Self.keyMetrics.flatMap { [$0, "\($0)_delta"] }
+        try page(ResultTable(columns: columns, rows: []))
+        try source.models.forEachComparedPage(before: try query(at: from), after: try query(at: to), pageSize: pageSize)
+        {
+            compared in
+            try page(ResultTable(columns: columns, rows: compared.compactMap(Self.diffRow)))
         }
-        let beforeByID = ranked(before)
-        let afterByID = ranked(after)
-        var rows: [[ResultTable.Cell]] = []
-        for id in Set(beforeByID.keys).union(afterByID.keys).sorted() {
-            let old = beforeByID[id]
-            let new = afterByID[id]
-            let change: String
-            switch (old, new) {
-            case (nil, _?): change = "added"
-            case (_?, nil): change = "removed"
-            case let (old?, new?) where old.1 != new.1: change = "changed"
-            default: continue
+    }
+
+    /// A backtest's row of `diff`; nil when it is the same at both moments.
+    static func diffRow(_ compared: ComparedBacktest) -> [ResultTable.Cell]? {
+        let old = compared.before
+        let new = compared.after
+        let change: String
+        switch (old, new) {
+        case (nil, _?): change = "added"
+        case (_?, nil): change = "removed"
+        case let (old?, new?) where old.row != new.row: change = "changed"
+        default: return nil
+        }
+        let lab = new?.row.labID ?? old?.row.labID ?? ""
+        return [
+            .text(change), .text(compared.backtestID), .text(lab), old.map { .integer(Int64($0.rank)) } ?? .null,
+            new.map { .integer(Int64($0.rank)) } ?? .null,
+        ]
+            + Self.keyMetrics.flatMap { name -> [ResultTable.Cell] in
+                let a = old?.row.metric(name)
+                let b = new?.row.metric(name)
+                let delta: ResultTable.Cell = if let x = a?.number, let y = b?.number { .number(y - x) } else { .null }
+                return [Self.cell(b), delta]
             }
-            let lab = new?.1.labID ?? old?.1.labID ?? ""
-            rows.append(
-                [
-                    .text(change), .text(id), .text(lab), old.map { .integer(Int64($0.0)) } ?? .null,
-                    new.map { .integer(Int64($0.0)) } ?? .null,
-                ]
-                    + Self.keyMetrics.flatMap { name -> [ResultTable.Cell] in
-                        let a = old?.1.metric(name)
-                        let b = new?.1.metric(name)
-                        let delta: ResultTable.Cell =
-                            if let x = a?.number, let y = b?.number { .number(y - x) } else { .null }
-                        return [Self.cell(b), delta]
-                    })
-        }
-        return ResultTable(
-            columns: ["change", "backtest_id", "lab_id", "rank_from", "rank_to"]
-                + Self.keyMetrics.flatMap { [$0, "\($0)_delta"] },
-            rows: rows)
     }
 
     static func cell(_ metric: (number: Double?, text: String)?) -> ResultTable.Cell {

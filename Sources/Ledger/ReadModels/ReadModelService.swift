@@ -144,45 +144,6 @@ public struct ReadModelService {
     /// What `query backtests` is ordered by when no `--sort` is given: the best total return first.
     public static let defaultSort = "total_return"
 
-    public func backtests(_ query: BacktestQuery, at moment: Moment) throws -> ResultTable {
-        try backtests(query, formula: query.formula, at: moment)
-    }
-
-    /// `query`, under `formula` when one is asked for, else under the formula `formulas` resolves to; each of
-    /// `parameterColumns` adds a `param.KEY` column. A sort no one asked for (`sortAsked` false) is not refused
-    /// when the ledger never recorded it: the rows then keep their id order.
-    func backtests(
-        _ query: BacktestQuery, formula: String?, at moment: Moment, parameterColumns: [String] = [],
-        sortAsked: Bool = true
-    ) throws -> ResultTable {
-        let (source, formula) = try read(
-            formula: formula,
-            metrics: (sortAsked ? query.sort.map { [("--sort", $0)] } ?? [] : [])
-                + query.filters.map { ("--where", $0.metric) })
-        var query = query
-        query.formula = formula
-        query.asOf = try Self.position(moment, source.events)
-        let rows = try source.models.backtests(query)
-        let metricNames = Array(Set(rows.flatMap { $0.metrics.map(\.name) })).sorted()
-        return ResultTable(
-            columns: Self.backtestColumns + ["parameters", "script_name", "reported_roi"]
-                + parameterColumns.map { "param." + $0 } + metricNames,
-            rows: rows.map { row in
-                let parameters = Self.parameterObject(row.parameters)
-                return [
-                    .text(row.backtestID), .text(row.labID), row.generation.map(ResultTable.Cell.integer) ?? .null,
-                    row.population.map(ResultTable.Cell.integer) ?? .null,
-                    row.market.map(ResultTable.Cell.text) ?? .null, .init(row.scriptVersion), .init(row.parameters),
-                    .init(row.scriptName), row.reportedROI.map(ResultTable.Cell.number) ?? .null,
-                ]
-                    + parameterColumns.map { Self.parameterCell(ColumnCondition.parameter($0, in: parameters)) }
-                    + metricNames.map { name in
-                        guard let metric = row.metric(name) else { return .nonNumber(ResultTable.Cell.notComputed) }
-                        return .metric(number: metric.number, text: metric.text)
-                    }
-            }, displays: ["script_version": .shortHash, "parameters": .parameters, "reported_roi": .percent])
-    }
-
     /// A backtest's parameters (canonical JSON) as name → value; empty when there are none.
     static func parameterObject(_ text: String?) -> [String: JSONValue] {
         guard let text, case .object(let members)? = try? JSONParser.parse(text) else { return [:] }
@@ -284,46 +245,4 @@ extension ReadModelService {
             : nil
     }
 
-    /// `query backtests` as a command asks it: conditions as written (on metrics, on columns, on `param.KEY`),
-    /// checked; best total return first unless `sort` says otherwise; a `param.KEY` column per `parameters`.
-    public func backtests(
-        lab: String?, market: String?, formula: String?, conditions: [String], parameters: [String] = [],
-        sort: String?, ascending: Bool, limit: Int?, at moment: Moment
-    ) throws -> ResultTable {
-        var filters: [BacktestQuery.Filter] = []
-        var columnConditions: [ColumnCondition] = []
-        for condition in conditions {
-            if let column = ColumnCondition(condition) {
-                columnConditions.append(column)
-            } else if let filter = BacktestQuery.Filter(condition) {
-                filters.append(filter)
-            } else {
-                throw LedgerError.invalidArgument(flag: "--where", reason: Self.conditionProblem(condition) ?? "")
-            }
-        }
-        let table = try backtests(
-            BacktestQuery(
-                lab: lab, market: market, formula: formula ?? "", filters: filters, sort: sort ?? Self.defaultSort,
-                ascending: ascending, limit: columnConditions.isEmpty ? limit : nil),
-            formula: formula, at: moment, parameterColumns: parameters, sortAsked: sort != nil)
-        guard !columnConditions.isEmpty else { return table }
-        let index = Dictionary(table.columns.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-        let parametersColumn = index["parameters"] ?? 0
-        let rows = table.rows.filter { row in
-            columnConditions.allSatisfy { condition in
-                let cell: ResultTable.Cell
-                if condition.column.hasPrefix("param.") {
-                    guard case .text(let text) = row[parametersColumn],
-                        let value = ColumnCondition.parameter(
-                            String(condition.column.dropFirst(6)), in: Self.parameterObject(text))
-                    else { return false }
-                    return condition.accepts(value.stringValue ?? CanonicalJSON.string(value))
-                }
-                cell = row[index[condition.column] ?? 0]
-                return condition.accepts(cell == .null ? nil : cell.plain)
-            }
-        }
-        return ResultTable(
-            columns: table.columns, rows: limit.map { Array(rows.prefix($0)) } ?? rows, displays: table.displays)
-    }
 }

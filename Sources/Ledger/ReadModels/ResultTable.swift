@@ -164,7 +164,7 @@ public struct ResultTable: Sendable, Equatable {
 
     /// An object with keys in column order (canonical JSON would sort them), so `backtest_id, lab_id, …`
     /// lead as documented.
-    private func object(_ row: [Cell]) -> String {
+    func object(_ row: [Cell]) -> String {
         var out: [UInt8] = [UInt8(ascii: "{")]
         for (index, (column, cell)) in zip(columns, row).enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }

@@ -1,4 +1,5 @@
 import JSON
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -49,6 +50,14 @@ public final class OutputSink {
     }
 
     public func writeLine(_ text: String) throws { try writeLine(Array(text.utf8)) }
+
+    /// Text without a line end (a line written in pieces).
+    public func write(_ text: String) throws {
+        let bytes = Array(text.utf8)
+        guard bytes.withUnsafeBytes({ fwrite($0.baseAddress, 1, $0.count, file) }) == bytes.count else {
+            throw LedgerError.file(path: finalPath ?? "stdout", reason: String(cString: strerror(errno)))
+        }
+    }
 
     /// One value as a line of canonical JSON.
     public func writeJSON(_ value: JSONValue) throws { try writeLine(CanonicalJSON.encode(value)) }
