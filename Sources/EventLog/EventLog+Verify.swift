@@ -38,15 +38,16 @@ private struct ChainVerifier: ~Copyable {
         self.expectedHead = expectedHead
     }
 
+    /// One pass in position order checks each event against its predecessor in the chain and in its stream
+    /// (read back by position), so memory does not grow with the log; then the stream table's heads must account
+    /// for every event, and every stored blob must hash to its key.
     func run() throws -> VerifyReport {
         var previous = SHA256Hash.zero
         var expectedPosition: UInt64 = 1
         var lastRecordedAt = Int64.min
         var foundExpected = expectedHead == nil ? nil : Optional(false)
-        var verifiedBlobs = Set<SHA256Hash>()
         var problem: VerifyReport.Problem?
         var head: LogHead?
-        var streams: [String: (version: UInt64, last: UInt64)] = [:]
 
         func fail(_ position: UInt64, _ reason: String) {
             if problem == nil { problem = VerifyReport.Problem(position: position, reason: reason) }
@@ -79,25 +80,11 @@ private struct ChainVerifier: ~Copyable {
                 }
                 if event.position != position { fail(position, "envelope says position \(event.position)"); return }
                 if event.recordedAt < lastRecordedAt { fail(position, "recordedAt goes backwards"); return }
-                let before = streams[event.stream] ?? (0, 0)
-                if event.streamVersion != before.version + 1 {
-                    fail(
-                        position,
-                        "stream '\(event.stream)' version is \(event.streamVersion), expected \(before.version + 1)")
-                    return
-                }
-                if (event.previousInStream ?? 0) != before.last {
-                    fail(
-                        position,
-                        "stream '\(event.stream)' links back to \(event.previousInStream ?? 0), expected \(before.last)"
-                    )
-                    return
-                }
-                streams[event.stream] = (event.streamVersion, position)
+                if let reason = try streamLinkProblem(event) { fail(position, reason); return }
                 try checkIndexes(event, fail: fail)
-                for hash in event.blobHashes where !verifiedBlobs.contains(hash) {
-                    if let reason = try blobProblem(hash) { fail(position, reason); return }
-                    verifiedBlobs.insert(hash)
+                for hash in event.blobHashes {
+                    let stored = try hash.withUnsafeBytes { try reader.txn.get(reader.dbs.blobs, $0) != nil }
+                    if !stored { fail(position, "blob \(hash.hex) is missing"); return }
                 }
                 if let expectedHead, event.hash == expectedHead { foundExpected = true }
                 previous = event.hash
@@ -107,42 +94,83 @@ private struct ChainVerifier: ~Copyable {
                 entry = try cursor.next()
             }
         }
+        let events = expectedPosition - 1
+        if problem == nil, let reason = try streamTableProblem(events: events) { fail(0, reason) }
+        var blobsChecked = 0
         if problem == nil {
-            for (stream, expected) in streams {
-                let head = try reader.streamHead(stream)
-                if head?.version != expected.version || head?.lastPosition != expected.last {
-                    fail(
-                        0,
-                        "stream table says '\(stream)' is at version \(head?.version ?? 0) ending at \(head?.lastPosition ?? 0); the log says version \(expected.version) ending at \(expected.last)"
-                    )
-                    break
-                }
-            }
-            if try reader.txn.entryCount(reader.dbs.streams) != streams.count {
-                fail(
-                    0,
-                    "stream table holds \(try reader.txn.entryCount(reader.dbs.streams)) streams; the log has \(streams.count)"
-                )
-            }
-        }
-        var blobsChecked = verifiedBlobs.count
-        if problem == nil {
-            // Blobs no event refers to still must hold what their key says.
             try reader.txn.withCursor(reader.dbs.blobs) { cursor in
                 var entry = try cursor.first()
                 while let current = entry, problem == nil {
                     let hash = SHA256Hash(current.key)
-                    if !verifiedBlobs.contains(hash) {
-                        if let reason = try blobProblem(hash) { fail(0, reason) }
-                        blobsChecked += 1
-                    }
+                    if let reason = try blobProblem(hash) { fail(try firstReference(to: hash) ?? 0, reason) }
+                    blobsChecked += 1
+                    if blobsChecked % LogReader.pagesReleasedEvery == 0 { reader.releaseMappedPages() }
                     entry = try cursor.next()
                 }
             }
         }
         return VerifyReport(
-            eventsChecked: expectedPosition - 1, blobsChecked: blobsChecked, head: head,
-            expectedHeadFound: foundExpected, problem: problem)
+            eventsChecked: events, blobsChecked: blobsChecked, head: head, expectedHeadFound: foundExpected,
+            problem: problem)
+    }
+
+    /// Version 1 of a stream links back to nothing; any later version links back to an earlier event of the
+    /// same stream, one version before it.
+    private func streamLinkProblem(_ event: RecordedEvent) throws -> String? {
+        let link = event.previousInStream ?? 0
+        guard event.streamVersion > 1 else {
+            if event.streamVersion == 0 { return "stream '\(event.stream)' version is 0, expected at least 1" }
+            return link == 0 ? nil : "stream '\(event.stream)' links back to \(link), expected 0 (version 1)"
+        }
+        guard link > 0, link < event.position, let before = try reader.event(at: link) else {
+            return
+                "stream '\(event.stream)' version \(event.streamVersion) links back to \(link), not to an earlier event"
+        }
+        if before.stream != event.stream {
+            return "stream '\(event.stream)' links back to \(link), an event of '\(before.stream)'"
+        }
+        if event.streamVersion != before.streamVersion + 1 {
+            return "stream '\(event.stream)' version is \(event.streamVersion), expected \(before.streamVersion + 1)"
+        }
+        return nil
+    }
+
+    /// Each stream's head in the stream table must be its last event, and the heads' versions must add up to
+    /// the log's events: with every link already checked, that leaves no event outside its stream's chain and
+    /// no chain that forks.
+    private func streamTableProblem(events: UInt64) throws -> String? {
+        var accounted: UInt64 = 0
+        var problem: String?
+        try reader.txn.withCursor(reader.dbs.streams) { cursor in
+            var entry = try cursor.first()
+            while let current = entry, problem == nil {
+                let stream = String(decoding: current.key, as: UTF8.self)
+                let version = Keys.uint64(current.value, bigEndian: false)
+                let last = Keys.uint64(current.value, at: 8, bigEndian: false)
+                let event = try reader.event(at: last)
+                if event?.stream != stream || event?.streamVersion != version {
+                    problem =
+                        "stream table says '\(stream)' is at version \(version) ending at \(last); the event there is version \(event?.streamVersion ?? 0) of '\(event?.stream ?? "nothing")'"
+                }
+                accounted &+= version
+                entry = try cursor.next()
+            }
+        }
+        if problem == nil, accounted != events {
+            problem =
+                "the stream table's heads account for \(accounted) events; the log has \(events) (an event outside its stream's chain, or a stream missing from the table)"
+        }
+        return problem
+    }
+
+    /// The first event that refers to a blob (to name where a damaged blob shows), found only when one is.
+    private func firstReference(to hash: SHA256Hash) throws -> UInt64? {
+        var found: UInt64?
+        try reader.forEachEvent { event in
+            if event.blobHashes.contains(hash) { found = event.position }
+            return found == nil
+        }
+        return found
     }
 
     private func checkIndexes(_ event: RecordedEvent, fail: (UInt64, String) -> Void) throws {

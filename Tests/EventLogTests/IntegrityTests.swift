@@ -172,3 +172,30 @@ extension IntegrityTests {
         #expect(reason.contains("empty (0 bytes)"))
     }
 }
+
+extension IntegrityTests {
+    /// Verify checks each stream link against the event it points at and the stream table against the log, in
+    /// memory that does not grow with the log: a head that is not its stream's last event, a stream missing from
+    /// the table or one the log never had, are each named.
+    @Test(arguments: [
+        ("s:1", 3, 7, "account for 9 events"), ("s:1", 4, 7, "the event there is version 3"),
+        ("s:9", 1, 1, "of 's:1'"), ("s:2", 0, 0, "account for 7 events"),
+    ])
+    func verifyHoldsTheStreamTableToTheLog(stream: String, version: Int, last: Int, reason: String) throws {
+        let (directory, path, _) = try sampleLog()
+        _ = directory
+        #expect(try EventLog.open(directory: path, options: .init(create: false)).verify().isValid)
+        let key = Array(stream.utf8)
+        if version == 0 {
+            try RawLMDB.delete(directory: path, database: "streams", key: key)
+        } else {
+            let value = [UInt64(version), UInt64(last)].flatMap { number in
+                withUnsafeBytes(of: number.littleEndian) { Array($0) }
+            }
+            try RawLMDB.put(directory: path, database: "streams", key: key, value: value)
+        }
+        let report = try EventLog.open(directory: path, options: .init(create: false)).verify()
+        #expect(report.problem?.position == 0)
+        #expect(report.problem?.reason.contains(reason) == true, "\(String(describing: report.problem))")
+    }
+}
