@@ -68,8 +68,21 @@ public final class Projector {
     }
 
     /// For a replay into an empty file: versioned tables keep their current rows in memory until `endBulk`.
-    public func beginBulk() {
-        for table in [labs, backtests, cutoffs, scripts, sweepTables.sweeps, sweepTables.trials] { table.beginBulk() }
+    /// How many keys of each versioned table a bulk replay keeps in memory (`VersionedTable`).
+    public static let bulkKeysInMemory = 50_000
+
+    public func beginBulk(keysInMemory: Int = Projector.bulkKeysInMemory) {
+        for table in [labs, backtests, cutoffs, scripts, sweepTables.sweeps, sweepTables.trials] {
+            table.beginBulk(keysInMemory: keysInMemory)
+        }
+    }
+
+    /// Each versioned table's key columns: the index that starts with them stays during a bulk replay.
+    public var keyIndexColumns: [String: [String]] {
+        Dictionary(
+            [labs, backtests, cutoffs, scripts, sweepTables.sweeps, sweepTables.trials].map {
+                ($0.name, $0.keyIndexColumns)
+            }, uniquingKeysWith: { first, _ in first })
     }
 
     public func endBulk() {

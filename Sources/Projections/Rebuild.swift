@@ -23,6 +23,16 @@ extension ReadModels {
         log: EventLog, through: UInt64 = .max, output: String,
         progress: @escaping @Sendable (_ step: String, _ done: UInt64, _ total: UInt64) -> Void = { _, _, _ in }
     ) throws -> UInt64 {
+        try rebuild(
+            log: log, through: through, output: output, keysInMemory: Projector.bulkKeysInMemory, progress: progress)
+    }
+
+    /// `keysInMemory`: how many keys of each versioned table the replay keeps in memory (fewer read more back).
+    @discardableResult
+    static func rebuild(
+        log: EventLog, through: UInt64 = .max, output: String, keysInMemory: Int,
+        progress: @escaping @Sendable (_ step: String, _ done: UInt64, _ total: UInt64) -> Void = { _, _, _ in }
+    ) throws -> UInt64 {
         let staging = output + ".rebuild-\(ProcessInfo.processInfo.processIdentifier)"
         let side = staging + "-events"
         removeAbandonedStaging(of: output)
@@ -34,10 +44,10 @@ extension ReadModels {
             let others = BackgroundResult {
                 Result(catching: { () throws -> UInt64 in
                     let sideDB = try openStaging(side)
-                    let indexes = try dropSecondaryIndexes(sideDB)
                     let projector = try Projector(sideDB)
+                    let indexes = try dropSecondaryIndexes(sideDB, keeping: projector.keyIndexColumns)
                     projector.leavesMetricsToReplay = true
-                    projector.beginBulk()
+                    projector.beginBulk(keysInMemory: keysInMemory)
                     defer { projector.endBulk() }
                     try projector.catchUp(from: log, through: end) { progress("rebuild: events", $0, end) }
                     for index in indexes { try sideDB.execute(index.sql) }
@@ -117,15 +127,34 @@ extension ReadModels {
     }
 
     /// Drops the secondary indexes and returns them, to be created once the rows are in: one sort instead of a
-    /// b-tree insert per row. Unique indexes stay, as upserts rely on them.
-    private static func dropSecondaryIndexes(_ db: SQLiteConnection) throws -> [(name: String, sql: String)] {
+    /// b-tree insert per row. Unique indexes stay, as upserts rely on them, and so does the first index of a
+    /// table in `keeping` that starts with its columns, which the bulk merge looks keys up by.
+    private static func dropSecondaryIndexes(_ db: SQLiteConnection, keeping: [String: [String]]) throws -> [(
+        name: String, sql: String
+    )] {
         let indexes = try db.prepare(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%' ORDER BY name"
-        ).rows().compactMap { row -> (name: String, sql: String)? in
-            guard case .text(let name) = row[0], case .text(let sql) = row[1] else { return nil }
-            return (name, sql)
+            "SELECT name, sql, tbl_name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%' ORDER BY name"
+        ).rows().compactMap { row -> (name: String, sql: String, table: String)? in
+            guard case .text(let name) = row[0], case .text(let sql) = row[1], case .text(let table) = row[2] else {
+                return nil
+            }
+            return (name, sql, table)
         }
-        for index in indexes { try db.execute("DROP INDEX \"\(index.name)\"") }
-        return indexes
+        var kept = Set<String>()
+        var dropped: [(name: String, sql: String)] = []
+        for index in indexes {
+            if let key = keeping[index.table], !kept.contains(index.table) {
+                let columns = try db.prepare("SELECT name FROM pragma_index_info(?) ORDER BY seqno").rows([
+                    .text(index.name)
+                ]).compactMap { row -> String? in if case .text(let name)? = row.first { name } else { nil } }
+                if columns.starts(with: key) {
+                    kept.insert(index.table)
+                    continue
+                }
+            }
+            try db.execute("DROP INDEX \"\(index.name)\"")
+            dropped.append((index.name, index.sql))
+        }
+        return dropped
     }
 }

@@ -12,10 +12,18 @@ final class VersionedTable {
     private let insert: SQLiteStatement
     private let closeRow: SQLiteStatement
     private let insertRow: SQLiteStatement
-    /// During a rebuild into an empty file, the current version of every key (its rowid and values) is kept
-    /// here, so a merge reads nothing from SQLite and closes the old version by rowid.
+    /// During a rebuild into an empty file, the current versions of recently merged keys (rowid and values) are
+    /// kept here, so a merge mostly reads nothing from SQLite and closes the old version by rowid. Every version
+    /// is written at once, so the cache is emptied whenever it holds `memoryLimit` keys: memory stays bounded
+    /// whatever the log's size, and a key no longer cached is read back through the key's index (which a
+    /// rebuild keeps, `keyIndexColumns`).
     private var memory: [String: (rowid: Int64, values: [SQLiteValue])]?
+    /// Whether keys have been dropped from `memory`, so one missing from it may still have a current version.
+    private var evicted = false
     private var nextRowID: Int64 = 1
+    /// How many keys `memory` holds at most (about 1 KB each for a backtest).
+    private var memoryLimit = Projector.bulkKeysInMemory
+    private let currentWithRowID: SQLiteStatement
 
     init(_ db: SQLiteConnection, name: String, keys: [String], values: [String]) throws {
         self.name = name
@@ -29,6 +37,8 @@ final class VersionedTable {
         insert = try db.prepare(
             "INSERT INTO \(name) (\(columns.joined(separator: ", "))) VALUES (\(columns.map { _ in "?" }.joined(separator: ", ")))"
         )
+        currentWithRowID = try db.prepare(
+            "SELECT rowid, \(values.joined(separator: ", ")) FROM \(name) WHERE \(match) AND valid_to IS NULL")
         closeRow = try db.prepare("UPDATE \(name) SET valid_to = ? WHERE rowid = ?")
         insertRow = try db.prepare(
             "INSERT INTO \(name) (rowid, \(columns.joined(separator: ", "))) VALUES (?, \(columns.map { _ in "?" }.joined(separator: ", ")))"
@@ -36,10 +46,16 @@ final class VersionedTable {
     }
 
     /// Keeps current versions in memory from here on. Only valid on an empty table that nothing else writes.
-    func beginBulk() {
+    func beginBulk(keysInMemory: Int = Projector.bulkKeysInMemory) {
+        memoryLimit = max(keysInMemory, 1)
         memory = [:]
+        evicted = false
         nextRowID = 1
     }
+
+    /// The columns the index a rebuild keeps must start with: the key's, which a merge of a key no longer in
+    /// memory looks up by.
+    var keyIndexColumns: [String] { keyColumns }
 
     func endBulk() { memory = nil }
 
@@ -67,7 +83,14 @@ final class VersionedTable {
         let memoryKey = VersionedTable.memoryKey(key)
         // Taken out of the dictionary while it changes, so the values array is not copied.
         var existing = memory?.removeValue(forKey: memoryKey)
-        defer { memory?[memoryKey] = existing }
+        if existing == nil, evicted { existing = try storedCurrent(key) }
+        defer {
+            if let count = memory?.count, count >= memoryLimit {
+                memory = [:]
+                evicted = true
+            }
+            memory?[memoryKey] = existing
+        }
         var values = existing?.values ?? Array(repeating: .null, count: valueColumns.count)
         for (index, value) in changes.enumerated() { if let value { values[index] = value } }
         if let existing, existing.values == values { return false }
@@ -87,6 +110,12 @@ final class VersionedTable {
         try insertRow.execute()
         existing = (rowid, values)
         return true
+    }
+
+    /// The current version of `key` as SQLite holds it, with its rowid.
+    private func storedCurrent(_ key: [SQLiteValue]) throws -> (rowid: Int64, values: [SQLiteValue])? {
+        guard let row = try currentWithRowID.rows(key).first, case .integer(let rowid) = row[0] else { return nil }
+        return (rowid, Array(row.dropFirst()))
     }
 
     private static func memoryKey(_ key: [SQLiteValue]) -> String {
