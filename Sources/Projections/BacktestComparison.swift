@@ -81,16 +81,15 @@ extension ReadModels {
                 }
                 let old = try rows(before, chunk.filter { $0.before != nil }.map(\.id))
                 let new = try rows(after, chunk.filter { $0.after != nil }.map(\.id))
+                func ranked(_ rank: Int?, _ row: BacktestRow?) -> ComparedBacktest.Ranked? {
+                    guard let rank, let row else { return nil }
+                    return ComparedBacktest.Ranked(rank: rank, row: row)
+                }
                 try page(
                     chunk.map { entry in
                         ComparedBacktest(
-                            backtestID: entry.id,
-                            before: zip(entry.before, old[entry.id]).map {
-                                ComparedBacktest.Ranked(rank: $0.0, row: $0.1)
-                            },
-                            after: zip(entry.after, new[entry.id]).map {
-                                ComparedBacktest.Ranked(rank: $0.0, row: $0.1)
-                            })
+                            backtestID: entry.id, before: ranked(entry.before, old[entry.id]),
+                            after: ranked(entry.after, new[entry.id]))
                     })
                 chunk.removeAll(keepingCapacity: true)
             }
@@ -101,10 +100,4 @@ extension ReadModels {
             if !chunk.isEmpty { try flush() }
         }
     }
-}
-
-/// Both values, or nil when either is missing.
-private func zip<A, B>(_ a: A?, _ b: B?) -> (A, B)? {
-    guard let a, let b else { return nil }
-    return (a, b)
 }

@@ -81,7 +81,7 @@ public final class Projector {
     public var keyIndexColumns: [String: [String]] {
         Dictionary(
             [labs, backtests, cutoffs, scripts, sweepTables.sweeps, sweepTables.trials].map {
-                ($0.name, $0.keyIndexColumns)
+                ($0.name, $0.keyColumns)
             }, uniquingKeysWith: { first, _ in first })
     }
 

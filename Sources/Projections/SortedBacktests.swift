@@ -36,8 +36,10 @@ final class SortedBacktests {
         var names = Set<String>()
         do {
             let insert = try db.prepare("INSERT INTO \(keys) VALUES (?1, ?2, ?3)")
+            // Each page unsorted and whole: the ranking is SQLite's.
             var pageQuery = query
             pageQuery.limit = nil
+            pageQuery.sort = nil
             try models.forEachIDRange(pageQuery, pageSize: self.pageSize) { page in
                 for row in try models.backtestsAtOnce(page) where accept(row) {
                     let key = query.sort.flatMap(row.orderable)

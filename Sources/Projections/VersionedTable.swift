@@ -16,7 +16,7 @@ final class VersionedTable {
     /// kept here, so a merge mostly reads nothing from SQLite and closes the old version by rowid. Every version
     /// is written at once, so the cache is emptied whenever it holds `memoryLimit` keys: memory stays bounded
     /// whatever the log's size, and a key no longer cached is read back through the key's index (which a
-    /// rebuild keeps, `keyIndexColumns`).
+    /// rebuild keeps, `Projector.keyIndexColumns`).
     private var memory: [String: (rowid: Int64, values: [SQLiteValue])]?
     /// Whether keys have been dropped from `memory`, so one missing from it may still have a current version.
     private var evicted = false
@@ -52,10 +52,6 @@ final class VersionedTable {
         evicted = false
         nextRowID = 1
     }
-
-    /// The columns the index a rebuild keeps must start with: the key's, which a merge of a key no longer in
-    /// memory looks up by.
-    var keyIndexColumns: [String] { keyColumns }
 
     func endBulk() { memory = nil }
 

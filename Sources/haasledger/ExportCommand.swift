@@ -20,12 +20,13 @@ struct ExportCommand: ParsableCommand {
         @OptionGroup var database: SharedReadOptions
 
         func run() throws {
-            let sink = try OutputSink(path: output)
-            try sink.writeLine(ResultTable(columns: ReadModelService.analyticsColumns, rows: []).csvHeader)
+            let stream = TableStream(try OutputSink(path: output), format: .csv)
+            // The header even when nothing is exported.
+            try stream.write(ResultTable(columns: ReadModelService.analyticsColumns, rows: []))
             try options.readModels(formula, from: database).analytics(lab: lab, formula: nil, at: try moment.moment) {
-                for record in $0.csvRecords { try sink.writeLine(record) }
+                try stream.write($0)
             }
-            try sink.finish()
+            try stream.finish()
         }
     }
 }
