@@ -21,8 +21,6 @@ struct ExportCommand: ParsableCommand {
 
         func run() throws {
             let stream = TableStream(try OutputSink(path: output), format: .csv)
-            // The header even when nothing is exported.
-            try stream.write(ResultTable(columns: ReadModelService.analyticsColumns, rows: []))
             try options.readModels(formula, from: database).analytics(lab: lab, formula: nil, at: try moment.moment) {
                 try stream.write($0)
             }

@@ -6,23 +6,25 @@ import Testing
 /// The read commands given `--postgres`: the same answers from the shared database as from the ledger's own
 /// read models, without the ledger.
 extension PostgresSyncTests {
-    /// The read commands compared, each with the flags of a moment where it takes one.
-    func readCommands(backtest: String, time: String) -> [[String]] {
+    /// The read commands compared, each with the flags of a moment where it takes one (positions within the
+    /// ledger's `head`: a later one is refused).
+    func readCommands(backtest: String, time: String, head: Int) -> [[String]] {
         [
             ["query", "backtests"],
             ["query", "backtests", "--limit", "5", "--sort", "sharpe_ratio"],
             ["query", "backtests", "--limit", "7", "--sort", "max_drawdown", "--asc"],
-            ["query", "backtests", "--where", "num_trades>=5", "--sort", "profit_factor", "--at-position", "600"],
+            ["query", "backtests", "--where", "num_trades>=5", "--sort", "profit_factor", "--at-position", "\(head)"],
             ["query", "backtests", "--limit", "10", "--as-of", time],
             ["query", "backtests", "--formula", "canonical@1", "--param", "Stop Loss", "--limit", "8"],
             ["query", "labs"], ["query", "labs", "--summary"], ["query", "labs", "--at-position", "150"],
             ["query", "scripts"], ["query", "executions"], ["query", "cutoffs"], ["query", "cache"],
             ["query", "cache", "--as-of", time], ["sweep", "list"],
             ["history", backtest], ["history", backtest, "--formula", "canonical@1"],
-            ["diff", "--from", "#200", "--to", "#600"], ["diff", "--from", time],
+            ["diff", "--from", "#\(head / 3)", "--to", "#\(head)"], ["diff", "--from", time],
             ["diff", "--formula", "canonical@1", "--formula", "canonical@2"],
-            ["diff", "--formula", "canonical@1", "--formula", "canonical@2", "--summary", "--at-position", "600"],
-            ["export", "csv"], ["export", "csv", "--at-position", "400"], ["export", "csv", "--as-of", time],
+            ["diff", "--formula", "canonical@1", "--formula", "canonical@2", "--summary", "--at-position", "\(head)"],
+            ["export", "csv"], ["export", "csv", "--at-position", "\(head * 2 / 3)"],
+            ["export", "csv", "--as-of", time],
         ]
     }
 
@@ -43,7 +45,10 @@ extension PostgresSyncTests {
             ["query", "executions"], ["query", "cutoffs"], ["query", "scripts"], ["sweep", "list"],
             ["diff", "--from", time],
         ]
-        for command in readCommands(backtest: backtest, time: time) {
+        let stats = try cli.run(["log", "stats", "--ledger", ledger, "--format", "json"])
+        let head = try #require(
+            Int(try JSONParser.parse(stats.stdout)["head_position"]?.numberValue?.canonicalText ?? ""))
+        for command in readCommands(backtest: backtest, time: time, head: head) {
             let format = command.first == "export" ? [] : ["--format", "json"]
             let local = try cli.run(command + ["--ledger", ledger] + format)
             let shared = try cli.run(
@@ -55,9 +60,14 @@ extension PostgresSyncTests {
         }
         // The workbook: every part but its creation time the same bytes.
         let books = [cli.directory.appending("local.xlsx"), cli.directory.appending("shared.xlsx")]
-        let localBook = try cli.run(["export", "xlsx", "--ledger", ledger, "-o", books[0], "--at-position", "500"])
+        let localBook = try cli.run([
+            "export", "xlsx", "--ledger", ledger, "-o", books[0], "--at-position", "\(head * 3 / 4)",
+        ])
         let sharedBook = try cli.run(
-            ["export", "xlsx", "--ledger", elsewhere, "--postgres", url, "-o", books[1], "--at-position", "500"]
+            [
+                "export", "xlsx", "--ledger", elsewhere, "--postgres", url, "-o", books[1], "--at-position",
+                "\(head * 3 / 4)",
+            ]
                 + (ledgerID.map { ["--ledger-id", $0] } ?? []))
         #expect(localBook.status == 0 && sharedBook.status == 0, "\(localBook.stderr)\(sharedBook.stderr)")
         let compare = try ChildProcess.run(

@@ -93,6 +93,26 @@ extension CLITests {
         #expect(!FileManager.default.fileExists(atPath: directory.appending("x.xlsx")))
         let contents = try FileManager.default.contentsOfDirectory(atPath: directory.path)
         #expect(!contents.contains { $0.contains(".partial-") }, "\(contents)")
+        // A lab or a position the ledger never had is named, not answered with an empty table.
+        let head = try run(["log", "stats", "--ledger", ledger, "--format", "json"])
+        let headPosition = try JSONParser.parse(head.stdout)["head_position"]?.numberValue?.canonicalText ?? "?"
+        for (arguments, message) in [
+            (["export", "csv", "--lab", "nope"], "error: --lab: no lab nope"),
+            (["query", "backtests", "--lab", "nope", "--format", "csv"], "error: --lab: no lab nope"),
+            (["diff", "--from", "#1", "--lab", "nope"], "error: --lab: no lab nope"),
+            (
+                ["diff", "--from", "#99999999", "--format", "csv"],
+                "error: log position: #99999999 is past the log's head, #\(headPosition)"
+            ),
+            (
+                ["query", "backtests", "--at-position", "99999999"],
+                "error: log position: #99999999 is past the log's head, #\(headPosition)"
+            ),
+        ] {
+            let refused = try run(arguments + ["--ledger", ledger])
+            #expect(refused.status == 2 && refused.stderr.hasPrefix(message), "\(arguments): \(refused.stderr)")
+            #expect(refused.stdout.isEmpty, "\(arguments)")
+        }
 
         // The CSV outputs: every numeric column numbers or empty, as pandas and the csv module read them.
         for arguments in [["export", "csv"], ["query", "backtests", "--format", "csv"]] {

@@ -27,7 +27,8 @@ extension ReadModelService {
     /// are the server's closed-position count; `beats_buy_hold` is ROI / leverage > PC. `orders` is left empty:
     /// the ledger does not count orders.
     ///
-    /// The rows come page by page, by backtest id, so the export of a ledger of any size holds one page of
+    /// The first page has no rows, so that the header is written when nothing matches. The rows come page by
+    /// page, by backtest id, so the export of a ledger of any size holds one page of
     /// backtests and their metric sets at a time; every page is read from the same position.
     public func analytics(
         lab: String?, formula asked: String?, at moment: Moment, pageSize: Int = 2_000,
@@ -35,20 +36,40 @@ extension ReadModelService {
     ) throws {
         let (source, formula) = try read(formula: asked)
         let (position, asOfTime) = try Self.headBounded(moment, source.events)
-        var after: String?
-        while true {
-            let facts = try source.models.backtestFacts(lab: lab, asOf: position, after: after, limit: pageSize)
-            guard let first = facts.first?.backtestID, let last = facts.last?.backtestID else { return }
-            var query = BacktestQuery(lab: lab, formula: formula, asOf: position)
-            query.backtestIDs = first...last
-            let metrics = Dictionary(
-                try source.models.backtests(query).map { ($0.backtestID, $0) }, uniquingKeysWith: { $1 })
+        try Self.requireLabs(lab.map { [$0] } ?? [], in: source.models, asOf: position)
+        // The header even when nothing is exported.
+        try page(ResultTable(columns: Self.analyticsColumns, rows: []))
+        try Self.forEachFactsPage(
+            source.models, lab: lab, formula: formula, asOf: position, pageSize: pageSize
+        ) { facts, metrics in
             try page(
                 ResultTable(
                     columns: Self.analyticsColumns,
                     rows: facts.map {
                         Self.analyticsRow($0, computed: metrics[$0.backtestID], formula: formula, asOfTime: asOfTime)
                     }))
+        }
+    }
+
+    /// The backtests of `lab` (or the direct ones, or all) as of `position`, a page of ids at a time, each page
+    /// with the metric sets its backtests have under `formula`: what an export of any size holds at once.
+    static func forEachFactsPage(
+        _ models: any ReadModelReading, lab: String?, directOnly: Bool = false, formula: String,
+        asOf position: UInt64, pageSize: Int = 2_000,
+        _ page: (_ facts: [BacktestFactsRow], _ metrics: [String: BacktestRow]) throws -> Void
+    ) throws {
+        var after: String?
+        while true {
+            let facts = try models.backtestFacts(
+                lab: lab, directOnly: directOnly, asOf: position, after: after, limit: pageSize)
+            guard let first = facts.first?.backtestID, let last = facts.last?.backtestID else { return }
+            var query = BacktestQuery(lab: lab, formula: formula, asOf: position)
+            query.directOnly = directOnly
+            query.backtestIDs = first...last
+            try page(
+                facts,
+                Dictionary(
+                    try models.backtests(query).map { ($0.backtestID, $0) }, uniquingKeysWith: { first, _ in first }))
             after = last
         }
     }

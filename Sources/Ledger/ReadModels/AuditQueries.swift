@@ -73,12 +73,13 @@ extension ReadModelService {
                 lab: lab, sweep: sweep, formula: formula, sort: rankBy,
                 asOf: try Self.position(moment, source.events) ?? .max)
         }
+        let (before, after) = (try query(at: from), try query(at: to))
+        try Self.requireLabs(lab.map { [$0] } ?? [], in: source.models, asOf: after.asOf)
         let columns =
             ["change", "backtest_id", "lab_id", "rank_from", "rank_to"]
             + Self.keyMetrics.flatMap { [$0, "\($0)_delta"] }
         try page(ResultTable(columns: columns, rows: []))
-        try source.models.forEachComparedPage(before: try query(at: from), after: try query(at: to), pageSize: pageSize)
-        {
+        try source.models.forEachComparedPage(before: before, after: after, pageSize: pageSize) {
             compared in
             try page(ResultTable(columns: columns, rows: compared.compactMap(Self.diffRow)))
         }

@@ -76,6 +76,7 @@ extension ReadModelService {
         var query = query
         query.formula = formula
         query.asOf = try Self.position(moment, source.events)
+        try Self.requireLabs(query.lab.map { [$0] } ?? [], in: source.models, asOf: query.asOf)
         func table(_ rows: [BacktestRow], metricNames: [String]) -> ResultTable {
             ResultTable(
                 columns: Self.backtestColumns + ["parameters", "script_name", "reported_roi"]

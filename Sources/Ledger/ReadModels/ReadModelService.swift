@@ -116,8 +116,28 @@ public struct ReadModelService {
     static func position(_ moment: Moment, _ events: any LedgerEventSource) throws -> UInt64? {
         switch moment {
         case .now: return nil
-        case .position(let position): return position
+        case .position(let position):
+            // A position the log has not reached yet is a typo, not "now": answering with the head would hide it.
+            let head = try events.headPosition()
+            guard position <= head else {
+                throw LedgerError.invalidArgument(
+                    flag: "log position", reason: "#\(position) is past the log's head, #\(head)")
+            }
+            return position
         case .time(let micros): return try events.position(asOf: micros)
+        }
+    }
+
+    /// Refuses a `--lab` the read models know nothing of as of `position` (no lab record, no backtest of it), so
+    /// that a typo is named instead of answered with nothing.
+    static func requireLabs(_ ids: [String], in models: any ReadModelReading, asOf position: UInt64?) throws {
+        guard !ids.isEmpty else { return }
+        let known = Set(try models.backtestLabIDs(asOf: position).compactMap { $0 })
+            .union(try models.labs(asOf: position).map(\.labID))
+        for id in ids where !known.contains(id) {
+            let moment = position.map { "as of position \($0)" } ?? "in the ledger"
+            throw LedgerError.invalidArgument(
+                flag: "--lab", reason: "no lab \(id) \(moment) (see `haasledger query labs`)")
         }
     }
 

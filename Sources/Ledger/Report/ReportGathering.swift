@@ -44,11 +44,7 @@ extension ReadModelService {
             throw LedgerError.invalidArgument(flag: "--at-position", reason: "the log holds no position \(position)")
         }
         let labs = try models.labs(asOf: position)
-        let labIDs = Set(try models.backtestLabIDs(asOf: position).compactMap { $0 }).union(labs.map(\.labID))
-        for id in request.labs where !labIDs.contains(id) {
-            throw LedgerError.invalidArgument(
-                flag: "--lab", reason: "no lab \(id) as of position \(position) (see `haasledger query labs`)")
-        }
+        try Self.requireLabs(request.labs, in: models, asOf: position)
         let sweeps = try models.sweeps(asOf: position).map(\.sweepID)
         for id in request.sweeps where !sweeps.contains(id) {
             throw LedgerError.invalidArgument(
