@@ -37,7 +37,7 @@ extension ReadModelService {
 
     /// `export xlsx`: sheets of backtests (pyHaasAPI's columns, then every metric, then every script parameter as
     /// its own column), trades (when asked), labs, sweeps and trials, in real number formats. Backtests are read
-    /// and written one lab at a time, so memory is bounded by the largest lab, not by the ledger.
+    /// and written one lab at a time, a page of backtests at a time, so memory is bounded by a page, not by the ledger.
     public func exportWorkbook(_ request: WorkbookRequest, to path: String) throws -> WorkbookSummary {
         let folder = (path as NSString).deletingLastPathComponent
         try Self.checkWritable(path, folder: folder.isEmpty ? "." : folder)
@@ -90,11 +90,8 @@ extension ReadModelService {
         let log = source.events as? EventLog
         let (position, asOfTime) = try Self.headBounded(request.moment, source.events)
         let labs = try models.labs(asOf: position)
+        try Self.requireLabs(request.lab.map { [$0] } ?? [], in: models, asOf: position)
         let labIDs = try models.backtestLabIDs(asOf: position)
-        if let lab = request.lab, !labs.contains(where: { $0.labID == lab }), !labIDs.contains(lab) {
-            throw LedgerError.invalidArgument(
-                flag: "--lab", reason: "no lab \(lab) as of position \(position) (see `haasledger query labs`)")
-        }
         let metricNames = try models.recordedNames().metrics.filter { !Self.analyticsColumns.contains($0) }
         let parameterKeys = try models.parameterKeys(asOf: position)
         let columns = Self.analyticsColumns + metricNames + parameterKeys.map { "param: " + $0 }
@@ -107,29 +104,29 @@ extension ReadModelService {
         let groups: [(lab: String?, direct: Bool)] =
             request.lab.map { [($0, false)] } ?? labIDs.map { ($0, $0 == nil) }
         for group in groups {
-            var query = BacktestQuery(lab: group.lab, formula: formula, asOf: position)
-            query.directOnly = group.direct
-            let metrics = Dictionary(
-                try models.backtests(query).map { ($0.backtestID, $0) }, uniquingKeysWith: { first, _ in first })
-            for facts in try models.backtestFacts(lab: group.lab, directOnly: group.direct, asOf: position) {
-                let computed = metrics[facts.backtestID]
-                let parameters = Self.parameterObject(facts.parameters)
-                let cells =
-                    Self.analyticsRow(facts, computed: computed, formula: formula, asOfTime: asOfTime)
-                    + metricNames.map { Self.cell(computed?.metric($0)) }
-                    + parameterKeys.map { Self.parameterCell(parameters[$0]) }
-                try backtests.append(zip(columns, cells).map { WorkbookStyles.value($1, column: $0) })
-                if let trades, let log, let runtime = facts.runtimePosition,
-                    let adapted = try RecordedRuntimes.adapted(at: runtime, in: log)
-                {
-                    for (index, trade) in adapted.inputs.trades.enumerated() {
-                        try trades.append([
-                            .text(facts.backtestID), group.lab.map(XLSXValue.text) ?? .empty,
-                            .number(Double(index + 1)), .text(trade.side == .long ? "long" : "short"),
-                            .time(trade.entryTime), .time(trade.exitTime), .number(trade.size),
-                            .number(trade.entryPrice),
-                            .number(trade.exitPrice), .number(trade.fees), .number(trade.netPnL),
-                        ])
+            try Self.forEachFactsPage(
+                models, lab: group.lab, directOnly: group.direct, formula: formula, asOf: position
+            ) { page, metrics in
+                for facts in page {
+                    let computed = metrics[facts.backtestID]
+                    let parameters = Self.parameterObject(facts.parameters)
+                    let cells =
+                        Self.analyticsRow(facts, computed: computed, formula: formula, asOfTime: asOfTime)
+                        + metricNames.map { Self.cell(computed?.metric($0)) }
+                        + parameterKeys.map { Self.parameterCell(parameters[$0]) }
+                    try backtests.append(zip(columns, cells).map { WorkbookStyles.value($1, column: $0) })
+                    if let trades, let log, let runtime = facts.runtimePosition,
+                        let adapted = try RecordedRuntimes.adapted(at: runtime, in: log)
+                    {
+                        for (index, trade) in adapted.inputs.trades.enumerated() {
+                            try trades.append([
+                                .text(facts.backtestID), group.lab.map(XLSXValue.text) ?? .empty,
+                                .number(Double(index + 1)), .text(trade.side == .long ? "long" : "short"),
+                                .time(trade.entryTime), .time(trade.exitTime), .number(trade.size),
+                                .number(trade.entryPrice),
+                                .number(trade.exitPrice), .number(trade.fees), .number(trade.netPnL),
+                            ])
+                        }
                     }
                 }
             }
