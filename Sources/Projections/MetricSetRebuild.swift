@@ -13,6 +13,11 @@ import SQLiteKit
 /// (`MetricValueBuckets`: every set of a bucket is known, and closed or not, once pass one is done) and writes
 /// the bucket's numbers sorted by (formula, metric, value, backtest, valid_from), recording each group's rowid
 /// range, so no index on them has to be sorted after the fact.
+///
+/// Pass one keeps at most `keysInMemory` backtest keys and open sets in memory. The first time either is full,
+/// the sets' key index is built from the rows so far and kept from then on; a key no longer in memory is read
+/// back through `backtest_keys`' unique index or the sets' key index. A log with fewer backtests never pays for
+/// either index during the replay.
 struct MetricSetRebuild {
     /// The open version of a (backtest, formula): its row and what identifies its values.
     private struct OpenSet {
@@ -25,19 +30,25 @@ struct MetricSetRebuild {
     private var backtests = BacktestKeys()
     private var formulas = NameKeys()
     private var open: [Int64: OpenSet] = [:]
+    private let keysInMemory: Int
+    /// Whether keys were let go of: from then on, a key not in memory may still be in the tables.
+    private var evicted = false
     private let insertSet: SQLiteStatement
     private let closeSet: SQLiteStatement
     private let storedValues: SQLiteStatement
     private let insertBacktest: SQLiteStatement
     private let insertFormula: SQLiteStatement
+    private let storedBacktest: SQLiteStatement
+    private let storedOpenSet: SQLiteStatement
     /// The sets' key index, dropped while pass one appends and created once at the end (one sort).
     private let setIndex: String
 
     static let metricsType = EventType.metricsComputed.nameBytes
 
     /// Starts on the empty metric tables of a staging file; run inside one transaction with `finish`.
-    init(into db: SQLiteConnection) throws {
+    init(into db: SQLiteConnection, keysInMemory: Int = Projector.bulkKeysInMemory) throws {
         self.db = db
+        self.keysInMemory = max(1, keysInMemory)
         let index = try db.prepare(
             "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'backtest_metric_sets_by_key'"
         ).rows()
@@ -53,13 +64,18 @@ struct MetricSetRebuild {
         storedValues = try db.prepare("SELECT metric_values FROM backtest_metric_sets WHERE rowid = ?")
         insertBacktest = try db.prepare("INSERT INTO backtest_keys (backtest_key, backtest_id) VALUES (?, ?)")
         insertFormula = try db.prepare("INSERT INTO metric_formulas (formula_key, formula) VALUES (?, ?)")
+        storedBacktest = try db.prepare("SELECT backtest_key FROM backtest_keys WHERE backtest_id = ?")
+        storedOpenSet = try db.prepare(
+            "SELECT rowid, metric_values FROM backtest_metric_sets WHERE backtest_key = ? AND formula_key = ? AND valid_to IS NULL ORDER BY valid_from DESC LIMIT 1"
+        )
     }
 
     /// Pass one, then pass two, for every `metrics.computed` event from position 1 through `through`.
     static func rebuild(
-        log: EventLog, through: UInt64, into db: SQLiteConnection, afterSets: () -> Void = {}
+        log: EventLog, through: UInt64, into db: SQLiteConnection, keysInMemory: Int = Projector.bulkKeysInMemory,
+        afterSets: () -> Void = {}
     ) throws {
-        var rebuild = try MetricSetRebuild(into: db)
+        var rebuild = try MetricSetRebuild(into: db, keysInMemory: keysInMemory)
         try log.read { reader in
             var visited = 0
             try reader.forEachView(through: through) { view in
@@ -83,7 +99,10 @@ struct MetricSetRebuild {
     mutating func apply(payload: UnsafeRawBufferPointer, position: UInt64, runtimePosition: UInt64?) throws {
         let reader = CanonicalJSONReader(payload)
         guard let event = try MetricsComputed.read(reader) else { return }
-        let backtest = try backtests.key(event.backtestID) { key in
+        if backtests.cached >= keysInMemory || open.count >= keysInMemory { try letKeysGo() }
+        var isNew = false
+        let backtest = try backtests.key(event.backtestID, stored: evicted ? storedKey : nil) { key in
+            isNew = true
             try insertBacktest.run([.integer(Int64(key)), .text(event.backtestID)])
         }
         let formulasKnown = formulas.names.count
@@ -96,7 +115,7 @@ struct MetricSetRebuild {
         var hasher = Hasher()
         hasher.combine(bytes: values)
         let hash = hasher.finalize()
-        if let current = open[setKey] {
+        if let current = try openSet(setKey, isNew: isNew) {
             if current.count == values.count, current.hash == hash, try stored(current.rowid, equals: values) {
                 return
             }
@@ -113,6 +132,37 @@ struct MetricSetRebuild {
         open[setKey] = OpenSet(rowid: db.lastInsertedRowID, hash: hash, count: values.count)
     }
 
+    /// Empties the in-memory keys; the first time, builds the sets' key index that reads them back.
+    private mutating func letKeysGo() throws {
+        if !evicted { try db.execute(setIndex) }
+        evicted = true
+        backtests.forgetCached()
+        open.removeAll()
+    }
+
+    private func storedKey(_ id: String) throws -> Int32? {
+        defer { storedBacktest.reset() }
+        try storedBacktest.bind(.text(id), at: 1)
+        guard try storedBacktest.step() else { return nil }
+        return storedBacktest.int64(0).map { Int32($0) }
+    }
+
+    /// The open version of a set: in memory, or (once keys were let go of) read back from the table. A backtest
+    /// first seen just now has none.
+    private mutating func openSet(_ setKey: Int64, isNew: Bool) throws -> OpenSet? {
+        if let current = open[setKey] { return current }
+        guard evicted, !isNew else { return nil }
+        defer { storedOpenSet.reset() }
+        try storedOpenSet.bind(setKey >> 32, at: 1)
+        try storedOpenSet.bind(setKey & 0xFFFF_FFFF, at: 2)
+        guard try storedOpenSet.step(), let rowid = storedOpenSet.int64(0) else { return nil }
+        return storedOpenSet.withBytes(1) { values in
+            var hasher = Hasher()
+            hasher.combine(bytes: values)
+            return OpenSet(rowid: rowid, hash: hasher.finalize(), count: values.count)
+        }
+    }
+
     private func stored(_ rowid: Int64, equals values: UnsafeRawBufferPointer) throws -> Bool {
         defer { storedValues.reset() }
         try storedValues.bind(rowid, at: 1)
@@ -126,7 +176,7 @@ struct MetricSetRebuild {
         backtests = BacktestKeys()
         var writer = try MetricValueWriter(db)
         try writer.write()
-        try db.execute(setIndex)
+        if !evicted { try db.execute(setIndex) }
     }
 }
 
@@ -142,19 +192,33 @@ struct BacktestKeys {
     private var others: [String: Int32] = [:]
     private(set) var count: Int32 = 0
 
-    /// The id's key; `added` hears a key the first time it is given out.
-    mutating func key(_ id: String, added: (Int32) throws -> Void) rethrows -> Int32 {
-        if let bits = Self.bits(id) {
-            if let key = uuids[bits] { return key }
-            count += 1
-            uuids[bits] = count
+    /// How many keys are held in memory.
+    var cached: Int { uuids.count + others.count }
+
+    /// Lets go of the keys in memory; the next key given out still follows the last.
+    mutating func forgetCached() {
+        uuids = [:]
+        others = [:]
+    }
+
+    /// The id's key; `stored` finds one given out earlier and no longer in memory, `added` hears a key the
+    /// first time it is given out.
+    mutating func key(
+        _ id: String, stored: ((String) throws -> Int32?)? = nil, added: (Int32) throws -> Void
+    ) throws -> Int32 {
+        let bits = Self.bits(id)
+        if let bits, let key = uuids[bits] { return key }
+        if bits == nil, let key = others[id] { return key }
+        let key: Int32
+        if let found = try stored?(id) {
+            key = found
         } else {
-            if let key = others[id] { return key }
             count += 1
-            others[id] = count
+            key = count
+            try added(key)
         }
-        try added(count)
-        return count
+        if let bits { uuids[bits] = key } else { others[id] = key }
+        return key
     }
 
     /// The bits of `8-4-4-4-12` lowercase hex, or nil for any other spelling (kept as text, so nothing is

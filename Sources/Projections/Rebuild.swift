@@ -57,7 +57,7 @@ extension ReadModels {
             }
             let metrics = Result(catching: { () throws -> Void in
                 try db.transaction {
-                    try MetricSetRebuild.rebuild(log: log, through: end, into: db) {
+                    try MetricSetRebuild.rebuild(log: log, through: end, into: db, keysInMemory: keysInMemory) {
                         progress("rebuild: metric sets", end, end)
                     }
                 }

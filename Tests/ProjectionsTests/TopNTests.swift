@@ -9,7 +9,7 @@ import Testing
 /// The top-N path must return exactly what the full scan returns, at any position, whether the numbers were
 /// written sorted by a rebuild, added one by one by catch-up, or both.
 @Suite struct TopNTests {
-    enum Writer: CaseIterable { case rebuild, catchUp, rebuildThenCatchUp }
+    enum Writer: CaseIterable { case rebuild, rebuildKeepingFewKeys, catchUp, rebuildThenCatchUp }
 
     /// One `metrics.computed` of the synthetic history.
     struct MetricsEvent {
@@ -57,6 +57,26 @@ import Testing
         #expect(checked > 100)
     }
 
+    /// A rebuild that keeps five keys in memory reads the others back and writes the very rows of one that keeps
+    /// them all, with the sets' key index in place.
+    @Test func aRebuildKeepingFewKeysWritesTheSameRows() throws {
+        let (allDirectory, all) = try Self.syntheticModels(.rebuild)
+        let (fewDirectory, few) = try Self.syntheticModels(.rebuildKeepingFewKeys)
+        defer { withExtendedLifetime((allDirectory, fewDirectory)) {} }
+        for table in [
+            "backtest_keys", "backtest_metric_sets", "backtest_metric_values", "backtest_metric_value_ranges",
+        ] {
+            let sql =
+                table.hasSuffix("ranges")
+                ? "SELECT * FROM \(table) ORDER BY 1, 2, 3" : "SELECT rowid, * FROM \(table) ORDER BY rowid"
+            let rows = try all.db.prepare(sql).rows()
+            #expect(!rows.isEmpty, "\(table)")
+            #expect(try few.db.prepare(sql).rows() == rows, "\(table)")
+        }
+        let index = "SELECT count(*) FROM sqlite_master WHERE name = 'backtest_metric_sets_by_key'"
+        #expect(try few.db.prepare(index).rows() == [[.integer(1)]])
+    }
+
     /// Read models of a synthetic history: 300 backtests in two labs, metric versions spread over four buckets
     /// with ties, infinities, undefined values and closures, written by a rebuild, by catch-up or by both.
     static func syntheticModels(_ writer: Writer) throws -> (TemporaryDirectory, ReadModels) {
@@ -97,13 +117,13 @@ import Testing
         events.sort { $0.position < $1.position }
         let split =
             switch writer {
-            case .rebuild: events.count
+            case .rebuild, .rebuildKeepingFewKeys: events.count
             case .catchUp: 0
             case .rebuildThenCatchUp: events.count / 2
             }
         let table = try MetricSetTable(db)
         try db.transaction {
-            var rebuild = try MetricSetRebuild(into: db)
+            var rebuild = try MetricSetRebuild(into: db, keysInMemory: writer == .rebuildKeepingFewKeys ? 5 : 50_000)
             for event in events[..<split] {
                 try event.payload.withUnsafeBytes {
                     try rebuild.apply(payload: $0, position: event.position, runtimePosition: 1)
