@@ -11,8 +11,53 @@ import Testing
         let points: [(x: Double, y: Double)] = [
             (-0.1, 0.2), (-0.05, 0.1), (-0.3, 0.5), (-0.2, 0.15), (-0.05, 0.05), (0, -0.1),
         ]
-        #expect(Set(ReportLabSection.paretoFront(points)) == [0, 1, 2, 5])
-        #expect(ReportLabSection.paretoFront([]) == [])
+        // Kept as they arrive, in any order, equal points once (the first).
+        for order in [Array(points.indices), points.indices.reversed(), [3, 0, 5, 2, 4, 1]] {
+            var front = ParetoFront()
+            for index in order + [order[0]] {
+                front.add(ChartPoint(x: points[index].x, y: points[index].y, id: "\(index)", totalReturn: nil))
+            }
+            #expect(front.ordered.map(\.id) == ["5", "1", "0", "2"], "\(order)")
+        }
+        #expect(ParetoFront().ordered.isEmpty)
+    }
+
+    @Test func labChartsHoldBinsAndTheBestNotEveryBacktest() {
+        var charts = LabCharts(keep: 3)
+        func backtest(_ index: Int) -> ChartedBacktest {
+            ChartedBacktest(
+                backtestID: "bt-" + String(String(index + 100_000).dropFirst()),
+                totalReturn: index % 97 == 0 ? nil : Double(index % 1_000) / 1_000 - 0.4,
+                maxDrawdown: -Double(index % 300) / 1_000, winRate: Double(index % 7) / 7,
+                profitFactor: index % 11 == 0 ? .infinity : Double(index % 50) / 10)
+        }
+        let all = (0..<5_000).map(backtest)
+        for row in all { charts.add(row) }
+        charts.finish()
+        for row in all { charts.bin(row) }
+        #expect(charts.count == 5_000)
+        #expect(charts.top.map(\.backtestID) == all.sorted(by: ChartedBacktest.ranksBefore).prefix(3).map(\.backtestID))
+        let returns = all.compactMap { $0.totalReturn }
+        #expect(charts.returnBins?.counts.reduce(0, +) == returns.count)
+        #expect(charts.returnBins?.counts.count == 40)
+        #expect(charts.returnBins?.lowest == returns.min())
+        #expect(charts.drawdownReturn.drawnAsDensity && charts.drawdownReturn.points.isEmpty)
+        #expect(charts.drawdownReturn.density.points == returns.count)
+        #expect(charts.infiniteProfitFactor == all.filter { $0.profitFactor == .infinity }.count)
+        #expect(charts.winRateFactor.density.points == 5_000 - charts.infiniteProfitFactor)
+        // The front against the brute force: no other point at least as good on both.
+        let points = all.compactMap { row in row.totalReturn.map { (x: row.maxDrawdown!, y: $0, id: row.backtestID) } }
+        let expected = points.enumerated().filter { index, point in
+            !points.enumerated().contains { other, candidate in
+                other != index && candidate.x >= point.x && candidate.y >= point.y
+                    && (candidate.x != point.x || candidate.y != point.y || other < index)
+            }
+        }.map(\.element.id)
+        #expect(Set(charts.drawdownReturn.front.points.map(\.id)) == Set(expected))
+        // Few points are kept to be drawn one by one.
+        var few = LabCharts(keep: 2)
+        for row in all.prefix(10) { few.add(row) }
+        #expect(!few.drawdownReturn.drawnAsDensity && few.drawdownReturn.points.count == 9)
     }
 
     @Test func scalesCoverTheirValuesWithRoundTicks() {

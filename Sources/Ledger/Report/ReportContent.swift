@@ -58,8 +58,8 @@ struct BacktestGroup {
     let id: String
     let title: String
     let lab: LabRow?
-    /// Every backtest, with what the charts draw.
-    let charted: [ChartedBacktest]
+    /// What the charts draw of every backtest, and the best by total return.
+    let charts: LabCharts
     /// The first of them (`--top`), whole.
     let top: [BacktestRow]
     /// Its scripts, markets and period.

@@ -13,16 +13,17 @@ extension ReadModelService {
         var (content, sweepIDs) = try snapshot(request)
         // Each of these opens the log itself: the snapshot's is closed by now (a process opens a log once).
         let position = content.position
-        let shown = Set(content.groups.flatMap { $0.charted.map(\.backtestID) })
         content.changes = try request.since.map { since in
             let table = try diff(from: since, to: .position(position), lab: nil, formula: content.formula)
-            let column = table.columns.firstIndex(of: "backtest_id") ?? 1
+            let column = table.columns.firstIndex(of: "lab_id") ?? 2
             return ResultTable(
                 columns: table.columns,
-                rows: table.rows.filter { if case .text(let id) = $0[column] { shown.contains(id) } else { false } })
+                rows: table.rows.filter {
+                    if case .text(let lab) = $0[column] { request.shows(lab: lab) } else { request.labs.isEmpty }
+                })
         }
         content.formulaChange = try request.compareFormula.map {
-            try formulaComparison(content.formula, $0, shown: shown, top: request.top, position: position)
+            try formulaComparison(content.formula, $0, request: request, position: position)
         }
         content.sweeps = try sweepIDs.map { try sweepStanding($0, formula: nil, at: .position(position)) }
         return content
@@ -51,60 +52,55 @@ extension ReadModelService {
                 flag: "--sweep", reason: "no sweep \(id) as of position \(position) (see `haasledger sweep list`)")
         }
         let outlines = try models.labOutlines(asOf: position)
-        let columns = try models.metricColumns(ChartedBacktest.metrics, formula: formula, asOf: position)
         let groups = try backtestGroups(
-            columns, labs: labs, outlines: outlines, request: request, formula: formula, log: log, models: models,
+            labs: labs, outlines: outlines, request: request, formula: formula, log: log, models: models,
             position: position)
-        let shown = Set(groups.flatMap { $0.charted.map(\.backtestID) })
         let content = ReportContent(
             position: position, hash: event.hash.hex, recordedAt: event.recordedAt, request: request,
             formula: formula, formulaSet: FormulaRegistry.builtIn.find(formula),
             overview: try overview(groups: groups, models: models, position: position),
             groups: groups, details: try details(groups, request: request, log: log),
-            revisions: try revisions(formula: formula, shown: shown, log: log, models: models, position: position),
+            revisions: try revisions(formula: formula, request: request, log: log, models: models, position: position),
             changes: nil, formulaChange: nil, sweeps: [])
         return (content, request.sweeps.isEmpty ? sweeps : request.sweeps)
     }
 
-    /// Backtests by lab, best total return first (±inf as numbers, undefined last, ties by id); only each
-    /// group's top rows are read whole.
+    /// Backtests by lab, best total return first (±inf as numbers, undefined last, ties by id), read twice
+    /// one backtest at a time (`LabCharts`); only each group's top rows are read whole.
     private func backtestGroups(
-        _ columns: MetricColumns, labs: [LabRow], outlines: [String: LabOutline], request: ReportRequest,
-        formula: String, log: EventLog, models: ReadModels, position: UInt64
+        labs: [LabRow], outlines: [String: LabOutline], request: ReportRequest, formula: String, log: EventLog,
+        models: ReadModels, position: UInt64
     ) throws -> [BacktestGroup] {
-        var byLab: [String: [ChartedBacktest]] = [:]
-        for index in 0..<columns.count {
-            byLab[columns.labIDs[index], default: []].append(
-                ChartedBacktest(
-                    backtestID: columns.backtestIDs[index], totalReturn: columns.value(index, 0),
-                    maxDrawdown: columns.value(index, 1), winRate: columns.value(index, 2),
-                    profitFactor: columns.value(index, 3)))
+        var byLab: [String: LabCharts] = [:]
+        func charted(_ id: String, _ values: [Double?]) -> ChartedBacktest {
+            ChartedBacktest(
+                backtestID: id, totalReturn: values[0], maxDrawdown: values[1], winRate: values[2],
+                profitFactor: values[3])
         }
-        for (lab, backtests) in byLab {
-            byLab[lab] = backtests.sorted { left, right in
-                switch (left.totalReturn, right.totalReturn) {
-                case let (a?, b?) where a != b: return a > b
-                case (.some, nil): return true
-                case (nil, .some): return false
-                default: return left.backtestID < right.backtestID
-                }
-            }
+        try models.forEachMetricRow(ChartedBacktest.metrics, formula: formula, asOf: position) { id, lab, values in
+            guard request.shows(lab: lab) else { return }
+            byLab[lab, default: LabCharts(keep: request.top)].add(charted(id, values))
+        }
+        for lab in byLab.keys { byLab[lab]?.finish() }
+        try models.forEachMetricRow(ChartedBacktest.metrics, formula: formula, asOf: position) { id, lab, values in
+            byLab[lab]?.bin(charted(id, values))
         }
         // Labs with a record first, then lab ids only backtests name (an imported cache's), then the direct ones.
         let known = Set(labs.map(\.labID))
         let asked = { (id: String) in request.labs.isEmpty || request.labs.contains(id) }
-        var groups: [(id: String, title: String, lab: LabRow?, rows: [ChartedBacktest])] = labs.filter {
+        let empty = LabCharts(keep: 0)
+        var groups: [(id: String, title: String, lab: LabRow?, charts: LabCharts)] = labs.filter {
             asked($0.labID)
         }
-        .map { lab in (lab.labID, lab.name ?? "Lab \(lab.labID)", lab, byLab[lab.labID] ?? []) }
+        .map { lab in (lab.labID, lab.name ?? "Lab \(lab.labID)", lab, byLab[lab.labID] ?? empty) }
         for id in byLab.keys.sorted() where !id.isEmpty && !known.contains(id) && asked(id) {
-            groups.append((id, "Lab \(id)", nil, byLab[id] ?? []))
+            groups.append((id, "Lab \(id)", nil, byLab[id] ?? empty))
         }
-        if request.labs.isEmpty, let direct = byLab[""], !direct.isEmpty {
+        if request.labs.isEmpty, let direct = byLab[""], direct.count > 0 {
             groups.append(("direct", "Direct backtests", nil, direct))
         }
         return try groups.map { group in
-            let top = try group.rows.prefix(request.top).compactMap { charted in
+            let top = try group.charts.top.prefix(request.top).compactMap { charted in
                 try models.backtests(BacktestQuery(backtest: charted.backtestID, formula: formula, asOf: position))
                     .first
             }
@@ -113,7 +109,7 @@ extension ReadModelService {
                 try row.runtimePosition.flatMap { try RecordedRuntimes.bodyHash(at: $0, in: log) }
             }
             return BacktestGroup(
-                id: group.id, title: group.title, lab: group.lab, charted: group.rows, top: top,
+                id: group.id, title: group.title, lab: group.lab, charts: group.charts, top: top,
                 outline: outlines[group.id == "direct" && group.lab == nil ? "" : group.id] ?? LabOutline(),
                 provenance: found.mapValues { row in
                     Provenance(
@@ -134,7 +130,7 @@ extension ReadModelService {
         let counts = try models.recordingCounts(asOf: position)
         var pairs = [
             ("Labs", String(groups.filter { $0.lab != nil || $0.id != "direct" }.count)),
-            ("Backtests", ReadableNumbers.significant(Double(groups.reduce(0) { $0 + $1.charted.count }))),
+            ("Backtests", ReadableNumbers.significant(Double(groups.reduce(0) { $0 + $1.charts.count }))),
             ("Markets", markets.isEmpty ? "-" : markets.sorted().joined(separator: ", ")),
         ]
         if let start, let end {
@@ -166,10 +162,16 @@ extension ReadModelService {
     }
 
     private func revisions(
-        formula: String, shown: Set<String>, log: EventLog, models: ReadModels, position: UInt64
+        formula: String, request: ReportRequest, log: EventLog, models: ReadModels, position: UInt64
     ) throws -> [RevisedBacktest] {
+        // Of the backtests the report's groups hold: valid at the position, of a lab shown.
         let revised = try models.revisedBacktests(formula: formula, asOf: position, limit: 10 * Self.revisedShown)
-            .filter { shown.contains($0.backtestID) }.prefix(Self.revisedShown)
+            .filter { backtest in
+                let row = try models.backtests(
+                    BacktestQuery(backtest: backtest.backtestID, formula: formula, asOf: position)
+                ).first
+                return row.map { request.shows(lab: $0.labID) } ?? false
+            }.prefix(Self.revisedShown)
         return try revised.map { backtest in
             RevisedBacktest(
                 backtestID: backtest.backtestID,
@@ -190,8 +192,9 @@ extension ReadModelService {
     }
 
     private func formulaComparison(
-        _ first: String, _ second: String, shown: Set<String>, top: Int, position: UInt64
+        _ first: String, _ second: String, request: ReportRequest, position: UInt64
     ) throws -> FormulaComparison {
+        let top = request.top
         let moved = try diffSummary(formulas: first, second, at: .position(position), lab: nil)
         func count(_ row: [ResultTable.Cell]) -> Int64 { if case .integer(let n) = row[1] { n } else { 0 } }
         let summary = ResultTable(
@@ -202,7 +205,7 @@ extension ReadModelService {
         let (_, models) = try open()
         func ranked(_ formula: String) throws -> [BacktestRow] {
             try models.backtests(BacktestQuery(formula: formula, sort: "total_return", asOf: position))
-                .filter { shown.contains($0.backtestID) }
+                .filter { request.shows(lab: $0.labID) }
         }
         let before = try ranked(first)
         let after = try ranked(second)
@@ -224,4 +227,10 @@ extension ReadModelService {
                     + metrics.flatMap { ["\($0) (\(first))", "\($0) (\(second))"] },
                 rows: rows))
     }
+}
+
+extension ReportRequest {
+    /// Whether the report's groups hold the backtests of this lab ("" for the direct ones): every lab's unless
+    /// labs were asked for, and then no direct one.
+    func shows(lab: String) -> Bool { labs.isEmpty || labs.contains(lab) }
 }

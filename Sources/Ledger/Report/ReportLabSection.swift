@@ -3,9 +3,6 @@ import Projections
 /// A lab's part of the report: its top backtests as a sortable table with provenance, the distribution of total
 /// return, return against drawdown with the Pareto front, and win rate against profit factor.
 struct ReportLabSection {
-    /// Above this many points a scatter is drawn as a density (the front and the table stay exact).
-    static let densityThreshold = 600
-
     let group: BacktestGroup
     let top: Int
     let detailed: Set<String>
@@ -22,9 +19,9 @@ struct ReportLabSection {
         }
         let scripts = group.outline.scripts
         if !scripts.isEmpty { facts.append(("Script", scripts.joined(separator: ", "))) }
-        facts.append(("Backtests", ReadableNumbers.significant(Double(group.charted.count))))
+        facts.append(("Backtests", ReadableNumbers.significant(Double(group.charts.count))))
         parts.append(HTML.facts(facts))
-        guard !group.charted.isEmpty else {
+        guard group.charts.count > 0 else {
             parts.append(HTML.paragraph("No backtest of this lab has been recorded yet.", className: "note"))
             return parts.joined()
         }
@@ -64,50 +61,62 @@ struct ReportLabSection {
 
     private var returnHistogram: String {
         Self.histogram(
-            group.charted.compactMap { $0.totalReturn.finite }, title: "Distribution of total return",
-            label: "total return")
+            group.charts.returnBins ?? HistogramBins(count: 0, range: ValueRange()),
+            title: "Distribution of total return", label: "total return")
     }
 
-    /// `values` in about √n bins (5 to 40), bars labelled with their range and count.
-    static func histogram(_ values: [Double], title: String, label: String) -> String {
-        let bins = max(5, min(40, Int(Double(values.count).squareRoot().rounded(.up))))
-        let lowest = values.min() ?? 0
-        let highest = values.max() ?? 1
-        let width = highest > lowest ? (highest - lowest) / Double(bins) : 1
-        var counts = Array(repeating: 0, count: bins)
-        for value in values { counts[min(bins - 1, max(0, Int((value - lowest) / width)))] += 1 }
+    /// Bars labelled with their range and count.
+    static func histogram(_ bins: HistogramBins, title: String, label: String) -> String {
         var chart = XYChart(
-            title: title, x: label, .percent, covering: [lowest, lowest + width * Double(bins)], y: "backtests",
-            .number,
-            covering: counts.map(Double.init), yIncludingZero: true)
-        for (index, count) in counts.enumerated() where count > 0 {
-            let from = lowest + Double(index) * width
+            title: title, x: label, .percent, covering: [bins.lowest, bins.upper], y: "backtests", .number,
+            covering: bins.counts.map(Double.init), yIncludingZero: true)
+        for (index, count) in bins.counts.enumerated() where count > 0 {
+            let from = bins.lowest + Double(index) * bins.width
             chart.bar(
-                from: from, to: from + width, height: Double(count),
-                tip: "\(AxisFormat.percent.text(from)) to \(AxisFormat.percent.text(from + width)): \(count)")
+                from: from, to: from + bins.width, height: Double(count),
+                tip: "\(AxisFormat.percent.text(from)) to \(AxisFormat.percent.text(from + bins.width)): \(count)")
         }
         return chart.svg
     }
 
+    /// The axes of the return-against-drawdown chart, covering every point of `scatter`.
+    static func drawdownReturnAxes(_ scatter: LabCharts.Scatter) -> (x: ChartAxis, y: ChartAxis) {
+        let chart = XYChart(
+            title: "", x: "max drawdown", .percent, covering: scatter.x.ends, y: "total return", .percent,
+            covering: scatter.y.ends)
+        return (chart.x, chart.y)
+    }
+
+    /// The axes of the win-rate-against-profit-factor chart, covering every point of `scatter`.
+    static func winRateFactorAxes(_ scatter: LabCharts.Scatter) -> (x: ChartAxis, y: ChartAxis) {
+        let chart = XYChart(
+            title: "", x: "win rate", .percent, covering: scatter.x.ends, y: "profit factor", .number,
+            covering: scatter.y.ends)
+        return (chart.x, chart.y)
+    }
+
+    /// A scatter's points one by one, best total return first (the order of the lab's table), or its density.
+    private func draw(
+        _ scatter: LabCharts.Scatter, on chart: inout XYChart, leaving left: Set<String> = [],
+        tip: (ChartPoint) -> String
+    ) {
+        guard !scatter.drawnAsDensity else { return chart.density(scatter.density) }
+        let ordered = scatter.points.sorted {
+            ChartedBacktest.ranksBefore(($0.totalReturn, $0.id), ($1.totalReturn, $1.id))
+        }
+        for point in ordered where !left.contains(point.id) { chart.point(point.x, point.y, tip: tip(point)) }
+    }
+
     private var returnAgainstDrawdown: String {
-        let points = group.charted.compactMap { row -> (x: Double, y: Double, id: String)? in
-            guard let drawdown = row.maxDrawdown.finite, let total = row.totalReturn.finite else { return nil }
-            return (drawdown, total, row.backtestID)
+        let scatter = group.charts.drawdownReturn
+        let axes = Self.drawdownReturnAxes(scatter)
+        var chart = XYChart(title: "Total return against max drawdown (red: Pareto front)", x: axes.x, y: axes.y)
+        let front = scatter.front.ordered
+        draw(scatter, on: &chart, leaving: Set(front.map(\.id))) {
+            Self.tip($0.id, ("drawdown", $0.x), ("return", $0.y))
         }
-        let front = Set(Self.paretoFront(points.map { ($0.x, $0.y) }))
-        var chart = XYChart(
-            title: "Total return against max drawdown (red: Pareto front)", x: "max drawdown", .percent,
-            covering: points.map(\.x), y: "total return", .percent, covering: points.map(\.y))
-        if points.count > Self.densityThreshold {
-            chart.density(points.map { ($0.x, $0.y) })
-        } else {
-            for (index, point) in points.enumerated() where !front.contains(index) {
-                chart.point(point.x, point.y, tip: Self.tip(point.id, ("drawdown", point.x), ("return", point.y)))
-            }
-        }
-        let frontPoints = front.sorted().map { points[$0] }.sorted { $0.x > $1.x }
-        chart.line(frontPoints.map { ($0.x, $0.y) }, className: "line front")
-        for point in frontPoints {
+        chart.line(front.map { ($0.x, $0.y) }, className: "line front")
+        for point in front {
             chart.point(
                 point.x, point.y, tip: Self.tip(point.id, ("drawdown", point.x), ("return", point.y)),
                 className: "pt front", radius: 3.5)
@@ -116,23 +125,12 @@ struct ReportLabSection {
     }
 
     private var winRateAgainstProfitFactor: String {
-        let points = group.charted.compactMap { row -> (x: Double, y: Double, id: String)? in
-            guard let rate = row.winRate.finite, let factor = row.profitFactor.finite else { return nil }
-            return (rate, factor, row.backtestID)
-        }
-        let infinite = group.charted.filter { $0.profitFactor == .infinity }.count
-        var chart = XYChart(
-            title: "Win rate against profit factor", x: "win rate", .percent, covering: points.map(\.x),
-            y: "profit factor", .number, covering: points.map(\.y))
+        let scatter = group.charts.winRateFactor
+        let axes = Self.winRateFactorAxes(scatter)
+        var chart = XYChart(title: "Win rate against profit factor", x: axes.x, y: axes.y)
+        let infinite = group.charts.infiniteProfitFactor
         if infinite > 0 { chart.note("\(infinite) with no losing trade (profit factor +inf) not drawn") }
-        if points.count > Self.densityThreshold {
-            chart.density(points.map { ($0.x, $0.y) })
-        } else {
-            for point in points {
-                chart.point(
-                    point.x, point.y, tip: Self.tip(point.id, ("win rate", point.x), ("profit factor", point.y)))
-            }
-        }
+        draw(scatter, on: &chart) { Self.tip($0.id, ("win rate", $0.x), ("profit factor", $0.y)) }
         return chart.svg
     }
 
@@ -145,23 +143,4 @@ struct ReportLabSection {
         }
         return "\(id)\n\(shown(first)), \(shown(second))"
     }
-
-    /// The indices of the points no other point beats on both coordinates (higher is better on each).
-    static func paretoFront(_ points: [(x: Double, y: Double)]) -> [Int] {
-        let order = points.indices.sorted { a, b in
-            points[a].x != points[b].x ? points[a].x > points[b].x : points[a].y > points[b].y
-        }
-        var front: [Int] = []
-        var best = -Double.infinity
-        for index in order where points[index].y > best {
-            front.append(index)
-            best = points[index].y
-        }
-        return front
-    }
-}
-
-extension Optional<Double> {
-    /// The value when it is a finite number (a chart cannot place ±inf).
-    fileprivate var finite: Double? { flatMap { $0.isFinite ? $0 : nil } }
 }

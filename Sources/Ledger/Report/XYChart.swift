@@ -91,28 +91,20 @@ struct XYChart {
         )
     }
 
-    /// Points binned into a grid of `columns` × `rows` cells, each drawn in one of six shades by its count: a
-    /// chart of 100,000 points stays a few kilobytes.
-    mutating func density(_ points: [(x: Double, y: Double)], columns: Int = 48, rows: Int = 28) {
-        var counts: [Int: Int] = [:]
-        let (x0, x1) = Self.xRange()
-        let (y0, y1) = Self.yRange()
-        let cellWidth = (x1 - x0) / Double(columns)
-        let cellHeight = (y0 - y1) / Double(rows)
-        for point in points where point.x.isFinite && point.y.isFinite {
-            let column = min(columns - 1, max(0, Int((x.scale(point.x) - x0) / cellWidth)))
-            let row = min(rows - 1, max(0, Int((y0 - y.scale(point.y)) / cellHeight)))
-            counts[row * columns + column, default: 0] += 1
-        }
-        guard let most = counts.values.max() else { return }
-        note("\(ReadableNumbers.significant(Double(points.count))) points binned; darkest cell: \(most)")
+    /// Points binned into a grid (`DensityGrid`), each cell drawn in one of six shades by its count: a chart of
+    /// 100,000 points stays a few kilobytes.
+    mutating func density(_ grid: DensityGrid) {
+        guard let most = grid.counts.values.max() else { return }
+        note("\(ReadableNumbers.significant(Double(grid.points))) points binned; darkest cell: \(most)")
+        let (x0, _) = Self.xRange()
+        let (y0, _) = Self.yRange()
         var shades = Array(repeating: "", count: 6)
-        for (cell, count) in counts.sorted(by: { $0.key < $1.key }) {
+        for (cell, count) in grid.counts.sorted(by: { $0.key < $1.key }) {
             let shade = min(5, Int(Double(count) / Double(most) * 5.999))
-            let left = x0 + Double(cell % columns) * cellWidth
-            let top = y0 - Double(cell / columns + 1) * cellHeight
+            let left = x0 + Double(cell % DensityGrid.columns) * DensityGrid.cellWidth
+            let top = y0 - Double(cell / DensityGrid.columns + 1) * DensityGrid.cellHeight
             shades[shade] +=
-                "M\(svgNumber(left)) \(svgNumber(top))h\(svgNumber(cellWidth))v\(svgNumber(cellHeight))h-\(svgNumber(cellWidth))z"
+                "M\(svgNumber(left)) \(svgNumber(top))h\(svgNumber(DensityGrid.cellWidth))v\(svgNumber(DensityGrid.cellHeight))h-\(svgNumber(DensityGrid.cellWidth))z"
         }
         for (shade, path) in shades.enumerated() where !path.isEmpty {
             marks.append("<path class=\"density d\(shade)\" d=\"\(path)\"/>")
@@ -172,5 +164,32 @@ struct XYChart {
         )
         parts.append("</svg>")
         return parts.joined()
+    }
+}
+
+/// Points counted into the cells of a chart's plot area, 48 × 28, as they arrive: what a density chart holds of
+/// any number of points.
+struct DensityGrid {
+    static let columns = 48
+    static let rows = 28
+    static let cellWidth = (XYChart.xRange().1 - XYChart.xRange().0) / Double(columns)
+    static let cellHeight = (XYChart.yRange().0 - XYChart.yRange().1) / Double(rows)
+
+    private let axes: (x: ChartScale, y: ChartScale)?
+    private(set) var counts: [Int: Int] = [:]
+    private(set) var points = 0
+
+    /// A grid that counts nothing.
+    init() { axes = nil }
+
+    /// A grid over the plot area of a chart with these axes.
+    init(_ axes: (x: ChartAxis, y: ChartAxis)) { self.axes = (axes.x.scale, axes.y.scale) }
+
+    mutating func add(x: Double, y: Double) {
+        guard let axes, x.isFinite, y.isFinite else { return }
+        let column = min(Self.columns - 1, max(0, Int((axes.x(x) - XYChart.xRange().0) / Self.cellWidth)))
+        let row = min(Self.rows - 1, max(0, Int((XYChart.yRange().0 - axes.y(y)) / Self.cellHeight)))
+        counts[row * Self.columns + column, default: 0] += 1
+        points += 1
     }
 }
