@@ -101,7 +101,10 @@ struct MetricSetRebuild {
         guard let event = try MetricsComputed.read(reader) else { return }
         if backtests.cached >= keysInMemory || open.count >= keysInMemory { try letKeysGo() }
         var isNew = false
-        let backtest = try backtests.key(event.backtestID, stored: evicted ? storedKey : nil) { key in
+        // A closure of the statement alone: one that held `self` would hold the keys too, and copy them per call.
+        let statement = storedBacktest
+        let readBack: ((String) throws -> Int32?)? = evicted ? { id in try Self.storedKey(id, statement) } : nil
+        let backtest = try backtests.key(event.backtestID, stored: readBack) { key in
             isNew = true
             try insertBacktest.run([.integer(Int64(key)), .text(event.backtestID)])
         }
@@ -140,11 +143,11 @@ struct MetricSetRebuild {
         open.removeAll()
     }
 
-    private func storedKey(_ id: String) throws -> Int32? {
-        defer { storedBacktest.reset() }
-        try storedBacktest.bind(.text(id), at: 1)
-        guard try storedBacktest.step() else { return nil }
-        return storedBacktest.int64(0).map { Int32($0) }
+    private static func storedKey(_ id: String, _ statement: SQLiteStatement) throws -> Int32? {
+        defer { statement.reset() }
+        try statement.bind(.text(id), at: 1)
+        guard try statement.step() else { return nil }
+        return statement.int64(0).map { Int32($0) }
     }
 
     /// The open version of a set: in memory, or (once keys were let go of) read back from the table. A backtest
