@@ -73,6 +73,7 @@ extension SimulatorResponder {
                 lab.start = start
                 lab.end = end
                 lab.runs = lab.plannedRuns(seed: seed)
+                lab.executions += 1
                 lab.status = 1
                 lab.polls = 0
                 lab.cancelledAt = nil

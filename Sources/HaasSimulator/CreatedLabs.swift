@@ -30,6 +30,8 @@ struct CreatedLab: Sendable {
     var runs: [[String: String]] = []
     var polls = 0
     var cancelledAt: Int?
+    /// Runs started so far: a second run of the same grid gets new backtest ids, as on a real server.
+    var executions = 0
     let createdAt: Int64
 
     func configValue(_ key: String) -> Double { config.first { $0.key == key }?.value ?? 0 }
@@ -67,7 +69,9 @@ struct CreatedLab: Sendable {
 
     /// The deterministic id of the `index`th backtest of the run.
     func backtestID(_ index: Int, seed: UInt64) -> String {
-        var random = SplitMix64(seed, 18, StableHash.of(id), StableHash.of("\(start)-\(end)"), UInt64(index))
+        // The first run's ids as they always were; later runs add their number.
+        let run = executions > 1 ? "\(start)-\(end)#\(executions)" : "\(start)-\(end)"
+        var random = SplitMix64(seed, 18, StableHash.of(id), StableHash.of(run), UInt64(index))
         return random.uuid()
     }
 

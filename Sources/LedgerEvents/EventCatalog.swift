@@ -186,7 +186,10 @@ extension EventType {
         "a lab created, cloned, updated, started, cancelled or deleted through the API, or a run of it finished or failed; its state follows as haas.lab.observed",
         members: [
             ("lab_id", "the lab"),
-            ("action", "created, cloned, updated, started, cancelled, deleted; finished, seen cancelled or failed (lab run)"),
+            (
+                "action",
+                "created, cloned, updated, started, cancelled, deleted; finished, seen cancelled or failed (lab run)"
+            ),
             ("requests", "requests of the channel sent"), ("reconciled", "established by asking afterwards"),
             ("request", "what was asked: name, script, parameters, period…"), ("accepted", "the server's answer"),
         ])
@@ -209,8 +212,12 @@ extension EventType {
         "the sampler chose a trial's parameters; its backtest follows on backtest:<backtest_id>",
         members: [
             ("sweep_id", "the sweep"), ("trial", "its number, from 0"),
-            ("backtest_id", "derived from the sweep id and the number, so a resumed trial is never started twice"),
-            ("parameters", "input name → value"), ("informed_by", "told trials the sampler knew (0…n−concurrency)"),
+            (
+                "backtest_id",
+                "derived from the sweep id and the number, so a resumed trial is never started twice (null on a lab: the told event names it)"
+            ),
+            ("lab_id", "the lab it runs on, with runner = labs"), ("parameters", "input name → value"),
+            ("informed_by", "told trials the sampler knew (0…n−concurrency)"),
             ("method", "grid, random, random (startup) or tpe"),
         ])
     public static let sweepTrialTold = EventType(

@@ -60,13 +60,13 @@ final class SweepTables {
                 position: position)
         case EventType.sweepTrialTold.name:
             guard let trial = json["trial"] else { return true }
-            try trials.merge(
-                key: key + [.init(trial)],
-                changes: [
-                    "state": .init(json["state"] ?? .null), "objective": .init(json["objective"] ?? .null),
-                    "broken": .init(json["broken"] ?? .null), "reason": .init(json["reason"] ?? .null),
-                ],
-                position: position)
+            var changes: [String: SQLiteValue] = [
+                "state": .init(json["state"] ?? .null), "objective": .init(json["objective"] ?? .null),
+                "broken": .init(json["broken"] ?? .null), "reason": .init(json["reason"] ?? .null),
+            ]
+            // A trial run on a lab has its backtest named only once it ran.
+            if let backtest = json["backtest_id"], backtest != .null { changes["backtest_id"] = .init(backtest) }
+            try trials.merge(key: key + [.init(trial)], changes: changes, position: position)
             try sweeps.merge(key: key, changes: ["told": .init(json["told"] ?? .null)], position: position)
         default:
             let reason = json["reason"]?.stringValue

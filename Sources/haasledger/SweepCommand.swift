@@ -10,8 +10,9 @@ struct SweepCommand: ParsableCommand {
             A sweep is defined by a TOML or JSON file or by flags: the inputs to search (--int, --real, --choice), \
             the objective (any metric of a formula set, maximised or minimised, with constraints), the sampler \
             (grid, random or tpe, deterministic for a seed) and the budget. Each trial runs as a direct backtest \
-            whose id derives from the sweep id and the trial number, so `sweep resume` after Ctrl-C or a kill \
-            asks the same next trials, starts no backtest twice and ends with exactly the budget.
+            whose id derives from the sweep id and the trial number (or, with --lab, as one run of a lab, its start \
+            recorded with the trial), so `sweep resume` after Ctrl-C or a kill asks the same next trials, starts no \
+            backtest twice and ends with exactly the budget.
             """,
         subcommands: [Run.self, Resume.self, Show.self, List.self, Cancel.self])
 
@@ -44,8 +45,15 @@ struct SweepCommand: ParsableCommand {
         @Option(name: .customLong("time-limit"), help: "Ask no new trial after this long: 90s, 30m, 2h.")
         var timeLimit: String?
         @Option(
-            name: .customLong("parallel"), help: "Trials in flight at once (the definition file's budget.concurrency).")
-        var concurrency: Int = 1
+            name: .customLong("parallel"),
+            help: "Trials in flight at once (the definition file's budget.concurrency; default 1, or one per --lab).")
+        var concurrency: Int?
+        @Option(
+            name: .customLong("lab"),
+            help:
+                "Run each trial as a run of this lab instead of a direct backtest (repeatable: one trial in flight per lab)."
+        )
+        var labs: [String] = []
         @Option(name: .customLong("poll-interval"), help: "Seconds between a trial's status polls.")
         var pollInterval: Double = 2
         @Option(help: "The sweep's id (a UUID; default a new one).") var id: String?
@@ -53,7 +61,7 @@ struct SweepCommand: ParsableCommand {
 
         var flagsGiven: Bool {
             script != nil || from != nil || to != nil || !integers.isEmpty || !reals.isEmpty || !choices.isEmpty
-                || objective != nil || !settings.isEmpty
+                || objective != nil || !settings.isEmpty || !labs.isEmpty
         }
 
         func validate() throws {
@@ -87,8 +95,10 @@ struct SweepCommand: ParsableCommand {
                     metric: objective, maximize: !minimize, formula: formula ?? SweepObjective.defaultFormula,
                     constraints: constraints),
                 sampler: kind, seed: seed, startupTrials: startupTrials, trials: trials,
-                timeLimit: timeLimit.flatMap(SweepDefinition.seconds), concurrency: concurrency,
-                pollInterval: .milliseconds(Int64(pollInterval * 1_000)))
+                timeLimit: timeLimit.flatMap(SweepDefinition.seconds),
+                concurrency: concurrency ?? max(1, labs.count),
+                pollInterval: .milliseconds(Int64(pollInterval * 1_000)),
+                labs: labs)
             return (definition, "the flags")
         }
 

@@ -187,7 +187,7 @@ struct BacktestFollower {
     }
 
     /// Formula → values of `metrics.computed` drafts.
-    private static func values(_ metrics: [EventDraft]) throws -> [(formula: String, values: JSONValue)] {
+    static func values(_ metrics: [EventDraft]) throws -> [(formula: String, values: JSONValue)] {
         try metrics.compactMap { metric in
             let json = try metric.payload.json
             guard let formula = json["formula"]?.stringValue, let values = json["values"] else { return nil }

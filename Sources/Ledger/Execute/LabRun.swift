@@ -57,6 +57,8 @@ public struct LabRunSummary: Sendable {
     public let results: Int
     public let runtimes: Int
     public let metrics: Int
+    /// The run's results in the order the server listed them, with the parameters each ran with.
+    let listed: [(backtestID: String, parameters: JSONValue?)]
 }
 
 extension LabService {
@@ -141,10 +143,13 @@ struct LabFollower {
     let progress: (@Sendable (LabProgress) -> Void)?
     private var offset = 0
     private var seen = Set<String>()
+    private var listed: [(backtestID: String, parameters: JSONValue?)] = []
     private var runtimes = 0
     private var metrics = 0
     private var lastUpdate: JSONValue?
     var scriptVersion: String?
+    /// Whether a stop cancels the lab on the server (a sweep's Ctrl-C leaves it running for `sweep resume`).
+    var cancelsOnStop: @Sendable () -> Bool = { true }
     private let began = ContinuousClock.now
 
     init(
@@ -164,7 +169,11 @@ struct LabFollower {
         let labID = request.labID
         let known = try FetchService.recordedRuntimes(log)
         while true {
-            if stop.isRequested { try await cancelForStop() }
+            if stop.isRequested {
+                if cancelsOnStop() { try await cancelForStop() }
+                try recorder.flush()
+                throw LedgerError.interrupted("lab \(labID): left running on the server after \(seen.count) results")
+            }
             let update = try await client.labExecutionUpdate(labID: labID).value
             if update.raw != lastUpdate {
                 recorder.add(FetchPayloads.execution(update, lab: labID))
@@ -177,6 +186,7 @@ struct LabFollower {
                     labID: labID, nextPageID: offset, pageLength: request.pageLength)
                 let hash = Blob(page.body).hash.hex
                 for record in page.value.items where seen.insert(record.backtestID).inserted {
+                    listed.append((record.backtestID, record.parameters))
                     recorder.add(FetchPayloads.result(record, lab: labID, pageBodyHash: hash))
                     if !known.contains(record.backtestID) { fresh.append(record.backtestID) }
                 }
@@ -204,8 +214,7 @@ struct LabFollower {
                 try recorder.flush()
                 return LabRunSummary(
                     labID: labID, status: update.status, completed: completed, scheduled: scheduled,
-                    results: seen.count,
-                    runtimes: runtimes, metrics: metrics)
+                    results: seen.count, runtimes: runtimes, metrics: metrics, listed: listed)
             }
             try await pause()
         }

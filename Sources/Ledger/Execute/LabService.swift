@@ -146,13 +146,15 @@ public struct LabService: Sendable {
         return reply.value
     }
 
-    static func start(labID: String, start: Int64, end: Int64, client: HaasClient, recorder: EventRecorder)
-        async throws -> LabRecord
-    {
+    /// `context`: what else the change's request records (a sweep's id and trial number).
+    static func start(
+        labID: String, start: Int64, end: Int64, client: HaasClient, recorder: EventRecorder,
+        context: [(key: String, value: JSONValue)] = []
+    ) async throws -> LabRecord {
         let change = try await client.startLabExecution(labID: labID, start: start, end: end)
         record(
             change, action: "started", recorder: recorder,
-            request: [("start", .number(start)), ("end", .number(end))])
+            request: [("start", .number(start)), ("end", .number(end))] + context)
         try recorder.flush()
         return change.lab
     }

@@ -67,11 +67,15 @@ public struct SweepDefinition: Sendable {
     /// knows at each ask does not depend on which backtest happened to finish first.
     public var concurrency: Int
     public var pollInterval: Duration
+    /// Where trials run: empty for direct backtests; otherwise the labs each trial runs as one lab run on (trial
+    /// n on lab n mod count, so trials in flight never share a lab).
+    public var labs: [String]
 
     public init(
         scriptID: String, settings: ScriptSettings, start: Int64, end: Int64, space: [SweepParameter],
         objective: SweepObjective, sampler: SweepSamplerKind = .tpe, seed: UInt64 = 0, startupTrials: Int = 10,
-        trials: Int? = nil, timeLimit: Double? = nil, concurrency: Int = 1, pollInterval: Duration = .seconds(2)
+        trials: Int? = nil, timeLimit: Double? = nil, concurrency: Int = 1, pollInterval: Duration = .seconds(2),
+        labs: [String] = []
     ) {
         self.scriptID = scriptID
         self.settings = settings
@@ -86,6 +90,7 @@ public struct SweepDefinition: Sendable {
         self.timeLimit = timeLimit
         self.concurrency = concurrency
         self.pollInterval = pollInterval
+        self.labs = labs
     }
 
     /// The number of points a grid covers (nil when a real range has no step).
@@ -108,8 +113,19 @@ public struct SweepDefinition: Sendable {
             .invalidFile(path: source, field: field, reason: reason)
         }
         guard !scriptID.isEmpty else { throw bad("script", "required") }
-        guard !settings.market.isEmpty else { throw bad("market", "required") }
-        guard !settings.accountID.isEmpty else { throw bad("account", "required") }
+        if labs.isEmpty {
+            guard !settings.market.isEmpty else { throw bad("market", "required") }
+            guard !settings.accountID.isEmpty else { throw bad("account", "required") }
+        } else {
+            if let empty = labs.firstIndex(where: \.isEmpty) { throw bad("labs[\(empty)]", "an empty lab id") }
+            if Set(labs).count < labs.count { throw bad("labs", "a lab is named twice") }
+            guard concurrency <= labs.count else {
+                throw bad(
+                    "budget.concurrency",
+                    "\(concurrency) trials in flight need as many labs (\(labs.count) given): each lab runs one trial at a time"
+                )
+            }
+        }
         guard start < end else { throw bad("from/to", "the period must end after it starts") }
         try settings.validate()
         guard !space.isEmpty else { throw bad("parameters", "name at least one input to search") }

@@ -8,11 +8,12 @@ import TOMLKit
 extension SweepDefinition {
     static let keys = [
         "script", "market", "account", "interval", "leverage", "position_mode", "trade_amount", "from", "to", "fixed",
-        "parameters", "objective", "sampler", "budget", "runner", "poll_interval",
+        "parameters", "objective", "sampler", "budget", "runner", "labs", "poll_interval",
     ]
 
+    /// The recorded form; `labs` only when trials run on labs, so a direct sweep's form stays as it was.
     var json: JSONValue {
-        .object([
+        let members: [(key: String, value: JSONValue)] = [
             ("script", .string(scriptID)), ("market", .string(settings.market)),
             ("account", .string(settings.accountID)),
             ("interval", .number(settings.interval)), ("leverage", .optional(settings.leverage)),
@@ -44,12 +45,14 @@ extension SweepDefinition {
                     ("concurrency", .number(concurrency)),
                 ])
             ),
-            ("runner", .string("direct")),
+            ("runner", .string(labs.isEmpty ? "direct" : "labs")),
+            ("labs", labs.isEmpty ? .null : .array(labs.map(JSONValue.string))),
             (
                 "poll_interval",
                 .optional(Double(pollInterval.components.seconds) + Double(pollInterval.components.attoseconds) / 1e18)
             ),
-        ])
+        ]
+        return .object(members.filter { $0.key != "labs" || $0.value != .null })
     }
 
     /// Reads a definition file: `.json` as JSON, anything else as TOML.
@@ -176,8 +179,21 @@ extension SweepDefinition {
             }
             timeLimit = seconds
         }
-        if let runner = try text(json["runner"], "runner"), runner != "direct" {
-            throw bad("runner", "'\(runner)': this build runs trials as direct backtests only (runner = \"direct\")")
+        let runner =
+            try text(json["runner"], "runner") ?? (json["labs"].map { $0 != .null } == true ? "labs" : "direct")
+        var labs: [String] = []
+        switch runner {
+        case "direct":
+            if let value = json["labs"], value != .null {
+                throw bad("labs", "trials run as lab runs only with runner = \"labs\"")
+            }
+        case "labs":
+            guard case .array(let items)? = json["labs"], !items.isEmpty else {
+                throw bad("labs", "required with runner = \"labs\": a list of lab ids, one trial in flight on each")
+            }
+            labs = try items.enumerated().map { index, item in try text(item, "labs[\(index)]") ?? "" }
+        default:
+            throw bad("runner", "'\(runner)': expected direct (each trial a direct backtest) or labs (each a lab run)")
         }
         let poll = try number(json["poll_interval"], "poll_interval") ?? 2
         guard poll >= 0 else { throw bad("poll_interval", "must be 0 or more seconds") }
@@ -191,8 +207,8 @@ extension SweepDefinition {
             sampler: kind, seed: UInt64(seed),
             startupTrials: try integer(sampler["startup_trials"], "sampler.startup_trials") ?? 10,
             trials: try integer(budget["trials"], "budget.trials"), timeLimit: timeLimit,
-            concurrency: try integer(budget["concurrency"], "budget.concurrency") ?? 1,
-            pollInterval: .milliseconds(Int64((poll * 1_000).rounded())))
+            concurrency: try integer(budget["concurrency"], "budget.concurrency") ?? max(1, labs.count),
+            pollInterval: .milliseconds(Int64((poll * 1_000).rounded())), labs: labs)
     }
 
     /// `90`, `90s`, `30m`, `2h` as seconds.

@@ -80,16 +80,18 @@ public enum SweepPresentation {
     public static func header(_ standing: SweepStanding) -> [String] {
         let sweep = standing.sweep
         let direction = sweep.direction == "minimize" ? "minimise" : "maximise"
+        let json = sweep.definition.flatMap { try? JSONParser.parse($0) }
+        // Direct trials run on the definition's market; lab trials on their labs' own.
+        let labs: [String] = if case .array(let items)? = json?["labs"] { items.compactMap(\.stringValue) } else { [] }
+        let place = labs.isEmpty ? sweep.market ?? "?" : "labs " + labs.joined(separator: ", ")
         var lines = [
             "sweep \(sweep.sweepID): \(sweep.state ?? "?")\(sweep.stopReason.map { " (\($0))" } ?? ""), \(sweep.told ?? 0) of \(sweep.budget ?? 0) trials told",
-            "script \(sweep.scriptID ?? "?") on \(sweep.market ?? "?"); \(sweep.sampler ?? "?") sampler, seed \(sweep.seed ?? 0)",
+            "script \(sweep.scriptID ?? "?") on \(place); \(sweep.sampler ?? "?") sampler, seed \(sweep.seed ?? 0)",
             "objective: \(direction) \(sweep.objective ?? "?") under \(standing.formula)"
                 + (standing.formula == sweep.formula
                     ? "" : " (re-scored; the sweep ran under \(sweep.formula ?? "?"))"),
         ]
-        if let definition = sweep.definition, let json = try? JSONParser.parse(definition),
-            case .array(let constraints)? = json["objective"]?["constraints"], !constraints.isEmpty
-        {
+        if case .array(let constraints)? = json?["objective"]?["constraints"], !constraints.isEmpty {
             lines.append("constraints: " + constraints.compactMap(\.stringValue).joined(separator: ", "))
         }
         if let best = standing.trials.first, best.state == "complete" {

@@ -9,7 +9,8 @@ import Projections
 struct SweepRecord: Sendable {
     struct Trial: Sendable {
         let number: Int
-        let backtestID: String
+        /// Derived for a direct trial; a lab trial's is known once it ran (empty until then).
+        var backtestID: String
         let parameters: JSONValue
         var state: String?
         var objective: JSONValue = .null
@@ -50,6 +51,7 @@ struct SweepRecord: Sendable {
                         let index = record.trials.firstIndex(where: { $0.number == number })
                     else { return true }
                     record.trials[index].state = json["state"]?.stringValue
+                    if let ran = json["backtest_id"]?.stringValue { record.trials[index].backtestID = ran }
                     record.trials[index].objective = json["objective"] ?? .null
                     if case .array(let items)? = json["broken"] {
                         record.trials[index].broken = items.compactMap(\.stringValue)

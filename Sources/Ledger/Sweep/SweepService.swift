@@ -67,6 +67,7 @@ public struct SweepService: Sendable {
             }
             let script = try await ScriptService.fetchRecorded(definition.scriptID, client: client, recorder: recorder)
             try checkSpace(definition, source: source, script: script)
+            try await labRunner(definition, sweepID)?.check(client: client, recorder: recorder, source: source)
             recorder.add(
                 SweepPayloads.draft(
                     .sweepStarted, sweepID, [("definition", definition.json), ("budget", .number(definition.budget))]))
@@ -86,6 +87,9 @@ public struct SweepService: Sendable {
                 throw SweepReads.unknown(sweepID)
             }
             let script = try await ScriptService.fetchRecorded(definition.scriptID, client: client, recorder: recorder)
+            // The labs may have changed since the sweep started.
+            try await labRunner(definition, sweepID)?.check(
+                client: client, recorder: recorder, source: "sweep \(sweepID)'s definition")
             return try await drive(
                 sweepID, client: client, recorder: recorder, log: log, script: script, progress: progress)
         }
@@ -119,6 +123,11 @@ public struct SweepService: Sendable {
         }
     }
 
+    /// The runner of a sweep whose trials run on labs; nil for direct backtests.
+    private func labRunner(_ definition: SweepDefinition, _ sweepID: String) -> SweepLabTrials? {
+        definition.labs.isEmpty ? nil : SweepLabTrials(sweepID: sweepID, definition: definition)
+    }
+
     /// Where a running sweep looks for a cancel request from another process (`sweep cancel`).
     static func cancelPath(_ location: LedgerLocation, _ sweepID: String) -> String {
         location.root + "/sweep-\(sweepID).cancel"
@@ -140,7 +149,14 @@ public struct SweepService: Sendable {
             client, recorder, log in
             var record = try SweepRecord.read(sweepID, in: log)
             guard record.finished == nil else { return SweepOutcome(record) }
+            let labs = record.definition.flatMap { labRunner($0, sweepID) }
             for trial in record.inFlight {
+                if let labs {
+                    await labs.cancel(trial.number, client: client, recorder: recorder)
+                    recorder.add(told(record, trial, state: "cancelled", reason: "the sweep was cancelled"))
+                    record.tell(trial.number, state: "cancelled")
+                    continue
+                }
                 let backtest = try DirectBacktestRecord.read(trial.backtestID, in: log)
                 if backtest.accepted && !backtest.isOver {
                     let stopped = try? await client.cancelBacktest(
@@ -184,7 +200,18 @@ public struct SweepService: Sendable {
         let backtests = DirectBacktestService(location: location, clock: clock)
         let configuration = client.configuration
         let stopRequest = self.stopRequest
+        let labs = labRunner(definition, sweepID)
         @Sendable func runTrial(_ trial: SweepRecord.Trial) async -> Result<BacktestOutcome, any Error> {
+            if let labs {
+                do {
+                    return .success(
+                        try await labs.run(
+                            trial, client: client, recorder: recorder, log: log, formulas: formulas, stop: trialStop,
+                            cancelsOnStop: { halt.withLock { $0 } == .cancel }))
+                } catch {
+                    return .failure(error)
+                }
+            }
             var settings = definition.settings
             if case .object(let members) = trial.parameters {
                 settings.parameters += members.map { ($0.key, SweepParameter.text($0.value)) }
@@ -227,19 +254,28 @@ public struct SweepService: Sendable {
                 running += 1
             }
             while true {
+                // A stop raised since the last result: seen before the next ask, not only by the watcher's poll.
+                if stopRequest.isRequested {
+                    halt.withLock { $0 = $0 ?? .interrupt }
+                    trialStop.request()
+                }
                 while halt.withLock({ $0 }) == nil, failure == nil, running < definition.concurrency,
                     next < record.budget, deadline.map({ clock.nowMicroseconds() < $0 }) ?? true,
                     let knowledge = record.knowledge(for: next, concurrency: definition.concurrency)
                 {
                     let asked = sampler.ask(next, told: knowledge, asked: askedPoints)
+                    // On a lab, the server names the trial's backtest when it runs; the told event records it.
                     let trial = SweepRecord.Trial(
-                        number: next, backtestID: SweepPayloads.backtestID(sweepID: sweepID, trial: next),
+                        number: next,
+                        backtestID: labs == nil ? SweepPayloads.backtestID(sweepID: sweepID, trial: next) : "",
                         parameters: .object(asked.parameters))
+                    let place: [(key: String, value: JSONValue)] =
+                        labs.map { [("backtest_id", .null), ("lab_id", .string($0.lab(for: next)))] }
+                        ?? [("backtest_id", .string(trial.backtestID))]
                     recorder.add(
                         SweepPayloads.draft(
                             .sweepTrialAsked, sweepID,
-                            [
-                                ("trial", .number(next)), ("backtest_id", .string(trial.backtestID)),
+                            [("trial", .number(next))] + place + [
                                 ("parameters", trial.parameters), ("informed_by", .number(knowledge.count)),
                                 ("method", .string(asked.method)),
                             ]))
@@ -258,11 +294,14 @@ public struct SweepService: Sendable {
                 switch outcome {
                 case .success(let outcome):
                     let verdict = judge(outcome, definition: definition)
+                    let ran = outcome.backtestID.isEmpty ? trial.backtestID : outcome.backtestID
                     recorder.add(
                         told(
                             record, trial, state: verdict.state, objective: verdict.objective, broken: verdict.broken,
-                            reason: verdict.reason))
-                    record.tell(number, state: verdict.state, objective: verdict.objective, broken: verdict.broken)
+                            reason: verdict.reason, backtestID: ran))
+                    record.tell(
+                        number, state: verdict.state, objective: verdict.objective, broken: verdict.broken,
+                        backtestID: ran)
                 case .failure(LedgerError.interrupted) where halt.withLock({ $0 }) == .cancel:
                     recorder.add(told(record, trial, state: "cancelled", reason: "the sweep was cancelled"))
                     record.tell(number, state: "cancelled")
@@ -319,12 +358,14 @@ public struct SweepService: Sendable {
 
     private func told(
         _ record: SweepRecord, _ trial: SweepRecord.Trial, state: String, objective: JSONValue = .null,
-        broken: [String] = [], reason: String? = nil
+        broken: [String] = [], reason: String? = nil, backtestID: String? = nil
     ) -> EventDraft {
-        SweepPayloads.draft(
+        let backtestID = backtestID ?? trial.backtestID
+        return SweepPayloads.draft(
             .sweepTrialTold, record.sweepID,
             [
-                ("trial", .number(trial.number)), ("backtest_id", .string(trial.backtestID)), ("state", .string(state)),
+                ("trial", .number(trial.number)), ("backtest_id", backtestID.isEmpty ? .null : .string(backtestID)),
+                ("state", .string(state)),
                 ("objective", objective), ("formula", .optional(record.definition?.objective.formula)),
                 ("broken", .array(broken.map(JSONValue.string))), ("reason", .optional(reason)),
                 ("told", .number(record.told.count + 1)),
@@ -343,8 +384,11 @@ public struct SweepService: Sendable {
 }
 
 extension SweepRecord {
-    mutating func tell(_ number: Int, state: String, objective: JSONValue = .null, broken: [String] = []) {
+    mutating func tell(
+        _ number: Int, state: String, objective: JSONValue = .null, broken: [String] = [], backtestID: String? = nil
+    ) {
         guard let index = trials.firstIndex(where: { $0.number == number }) else { return }
+        if let backtestID, !backtestID.isEmpty { trials[index].backtestID = backtestID }
         trials[index].state = state
         trials[index].objective = objective
         trials[index].broken = broken
