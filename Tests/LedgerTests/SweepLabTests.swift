@@ -11,23 +11,14 @@ import Testing
 /// Sweeps whose trials run as lab runs (issue 13, `runner = "labs"`): each trial one run of one lab, its
 /// start recorded with the trial, never started twice across a stop and a resume.
 @Suite struct SweepLabTests {
-    let directory: TemporaryDirectory
+    /// The direct sweeps' suite, for its temporary folder, client and service.
+    let base: SweepTests
 
-    init() throws { directory = try TemporaryDirectory(prefix: "haasledger-sweep-labs") }
+    init() throws { base = try SweepTests() }
 
-    func client(_ server: SimulatorServer) -> HaasClientConfiguration {
-        HaasClientConfiguration(
-            server: HaasServer(host: "127.0.0.1", port: server.port),
-            credentials: HaasCredentials(
-                email: server.world.configuration.email, password: server.world.configuration.password),
-            concurrency: 4)
-    }
-
-    func service(_ name: String) -> SweepService {
-        var service = SweepService(location: LedgerLocation(root: directory.appending(name)), clock: ManualClock())
-        service.writerPolicy = .failAtOnce
-        return service
-    }
+    var directory: TemporaryDirectory { base.directory }
+    func client(_ server: SimulatorServer) -> HaasClientConfiguration { base.client(server) }
+    func service(_ name: String) -> SweepService { base.service(name) }
 
     /// Two labs of the two-input script, made through the API as a user would, and a grid over both inputs.
     func labGrid(_ server: SimulatorServer, ledger: String, trials: Int? = nil) async throws -> SweepDefinition {

@@ -51,12 +51,7 @@ extension CLITests {
             #expect(executeRequests(server).isEmpty)
             #expect(try run(["log", "verify", "--ledger", ledger]).status == 0)
 
-            let trials = try run(["query", "trials", "--ledger", ledger, "--sweep", sweepID, "--format", "json"])
-            #expect(trials.status == 0, "\(trials.stderr)")
-            guard case .array(let rows) = try JSONParser.parse(trials.stdout) else {
-                Issue.record("not a JSON array: \(trials.stdout)")
-                return
-            }
+            let rows = try trialRows(sweepID)
             #expect(rows.count == 8)
             #expect(Set(rows.compactMap { $0["backtest_id"]?.stringValue }).count == 8, "\(rows)")
             #expect(rows.allSatisfy { $0["num_trades"]?.numberValue != nil }, "\(rows)")

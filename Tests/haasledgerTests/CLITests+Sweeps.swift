@@ -43,6 +43,17 @@ extension CLITests {
         return path
     }
 
+    /// `query trials --sweep ID --format json`, as rows.
+    func trialRows(_ sweepID: String) throws -> [JSONValue] {
+        let trials = try run(["query", "trials", "--ledger", ledger, "--sweep", sweepID, "--format", "json"])
+        #expect(trials.status == 0, "\(trials.stderr)")
+        guard case .array(let rows) = try JSONParser.parse(trials.stdout) else {
+            Issue.record("not a JSON array: \(trials.stdout)")
+            return []
+        }
+        return rows
+    }
+
     @Test func aSweepKilledAtSeveralPointsResumesToExactlyItsBudget() async throws {
         try await withRunningSimulator(
             SimulatorConfiguration(seed: 43, labs: 2, backtestsPerLab: 1, pollsToComplete: 2)
@@ -75,12 +86,7 @@ extension CLITests {
             #expect(try run(["log", "verify", "--ledger", ledger]).status == 0)
 
             // The trials, best first, with verdicts the constraints decided.
-            let trials = try run(["query", "trials", "--ledger", ledger, "--sweep", sweepID, "--format", "json"])
-            #expect(trials.status == 0, "\(trials.stderr)")
-            guard case .array(let rows) = try JSONParser.parse(trials.stdout) else {
-                Issue.record("not a JSON array: \(trials.stdout)")
-                return
-            }
+            let rows = try trialRows(sweepID)
             #expect(rows.count == 12)
             for row in rows {
                 let trades = try #require(row["num_trades"]?.numberValue?.doubleValue)
