@@ -14,6 +14,9 @@ public struct ReceivedRequest: Sendable, Equatable {
 final class ReceivedRequests: Sendable {
     private struct State {
         var requests: [ReceivedRequest] = []
+        /// Per channel, the positions of its requests in `requests`: a long sweep sends hundreds of thousands,
+        /// and counting them afresh for each one made the simulator slow down as it ran.
+        var positions: [String: [Int]] = [:]
         var waiters: [(channel: String, count: Int, continuation: CheckedContinuation<ReceivedRequest?, Never>)] = []
     }
 
@@ -24,8 +27,9 @@ final class ReceivedRequests: Sendable {
             endpoint: endpoint, channel: parameters["channel"] ?? "",
             parameters: parameters.filter { $0.key != "channel" && !RequestLog.secrets.contains($0.key) })
         let ready = state.withLock { state in
+            state.positions[request.channel, default: []].append(state.requests.count)
             state.requests.append(request)
-            let seen = state.requests.filter { $0.channel == request.channel }.count
+            let seen = state.positions[request.channel]?.count ?? 0
             let due = {
                 (waiter: (channel: String, count: Int, continuation: CheckedContinuation<ReceivedRequest?, Never>)) in
                 waiter.channel == request.channel && waiter.count <= seen
@@ -43,8 +47,8 @@ final class ReceivedRequests: Sendable {
     func nth(channel: String, count: Int) async -> ReceivedRequest? {
         await withCheckedContinuation { continuation in
             let found = state.withLock { state -> ReceivedRequest?? in
-                let seen = state.requests.filter { $0.channel == channel }
-                if seen.count >= count { return .some(seen[count - 1]) }
+                let seen = state.positions[channel] ?? []
+                if seen.count >= count { return .some(state.requests[seen[count - 1]]) }
                 state.waiters.append((channel, count, continuation))
                 return .none
             }
