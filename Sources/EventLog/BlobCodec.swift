@@ -31,6 +31,8 @@ final class BlobCodec: Sendable {
     }
 
     private let state: Locked<State>
+    /// The context small batches compress with, kept between them (`encode` runs under the writer lock).
+    private let serialCompressor = Locked(ZstdFrames.Compressor())
 
     init(txn: borrowing LMDBTransaction, dbs: LogDatabases, format: UInt32) throws {
         var state = State(format: format)
@@ -83,14 +85,23 @@ final class BlobCodec: Sendable {
         let blobs = drafts.map(\.blobs)
         var stored = [[[UInt8]]](repeating: [], count: blobs.count)
         let chunks = batchBytes >= Self.concurrentBytes ? min(blobs.count, 64) : 1
-        stored.withUnsafeMutableBufferPointer { buffer in
-            // Each chunk of drafts is encoded by one thread with one context, into its own slots.
-            let slots = DisjointWrites(buffer)
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                let compressor = ZstdFrames.Compressor()
-                for index in Self.range(chunk, of: chunks, count: blobs.count) where !blobs[index].isEmpty {
-                    slots.buffer[index] = blobs[index].map {
-                        BlobStore.encode($0.bytes, dictionary: chosen, compressor: compressor)
+        @Sendable func encode(_ index: Int, with compressor: ZstdFrames.Compressor) -> [[UInt8]] {
+            blobs[index].map { BlobStore.encode($0.bytes, dictionary: chosen, compressor: compressor) }
+        }
+        if chunks == 1 {
+            serialCompressor.withLock { compressor in
+                for index in blobs.indices where !blobs[index].isEmpty {
+                    stored[index] = encode(index, with: compressor)
+                }
+            }
+        } else {
+            stored.withUnsafeMutableBufferPointer { buffer in
+                // Each chunk of drafts is encoded by one thread with one context, into its own slots.
+                let slots = DisjointWrites(buffer)
+                DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                    let compressor = ZstdFrames.Compressor()
+                    for index in Self.range(chunk, of: chunks, count: blobs.count) where !blobs[index].isEmpty {
+                        slots.buffer[index] = encode(index, with: compressor)
                     }
                 }
             }

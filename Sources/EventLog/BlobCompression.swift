@@ -41,8 +41,10 @@ enum ZstdFrames {
     /// on the simulator's) at twice the speed (about 350 MB/s on one core here).
     static let level: Int32 = 1
 
-    /// Compresses many buffers with one context (one per thread of a batch).
-    struct Compressor: ~Copyable {
+    /// Compresses many buffers with one context: one per thread of a large batch, and one a log keeps for its
+    /// small batches, used under its writer lock (a context allocates and clears about a megabyte before its
+    /// first frame, which for a sweep's few-kilobyte commits cost more than the compression).
+    final class Compressor: @unchecked Sendable {
         private let context: OpaquePointer
 
         init() {
