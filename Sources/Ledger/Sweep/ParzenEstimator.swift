@@ -9,9 +9,14 @@ struct ParzenEstimator {
     private var mus: [Double] = []
     private var sigmas: [Double] = []
     private var logWeights: [Double] = []
-    /// Per component: its log weight less the log of its truncated Gaussian's normaliser, computed once (the
-    /// density is evaluated 24 times per candidate parameter, over every told trial).
+    /// Per component: its log weight less the log of its truncated Gaussian's normaliser.
     private var logScales: [Double] = []
+    /// The components eight at a time for `logDensity`, in order of their centres: centre, 1/σ and log scale
+    /// (computed once: the density is evaluated 24 times per candidate parameter, over every told trial). Lanes
+    /// past the last component have a log scale of −∞.
+    private var laneMus: [VectorExp.Lanes] = []
+    private var laneInverseSigmas: [VectorExp.Lanes] = []
+    private var laneLogScales: [VectorExp.Lanes] = []
     private let low: Double
     private let high: Double
 
@@ -40,6 +45,18 @@ struct ParzenEstimator {
             let mass = Self.cdf((high - mu) / sigma) - Self.cdf((low - mu) / sigma)
             return logWeights[index] - Foundation.log(sigma * (2 * Double.pi).squareRoot() * max(mass, 1e-12))
         }
+        // By centre, so that the components near a point share lanes and the far ones, whose terms are too
+        // small to count, fill whole lanes that `logDensity` skips.
+        func lanes(_ values: [Double], padding: Double) -> [VectorExp.Lanes] {
+            stride(from: 0, to: order.count, by: 8).map { start in
+                var lane = VectorExp.Lanes(repeating: padding)
+                for offset in 0..<min(8, order.count - start) { lane[offset] = values[order[start + offset]] }
+                return lane
+            }
+        }
+        laneMus = lanes(mus, padding: 0)
+        laneInverseSigmas = lanes(self.sigmas.map { 1 / $0 }, padding: 0)
+        laneLogScales = lanes(logScales, padding: -.infinity)
     }
 
     /// Optuna's `default_weights`: equal up to 25 observations, then a ramp from 1/n for the oldest.
@@ -71,17 +88,39 @@ struct ParzenEstimator {
         return min(high, max(low, mus[component]))
     }
 
+    /// Each component's centre, bandwidth and log scale, one by one (what `logDensity` sums).
+    var components: [(mu: Double, sigma: Double, logScale: Double)] {
+        mus.indices.map { index in (mus[index], sigmas[index], logScales[index]) }
+    }
+
+    /// log Σ exp(termᵢ) over the components, the largest term taken out first, eight lanes at a time. Lanes
+    /// whose terms all lie more than 50 below the largest are left out: each adds under e⁻⁵⁰ ≈ 2·10⁻²² to a
+    /// sum of at least 1.
     func logDensity(_ x: Double) -> Double {
-        // log Σ exp(termᵢ), the largest term taken out first; two passes, no allocation.
-        func term(_ index: Int) -> Double {
-            let z = (x - mus[index]) / sigmas[index]
-            return logScales[index] - 0.5 * z * z
+        laneMus.withUnsafeBufferPointer { mus in
+            laneInverseSigmas.withUnsafeBufferPointer { inverseSigmas in
+                laneLogScales.withUnsafeBufferPointer { logScales in
+                    withUnsafeTemporaryAllocation(of: VectorExp.Lanes.self, capacity: mus.count) { terms in
+                        let point = VectorExp.Lanes(repeating: x)
+                        var top = VectorExp.Lanes(repeating: -.infinity)
+                        for index in 0..<mus.count {
+                            let z = (point - mus[index]) * inverseSigmas[index]
+                            let term = logScales[index] - 0.5 * z * z
+                            terms[index] = term
+                            top.replace(with: term, where: term .> top)
+                        }
+                        let peak = top.max()
+                        let shift = VectorExp.Lanes(repeating: peak)
+                        let negligible = VectorExp.Lanes(repeating: peak - 50)
+                        var sum = VectorExp.Lanes(repeating: 0)
+                        for index in 0..<mus.count where any(terms[index] .> negligible) {
+                            sum += VectorExp.exp(terms[index] - shift)
+                        }
+                        return peak + Foundation.log(sum.sum())
+                    }
+                }
+            }
         }
-        var top = -Double.infinity
-        for index in mus.indices { top = max(top, term(index)) }
-        var sum = 0.0
-        for index in mus.indices { sum += exp(term(index) - top) }
-        return top + Foundation.log(sum)
     }
 
     private static func cdf(_ z: Double) -> Double { 0.5 * erfc(-z / 2.0.squareRoot()) }
@@ -93,19 +132,42 @@ struct ParzenEstimator {
     }
 }
 
-/// TPE's choice for one parameter: 24 candidates from the good trials' estimator, the one with the highest
-/// ratio of good to bad likelihood.
-enum TPEChoice {
+/// TPE's model of one parameter for one ask: built once from the good and the other trials' values, then
+/// asked for a pick by each attempt (each with its random stream of its own).
+struct TPEChoice {
     static let candidates = 24
 
-    static func pick(
-        _ parameter: SweepParameter, below: [JSONValue], above: [JSONValue], _ random: inout SplitMix64
-    ) -> JSONValue {
+    private enum Model {
+        case choices(values: [JSONValue], good: [Double], bad: [Double])
+        case line(SweepParameter, good: ParzenEstimator, bad: ParzenEstimator, centre: Double)
+        case none
+    }
+
+    private let model: Model
+
+    init(_ parameter: SweepParameter, below: [JSONValue], above: [JSONValue]) {
         if case .choice(let values) = parameter.domain {
-            let good = categorical(below.compactMap(parameter.choiceIndex), count: values.count)
-            let bad = categorical(above.compactMap(parameter.choiceIndex), count: values.count)
+            model = .choices(
+                values: values, good: Self.categorical(below.compactMap(parameter.choiceIndex), count: values.count),
+                bad: Self.categorical(above.compactMap(parameter.choiceIndex), count: values.count))
+        } else if let line = parameter.line {
+            model = .line(
+                parameter,
+                good: ParzenEstimator(points: below.compactMap(parameter.linePoint), low: line.low, high: line.high),
+                bad: ParzenEstimator(points: above.compactMap(parameter.linePoint), low: line.low, high: line.high),
+                centre: (line.low + line.high) / 2)
+        } else {
+            model = .none
+        }
+    }
+
+    /// Of 24 candidates drawn from the good trials' model, the one with the highest ratio of good to bad
+    /// likelihood.
+    func pick(_ random: inout SplitMix64) -> JSONValue {
+        switch model {
+        case .choices(let values, let good, let bad):
             var best = (index: 0, score: -Double.infinity)
-            for _ in 0..<candidates {
+            for _ in 0..<Self.candidates {
                 var pick = random.unit()
                 var index = values.count - 1
                 for (candidate, weight) in good.enumerated() {
@@ -119,17 +181,17 @@ enum TPEChoice {
                 if score > best.score { best = (index, score) }
             }
             return values[best.index]
+        case .line(let parameter, let good, let bad, let centre):
+            var best = (point: centre, score: -Double.infinity)
+            for _ in 0..<Self.candidates {
+                let point = good.sample(&random)
+                let score = good.logDensity(point) - bad.logDensity(point)
+                if score > best.score { best = (point, score) }
+            }
+            return parameter.value(line: best.point)
+        case .none:
+            return .null
         }
-        guard let line = parameter.line else { return .null }
-        let good = ParzenEstimator(points: below.compactMap(parameter.linePoint), low: line.low, high: line.high)
-        let bad = ParzenEstimator(points: above.compactMap(parameter.linePoint), low: line.low, high: line.high)
-        var best = (point: (line.low + line.high) / 2, score: -Double.infinity)
-        for _ in 0..<candidates {
-            let point = good.sample(&random)
-            let score = good.logDensity(point) - bad.logDensity(point)
-            if score > best.score { best = (point, score) }
-        }
-        return parameter.value(line: best.point)
     }
 
     /// The observed shares of each choice, with a prior of one observation spread over all of them.

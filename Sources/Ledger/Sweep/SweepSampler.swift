@@ -81,17 +81,17 @@ struct SweepSampler: Sendable {
         let good = Set(feasible.prefix(goodCount).map(\.number))
         let below = told.filter { good.contains($0.number) }
         let above = told.filter { !good.contains($0.number) }
-        let observed = definition.space.map { parameter in
-            (below.compactMap { $0.parameters[parameter.name] }, above.compactMap { $0.parameters[parameter.name] })
+        // The models depend on the told trials only: built once per ask, not once per attempt.
+        let models = definition.space.map { parameter in
+            TPEChoice(
+                parameter, below: below.compactMap { $0.parameters[parameter.name] },
+                above: above.compactMap { $0.parameters[parameter.name] })
         }
         var point: [(key: String, value: JSONValue)] = []
         for attempt in 0..<9 {
             point = definition.space.enumerated().map { index, parameter in
                 var random = SplitMix64(definition.seed, 3, UInt64(number), UInt64(index), UInt64(attempt))
-                return (
-                    parameter.name,
-                    TPEChoice.pick(parameter, below: observed[index].0, above: observed[index].1, &random)
-                )
+                return (parameter.name, models[index].pick(&random))
             }
             if !asked.contains(CanonicalJSON.string(.object(point))) { break }
         }
