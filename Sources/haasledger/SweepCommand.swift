@@ -106,7 +106,7 @@ struct SweepCommand: ParsableCommand {
             let (definition, source) = try definition()
             let outcome = try await session.service(SweepService.self).run(
                 definition, source: source, client: try session.client(), sweepID: id,
-                progress: SweepArguments.showProgress)
+                progress: SweepArguments.progress)
             StandardError.endProgress()
             try printLines(SweepPresentation.lines(outcome, json: format == .json))
         }
@@ -121,7 +121,7 @@ struct SweepCommand: ParsableCommand {
 
         func run() async throws {
             let outcome = try await session.service(SweepService.self).resume(
-                sweepID: sweepID, client: try session.client(), progress: SweepArguments.showProgress)
+                sweepID: sweepID, client: try session.client(), progress: SweepArguments.progress)
             StandardError.endProgress()
             try printLines(SweepPresentation.lines(outcome, json: format == .json))
         }
@@ -185,7 +185,9 @@ enum SweepArguments {
         return first + ReadModelService.headlineMetrics.filter { table.columns.contains($0) && !first.contains($0) }
     }
 
-    @Sendable static func showProgress(_ outcome: SweepOutcome) {
-        StandardError.progress(SweepPresentation.progressLine(outcome))
+    /// The progress line, or nil when standard error shows none (so no sweep builds one per trial for nothing).
+    static var progress: (@Sendable (SweepOutcome) -> Void)? {
+        guard StandardError.showsProgress else { return nil }
+        return { @Sendable outcome in StandardError.progress(SweepPresentation.progressLine(outcome)) }
     }
 }

@@ -45,6 +45,7 @@ struct BacktestFollower {
         while true {
             if stop.isRequested {
                 guard cancelsOnStop() else {
+                    try recorder.flush()
                     throw LedgerError.interrupted("backtest \(backtestID) keeps running on the server")
                 }
                 try await cancelForStop(backtestID, record: record, at: seen.progress)
@@ -71,7 +72,6 @@ struct BacktestFollower {
                 recorder.add(DirectBacktestPayloads.progressed(backtestID, info))
                 seen = (info.status, info.progress)
             }
-            try recorder.flush()
             progress?(
                 BacktestProgress(
                     backtestID: backtestID, phase: info.phase.rawValue, percent: info.progress, polls: polls))
@@ -83,11 +83,21 @@ struct BacktestFollower {
                     recorder.add(
                         DirectBacktestPayloads.cancelled(
                             backtestID, reason: "seen cancelled on the server", serverStoppedIt: nil))
-                    try recorder.flush()
                 }
+                try recorder.flush()
                 return Outcome(phase: .cancelled, progress: info.progress, polls: polls)
             case .queued, .running, .unknown:
-                if once { return Outcome(phase: info.phase, progress: info.progress, polls: polls) }
+                if once {
+                    try recorder.flush()
+                    return Outcome(phase: info.phase, progress: info.progress, polls: polls)
+                }
+            }
+            // A poll starts nothing on the server: before a pause it is committed (nothing waits uncommitted
+            // while the process idles); polls sent back to back share a commit, none waiting over 0.2 s.
+            if pollInterval > .zero {
+                try recorder.flush()
+            } else {
+                try recorder.flush(ifOlderThan: .milliseconds(200))
             }
             try await pause()
         }
@@ -180,7 +190,8 @@ struct BacktestFollower {
         var finished = DirectBacktestPayloads.draft(.backtestFinished, backtestID, [("polls", .number(polls))])
         finished.causation = position
         recorder.add(finished)
-        try recorder.flush()
+        // Left for the next commit (a sweep's next request, or the run's end): the runtime is on the log, and
+        // a crash before then leaves metrics that the next follow of this backtest computes again from it.
         outcome.runtimePosition = position
         outcome.metrics = try Self.values(metrics)
         return outcome

@@ -13,7 +13,7 @@ public final class EventRecorder: HaasExchangeObserver, Sendable {
     public let source: String
     private let log: EventLog
     /// The events queued and not yet committed, and the counts so far.
-    private let state = Locked((pending: [EventDraft](), counts: Counts()))
+    private let state = Locked((pending: [EventDraft](), since: ContinuousClock.Instant?.none, counts: Counts()))
     private let committing = Locked(())
 
     /// What the run has recorded so far.
@@ -67,7 +67,20 @@ public final class EventRecorder: HaasExchangeObserver, Sendable {
         var draft = draft
         draft.correlationID = correlationID
         if draft.source.isEmpty { draft.source = source }
-        state.withLock { $0.pending.append(draft) }
+        state.withLock {
+            if $0.pending.isEmpty { $0.since = ContinuousClock.now }
+            $0.pending.append(draft)
+        }
+    }
+
+    /// Commits what is queued once the oldest of it has waited `age`, or when 256 drafts are queued; else
+    /// leaves it for the next commit. For records that need not be durable before the next step (a poll, which
+    /// starts nothing on the server), so that polls sent back to back share a commit and none waits long.
+    public func flush(ifOlderThan age: Duration) throws {
+        let due = state.withLock { state in
+            state.pending.count >= 256 || state.since.map { ContinuousClock.now - $0 >= age } ?? false
+        }
+        if due { try flush() }
     }
 
     /// Commits everything queued, as one batch. Flushes are serialised: when tasks share a recorder (a
@@ -77,7 +90,10 @@ public final class EventRecorder: HaasExchangeObserver, Sendable {
     public func flush() throws -> Int {
         try committing.withLock { _ in
             let batch = state.withLock { state -> [EventDraft] in
-                defer { state.pending.removeAll(keepingCapacity: true) }
+                defer {
+                    state.pending.removeAll(keepingCapacity: true)
+                    state.since = nil
+                }
                 return state.pending
             }
             guard !batch.isEmpty else { return 0 }

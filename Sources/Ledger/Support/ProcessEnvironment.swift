@@ -42,6 +42,9 @@ public enum StandardError {
         }
     }
 
+    /// Whether `progress` draws anything: when it would not, a command need not build its progress lines.
+    public static var showsProgress: Bool { isTerminal || progressAsLines }
+
     /// Clears a progress line left on the terminal, so what follows starts a line.
     public static func endProgress() {
         if isTerminal { write("\r\u{1B}[K", newline: false) }

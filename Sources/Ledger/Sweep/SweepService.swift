@@ -6,36 +6,6 @@ import JSON
 import LedgerEvents
 import Platform
 
-/// Where a sweep stands, for a progress line and the final summary.
-public struct SweepOutcome: Sendable {
-    public let sweepID: String
-    public let told: Int
-    public let budget: Int
-    public let inFlight: Int
-    /// Why it ended; nil while it is not over.
-    public let finished: String?
-    /// The best complete trial: its number, objective (as stored) and parameters (canonical JSON).
-    public let best: (trial: Int, objective: String, parameters: String)?
-    public let objective: String
-    /// The best objective as recorded (exact), for JSON.
-    let bestExact: JSONValue
-
-    init(_ record: SweepRecord) {
-        let bestTrial = record.best
-        bestExact = bestTrial?.objective ?? .null
-        sweepID = record.sweepID
-        told = record.told.count
-        budget = record.budget
-        inFlight = record.inFlight.count
-        finished = record.finished?.reason
-        let metric = record.definition?.objective.metric ?? ""
-        best = bestTrial.map {
-            ($0.number, SweepPresentation.readable(metric, $0.objective), CanonicalJSON.string($0.parameters))
-        }
-        objective = record.definition.map { "\($0.objective.maximize ? "max" : "min") \($0.objective.metric)" } ?? "?"
-    }
-}
-
 /// `haasledger sweep run|resume|cancel`: parameter sweeps whose every trial is an event. The sampler's asks,
 /// the trials' backtests and their verdicts all go on the log, so a sweep killed at any point resumes exactly:
 /// the same next trials, no backtest started twice, and exactly its budget of told trials at the end.
@@ -259,10 +229,12 @@ public struct SweepService: Sendable {
                     halt.withLock { $0 = $0 ?? .interrupt }
                     trialStop.request()
                 }
+                var askedNow = false
                 while halt.withLock({ $0 }) == nil, failure == nil, running < definition.concurrency,
                     next < record.budget, deadline.map({ clock.nowMicroseconds() < $0 }) ?? true,
                     let knowledge = record.knowledge(for: next, concurrency: definition.concurrency)
                 {
+                    askedNow = true
                     let asked = sampler.ask(next, told: knowledge, asked: askedPoints)
                     // On a lab, the server names the trial's backtest when it runs; the told event records it.
                     let trial = SweepRecord.Trial(
@@ -286,6 +258,9 @@ public struct SweepService: Sendable {
                     running += 1
                     group.addTask { .trial(trial.number, await runTrial(trial)) }
                 }
+                // A verdict rides with the next trial's request (committed before it starts), else is committed
+                // here; lost in a crash, it is judged again on resume from the trial's recorded result.
+                if !askedNow { try recorder.flush() }
                 if running == 0 { break }
                 guard let result = try await group.next() else { break }
                 guard case .trial(let number, let outcome) = result else { continue }
@@ -313,7 +288,6 @@ public struct SweepService: Sendable {
                     if failure == nil { failure = error }
                     trialStop.request()
                 }
-                try recorder.flush()
                 progress?(SweepOutcome(record))
             }
             group.cancelAll()
