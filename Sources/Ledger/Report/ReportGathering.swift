@@ -108,6 +108,9 @@ extension ReadModelService {
             let bodies = try found.compactMapValues { row in
                 try row.runtimePosition.flatMap { try RecordedRuntimes.bodyHash(at: $0, in: log) }
             }
+            // Each read above faults in the log pages around it too (the kernel maps 64 KB per fault): handed
+            // back per lab, so that a report of many labs does not hold them all (100 labs × 20 rows: 180 MB).
+            try log.read { $0.releaseMappedPages() }
             return BacktestGroup(
                 id: group.id, title: group.title, lab: group.lab, charts: group.charts, top: top,
                 outline: outlines[group.id == "direct" && group.lab == nil ? "" : group.id] ?? LabOutline(),
@@ -151,6 +154,7 @@ extension ReadModelService {
                     let adapted = try RecordedRuntimes.adapted(body: hex, in: log)
                 else { continue }
                 let times = adapted.inputs.barTimes ?? []
+                try log.read { $0.releaseMappedPages() }
                 details.append(
                     BacktestDetail(
                         backtestID: row.backtestID, groupID: group.id, row: row,
