@@ -28,12 +28,18 @@ struct BacktestFollower {
     /// Asked when a stop comes: cancel the backtest on the server (a single backtest's Ctrl-C), or leave it
     /// running for a later command to follow (a sweep's Ctrl-C: `sweep resume` picks its trials up).
     var cancelsOnStop: @Sendable () -> Bool = { true }
+    /// The runtime is left for the recorder's next commit and its metrics for the one after (a sweep's next
+    /// request carries them), rather than committed before `follow` returns; the outcome then names no
+    /// runtime position.
+    var defersResultCommit = false
 
     struct Outcome: Sendable {
         var phase: BacktestInfo.Phase
         var progress: Double?
         var polls: Int
         var runtimePosition: UInt64?
+        /// With `defersResultCommit`: the runtime draft whose commit queues the metrics.
+        var deferredRuntime: EventID?
         /// The metrics recorded by this follow, by formula.
         var metrics: [(formula: String, values: JSONValue)] = []
     }
@@ -180,6 +186,28 @@ struct BacktestFollower {
                 ("info_body_sha256", .string(Blob(body).hash.hex)),
             ])
         draft.blobs = [blob]
+        if defersResultCommit {
+            let payloads = formulas.map { formula in
+                (
+                    formula.name,
+                    MetricsPayloads.payload(formula: formula, runtime: runtime, lab: nil, backtest: backtestID)
+                )
+            }
+            recorder.add(draft) { recorded, position in
+                let provenance = RuntimeProvenance(
+                    id: recorded.id, position: position, correlationID: recorded.correlationID, source: recorded.source)
+                var finished = DirectBacktestPayloads.draft(.backtestFinished, backtestID, [("polls", .number(polls))])
+                finished.causation = position
+                return payloads.map { formula, payload in
+                    MetricsPayloads.computed(
+                        id: MetricsEngine.eventID(formula: formula, runtime: recorded.id), backtest: backtestID,
+                        payload: payload, runtimeEvent: provenance)
+                } + [finished]
+            }
+            outcome.metrics = try Self.values(payloads.map(\.1))
+            outcome.deferredRuntime = draft.id
+            return outcome
+        }
         recorder.add(draft)
         try recorder.flush()
         let decoded = DecodedRuntimes()
@@ -199,8 +227,13 @@ struct BacktestFollower {
 
     /// Formula → values of `metrics.computed` drafts.
     static func values(_ metrics: [EventDraft]) throws -> [(formula: String, values: JSONValue)] {
-        try metrics.compactMap { metric in
-            let json = try metric.payload.json
+        try values(metrics.map(\.payload))
+    }
+
+    /// Formula → values of `metrics.computed` payloads.
+    static func values(_ payloads: [Payload]) throws -> [(formula: String, values: JSONValue)] {
+        try payloads.compactMap { payload in
+            let json = try payload.json
             guard let formula = json["formula"]?.stringValue, let values = json["values"] else { return nil }
             return (formula, values)
         }

@@ -18,6 +18,9 @@ public struct BacktestOutcome: Sendable {
     public let runtimePosition: UInt64?
     /// Recorded by this command, by formula.
     public let metrics: [(formula: String, values: JSONValue)]
+    /// When the result was left for the recorder's next commits: the runtime draft whose commit queues the
+    /// metrics (what depends on them goes behind them, `EventRecorder.add(_:afterCommitOf:)`).
+    var deferredRuntime: EventID? = nil
 }
 
 /// `haasledger backtest run|status|cancel|archive|tag|delete`: direct backtests, started and followed from
@@ -57,11 +60,13 @@ public struct DirectBacktestService: Sendable {
 
     /// `run`'s work inside a recorded run: also what each trial of a sweep does. `cancelsOnStop` decides, when
     /// a stop comes, whether the backtest is cancelled on the server or left running for a later command;
-    /// `knownScript`, the script's record when the caller fetched and recorded it already (a sweep, once).
+    /// `knownScript`, the script's record when the caller fetched and recorded it already (a sweep, once);
+    /// `defersResultCommit`, whether the result may wait for the recorder's next commits (a sweep's).
     func execute(
         _ request: BacktestRequest, backtestID: String, client: HaasClient, recorder: EventRecorder, log: EventLog,
         formulas: [FormulaSet], stop: StopRequest, cancelsOnStop: @escaping @Sendable () -> Bool = { true },
-        knownScript: ScriptRecord? = nil, progress: (@Sendable (BacktestProgress) -> Void)?
+        knownScript: ScriptRecord? = nil, defersResultCommit: Bool = false,
+        progress: (@Sendable (BacktestProgress) -> Void)?
     ) async throws -> BacktestOutcome {
         var record = try DirectBacktestRecord.read(backtestID, in: log)
         var reconciliations = 0
@@ -92,11 +97,13 @@ public struct DirectBacktestService: Sendable {
             client: client, recorder: recorder, log: log, formulas: formulas, stop: stop,
             pollInterval: request.pollInterval, progress: progress)
         follower.cancelsOnStop = cancelsOnStop
+        follower.defersResultCommit = defersResultCommit
         let outcome = try await follower.follow(backtestID, record: record)
         return BacktestOutcome(
             backtestID: backtestID, phase: outcome.phase.rawValue, progress: outcome.progress, polls: outcome.polls,
             reconciliations: reconciliations, scriptVersion: record.scriptVersion,
-            runtimePosition: outcome.runtimePosition, metrics: outcome.metrics)
+            runtimePosition: outcome.runtimePosition, metrics: outcome.metrics,
+            deferredRuntime: outcome.deferredRuntime)
     }
 
     /// The script's record (its version and inputs), then the request, committed before it is sent, then

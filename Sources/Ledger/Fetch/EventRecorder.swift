@@ -15,6 +15,8 @@ public final class EventRecorder: HaasExchangeObserver, Sendable {
     /// The events queued and not yet committed, and the counts so far.
     private let state = Locked((pending: [EventDraft](), since: ContinuousClock.Instant?.none, counts: Counts()))
     private let committing = Locked(())
+    /// Per queued draft, what to queue once it is committed (`add(_:thenOnceCommitted:)`).
+    private let derivations = Locked([EventID: @Sendable (EventDraft, UInt64) -> [EventDraft]]())
 
     /// What the run has recorded so far.
     public struct Counts: Sendable, Equatable {
@@ -97,10 +99,44 @@ public final class EventRecorder: HaasExchangeObserver, Sendable {
                 return state.pending
             }
             guard !batch.isEmpty else { return 0 }
-            try log.append(batch)
+            let outcomes = try log.append(batch)
             state.withLock { $0.counts.events += batch.count }
+            // Under the derivations' lock, so that `add(_:afterCommitOf:)` finds a derivation either still
+            // waiting or already queued.
+            derivations.withLock { waiting in
+                guard !waiting.isEmpty else { return }
+                for index in batch.indices {
+                    guard let derive = waiting.removeValue(forKey: batch[index].id) else { continue }
+                    for derived in derive(batch[index], outcomes[index].position) { add(derived) }
+                }
+            }
             return batch.count
         }
+    }
+
+    /// Queues `draft`, and once it is committed, what `derive` makes of it (the draft as recorded and its
+    /// position), for the next commit: events whose causation is `draft` (a result's metrics) need not wait
+    /// for a commit of their own. A crash in between loses only those, which their cause lets be made again.
+    public func add(
+        _ draft: EventDraft, thenOnceCommitted derive: @escaping @Sendable (EventDraft, UInt64) -> [EventDraft]
+    ) {
+        derivations.withLock { $0[draft.id] = derive }
+        add(draft)
+    }
+
+    /// Queues `draft` behind what the commit of draft `cause` derives (`add(_:thenOnceCommitted:)`), so that
+    /// it is never committed before those: a sweep's verdict behind its trial's metrics. When that commit has
+    /// happened already, `draft` is simply queued.
+    public func add(_ draft: EventDraft, afterCommitOf cause: EventID) {
+        derivations.withLock { waiting in
+            guard let derive = waiting[cause] else { return add(draft) }
+            waiting[cause] = { recorded, position in derive(recorded, position) + [draft] }
+        }
+    }
+
+    /// Commits what is queued and then what those commits derived, until nothing is left.
+    public func flushAll() throws {
+        repeat { try flush() } while pendingCount > 0
     }
 
     var pendingCount: Int { state.withLock { $0.pending.count } }

@@ -48,7 +48,7 @@ struct RecordedRun {
         case .success: finished.append(("error", .null))
         }
         // What the run recorded, itself included (counted as far as it got, should the disk be full).
-        _ = try? recorder.flush()
+        try? recorder.flushAll()
         finished.append(("events", .number(recorder.snapshot.events + 1)))
         recorder.add(EventDraft(.runFinished, stream: RecorderStreams.run(runID), payload: Payload(.object(finished))))
         try recorder.flush()

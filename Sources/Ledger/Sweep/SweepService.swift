@@ -194,7 +194,7 @@ public struct SweepService: Sendable {
                     try await backtests.execute(
                         request, backtestID: trial.backtestID, client: client, recorder: recorder, log: log,
                         formulas: formulas, stop: trialStop, cancelsOnStop: { halt.withLock { $0 } == .cancel },
-                        knownScript: script, progress: nil))
+                        knownScript: script, defersResultCommit: true, progress: nil))
             } catch {
                 return .failure(error)
             }
@@ -270,10 +270,16 @@ public struct SweepService: Sendable {
                 case .success(let outcome):
                     let verdict = judge(outcome, definition: definition)
                     let ran = outcome.backtestID.isEmpty ? trial.backtestID : outcome.backtestID
-                    recorder.add(
-                        told(
-                            record, trial, state: verdict.state, objective: verdict.objective, broken: verdict.broken,
-                            reason: verdict.reason, backtestID: ran))
+                    let verdictDraft = told(
+                        record, trial, state: verdict.state, objective: verdict.objective, broken: verdict.broken,
+                        reason: verdict.reason, backtestID: ran)
+                    // Never committed before the metrics it was judged on: a resume does not follow a told trial
+                    // again, so a crash between the two would leave it without them.
+                    if let runtime = outcome.deferredRuntime {
+                        recorder.add(verdictDraft, afterCommitOf: runtime)
+                    } else {
+                        recorder.add(verdictDraft)
+                    }
                     record.tell(
                         number, state: verdict.state, objective: verdict.objective, broken: verdict.broken,
                         backtestID: ran)
@@ -304,6 +310,8 @@ public struct SweepService: Sendable {
             ? "cancelled"
             : record.told.count >= record.budget
                 ? (definition.trials.map { $0 > record.budget } ?? false ? "grid exhausted" : "budget") : "time limit"
+        // Every verdict first: some wait behind their trial's metrics.
+        try recorder.flushAll()
         recorder.add(finished(record, reason: reason))
         try recorder.flush()
         return SweepOutcome(try SweepRecord.read(sweepID, in: log))
