@@ -218,8 +218,8 @@ struct BacktestFollower {
         var finished = DirectBacktestPayloads.draft(.backtestFinished, backtestID, [("polls", .number(polls))])
         finished.causation = position
         recorder.add(finished)
-        // Left for the next commit (a sweep's next request, or the run's end): the runtime is on the log, and
-        // a crash before then leaves metrics that the next follow of this backtest computes again from it.
+        // Left for the run's closing commit: the runtime is on the log, and a crash before then leaves metrics
+        // that the next follow of this backtest computes again from it.
         outcome.runtimePosition = position
         outcome.metrics = try Self.values(metrics)
         return outcome
