@@ -186,7 +186,7 @@ struct QueryCommand: ParsableCommand {
             ) {
                 try service.backtestPages(
                     lab: lab, market: market, formula: nil, conditions: conditions, parameters: parameters, sort: sort,
-                    ascending: asc, limit: limit, at: moment, page: $0)
+                    ascending: asc, limit: limit, at: moment, columns: view.pickedColumns, page: $0)
             }
         }
     }

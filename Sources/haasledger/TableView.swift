@@ -29,10 +29,14 @@ struct TableView: ParsableArguments {
         try stream.finish()
     }
 
+    /// The names `--columns` gives, in its order (nil without it).
+    var pickedColumns: [String]? {
+        columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+    }
+
     /// The columns `--columns` names, in its order (all of them without it).
     private func selected(_ table: ResultTable) throws -> ResultTable {
-        guard let columns else { return table }
-        let names = columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let names = pickedColumns else { return table }
         if let unknown = names.first(where: { !table.columns.contains($0) }) {
             throw ValidationError("--columns: no column '\(unknown)' (known: \(table.columns.joined(separator: ", ")))")
         }

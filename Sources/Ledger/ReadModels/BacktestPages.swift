@@ -38,8 +38,8 @@ extension ReadModelService {
     /// backtest matches.
     public func backtestPages(
         lab: String?, market: String?, formula: String?, conditions: [String], parameters: [String] = [],
-        sort: String?, ascending: Bool, limit: Int?, at moment: Moment, pageSize: Int = 2_000,
-        page: (ResultTable) throws -> Void
+        sort: String?, ascending: Bool, limit: Int?, at moment: Moment, columns: [String]? = nil,
+        pageSize: Int = 2_000, page: (ResultTable) throws -> Void
     ) throws {
         var filters: [BacktestQuery.Filter] = []
         var columnConditions: [ColumnCondition] = []
@@ -57,17 +57,18 @@ extension ReadModelService {
                 lab: lab, market: market, formula: formula ?? "", filters: filters, sort: sort ?? Self.defaultSort,
                 ascending: ascending, limit: limit),
             formula: formula, at: moment, parameterColumns: parameters, columnConditions: columnConditions,
-            sortAsked: sort != nil, pageSize: pageSize, page: page)
+            sortAsked: sort != nil, columns: columns, pageSize: pageSize, page: page)
     }
 
     /// The rows of `query` (that pass `columnConditions`), a page at a time. A top N without column conditions
     /// is one page from the read models' fast path; anything else is read sorted, a page at a time. A sort no
     /// one asked for (`sortAsked` false) is not refused when the ledger never recorded it: the rows then keep
-    /// their id order.
+    /// their id order. `columns`, those a person picked: one no row could have is refused before any is read
+    /// (a sort of millions of rows would otherwise come first).
     func backtestPages(
         _ query: BacktestQuery, formula: String?, at moment: Moment, parameterColumns: [String] = [],
-        columnConditions: [ColumnCondition] = [], sortAsked: Bool = true, pageSize: Int = 2_000,
-        page: (ResultTable) throws -> Void
+        columnConditions: [ColumnCondition] = [], sortAsked: Bool = true, columns: [String]? = nil,
+        pageSize: Int = 2_000, page: (ResultTable) throws -> Void
     ) throws {
         let (source, formula) = try read(
             formula: formula,
@@ -77,10 +78,17 @@ extension ReadModelService {
         query.formula = formula
         query.asOf = try Self.position(moment, source.events)
         try Self.requireLabs(query.lab.map { [$0] } ?? [], in: source.models, asOf: query.asOf)
+        let ownColumns = Self.ownColumns + parameterColumns.map { "param." + $0 }
+        if let columns {
+            let known = ownColumns + (try source.models.recordedNames().metrics)
+            if let unknown = columns.first(where: { !known.contains($0) }) {
+                throw LedgerError.invalidArgument(
+                    flag: "--columns", reason: "no column '\(unknown)' (known: \(known.joined(separator: ", ")))")
+            }
+        }
         func table(_ rows: [BacktestRow], metricNames: [String]) -> ResultTable {
             ResultTable(
-                columns: Self.backtestColumns + ["parameters", "script_name", "reported_roi"]
-                    + parameterColumns.map { "param." + $0 } + metricNames,
+                columns: ownColumns + metricNames,
                 rows: rows.map { Self.backtestCells($0, parameterColumns: parameterColumns, metricNames: metricNames) },
                 displays: ["script_version": .shortHash, "parameters": .parameters, "reported_roi": .percent])
         }
@@ -112,7 +120,10 @@ extension ReadModelService {
             }
     }
 
-    /// `backtestColumns` + parameters, script_name, reported_roi.
+    /// A backtest's own columns, before its parameters and metrics.
+    private static let ownColumns = backtestColumns + ["parameters", "script_name", "reported_roi"]
+
+    /// The cells of `ownColumns`.
     private static func ownCells(_ row: BacktestRow) -> [ResultTable.Cell] {
         [
             .text(row.backtestID), .text(row.labID), row.generation.map(ResultTable.Cell.integer) ?? .null,
@@ -123,7 +134,7 @@ extension ReadModelService {
     }
 
     private static let ownColumnIndex = Dictionary(
-        (backtestColumns + ["parameters", "script_name", "reported_roi"]).enumerated().map { ($1, $0) },
+        ownColumns.enumerated().map { ($1, $0) },
         uniquingKeysWith: { first, _ in first })
 
     /// Whether a backtest passes a condition on one of its own columns or script parameters.
