@@ -153,9 +153,7 @@ struct BacktestFollower {
             let missing = try MetricsEngine(log: log).missingMetrics(runtimeAt: position, formulas: formulas)
             for metric in missing { recorder.add(metric) }
             if !record.finished {
-                var finished = DirectBacktestPayloads.draft(.backtestFinished, backtestID, [("polls", .number(polls))])
-                finished.causation = position
-                recorder.add(finished)
+                recorder.add(Self.finished(backtestID, polls: polls, runtimeAt: position))
             }
             try recorder.flush()
             outcome.runtimePosition = position
@@ -196,13 +194,11 @@ struct BacktestFollower {
             recorder.add(draft) { recorded, position in
                 let provenance = RuntimeProvenance(
                     id: recorded.id, position: position, correlationID: recorded.correlationID, source: recorded.source)
-                var finished = DirectBacktestPayloads.draft(.backtestFinished, backtestID, [("polls", .number(polls))])
-                finished.causation = position
                 return payloads.map { formula, payload in
                     MetricsPayloads.computed(
                         id: MetricsEngine.eventID(formula: formula, runtime: recorded.id), backtest: backtestID,
                         payload: payload, runtimeEvent: provenance)
-                } + [finished]
+                } + [Self.finished(backtestID, polls: polls, runtimeAt: position)]
             }
             outcome.metrics = try Self.values(payloads.map(\.1))
             outcome.deferredRuntime = draft.id
@@ -215,14 +211,19 @@ struct BacktestFollower {
         let metrics = try decoded.metricsDrafts(log: log, formulas: formulas)
         for metric in metrics { recorder.add(metric) }
         let position = try log.read { try $0.position(ofID: draft.id) }
-        var finished = DirectBacktestPayloads.draft(.backtestFinished, backtestID, [("polls", .number(polls))])
-        finished.causation = position
-        recorder.add(finished)
+        recorder.add(Self.finished(backtestID, polls: polls, runtimeAt: position))
         // Left for the run's closing commit: the runtime is on the log, and a crash before then leaves metrics
         // that the next follow of this backtest computes again from it.
         outcome.runtimePosition = position
         outcome.metrics = try Self.values(metrics)
         return outcome
+    }
+
+    /// `haas.backtest.finished`, caused by the runtime event at `position`.
+    private static func finished(_ backtestID: String, polls: Int, runtimeAt position: UInt64?) -> EventDraft {
+        var finished = DirectBacktestPayloads.draft(.backtestFinished, backtestID, [("polls", .number(polls))])
+        finished.causation = position
+        return finished
     }
 
     /// Formula → values of `metrics.computed` drafts.

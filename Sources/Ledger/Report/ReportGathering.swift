@@ -154,13 +154,14 @@ extension ReadModelService {
                     let adapted = try RecordedRuntimes.adapted(body: hex, in: log)
                 else { continue }
                 let times = adapted.inputs.barTimes ?? []
-                try log.read { $0.releaseMappedPages() }
                 details.append(
                     BacktestDetail(
                         backtestID: row.backtestID, groupID: group.id, row: row,
                         equity: zip(times, adapted.inputs.equity).map { ($0, $1) }, trades: adapted.inputs.trades,
                         capital: adapted.capital))
             }
+            // The bodies' pages, handed back per lab like the top rows' (`backtestGroups`).
+            try log.read { $0.releaseMappedPages() }
         }
         return details
     }
