@@ -11,6 +11,9 @@ struct TableView: ParsableArguments {
 
     func validate() throws {
         if wide && columns != nil { throw ValidationError("give --wide or --columns, not both") }
+        if pickedColumns?.contains(where: \.isEmpty) ?? false || pickedColumns?.isEmpty == true {
+            throw ValidationError("--columns: name each column, as a,b,c (got '\(columns ?? "")')")
+        }
     }
 
     /// Prints the pages `produce` gives: a table for a person whole (its columns are sized to every row), csv,
@@ -31,7 +34,9 @@ struct TableView: ParsableArguments {
 
     /// The names `--columns` gives, in its order (nil without it).
     var pickedColumns: [String]? {
-        columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        columns.map {
+            $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        }
     }
 
     /// The columns `--columns` names, in its order (all of them without it).

@@ -194,5 +194,7 @@ extension CLITests {
         #expect(picked.stdout.split(separator: "\n").first == "BACKTEST_ID                           SHARPE_RATIO")
         let unknown = try run(["query", "backtests", "--ledger", demo, "--columns", "sharpe"])
         #expect(unknown.status == 2 && unknown.stderr.contains("--columns: no column 'sharpe' (known: backtest_id,"))
+        let none = try run(["query", "backtests", "--ledger", demo, "--columns", ""])
+        #expect(none.status == 2 && none.stdout.isEmpty && none.stderr.contains("--columns: name each column"))
     }
 }
