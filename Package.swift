@@ -115,7 +115,7 @@ let package = Package(
         .target(
             name: "PostgresProjection",
             dependencies: [
-                "Platform", "SQLiteKit", "EventLog", "Projections",
+                "Platform", "SQLiteKit", "JSON", "EventLog", "LedgerEvents", "Projections",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -75,6 +75,22 @@ struct CopyTextEncoder: RowSink {
         buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[start...]))
     }
 
+    /// A `bytea` in its hex form (`\\x` and two digits a byte: COPY's own backslash doubled).
+    mutating func bytea(_ bytes: UnsafeRawBufferPointer) {
+        separate()
+        buffer.writeStaticString("\\\\x")
+        let digits: StaticString = "0123456789abcdef"
+        digits.withUTF8Buffer { digits in
+            _ = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: bytes.count * 2) { out in
+                for (index, byte) in bytes.enumerated() {
+                    out[2 * index] = digits[Int(byte >> 4)]
+                    out[2 * index + 1] = digits[Int(byte & 0x0f)]
+                }
+                return bytes.count * 2
+            }
+        }
+    }
+
     mutating func endRow() {
         if atRowStart { buffer.writeBytes(ledgerID) }
         buffer.writeInteger(UInt8(ascii: "\n"))

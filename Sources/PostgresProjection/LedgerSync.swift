@@ -1,5 +1,7 @@
 import EventLog
 import Foundation
+import JSON
+import LedgerEvents
 import PostgresNIO
 import Projections
 
@@ -79,10 +81,12 @@ public struct LedgerSync {
                     closed += try await close(table, closings)
                 }
             }
-            added += try await copyEvents(after: from, through: snapshot.position, log)
+            let (events, bodies) = try await copyEvents(after: from, through: snapshot.position, log)
+            added += events
+            added += try await copyBodies(bodies, log, checkingSynced: from > 0)
             if added >= Self.analyzedAfter {
                 // Statistics for the planner before anyone queries a bulk load (autovacuum gets there later).
-                for table in MirroredTable.all.map(\.name) + ["events"] {
+                for table in MirroredTable.all.map(\.name) + Self.unmirroredTables where table != "projection_state" {
                     try await session.execute("ANALYZE \(table)")
                 }
             }
@@ -101,6 +105,9 @@ public struct LedgerSync {
                 ledgerID: ledgerID, from: from, through: snapshot.position, addedRows: added, closedRows: closed)
         }
     }
+
+    /// The tables a sync fills from the log itself rather than from the SQLite read models, and its checkpoints.
+    public static let unmirroredTables = ["projection_state", "events", "runtime_bodies"]
 
     /// A sync that adds this many rows analyzes the tables before it commits.
     static let analyzedAfter = 10_000
@@ -147,10 +154,15 @@ public struct LedgerSync {
     }
 
     /// COPYs the log's events in (after, through] into `events`, reading them a read transaction per batch
-    /// (a transaction of the log never spans a wait on the server).
-    private func copyEvents(after from: UInt64, through: UInt64, _ log: EventLog) async throws -> Int {
-        guard through > from else { return 0 }
+    /// (a transaction of the log never spans a wait on the server); returns how many, and the bodies their
+    /// runtime events name, each once.
+    private func copyEvents(after from: UInt64, through: UInt64, _ log: EventLog) async throws
+        -> (events: Int, bodies: [SHA256Hash])
+    {
+        guard through > from else { return (0, []) }
         var encoder = CopyTextEncoder(ledgerID: ledgerID)
+        var bodies: [SHA256Hash] = []
+        var named = Set<SHA256Hash>()
         try await session.copy(into: "events", columns: ["ledger_id"] + LoggedEventRow.columns) { writer in
             var next = from + 1
             while next <= through {
@@ -158,12 +170,69 @@ public struct LedgerSync {
                     var position = next
                     try reader.forEachEvent(from: next, through: through) { event in
                         LoggedEventRow.write(event, into: &encoder)
+                        if event.type == EventType.runtimeFetched.name, let hash = try Self.bodyHash(of: event),
+                            named.insert(hash).inserted
+                        {
+                            bodies.append(hash)
+                        }
                         position = event.position + 1
                         return !encoder.isFull
                     }
                     return position > next ? position : through + 1
                 }
                 if encoder.isFull || next > through { try await writer.write(encoder.take()) }
+            }
+        }
+        return (encoder.rows, bodies)
+    }
+
+    /// The body a runtime event names (its payload's `body_sha256`; the body itself is the blob of the exchange
+    /// that fetched it), read in place.
+    static func bodyHash(of event: RecordedEvent) throws -> SHA256Hash? {
+        try event.payload.canonicalBytes.withUnsafeBytes { bytes in
+            let reader = CanonicalJSONReader(bytes)
+            return try reader.member("body_sha256", of: reader.root).flatMap { try reader.string($0) }.flatMap {
+                SHA256Hash(hex: $0)
+            }
+        }
+    }
+
+    /// COPYs the runtime bodies `hashes` names into `runtime_bodies`, as the log's blob store gives them back,
+    /// leaving out those an earlier sync copied (`checkingSynced`: a first sync has none).
+    private func copyBodies(_ hashes: [SHA256Hash], _ log: EventLog, checkingSynced: Bool) async throws -> Int {
+        var missing = hashes
+        if checkingSynced, !hashes.isEmpty {
+            var synced = Set<String>()
+            for start in stride(from: 0, to: hashes.count, by: 1_000) {
+                let hexes = hashes[start..<min(start + 1_000, hashes.count)].map(\.hex)
+                for row in try await session.rows(
+                    "SELECT sha256 FROM runtime_bodies WHERE ledger_id = \(ledgerID) AND sha256 = ANY(\(hexes))")
+                {
+                    synced.insert(try row.decode(String.self))
+                }
+            }
+            missing = hashes.filter { !synced.contains($0.hex) }
+        }
+        guard !missing.isEmpty else { return 0 }
+        var encoder = CopyTextEncoder(ledgerID: ledgerID)
+        try await session.copy(into: "runtime_bodies", columns: ["ledger_id", "sha256", "body"]) { writer in
+            var next = 0
+            while next < missing.count {
+                // A read transaction per buffer, as for the events.
+                next = try log.read { reader in
+                    var index = next
+                    while index < missing.count, !encoder.isFull {
+                        if let body = try reader.blob(missing[index]) {
+                            encoder.string(missing[index].hex)
+                            body.withUnsafeBytes { encoder.bytea($0) }
+                            encoder.endRow()
+                        }
+                        index += 1
+                    }
+                    reader.releaseMappedPages()
+                    return index
+                }
+                try await writer.write(encoder.take())
             }
         }
         return encoder.rows

@@ -73,7 +73,7 @@ public struct PostgresReadOnlySQL {
     /// Shadows every table and view with a temporary view of one ledger's rows (`ledgerID` is 16 hex digits,
     /// as `ledgerIDs` lists them).
     func narrow(to ledgerID: String) async throws {
-        for table in MirroredTable.all.map(\.name) + ["backtest_metrics", "projection_state", "events"] {
+        for table in MirroredTable.all.map(\.name) + LedgerSync.unmirroredTables + ["backtest_metrics"] {
             try await session.execute(
                 "CREATE OR REPLACE TEMP VIEW \(table) AS SELECT * FROM \(schema.name).\(table) WHERE ledger_id = '\(ledgerID)'"
             )
@@ -134,6 +134,7 @@ public struct PostgresReadOnlySQL {
         case .float4, .float8: return .real(try cell.decode(Double.self))
         case .numeric: return .text(try cell.decode(Decimal.self).description)
         case .text, .varchar, .name, .bpchar, .json, .jsonb, .uuid: return .text(try cell.decode(String.self))
+        case .bytea: return .blob(Array(try cell.decode(ByteBuffer.self).readableBytesView))
         default:
             throw PostgresError.unsupportedColumn(
                 name: cell.columnName, type: cell.dataType.knownSQLName ?? "oid \(cell.dataType.rawValue)")

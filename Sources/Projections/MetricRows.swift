@@ -2,10 +2,7 @@ import JSON
 import SQLiteKit
 
 extension ReadModels {
-    /// `names` under `formula` for every backtest valid at `position`, by backtest id, read in place from the
-    /// stored sets one backtest at a time: what a report charts for a ledger of any size without building a row,
-    /// or holding one, per backtest. `row` gets the id, the lab id ("" for a backtest of no lab) and the values
-    /// in the order of `names`: orderable (±inf as the infinities), nil when undefined or not computed.
+    /// One statement over the file's sets, each read in place from SQLite's page.
     public func forEachMetricRow(
         _ names: [String], formula: String, asOf position: UInt64?,
         _ row: (_ backtestID: String, _ labID: String, _ values: [Double?]) throws -> Void
@@ -21,18 +18,34 @@ extension ReadModels {
             """)
         try statement.bind([Self.asOfParameter(position), .integer(try formulaKey(formula) ?? -1)])
         defer { statement.reset() }
-        let wanted = names.map { Array($0.utf8) }
-        var values = [Double?](repeating: nil, count: names.count)
+        var picked = MetricPick(names)
         while try statement.step() {
-            for index in values.indices { values[index] = nil }
-            _ = try statement.withBytes(2) { bytes in
-                let reader = CanonicalJSONReader(bytes)
-                try reader.forEachMember(of: reader.root) { name, value in
-                    guard let index = wanted.firstIndex(where: { $0.elementsEqual(name) }) else { return }
-                    values[index] = MetricOrder.orderable(reader, value)
-                }
-            }
-            try row(statement.string(0) ?? "", statement.string(1) ?? "", values)
+            picked.clear()
+            _ = try statement.withBytes(2) { try picked.read($0) }
+            try row(statement.string(0) ?? "", statement.string(1) ?? "", picked.values)
+        }
+    }
+}
+
+/// Some metrics' orderable values read in place from a stored set's canonical JSON, by name.
+struct MetricPick {
+    private let wanted: [[UInt8]]
+    private(set) var values: [Double?]
+
+    init(_ names: [String]) {
+        wanted = names.map { Array($0.utf8) }
+        values = [Double?](repeating: nil, count: names.count)
+    }
+
+    mutating func clear() {
+        for index in values.indices { values[index] = nil }
+    }
+
+    mutating func read(_ set: UnsafeRawBufferPointer) throws {
+        let reader = CanonicalJSONReader(set)
+        try reader.forEachMember(of: reader.root) { name, value in
+            guard let index = wanted.firstIndex(where: { $0.elementsEqual(name) }) else { return }
+            values[index] = MetricOrder.orderable(reader, value)
         }
     }
 }

@@ -24,6 +24,20 @@ public protocol ReadModelReading: ReadModelConnection {
     func forEachComparedPage(
         before: BacktestQuery, after: BacktestQuery, pageSize: Int, page: ([ComparedBacktest]) throws -> Void
     ) throws
+    /// `names` under `formula` for every backtest valid at `position`, by backtest id, without building a row
+    /// or holding one per backtest: what a report charts for a ledger of any size. `row` gets the id, the lab
+    /// id ("" for a backtest of no lab) and the values in the order of `names`: orderable (±inf as the
+    /// infinities), nil when undefined or not computed.
+    func forEachMetricRow(
+        _ names: [String], formula: String, asOf position: UInt64?,
+        _ row: (_ backtestID: String, _ labID: String, _ values: [Double?]) throws -> Void
+    ) throws
+    /// The provenance of each of `ids` under `formula`, as of `position` (an id without a backtest row is left out).
+    func provenance(backtests ids: [String], formula: String, asOf position: UInt64?) throws
+        -> [String: BacktestProvenanceRow]
+    /// Backtests with more than one metric set under `formula` by `position`, most revised first (ties by id),
+    /// at most `limit` of them.
+    func revisedBacktests(formula: String, asOf position: UInt64?, limit: Int) throws -> [MetricRevisionsRow]
 }
 
 extension ReadModelConnection {

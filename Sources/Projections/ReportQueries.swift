@@ -37,7 +37,6 @@ public struct RecordingCounts: Sendable, Equatable {
 }
 
 extension ReadModels {
-    /// The provenance of each of `ids` under `formula`, as of `position` (an id without a backtest row is left out).
     public func provenance(backtests ids: [String], formula: String, asOf position: UInt64?) throws
         -> [String: BacktestProvenanceRow]
     {
@@ -63,8 +62,6 @@ extension ReadModels {
         return found
     }
 
-    /// Backtests with more than one metric set under `formula` by `position`, most revised first (ties by id),
-    /// at most `limit` of them.
     public func revisedBacktests(formula: String, asOf position: UInt64?, limit: Int) throws -> [MetricRevisionsRow] {
         let statement = try db.prepare(
             """
@@ -96,18 +93,21 @@ extension ReadModels {
         ).rows([Self.asOfParameter(position)]).compactMap { if case .text(let key)? = $0.first { key } else { nil } }
     }
 
+}
+
+/// The report's questions whose SQL SQLite and PostgreSQL both understand.
+extension ReadModelConnection {
     /// Each lab id's scripts, markets and period as of `position`, keyed by lab id ("" for the backtests of no lab).
     public func labOutlines(asOf position: UInt64?) throws -> [String: LabOutline] {
-        let rows = try db.prepare(
+        let rows = try rows(
             """
-            SELECT coalesce(lab_id, ''), 'script', script_name, NULL, NULL FROM backtests
-                WHERE \(Self.validAt) AND script_name IS NOT NULL GROUP BY 1, 3
+            SELECT coalesce(lab_id, ''), 'script', script_name, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT) FROM backtests
+                WHERE \(ReadModels.validAt) AND script_name IS NOT NULL GROUP BY 1, 3
             UNION ALL SELECT coalesce(lab_id, ''), 'market', market, NULL, NULL FROM backtests
-                WHERE \(Self.validAt) AND market IS NOT NULL GROUP BY 1, 3
+                WHERE \(ReadModels.validAt) AND market IS NOT NULL GROUP BY 1, 3
             UNION ALL SELECT coalesce(lab_id, ''), 'period', NULL, min(started_at), max(ended_at) FROM backtests
-                WHERE \(Self.validAt) GROUP BY 1
-            """
-        ).rows([Self.asOfParameter(position)])
+                WHERE \(ReadModels.validAt) GROUP BY 1
+            """, [ReadModels.asOfParameter(position)])
         var outlines: [String: LabOutline] = [:]
         for row in rows {
             guard case .text(let lab) = row[0], case .text(let kind) = row[1] else { continue }
@@ -131,14 +131,13 @@ extension ReadModels {
 
     /// Fetches, runs and imported files recorded by `position`.
     public func recordingCounts(asOf position: UInt64?) throws -> RecordingCounts {
-        let rows = try db.prepare(
+        let rows = try rows(
             """
             SELECT (SELECT count(*) FROM fetches WHERE position <= ?1),
                 (SELECT count(*) FROM (SELECT run_id FROM fetches WHERE position <= ?1 AND run_id IS NOT NULL
-                    UNION SELECT run_id FROM imported_files WHERE position <= ?1 AND run_id IS NOT NULL)),
+                    UNION SELECT run_id FROM imported_files WHERE position <= ?1 AND run_id IS NOT NULL) AS runs),
                 (SELECT count(*) FROM imported_files WHERE position <= ?1 AND status = 'imported')
-            """
-        ).rows([Self.asOfParameter(position)])
+            """, [ReadModels.asOfParameter(position)])
         func count(_ index: Int) -> Int64 {
             if case .integer(let value)? = rows.first?[index] { value } else { 0 }
         }

@@ -109,6 +109,8 @@ public struct SharedEvent: Sendable, Equatable {
     public let source: String
     public let correlationID: String?
     public let causation: UInt64?
+    /// The record's hash, hex.
+    public let hash: String
     /// Canonical JSON, the log's bytes.
     public let payload: String
 }
@@ -140,6 +142,19 @@ extension SharedReadModels {
         try loggedEvents("stream = ?1", [.text(stream)])
     }
 
+    /// The event at `position`, nil when none was synced.
+    public func loggedEvent(at position: UInt64) throws -> SharedEvent? {
+        try loggedEvents("position = ?1", [.integer(Int64(min(position, UInt64(Int64.max))))]).first
+    }
+
+    /// A recorded runtime's body by its SHA-256 (hex), as the log holds it; nil when it was not synced.
+    public func runtimeBody(sha256 hex: String) throws -> [UInt8]? {
+        guard let cell = try rows("SELECT body FROM runtime_bodies WHERE sha256 = ?1", [.text(hex)]).first?.first,
+            case .blob(let bytes) = cell
+        else { return nil }
+        return bytes
+    }
+
     /// The events of one type, in order (only the first when `first`).
     public func loggedEvents(ofType type: String, first: Bool = false) throws -> [SharedEvent] {
         try loggedEvents("type = ?1", [.text(type)], limit: first ? 1 : nil)
@@ -149,14 +164,15 @@ extension SharedReadModels {
         -> [SharedEvent]
     {
         try rows(
-            "SELECT position, recorded_at, type, source, correlation_id, causation, payload FROM events WHERE \(condition) ORDER BY position"
+            "SELECT position, recorded_at, type, source, correlation_id, causation, payload, event_hash FROM events WHERE \(condition) ORDER BY position"
                 + (limit.map { " LIMIT \($0)" } ?? ""),
             parameters
         ).map { row in
             SharedEvent(
                 position: UInt64(row[0].integerValue ?? 0), recordedAt: row[1].integerValue ?? 0,
                 type: row[2].textValue ?? "", source: row[3].textValue ?? "", correlationID: row[4].textValue,
-                causation: row[5].integerValue.map { UInt64($0) }, payload: row[6].textValue ?? "{}")
+                causation: row[5].integerValue.map { UInt64($0) }, hash: row[7].textValue ?? "",
+                payload: row[6].textValue ?? "{}")
         }
     }
 }

@@ -32,7 +32,7 @@ func postgresBenchmark(work: String, haasledger: String, backtests: Int, revisio
     guard bulk.status == 0 else { fail("project sync: \(bulk.stderr)") }
 
     // The baseline: the same rows, dumped to files, loaded again by psql into empty tables of the same shape.
-    let tables = MirroredTable.all.map(\.name) + ["events"]
+    let tables = MirroredTable.all.map(\.name) + ["events", "runtime_bodies"]
     try cluster.psql("CREATE SCHEMA raw", database: "bench")
     var rows = 0
     var copies: [String] = []

@@ -34,6 +34,7 @@ struct ReportCommand: ParsableCommand {
         name: [.customShort("o"), .customLong("output")], help: "The HTML file to write (default: standard output).")
     var output: String?
     @OptionGroup var moment: MomentOptions
+    @OptionGroup var database: SharedReadOptions
 
     func validate() throws {
         if top < 1 { throw ValidationError("--top must be at least 1") }
@@ -47,7 +48,7 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let service = try options.readModels(formula)
+        let service = try options.readModels(formula, from: database)
         let report = try service.report(
             ReportRequest(
                 labs: labs, sweeps: sweeps, moment: try moment.moment, formula: formula, compareFormula: compareFormula,

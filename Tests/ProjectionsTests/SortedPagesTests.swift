@@ -14,6 +14,16 @@ import Testing
         }
         func backtests(_ query: BacktestQuery) throws -> [BacktestRow] { try models.backtests(query) }
         func parameterKeys(asOf position: UInt64?) throws -> [String] { try models.parameterKeys(asOf: position) }
+        func forEachMetricRow(
+            _ names: [String], formula: String, asOf position: UInt64?,
+            _ row: (String, String, [Double?]) throws -> Void
+        ) throws { try models.forEachMetricRow(names, formula: formula, asOf: position, row) }
+        func provenance(backtests ids: [String], formula: String, asOf position: UInt64?) throws
+            -> [String: BacktestProvenanceRow]
+        { try models.provenance(backtests: ids, formula: formula, asOf: position) }
+        func revisedBacktests(formula: String, asOf position: UInt64?, limit: Int) throws -> [MetricRevisionsRow] {
+            try models.revisedBacktests(formula: formula, asOf: position, limit: limit)
+        }
     }
 
     static func pages(

@@ -25,6 +25,8 @@ extension PostgresSyncTests {
             ["diff", "--formula", "canonical@1", "--formula", "canonical@2", "--summary", "--at-position", "\(head)"],
             ["export", "csv"], ["export", "csv", "--at-position", "\(head * 2 / 3)"],
             ["export", "csv", "--as-of", time],
+            ["report"], ["report", "--at-position", "\(head * 2 / 3)", "--since", "#\(head / 3)", "--top", "5"],
+            ["report", "--formula", "canonical@1", "--compare-formula", "canonical@2", "--detailed", "1"],
         ]
     }
 
@@ -49,7 +51,7 @@ extension PostgresSyncTests {
         let head = try #require(
             Int(try JSONParser.parse(stats.stdout)["head_position"]?.numberValue?.canonicalText ?? ""))
         for command in readCommands(backtest: backtest, time: time, head: head) {
-            let format = command.first == "export" ? [] : ["--format", "json"]
+            let format = ["export", "report"].contains(command.first) ? [] : ["--format", "json"]
             let local = try cli.run(command + ["--ledger", ledger] + format)
             let shared = try cli.run(
                 command + ["--ledger", elsewhere, "--postgres", url] + format
@@ -57,19 +59,25 @@ extension PostgresSyncTests {
             #expect(local.status == 0 && shared.status == 0, "\(command): \(local.stderr)\(shared.stderr)")
             #expect(local.stdout == shared.stdout, "\(command) differs")
             #expect(mayBeEmpty.contains(command) || local.stdout.count > 20, "\(command) answered nothing")
+            if command.first == "report" {
+                // Detailed backtests are drawn from the runtime bodies the sync copied.
+                #expect(shared.stdout.contains("<section class=\"backtest\">"), "\(command) details no backtest")
+            }
         }
-        // The workbook: every part but its creation time the same bytes.
+        // The workbook, trades (from the runtime bodies) included: every part but its creation time the same bytes.
         let books = [cli.directory.appending("local.xlsx"), cli.directory.appending("shared.xlsx")]
         let localBook = try cli.run([
-            "export", "xlsx", "--ledger", ledger, "-o", books[0], "--at-position", "\(head * 3 / 4)",
+            "export", "xlsx", "--ledger", ledger, "-o", books[0], "--at-position", "\(head * 3 / 4)", "--trades",
         ])
         let sharedBook = try cli.run(
             [
                 "export", "xlsx", "--ledger", elsewhere, "--postgres", url, "-o", books[1], "--at-position",
-                "\(head * 3 / 4)",
+                "\(head * 3 / 4)", "--trades",
             ]
                 + (ledgerID.map { ["--ledger-id", $0] } ?? []))
         #expect(localBook.status == 0 && sharedBook.status == 0, "\(localBook.stderr)\(sharedBook.stderr)")
+        #expect(
+            sharedBook.stderr.contains("trades ") && !sharedBook.stderr.contains("trades 0"), "\(sharedBook.stderr)")
         let compare = try ChildProcess.run(
             program: "/usr/bin/env",
             [
@@ -111,11 +119,10 @@ extension PostgresSyncTests {
         #expect(noLedger.status == 2 && noLedger.stderr.contains("--ledger-id"), "\(noLedger.stderr)")
         let unknown = try cli.run(["query", "labs", "--postgres", url, "--ledger-id", "0123456789abcdef"])
         #expect(unknown.status == 2 && unknown.stderr.contains("no ledger 0123456789abcdef"), "\(unknown.stderr)")
-        let trades = try cli.run([
-            "export", "xlsx", "--postgres", url, "--ledger-id", try ledgerID(two), "--trades", "-o",
-            cli.directory.appending("trades.xlsx"),
+        let noBody = try cli.run([
+            "report", "--postgres", url, "--ledger-id", "0123456789abcdef", "-o", cli.directory.appending("r.html"),
         ])
-        #expect(trades.status == 2 && trades.stderr.contains("--trades"), "\(trades.stderr)")
+        #expect(noBody.status == 2 && noBody.stderr.contains("no ledger 0123456789abcdef"), "\(noBody.stderr)")
         let localOnly = try cli.run(["query", "labs", "--ledger", ledger, "--ledger-id", "0123456789abcdef"])
         #expect(localOnly.status == 2 && localOnly.stderr.contains("--postgres"), "\(localOnly.stderr)")
     }

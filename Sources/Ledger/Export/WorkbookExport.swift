@@ -1,5 +1,4 @@
 import BacktestMetrics
-import EventLog
 import Foundation
 import JSON
 import Projections
@@ -77,17 +76,8 @@ extension ReadModelService {
     private func writeBacktestSheets(_ request: WorkbookRequest, into workbook: XLSXWorkbook, sheets: inout [XLSXSheet])
         throws -> UInt64
     {
-        if request.trades, shared != nil {
-            throw LedgerError.invalidArgument(
-                flag: "--trades",
-                reason:
-                    "trades are read from the recorded runtime bodies, which the shared database does not hold: export them from the ledger itself"
-            )
-        }
         let (source, formula) = try read(formula: request.formula)
         let models = source.models
-        // Trades come from the ledger's own log (the shared database holds no bodies).
-        let log = source.events as? EventLog
         let (position, asOfTime) = try Self.headBounded(request.moment, source.events)
         let labs = try models.labs(asOf: position)
         try Self.requireLabs(request.lab.map { [$0] } ?? [], in: models, asOf: position)
@@ -115,8 +105,8 @@ extension ReadModelService {
                         + metricNames.map { Self.cell(computed?.metric($0)) }
                         + parameterKeys.map { Self.parameterCell(parameters[$0]) }
                     try backtests.append(zip(columns, cells).map { WorkbookStyles.value($1, column: $0) })
-                    if let trades, let log, let runtime = facts.runtimePosition,
-                        let adapted = try RecordedRuntimes.adapted(at: runtime, in: log)
+                    if let trades, let runtime = facts.runtimePosition,
+                        let adapted = try RecordedRuntimes.adapted(at: runtime, in: source.events)
                     {
                         for (index, trade) in adapted.inputs.trades.enumerated() {
                             try trades.append([

@@ -23,6 +23,12 @@ protocol LedgerEventSource {
     func formulaEvidence() throws -> (firstComputed: JSONValue?, runs: [JSONValue])
     /// The events of one stream, in order.
     func events(inStream stream: String) throws -> [StreamEvent]
+    /// The event at `position`, nil when there is none.
+    func event(at position: UInt64) throws -> StreamEvent?
+    /// A recorded runtime's body by its SHA-256 (hex), nil when it is not kept.
+    func runtimeBody(sha256 hex: String) throws -> [UInt8]?
+    /// Hands back what reads mapped in so far (the log's pages; a database holds nothing between reads).
+    func releaseMappedPages() throws
 }
 
 /// One event as `history` shows it.
@@ -33,6 +39,8 @@ struct StreamEvent {
     let source: String
     let correlationID: String?
     let causation: UInt64?
+    /// The record's hash, hex.
+    let hash: String
     let payload: JSONValue?
 }
 
@@ -61,15 +69,38 @@ extension EventLog: LedgerEventSource {
         try read { reader in
             var events: [StreamEvent] = []
             try reader.forEachEvent(inStream: stream) { event in
-                events.append(
-                    StreamEvent(
-                        position: event.position, recordedAt: event.recordedAt, type: event.type, source: event.source,
-                        correlationID: event.correlationID?.description, causation: event.causation,
-                        payload: try? event.payload.json))
+                events.append(StreamEvent(event))
                 return true
             }
             return events
         }
+    }
+
+    func event(at position: UInt64) throws -> StreamEvent? {
+        try read { try $0.event(at: position).map(StreamEvent.init) }
+    }
+
+    func runtimeBody(sha256 hex: String) throws -> [UInt8]? {
+        guard let hash = SHA256Hash(hex: hex) else { return nil }
+        return try read { try $0.blob(hash) }
+    }
+
+    func releaseMappedPages() throws { try read { $0.releaseMappedPages() } }
+}
+
+extension StreamEvent {
+    init(_ event: RecordedEvent) {
+        self.init(
+            position: event.position, recordedAt: event.recordedAt, type: event.type, source: event.source,
+            correlationID: event.correlationID?.description, causation: event.causation, hash: event.hash.hex,
+            payload: try? event.payload.json)
+    }
+
+    init(_ event: SharedEvent) {
+        self.init(
+            position: event.position, recordedAt: event.recordedAt, type: event.type, source: event.source,
+            correlationID: event.correlationID, causation: event.causation, hash: event.hash,
+            payload: try? JSONParser.parse(event.payload))
     }
 }
 
@@ -85,11 +116,8 @@ extension SharedReadModels: LedgerEventSource {
     }
 
     func events(inStream stream: String) throws -> [StreamEvent] {
-        try loggedEvents(inStream: stream).map { event in
-            StreamEvent(
-                position: event.position, recordedAt: event.recordedAt, type: event.type, source: event.source,
-                correlationID: event.correlationID, causation: event.causation,
-                payload: try? JSONParser.parse(event.payload))
-        }
+        try loggedEvents(inStream: stream).map(StreamEvent.init)
     }
+    func event(at position: UInt64) throws -> StreamEvent? { try loggedEvent(at: position).map(StreamEvent.init) }
+    func releaseMappedPages() {}
 }

@@ -1,5 +1,4 @@
 import BacktestMetrics
-import EventLog
 import HaasAPI
 import JSON
 import Projections
@@ -29,19 +28,22 @@ extension ReadModelService {
         return content
     }
 
-    /// What one open log and its read models give, as of the position asked for (clamped to the head), and the
-    /// sweeps to show.
+    /// What one read of the ledger (its log and read models, or their shared copy) gives as of the position asked
+    /// for (clamped to the head), and the sweeps to show.
     private func snapshot(_ request: ReportRequest) throws -> (ReportContent, sweeps: [String]) {
-        let (log, models, formula) = try open(formula: request.formula)
+        let (source, formula) = try read(formula: request.formula)
+        let (models, events) = (source.models, source.events)
         if let second = request.compareFormula {
             try refuseUnrecorded(models, formulas: [("--compare-formula", second)], metrics: [])
         }
-        let asked = try Self.position(request.moment, log)
-        guard let head = try log.read({ try $0.head() }) else {
-            throw LedgerError.invalidArgument(flag: "--ledger", reason: "the ledger holds no events yet")
+        let asked = try Self.position(request.moment, events)
+        let head = try events.headPosition()
+        guard head > 0 else {
+            throw LedgerError.invalidArgument(
+                flag: shared == nil ? "--ledger" : "--postgres", reason: "the ledger holds no events yet")
         }
-        let position = min(asked ?? head.position, head.position)
-        guard let event = try log.read({ try $0.event(at: position) }) else {
+        let position = min(asked ?? head, head)
+        guard let event = try events.event(at: position) else {
             throw LedgerError.invalidArgument(flag: "--at-position", reason: "the log holds no position \(position)")
         }
         let labs = try models.labs(asOf: position)
@@ -53,14 +55,15 @@ extension ReadModelService {
         }
         let outlines = try models.labOutlines(asOf: position)
         let groups = try backtestGroups(
-            labs: labs, outlines: outlines, request: request, formula: formula, log: log, models: models,
+            labs: labs, outlines: outlines, request: request, formula: formula, events: events, models: models,
             position: position)
         let content = ReportContent(
-            position: position, hash: event.hash.hex, recordedAt: event.recordedAt, request: request,
+            position: position, hash: event.hash, recordedAt: event.recordedAt, request: request,
             formula: formula, formulaSet: FormulaRegistry.builtIn.find(formula),
             overview: try overview(groups: groups, models: models, position: position),
-            groups: groups, details: try details(groups, request: request, log: log),
-            revisions: try revisions(formula: formula, request: request, log: log, models: models, position: position),
+            groups: groups, details: try details(groups, request: request, events: events),
+            revisions: try revisions(
+                formula: formula, request: request, events: events, models: models, position: position),
             changes: nil, formulaChange: nil, sweeps: [])
         return (content, request.sweeps.isEmpty ? sweeps : request.sweeps)
     }
@@ -68,8 +71,8 @@ extension ReadModelService {
     /// Backtests by lab, best total return first (±inf as numbers, undefined last, ties by id), read twice
     /// one backtest at a time (`LabCharts`); only each group's top rows are read whole.
     private func backtestGroups(
-        labs: [LabRow], outlines: [String: LabOutline], request: ReportRequest, formula: String, log: EventLog,
-        models: ReadModels, position: UInt64
+        labs: [LabRow], outlines: [String: LabOutline], request: ReportRequest, formula: String,
+        events: any LedgerEventSource, models: any ReadModelReading, position: UInt64
     ) throws -> [BacktestGroup] {
         var byLab: [String: LabCharts] = [:]
         func charted(_ id: String, _ values: [Double?]) -> ChartedBacktest {
@@ -106,11 +109,11 @@ extension ReadModelService {
             }
             let found = try models.provenance(backtests: top.map(\.backtestID), formula: formula, asOf: position)
             let bodies = try found.compactMapValues { row in
-                try row.runtimePosition.flatMap { try RecordedRuntimes.bodyHash(at: $0, in: log) }
+                try row.runtimePosition.flatMap { try RecordedRuntimes.bodyHash(at: $0, in: events) }
             }
-            // Each read above faults in the log pages around it too (the kernel maps 64 KB per fault): handed
+            // Each read of the log above faults in the pages around it too (the kernel maps 64 KB per fault): handed
             // back per lab, so that a report of many labs does not hold them all (100 labs × 20 rows: 180 MB).
-            try log.read { $0.releaseMappedPages() }
+            try events.releaseMappedPages()
             return BacktestGroup(
                 id: group.id, title: group.title, lab: group.lab, charts: group.charts, top: top,
                 outline: outlines[group.id == "direct" && group.lab == nil ? "" : group.id] ?? LabOutline(),
@@ -122,7 +125,9 @@ extension ReadModelService {
         }
     }
 
-    private func overview(groups: [BacktestGroup], models: ReadModels, position: UInt64) throws -> [(String, String)] {
+    private func overview(groups: [BacktestGroup], models: any ReadModelReading, position: UInt64) throws -> [(
+        String, String
+    )] {
         var markets = Set<String>()
         var (start, end): (Int64?, Int64?) = (nil, nil)
         for group in groups {
@@ -146,12 +151,14 @@ extension ReadModelService {
         return pairs
     }
 
-    private func details(_ groups: [BacktestGroup], request: ReportRequest, log: EventLog) throws -> [BacktestDetail] {
+    private func details(_ groups: [BacktestGroup], request: ReportRequest, events: any LedgerEventSource) throws
+        -> [BacktestDetail]
+    {
         var details: [BacktestDetail] = []
         for group in groups {
             for row in group.top.prefix(request.detailed) {
                 guard let hex = group.provenance[row.backtestID]?.bodySHA256,
-                    let adapted = try RecordedRuntimes.adapted(body: hex, in: log)
+                    let adapted = try RecordedRuntimes.adapted(body: hex, in: events)
                 else { continue }
                 let times = adapted.inputs.barTimes ?? []
                 details.append(
@@ -161,13 +168,14 @@ extension ReadModelService {
                         capital: adapted.capital))
             }
             // The bodies' pages, handed back per lab like the top rows' (`backtestGroups`).
-            try log.read { $0.releaseMappedPages() }
+            try events.releaseMappedPages()
         }
         return details
     }
 
     private func revisions(
-        formula: String, request: ReportRequest, log: EventLog, models: ReadModels, position: UInt64
+        formula: String, request: ReportRequest, events: any LedgerEventSource, models: any ReadModelReading,
+        position: UInt64
     ) throws -> [RevisedBacktest] {
         // Of the backtests the report's groups hold: valid at the position, of a lab shown.
         let revised = try models.revisedBacktests(formula: formula, asOf: position, limit: 10 * Self.revisedShown)
@@ -183,9 +191,7 @@ extension ReadModelService {
                 versions: try backtest.positions.map { at in
                     // The runtime the metrics were computed from (the metrics event's causation) says when the
                     // result was fetched; the metrics event itself may come from a later recompute.
-                    let runtime: RecordedEvent? = try log.read { reader in
-                        try reader.event(at: UInt64(at))?.causation.flatMap { try reader.event(at: $0) }
-                    }
+                    let runtime = try events.event(at: UInt64(at))?.causation.flatMap { try events.event(at: $0) }
                     return RevisedBacktest.Version(
                         position: at, runtimePosition: runtime.map { Int64($0.position) },
                         fetchedAt: runtime?.recordedAt, source: runtime?.source ?? "",
@@ -207,7 +213,7 @@ extension ReadModelService {
             rows: moved.rows.enumerated().sorted { a, b in
                 count(a.element) != count(b.element) ? count(a.element) > count(b.element) : a.offset < b.offset
             }.map(\.element))
-        let (_, models) = try open()
+        let models = try read().models
         func ranked(_ formula: String) throws -> [BacktestRow] {
             try models.backtests(BacktestQuery(formula: formula, sort: "total_return", asOf: position))
                 .filter { request.shows(lab: $0.labID) }
