@@ -86,18 +86,31 @@ public struct PostgresSession: Sendable {
     }
 }
 
-/// Splits SQL text into statements at semicolons outside quotes and comments (migrations hold several).
+/// Splits SQL text into statements at semicolons outside quotes, `$$` bodies (a `DO` block's) and comments
+/// (migrations hold several).
 enum SQLStatements {
     static func split(_ sql: String) -> [String] {
         var statements: [String] = []
         var current = ""
         var quote: Character?
         var comment = false
+        var dollarQuoted = false
         var previous: Character = " "
         for character in sql {
             if comment {
                 if character == "\n" { comment = false }
                 previous = character
+                continue
+            }
+            if dollarQuoted || (quote == nil && character == "$" && previous == "$") {
+                // Opened or closed by this second `$` (which then cannot also start the next pair).
+                current.append(character)
+                if character == "$" && previous == "$" {
+                    dollarQuoted.toggle()
+                    previous = " "
+                } else {
+                    previous = character
+                }
                 continue
             }
             if let open = quote {
