@@ -39,44 +39,30 @@ public struct SharedReadModels: ReadModelReading {
         ).compactMap { $0.first?.textValue }
     }
 
-    /// `sort` + `limit` without `--where`: for each bucket of positions up to the one asked for (as SQLite
-    /// keeps them, `MetricValueBuckets`), the numbers of the metric valid at the position, walked in value
-    /// order by their index; the best N of all walks, ties by backtest id. Nil when fewer than N backtests
-    /// have one (the caller then orders every backtest, the missing last).
+    /// `sort` + `limit` without `--where`: the versions valid at a position are those opened in its bucket of
+    /// positions or an earlier one (as SQLite buckets them, `MetricValueBuckets`) and closed in its bucket, a later
+    /// one or never. For each such pair of buckets, the numbers of the metric are walked in value order by their
+    /// index (migration 0004); the best N of all walks win, ties by backtest id. A pair strictly around the
+    /// position holds only valid versions, so only the walks of the position's own bucket skip any. Nil when
+    /// fewer than N backtests have a number (the caller then orders every backtest, the missing last).
     private func topBacktests(_ query: BacktestQuery) throws -> [BacktestRow]? {
-        guard let sort = query.sort, let limit = query.limit, query.filters.isEmpty else { return nil }
+        guard query.sort != nil, let limit = query.limit, query.filters.isEmpty else { return nil }
         let at = ReadModels.asOfParameter(query.asOf)
-        var parameters: [SQLiteValue] = [at, .text(query.formula), .text(sort), .integer(Int64(limit))]
-        let conditions = ReadModels.backtestConditions(query, column: "b.", parameters: &parameters)
-        let order = "value \(query.ascending ? "ASC" : "DESC"), backtest_id"
-        let bucket = "(v.valid_from >> \(MetricValueBuckets.shift))"
-        let ids = try rows(
-            """
-            SELECT t.backtest_id FROM generate_series(0,
-                (SELECT least(?1, position) FROM projection_state WHERE name = 'read_models') >> \(MetricValueBuckets.shift)
-            ) AS buckets(n)
-            CROSS JOIN LATERAL (
-                SELECT v.backtest_id, v.value FROM backtest_metric_values v
-                WHERE v.formula = ?2 AND v.metric = ?3 AND \(bucket) = buckets.n
-                  AND v.valid_from <= ?1 AND (v.valid_to IS NULL OR v.valid_to > ?1)
-                  AND EXISTS (SELECT 1 FROM backtests b WHERE b.backtest_id = v.backtest_id
-                              AND b.valid_from <= ?1 AND (b.valid_to IS NULL OR b.valid_to > ?1)\(conditions))
-                ORDER BY v.\(order) LIMIT ?4) AS t
-            ORDER BY t.\(order) LIMIT ?4
-            """, parameters
-        ).compactMap { $0.first?.textValue }
+        // Without lab, market or other conditions, every number's backtest is valid at the position in practice: the walk leaves
+        // the check to the load below, and is walked again with it only when some backtest is not.
+        var unused: [SQLiteValue] = []
+        let unconditional = ReadModels.backtestConditions(query, column: "b.", parameters: &unused).isEmpty
+        var ids = try topIDs(query, checkingBacktests: !unconditional)
         guard ids.count == limit else { return nil }
-        let idValues = ids.map(SQLiteValue.text)
-        func placeholders(from first: Int) -> String {
-            (0..<ids.count).map { "?\($0 + first)" }.joined(separator: ", ")
+        var backtests = try validBacktests(ids, at: at)
+        if unconditional, backtests.count < ids.count {
+            ids = try topIDs(query, checkingBacktests: true)
+            guard ids.count == limit else { return nil }
+            backtests = try validBacktests(ids, at: at)
         }
-        let backtests = Dictionary(
-            try rows(
-                "SELECT \(ReadModels.backtestColumns) FROM backtests WHERE \(ReadModels.validAt) AND backtest_id IN (\(placeholders(from: 2)))",
-                [at] + idValues
-            ).map { ($0[0].textValue ?? "", $0) }, uniquingKeysWith: { first, _ in first })
+        let list = ids.indices.map { "?\($0 + 3)" }.joined(separator: ", ")
         let metrics = try metricSets(
-            "k.backtest_id IN (\(placeholders(from: 3)))", [at, .text(query.formula)] + idValues)
+            "k.backtest_id IN (\(list))", [at, .text(query.formula)] + ids.map(SQLiteValue.text))
         var found: [BacktestRow] = []
         for id in ids {
             guard let row = backtests[id] else { return nil }
@@ -84,6 +70,54 @@ public struct SharedReadModels: ReadModelReading {
         }
         return found
     }
+
+    /// The ids of the best `limit` numbers of the sorted metric valid at the position, ties by id, walked by
+    /// pair of buckets (`topBacktests`); with `checkingBacktests`, only those whose backtest is valid there and
+    /// of the lab, market, sweep… asked for.
+    private func topIDs(_ query: BacktestQuery, checkingBacktests: Bool) throws -> [String] {
+        var parameters: [SQLiteValue] = [
+            ReadModels.asOfParameter(query.asOf), .text(query.formula), .text(query.sort ?? ""),
+            .integer(Int64(query.limit ?? 0)),
+        ]
+        let conditions = ReadModels.backtestConditions(query, column: "b.", parameters: &parameters)
+        let order = "value \(query.ascending ? "ASC" : "DESC"), backtest_id"
+        let shift = MetricValueBuckets.shift
+        let check = """
+              AND EXISTS (SELECT 1 FROM backtests b WHERE b.backtest_id = v.backtest_id
+                          AND b.valid_from <= ?1 AND (b.valid_to IS NULL OR b.valid_to > ?1)\(conditions))
+            """
+        return try rows(
+            """
+            SELECT t.backtest_id FROM
+                (SELECT least(?1, position) >> \(shift) AS k, position >> \(shift) AS last
+                 FROM projection_state WHERE name = 'read_models') AS head
+            CROSS JOIN generate_series(0, head.k) AS opened(n)
+            CROSS JOIN LATERAL (SELECT generate_series(head.k, head.last) UNION ALL SELECT \(Self.neverClosed) >> \(shift))
+                AS closed(n)
+            CROSS JOIN LATERAL (
+                SELECT v.backtest_id, v.value FROM backtest_metric_values v
+                WHERE v.formula = ?2 AND v.metric = ?3 AND (v.valid_from >> \(shift)) = opened.n
+                  AND (coalesce(v.valid_to, \(Self.neverClosed)) >> \(shift)) = closed.n
+                  AND v.valid_from <= ?1 AND (v.valid_to IS NULL OR v.valid_to > ?1)
+            \(checkingBacktests ? check : "")
+                ORDER BY v.\(order) LIMIT ?4) AS t
+            ORDER BY t.\(order) LIMIT ?4
+            """, parameters
+        ).compactMap { $0.first?.textValue }
+    }
+
+    /// The rows of `ids` valid at position `at`, by id.
+    private func validBacktests(_ ids: [String], at: SQLiteValue) throws -> [String: [SQLiteValue]] {
+        let list = ids.indices.map { "?\($0 + 2)" }.joined(separator: ", ")
+        return Dictionary(
+            try rows(
+                "SELECT \(ReadModels.backtestColumns) FROM backtests WHERE \(ReadModels.validAt) AND backtest_id IN (\(list))",
+                [at] + ids.map(SQLiteValue.text)
+            ).map { ($0[0].textValue ?? "", $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The closing position of a version still open, in the index of migration 0004 (`Int64.max`).
+    static let neverClosed = "9223372036854775807"
 
     /// The metric sets matching `condition` (on `k`, the sets) under formula ?2, valid at position ?1.
     private func metricSets(_ condition: String?, _ parameters: [SQLiteValue]) throws -> [String: [MetricEntry]] {

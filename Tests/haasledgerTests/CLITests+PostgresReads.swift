@@ -127,3 +127,27 @@ extension PostgresSyncTests {
         #expect(localOnly.status == 2 && localOnly.stderr.contains("--postgres"), "\(localOnly.stderr)")
     }
 }
+
+extension PostgresSyncTests {
+    /// A top-N on PostgreSQL first walks the numbers without asking whether each one's backtest is valid at the
+    /// position; a number whose backtest has no row there (metrics appended for a backtest never fetched) must
+    /// send it back to the walk that asks, so the answer stays SQLite's.
+    @Test func aTopNWithANumberOfNoBacktestAnswersAsOnTheLedger() throws {
+        let ledger = try demoLedger("ghost", backtests: 12)
+        let values = #"{"total_return":1000000,"sharpe_ratio":1000000,"num_trades":1}"#
+        let line =
+            #"{"stream":"backtest:ghost","type":"metrics.computed","causation":1,"payload":{"backtest_id":"ghost","formula":"canonical@2","values":"#
+            + values + "}}"
+        let appended = try cli.run(["log", "append", "--ledger", ledger], stdin: line)
+        #expect(appended.status == 0, "\(appended.stderr)")
+        try sync(ledger)
+        for sort in ["total_return", "sharpe_ratio"] {
+            let command = ["query", "backtests", "--sort", sort, "--limit", "5", "--format", "json"]
+            let local = try cli.run(command + ["--ledger", ledger])
+            let shared = try cli.run(command + ["--ledger", cli.directory.appending("nowhere"), "--postgres", url])
+            #expect(local.status == 0 && shared.status == 0, "\(local.stderr)\(shared.stderr)")
+            #expect(
+                local.stdout == shared.stdout && !local.stdout.contains("ghost"), "\(local.stdout)\n\(shared.stdout)")
+        }
+    }
+}
