@@ -24,6 +24,8 @@ public struct PostgresReadOnlySQL {
         /// The schema holds several ledgers (or none) and the command reads one.
         case ledgerNeeded(known: [String])
         case noSchema(String)
+        /// The schema was last migrated by an older build: the tables this build reads are not all there yet.
+        case olderSchema(String, version: Int, known: Int)
     }
 
     /// The ledger ids the schema holds, sorted.
@@ -73,6 +75,10 @@ public struct PostgresReadOnlySQL {
     /// Shadows every table and view with a temporary view of one ledger's rows (`ledgerID` is 16 hex digits,
     /// as `ledgerIDs` lists them).
     func narrow(to ledgerID: String) async throws {
+        let version = try await session.rows("SELECT max(version) FROM schema_migrations").first?.decode(Int?.self) ?? 0
+        let known = PostgresSchema.migrations.last?.version ?? 0
+        if version > known { throw PostgresError.newerSchema(schema: schema.name, version: version, known: known) }
+        if version < known { throw Refusal.olderSchema(schema.name, version: version, known: known) }
         for table in MirroredTable.all.map(\.name) + LedgerSync.unmirroredTables + ["backtest_metrics"] {
             try await session.execute(
                 "CREATE OR REPLACE TEMP VIEW \(table) AS SELECT * FROM \(schema.name).\(table) WHERE ledger_id = '\(ledgerID)'"

@@ -132,6 +132,18 @@ struct PostgresSyncTests {
         let badURL = try cli.run(["project", "sync", "--ledger", ledger, "--postgres", "mysql://x@y/z"])
         #expect(badURL.status == 2 && badURL.stderr.contains("--postgres"), "\(badURL.stderr)")
         #expect(try cluster.psql("SELECT count(*) FROM haasledger.labs", database: "team") == "2\n")
+        // A schema an older build migrated last (here: its newest migration unrecorded) is named as such, not as a
+        // missing table; synced afresh, it reads again.
+        let newest = try cluster.psql("SELECT max(version) FROM haasledger.schema_migrations", database: "team")
+        _ = try cluster.psql(
+            "DELETE FROM haasledger.schema_migrations WHERE version = \(newest.trimmingCharacters(in: .whitespacesAndNewlines))",
+            database: "team")
+        let older = try cli.run(["query", "labs", "--postgres", url, "--ledger", cli.directory.appending("nowhere")])
+        #expect(older.status == 2 && older.stderr.contains("was last migrated to"), "\(older.stderr)")
+        _ = try cluster.psql("DROP SCHEMA haasledger CASCADE", database: "team")
+        try sync(ledger)
+        let mended = try cli.run(["query", "labs", "--postgres", url, "--ledger", cli.directory.appending("nowhere")])
+        #expect(mended.status == 0, "\(mended.stderr)")
     }
 
     @Test func twoLedgersShareOneDatabaseAndStayApart() throws {

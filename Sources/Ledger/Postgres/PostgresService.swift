@@ -173,6 +173,12 @@ public struct PostgresService {
         case PostgresReadOnlySQL.Refusal.noSchema(let name):
             return LedgerError.invalidArgument(
                 flag: "--schema", reason: "the database has no schema \(name); `project sync --postgres` creates it")
+        case let PostgresReadOnlySQL.Refusal.olderSchema(name, version, known):
+            return LedgerError.invalidArgument(
+                flag: "--schema",
+                reason:
+                    "schema \(name) was last migrated to \(version) and this build reads \(known): `project sync --postgres` with this build brings it up to date"
+            )
         case let mismatch as LedgerSync.Mismatch:
             return LedgerError.integrity(mismatch.description)
         case PostgresError.server(let message, _, _) where message.contains("syntax error"):
