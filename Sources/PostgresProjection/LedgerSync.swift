@@ -178,6 +178,8 @@ public struct LedgerSync {
                         position = event.position + 1
                         return !encoder.isFull
                     }
+                    // The pages read are mapped in for good otherwise: a 2.2 GB log's sync held 1.5 GB of them.
+                    reader.releaseMappedPages()
                     return position > next ? position : through + 1
                 }
                 if encoder.isFull || next > through { try await writer.write(encoder.take()) }
