@@ -11,6 +11,12 @@ extension EventLog {
         return try exportNDJSON(from: 1, limit: .max, emitted: &emitted, emit).count
     }
 
+    /// Bodies read, and lines written, between two hand-backs of the mapped pages. With only the walk's own (every
+    /// 100,000 events), exporting a log of 4 GB of bodies (550,202 events) peaked at 1.1 GB resident, nearly all
+    /// of it pages around the bodies read (the kernel maps 64 KB around each); now 127 MB.
+    static let blobsBetweenReleases = 500
+    static let linesBetweenReleases = 10_000
+
     /// Export lines from position `from` on, at most `limit` of them, of one snapshot. A blob's bytes go on the
     /// first line of this export that refers to it: `emitted` carries which ones went out across calls (a
     /// follower's pages). Returns how many lines and the last position written.
@@ -22,6 +28,7 @@ extension EventLog {
         return try read { reader in
             var count: UInt64 = 0
             var last: UInt64?
+            var blobsRead = 0
             try reader.forEachEvent(from: from) { event in
                 var blobs: [JSONValue] = []
                 for hash in event.blobHashes {
@@ -32,11 +39,14 @@ extension EventLog {
                                 position: event.position, reason: "blob \(hash.hex) is missing")
                         }
                         members.append(("data", .string(Base64.encode(bytes))))
+                        blobsRead += 1
+                        if blobsRead % Self.blobsBetweenReleases == 0 { reader.releaseMappedPages() }
                     }
                     blobs.append(.object(members))
                 }
                 try emit(CanonicalJSON.encode(ExportLine.json(for: event, blobs: blobs)))
                 count += 1
+                if count % UInt64(Self.linesBetweenReleases) == 0 { reader.releaseMappedPages() }
                 last = event.position
                 return count < limit
             }
