@@ -11,10 +11,7 @@ extension EventLog {
         return try exportNDJSON(from: 1, limit: .max, emitted: &emitted, emit).count
     }
 
-    /// Bodies read, and lines written, between two hand-backs of the mapped pages. With only the walk's own (every
-    /// 100,000 events), exporting a log of 4 GB of bodies (550,202 events) peaked at 1.1 GB resident, nearly all
-    /// of it pages around the bodies read (the kernel maps 64 KB around each); now 127 MB.
-    static let blobsBetweenReleases = 500
+    /// Lines written between two hand-backs of the mapped pages (bodies: `LogReader.blobsBetweenReleases`).
     static let linesBetweenReleases = 10_000
 
     /// Export lines from position `from` on, at most `limit` of them, of one snapshot. A blob's bytes go on the
@@ -40,7 +37,7 @@ extension EventLog {
                         }
                         members.append(("data", .string(Base64.encode(bytes))))
                         blobsRead += 1
-                        if blobsRead % Self.blobsBetweenReleases == 0 { reader.releaseMappedPages() }
+                        if blobsRead % LogReader.blobsBetweenReleases == 0 { reader.releaseMappedPages() }
                     }
                     blobs.append(.object(members))
                 }
