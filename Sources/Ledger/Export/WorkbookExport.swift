@@ -1,4 +1,5 @@
 import BacktestMetrics
+import EventLog
 import Foundation
 import JSON
 import Projections
@@ -93,6 +94,7 @@ extension ReadModelService {
         if let trades { sheets.append(trades) }
         let groups: [(lab: String?, direct: Bool)] =
             request.lab.map { [($0, false)] } ?? labIDs.map { ($0, $0 == nil) }
+        var bodiesRead = 0
         for group in groups {
             try Self.forEachFactsPage(
                 models, lab: group.lab, directOnly: group.direct, formula: formula, asOf: position
@@ -108,6 +110,10 @@ extension ReadModelService {
                     if let trades, let runtime = facts.runtimePosition,
                         let adapted = try RecordedRuntimes.adapted(at: runtime, in: source.events)
                     {
+                        // The log's pages around each body stay mapped in until handed back (1.4 GB for
+                        // 100,000 bodies otherwise).
+                        bodiesRead += 1
+                        if bodiesRead % LogReader.blobsBetweenReleases == 0 { try source.events.releaseMappedPages() }
                         for (index, trade) in adapted.inputs.trades.enumerated() {
                             try trades.append([
                                 .text(facts.backtestID), group.lab.map(XLSXValue.text) ?? .empty,
