@@ -44,6 +44,21 @@ extension CLITests {
         print(json.dumps(out))
         """
 
+    /// Compares two workbooks' sheets, the second's split into parts ("trades", "trades 2", ...): prints, as JSON,
+    /// the second's sheet names, whether each sheet's rows joined across its parts equal the first's, and whether
+    /// every part has the header frozen over an autofilter.
+    static let splitCheck = """
+        import json,re,sys,openpyxl
+        whole=openpyxl.load_workbook(sys.argv[1]);split=openpyxl.load_workbook(sys.argv[2]);out={'sheets':split.sheetnames,'same':{},'headers':True}
+        for name in whole.sheetnames:
+            parts=[split[n] for n in split.sheetnames if re.fullmatch(re.escape(name)+'( [0-9]+)?',n)]
+            rows=[r for p in parts for r in p.iter_rows(min_row=2,values_only=True)]
+            out['same'][name]=rows==list(whole[name].iter_rows(min_row=2,values_only=True))
+            for p in parts:
+                if [c.value for c in p[1]]!=[c.value for c in whole[name][1]] or p.freeze_panes!='A2' or not p.auto_filter.ref: out['headers']=False
+        print(json.dumps(out))
+        """
+
     /// Every column of a CSV file is all numbers (`inf`/`-inf` included) or empty, or else text throughout.
     static let csvCheck = """
         import csv,sys
@@ -84,7 +99,30 @@ extension CLITests {
         #expect(report["formats"]?["num_trades"]?.stringValue == "0")
         #expect(report["formats"]?["total_net_pnl"]?.stringValue == "#,##0.00")
         #expect(report["formats"]?["start_time"]?.stringValue == "yyyy-mm-dd hh:mm:ss")
-        #expect((report["trades"]?.numberValue?.doubleValue ?? 0) > 100)
+        let tradeRows = Int(report["trades"]?.numberValue?.doubleValue ?? 0)
+        #expect(tradeRows > 100)
+        // Past the rows per sheet (Excel's limit by default), a sheet goes on in the next, header and all.
+        let split = directory.appending("split.xlsx")
+        let splitWritten = try run([
+            "export", "xlsx", "--ledger", ledger, "-o", split, "--trades", "--rows-per-sheet", "40",
+        ])
+        #expect(splitWritten.status == 0, "\(splitWritten.stderr)")
+        let tradeParts = (tradeRows + 39) / 40
+        #expect(splitWritten.stderr.contains("trades 40, trades 2 40,"), "\(splitWritten.stderr)")
+        #expect(
+            splitWritten.stderr.contains("trades \(tradeParts) \(tradeRows - (tradeParts - 1) * 40),"),
+            "\(splitWritten.stderr)")
+        let compared = try ChildProcess.run(program: python, ["-c", Self.splitCheck, book, split])
+        let parts = try JSONParser.parse(compared.stdout)
+        #expect(parts["headers"] == .bool(true), "\(compared.stdout) \(compared.stderr)")
+        for sheet in ["backtests", "trades", "labs", "sweeps", "trials"] {
+            #expect(parts["same"]?[sheet] == .bool(true), "\(sheet): \(compared.stdout)")
+        }
+        #expect(parts["sheets"]?.arrayCount ?? 0 > tradeParts + 4, "\(compared.stdout)")
+        for bad in ["0", "1048576", "x"] {
+            let refused = try run(["export", "xlsx", "--ledger", ledger, "-o", split, "--rows-per-sheet", bad])
+            #expect(refused.status == 2 && refused.stderr.contains("--rows-per-sheet"), "\(bad): \(refused.stderr)")
+        }
         // A failed export leaves no file behind, and names the flag or the file.
         let missing = try run([
             "export", "xlsx", "--ledger", ledger, "-o", directory.appending("x.xlsx"), "--lab", "nope",

@@ -12,18 +12,25 @@ public struct WorkbookRequest: Sendable {
     public var moment: ReadModelService.Moment
     /// Add a sheet of every closed trade, read from each backtest's runtime body.
     public var trades: Bool
+    /// Rows below the header before a sheet goes on in the next ("trades 2"): at most, and by default, Excel's.
+    public var rowsPerSheet: Int
+
+    public static let excelRowsPerSheet = XLSXWorkbook.maximumRows
 
     public init(
-        lab: String? = nil, formula: String? = nil, moment: ReadModelService.Moment = .now, trades: Bool = false
+        lab: String? = nil, formula: String? = nil, moment: ReadModelService.Moment = .now, trades: Bool = false,
+        rowsPerSheet: Int = excelRowsPerSheet
     ) {
         self.lab = lab
         self.formula = formula
         self.moment = moment
         self.trades = trades
+        self.rowsPerSheet = rowsPerSheet
     }
 }
 
-/// What was written: each sheet with its rows, and the position read.
+/// What was written: each sheet with its rows (a sheet that went on past the rows per sheet once per part), and
+/// the position read.
 public struct WorkbookSummary: Sendable {
     public let sheets: [(name: String, rows: Int)]
     public let position: UInt64
@@ -45,14 +52,16 @@ extension ReadModelService {
         PartialFiles.add(partial)
         defer { PartialFiles.remove(partial) }
         do {
-            return try XLSXWorkbook.write(to: path, temporaryDirectory: folder.isEmpty ? "." : folder) { workbook in
+            return try XLSXWorkbook.write(
+                to: path, temporaryDirectory: folder.isEmpty ? "." : folder, rowsPerSheet: request.rowsPerSheet
+            ) { workbook in
                 var sheets: [XLSXSheet] = []
                 let position = try writeBacktestSheets(request, into: workbook, sheets: &sheets)
                 // The sweeps open the log themselves: the backtests' log is closed by now.
                 let sweeps = try self.sweeps(at: .position(position))
                 sheets.append(try Self.write(sweeps, sheet: "sweeps", into: workbook))
                 sheets.append(try Self.write(try trialsTable(sweeps, at: position), sheet: "trials", into: workbook))
-                return WorkbookSummary(sheets: sheets.map { ($0.name, $0.rows) }, position: position)
+                return WorkbookSummary(sheets: sheets.flatMap(\.parts), position: position)
             }
         } catch let error as XLSXError {
             throw LedgerError.file(path: path, reason: error.description)
