@@ -332,18 +332,42 @@ actor SessionStore {
 }
 
 /// `application/x-www-form-urlencoded`, with every reserved character escaped (V1 did not, and broke on `&`).
+/// `application/x-www-form-urlencoded`: every UTF-8 byte but RFC 3986's unreserved ASCII as `%XX`, a byte at a
+/// time (Foundation's `addingPercentEncoding` with `.alphanumerics` let non-ASCII letters through unencoded, and
+/// cost more than the rest of building a request).
 enum FormEncoding {
-    private static let allowed: CharacterSet = {
-        var set = CharacterSet.alphanumerics
-        set.insert(charactersIn: "-._~")
-        return set
-    }()
+    private static let hex = Array("0123456789ABCDEF".utf8)
 
     static func encode(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+        var bytes: [UInt8] = []
+        append(text, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func encode(_ parameters: [String: String]) -> String {
-        parameters.sorted { $0.key < $1.key }.map { "\(encode($0.key))=\(encode($0.value))" }.joined(separator: "&")
+        var bytes: [UInt8] = []
+        for (index, parameter) in parameters.sorted(by: { $0.key < $1.key }).enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: "&")) }
+            append(parameter.key, to: &bytes)
+            bytes.append(UInt8(ascii: "="))
+            append(parameter.value, to: &bytes)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func append(_ text: String, to bytes: inout [UInt8]) {
+        bytes.reserveCapacity(bytes.count + text.utf8.count)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                UInt8(ascii: "~"):
+                bytes.append(byte)
+            default:
+                bytes.append(UInt8(ascii: "%"))
+                bytes.append(hex[Int(byte >> 4)])
+                bytes.append(hex[Int(byte & 0x0F)])
+            }
+        }
     }
 }
