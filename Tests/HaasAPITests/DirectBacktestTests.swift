@@ -61,6 +61,9 @@ import Testing
             #expect(phases == [.queued, .running, .completed])
             let bytes = try #require(info.value.runtimeBytes)
             #expect(info.body.firstRange(of: bytes) != nil)  // a slice of the body as kept
+            // The runtime echoes the login e-mail: read from the body with it redacted, not as received.
+            let text = String(decoding: bytes, as: UTF8.self)
+            #expect(text.contains("<redacted>") && !text.contains(server.world.configuration.email))
             let runtime = try info.value.runtime()
             #expect(runtime.finishedPositions.count == 16)  // 6 + 300 / 30
             #expect(info.value.record["Runtime"] == nil)

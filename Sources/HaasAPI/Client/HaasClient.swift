@@ -9,6 +9,14 @@ import Platform
 public struct HaasReply<Value: Sendable>: Sendable {
     public let value: Value
     public let body: [UInt8]
+    /// How many credential strings the body had replaced: none means `value` was read from these very bytes.
+    let redactions: Int
+
+    init(value: Value, body: [UInt8], redactions: Int = 0) {
+        self.value = value
+        self.body = body
+        self.redactions = redactions
+    }
 }
 
 /// A HaasOnline Trade Server client. Every HTTP attempt is reported to the observer, failures included.
@@ -122,12 +130,12 @@ public final class HaasClient: Sendable {
         }
         let credentials = configuration.credentials
         do {
-            let _: (IgnoredData?, [UInt8]) = try await exchange(
+            let _: (IgnoredData?, [UInt8], Int) = try await exchange(
                 .user, "LOGIN_WITH_CREDENTIALS",
                 ["email": credentials.email, "password": credentials.password, "interfacekey": key],
                 subject: (nil, nil), timeout: configuration.shortTimeout, keepBody: false)
             let pin = String(Int.random(in: 100_000...999_999))
-            let (result, _): (LoginResult?, [UInt8]) = try await exchange(
+            let (result, _, _): (LoginResult?, [UInt8], Int) = try await exchange(
                 .user, "LOGIN_WITH_ONE_TIME_CODE", ["email": credentials.email, "pincode": pin, "interfacekey": key],
                 subject: (nil, nil), timeout: configuration.shortTimeout, keepBody: false)
             guard let userID = result?.details.userID else {
@@ -165,14 +173,14 @@ public final class HaasClient: Sendable {
             authenticated["userid"] = current.userID
             authenticated["interfacekey"] = current.interfaceKey
             do {
-                let (value, body): (Value?, [UInt8]) = try await exchange(
+                let (value, body, redactions): (Value?, [UInt8], Int) = try await exchange(
                     endpoint, channel, authenticated, subject: subject,
                     timeout: long ? configuration.longTimeout : configuration.shortTimeout, keepBody: true,
                     retrying: retrying)
                 guard let value else {
                     throw HaasAPIError.protocolViolation(channel: channel, httpStatus: 200, reason: "Data is missing")
                 }
-                return HaasReply(value: value, body: body)
+                return HaasReply(value: value, body: body, redactions: redactions)
             } catch let error as HaasAPIError where error.looksLikeAuthentication && relogins < HaasClient.maxRelogins {
                 relogins += 1
                 await session.invalidate(current)
@@ -181,14 +189,15 @@ public final class HaasClient: Sendable {
     }
 
     /// One call with retries, holding a concurrency slot throughout. Each attempt is reported to the observer.
-    /// Returns `Data` (nil when absent) and the body as kept (redacted; empty unless `keepBody`).
+    /// Returns `Data` (nil when absent), the body as kept (redacted; empty unless `keepBody`) and how many
+    /// credential strings were replaced in it.
     private func exchange<Value: WireReply>(
         _ endpoint: HaasEndpoint, _ channel: String, _ parameters: [String: String],
         subject: (lab: String?, backtest: String?), timeout: Duration, keepBody: Bool, retrying: Bool = true
-    ) async throws -> (Value?, [UInt8]) {
+    ) async throws -> (Value?, [UInt8], Int) {
         await limiter.acquire()
         do {
-            let result: (Value?, [UInt8]) = try await attempts(
+            let result: (Value?, [UInt8], Int) = try await attempts(
                 endpoint, channel, parameters, subject: subject, timeout: timeout, keepBody: keepBody,
                 retrying: retrying)
             await limiter.release()
@@ -202,7 +211,7 @@ public final class HaasClient: Sendable {
     private func attempts<Value: WireReply>(
         _ endpoint: HaasEndpoint, _ channel: String, _ parameters: [String: String],
         subject: (lab: String?, backtest: String?), timeout: Duration, keepBody: Bool, retrying: Bool
-    ) async throws -> (Value?, [UInt8]) {
+    ) async throws -> (Value?, [UInt8], Int) {
         let safeParameters = parameters.filter { !HaasClient.secretParameters.contains($0.key) }
         // Anything that carries credentials or JSON goes as a form body, never in the URL.
         let usePost =
@@ -239,7 +248,7 @@ public final class HaasClient: Sendable {
                     body: scrubbed.body, redactions: scrubbed.replacements, envelopeSuccess: header?.success,
                     envelopeError: header?.error, failure: failure, labID: subject.lab, backtestID: subject.backtest))
             if configuration.politenessDelay > .zero { try await Task.sleep(for: configuration.politenessDelay) }
-            guard let failure else { return (value, scrubbed.body) }
+            guard let failure else { return (value, scrubbed.body, scrubbed.replacements) }
             let worth = retrying ? failure.attemptsWorth(configuration.retry) : 1
             guard failure.isTransient && attempt < worth else { throw failure }
             let delay = configuration.retry.delay(afterAttempt: attempt)
