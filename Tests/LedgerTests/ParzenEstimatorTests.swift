@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Platform
 import Testing
 
@@ -22,6 +23,28 @@ import Testing
         #expect(VectorExp.exp(VectorExp.Lanes(repeating: 0)) == VectorExp.Lanes(repeating: 1))
         #expect(VectorExp.exp(VectorExp.Lanes(repeating: -709)) == VectorExp.Lanes(repeating: 0))
         #expect(VectorExp.exp(VectorExp.Lanes(repeating: -.infinity)) == VectorExp.Lanes(repeating: 0))
+    }
+
+    /// Passing over the candidates that cannot win picks what scoring every candidate picks, to the bit.
+    @Test(arguments: [3, 40, 300, 1_500])
+    func passingOverCandidatesPicksTheSamePoint(told count: Int) throws {
+        var random = SplitMix64(seed: UInt64(count) + 11)
+        for parameter in [
+            try SweepParameter(flag: "--real", text: "Stop Loss=-0.5:60.5"),
+            try SweepParameter(flag: "--int", text: "Period=5:60"),
+        ] {
+            let values = (0..<count).map { index -> JSONValue in
+                let unit = index % 4 == 0 ? random.unit() : 0.45 + 0.1 * random.unit()
+                return parameter.value(line: parameter.line!.low + (parameter.line!.high - parameter.line!.low) * unit)
+            }
+            let split = max(1, count / 10)
+            let choice = TPEChoice(parameter, below: Array(values.prefix(split)), above: Array(values.dropFirst(split)))
+            for seed in 0..<40 as Range<UInt64> {
+                var fast = SplitMix64(seed: seed)
+                var full = fast
+                #expect(choice.pick(&fast) == choice.pick(&full, passingOver: false), "\(parameter.name) seed \(seed)")
+            }
+        }
     }
 
     @Test(arguments: [0, 1, 7, 8, 9, 500])
