@@ -17,6 +17,8 @@ struct ParzenEstimator {
     private var laneMus: [VectorExp.Lanes] = []
     private var laneInverseSigmas: [VectorExp.Lanes] = []
     private var laneLogScales: [VectorExp.Lanes] = []
+    /// Each lane's lowest centre, ascending: where a point's nearest components are, by binary search.
+    private var laneLowestCentres: [Double] = []
     private let low: Double
     private let high: Double
 
@@ -57,6 +59,7 @@ struct ParzenEstimator {
         laneMus = lanes(mus, padding: 0)
         laneInverseSigmas = lanes(self.sigmas.map { 1 / $0 }, padding: 0)
         laneLogScales = lanes(logScales, padding: -.infinity)
+        laneLowestCentres = stride(from: 0, to: order.count, by: 8).map { centres[order[$0]] }
     }
 
     /// Optuna's `default_weights`: equal up to 25 observations, then a ramp from 1/n for the oldest.
@@ -96,26 +99,37 @@ struct ParzenEstimator {
     /// log Σ exp(termᵢ) over the components, the largest term taken out first, eight lanes at a time. Lanes
     /// whose terms all lie more than 50 below the largest are left out: each adds under e⁻⁵⁰ ≈ 2·10⁻²² to a
     /// sum of at least 1.
-    func logDensity(_ x: Double) -> Double { logDensity(x, unless: { _ in false })! }
+    func logDensity(_ x: Double) -> Double { logDensity(x, unless: nil)! }
 
-    /// nil when `giveUp` says so of the largest term: the log density is at least that term (the sum whose log
-    /// it adds holds the largest term's e⁰ = 1 exactly, and terms that are never negative), so a caller can
-    /// tell from it alone that the density would not matter, before any `exp`.
-    func logDensity(_ x: Double, unless giveUp: (_ floor: Double) -> Bool) -> Double? {
+    /// nil when `giveUp` says so of a floor: the log density is at least its largest term (the sum whose log it
+    /// adds holds that term's e⁰ = 1 exactly, and no negative terms), and so at least any term. `giveUp` is
+    /// asked of the two lanes around `x` first, then of the largest term, so a caller can tell that the
+    /// density would not matter before the other lanes, and before any `exp`.
+    func logDensity(_ x: Double, unless giveUp: ((_ floor: Double) -> Bool)?) -> Double? {
         laneMus.withUnsafeBufferPointer { mus in
             laneInverseSigmas.withUnsafeBufferPointer { inverseSigmas in
                 laneLogScales.withUnsafeBufferPointer { logScales in
                     withUnsafeTemporaryAllocation(of: VectorExp.Lanes.self, capacity: mus.count) { terms in
                         let point = VectorExp.Lanes(repeating: x)
+                        func term(_ index: Int) -> VectorExp.Lanes {
+                            let z = (point - mus[index]) * inverseSigmas[index]
+                            return logScales[index] - 0.5 * z * z
+                        }
+                        // Any term is a floor too: first the two lanes around x, which hold its nearest centres,
+                        // so most candidates that cannot win are passed over before the other lanes.
+                        if let giveUp {
+                            let near = nearestLane(x)
+                            let floor = max(term(near).max(), near + 1 < mus.count ? term(near + 1).max() : -.infinity)
+                            if giveUp(floor) { return nil }
+                        }
                         var top = VectorExp.Lanes(repeating: -.infinity)
                         for index in 0..<mus.count {
-                            let z = (point - mus[index]) * inverseSigmas[index]
-                            let term = logScales[index] - 0.5 * z * z
+                            let term = term(index)
                             terms[index] = term
                             top.replace(with: term, where: term .> top)
                         }
                         let peak = top.max()
-                        if giveUp(peak) { return nil }
+                        if giveUp?(peak) == true { return nil }
                         let shift = VectorExp.Lanes(repeating: peak)
                         let negligible = VectorExp.Lanes(repeating: peak - 50)
                         var sum = VectorExp.Lanes(repeating: 0)
@@ -127,6 +141,16 @@ struct ParzenEstimator {
                 }
             }
         }
+    }
+
+    /// The last lane whose lowest centre is at most `x` (the first lane when none is).
+    private func nearestLane(_ x: Double) -> Int {
+        var (low, high) = (0, laneLowestCentres.count)
+        while low < high {
+            let middle = (low + high) / 2
+            if laneLowestCentres[middle] <= x { low = middle + 1 } else { high = middle }
+        }
+        return max(0, low - 1)
     }
 
     private static func cdf(_ z: Double) -> Double { 0.5 * erfc(-z / 2.0.squareRoot()) }
