@@ -82,7 +82,7 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
     static func canonicalize(_ value: Double) -> String {
         if let exact = Int64(exactly: value) { return String(exact) }
         var text = value.description  // shortest round-trip, e.g. "1e-07", "1.5e+20"
-        if let e = text.firstIndex(of: "e") {
+        if let e = text.utf8.firstIndex(of: UInt8(ascii: "e")) {
             let mantissa = text[..<e]
             var exponent = text[text.index(after: e)...]
             var sign = ""
