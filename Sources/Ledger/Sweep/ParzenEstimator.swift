@@ -17,8 +17,6 @@ struct ParzenEstimator {
     private var laneMus: [VectorExp.Lanes] = []
     private var laneInverseSigmas: [VectorExp.Lanes] = []
     private var laneLogScales: [VectorExp.Lanes] = []
-    /// Each lane's lowest centre, ascending: where a point's nearest components are, by binary search.
-    private var laneLowestCentres: [Double] = []
     private let low: Double
     private let high: Double
 
@@ -59,7 +57,6 @@ struct ParzenEstimator {
         laneMus = lanes(mus, padding: 0)
         laneInverseSigmas = lanes(self.sigmas.map { 1 / $0 }, padding: 0)
         laneLogScales = lanes(logScales, padding: -.infinity)
-        laneLowestCentres = stride(from: 0, to: order.count, by: 8).map { centres[order[$0]] }
     }
 
     /// Optuna's `default_weights`: equal up to 25 observations, then a ramp from 1/n for the oldest.
@@ -99,37 +96,20 @@ struct ParzenEstimator {
     /// log Σ exp(termᵢ) over the components, the largest term taken out first, eight lanes at a time. Lanes
     /// whose terms all lie more than 50 below the largest are left out: each adds under e⁻⁵⁰ ≈ 2·10⁻²² to a
     /// sum of at least 1.
-    func logDensity(_ x: Double) -> Double { logDensity(x, unless: nil)! }
-
-    /// nil when `giveUp` says so of a floor: the log density is at least its largest term (the sum whose log it
-    /// adds holds that term's e⁰ = 1 exactly, and no negative terms), and so at least any term. `giveUp` is
-    /// asked of the two lanes around `x` first, then of the largest term, so a caller can tell that the
-    /// density would not matter before the other lanes, and before any `exp`.
-    func logDensity(_ x: Double, unless giveUp: ((_ floor: Double) -> Bool)?) -> Double? {
+    func logDensity(_ x: Double) -> Double {
         laneMus.withUnsafeBufferPointer { mus in
             laneInverseSigmas.withUnsafeBufferPointer { inverseSigmas in
                 laneLogScales.withUnsafeBufferPointer { logScales in
                     withUnsafeTemporaryAllocation(of: VectorExp.Lanes.self, capacity: mus.count) { terms in
                         let point = VectorExp.Lanes(repeating: x)
-                        func term(_ index: Int) -> VectorExp.Lanes {
-                            let z = (point - mus[index]) * inverseSigmas[index]
-                            return logScales[index] - 0.5 * z * z
-                        }
-                        // Any term is a floor too: first the two lanes around x, which hold its nearest centres,
-                        // so most candidates that cannot win are passed over before the other lanes.
-                        if let giveUp {
-                            let near = nearestLane(x)
-                            let floor = max(term(near).max(), near + 1 < mus.count ? term(near + 1).max() : -.infinity)
-                            if giveUp(floor) { return nil }
-                        }
                         var top = VectorExp.Lanes(repeating: -.infinity)
                         for index in 0..<mus.count {
-                            let term = term(index)
+                            let z = (point - mus[index]) * inverseSigmas[index]
+                            let term = logScales[index] - 0.5 * z * z
                             terms[index] = term
                             top.replace(with: term, where: term .> top)
                         }
                         let peak = top.max()
-                        if giveUp?(peak) == true { return nil }
                         let shift = VectorExp.Lanes(repeating: peak)
                         let negligible = VectorExp.Lanes(repeating: peak - 50)
                         var sum = VectorExp.Lanes(repeating: 0)
@@ -143,17 +123,14 @@ struct ParzenEstimator {
         }
     }
 
-    /// The last lane whose lowest centre is at most `x` (the first lane when none is).
-    private func nearestLane(_ x: Double) -> Int {
-        var (low, high) = (0, laneLowestCentres.count)
-        while low < high {
-            let middle = (low + high) / 2
-            if laneLowestCentres[middle] <= x { low = middle + 1 } else { high = middle }
-        }
-        return max(0, low - 1)
+    /// The standard normal's distribution function. Beyond ±9 and −40 it is what `erfc` gives exactly (it
+    /// rounds to 2 below −6 and underflows to 0 above 28), without the call: most components lie that far
+    /// inside both bounds.
+    static func cdf(_ z: Double) -> Double {
+        if z >= 9 { return 1 }
+        if z <= -40 { return 0 }
+        return 0.5 * erfc(-z / 2.0.squareRoot())
     }
-
-    private static func cdf(_ z: Double) -> Double { 0.5 * erfc(-z / 2.0.squareRoot()) }
 
     /// Box–Muller.
     private static func standardNormal(_ random: inout SplitMix64) -> Double {
@@ -163,7 +140,7 @@ struct ParzenEstimator {
 }
 
 /// TPE's model of one parameter for one ask: built once from the good and the other trials' values, then
-/// asked for a pick by each attempt (each with its random stream of its own).
+/// asked for its ranked candidates by each attempt (each with its random stream of its own).
 struct TPEChoice {
     static let candidates = 24
 
@@ -175,29 +152,39 @@ struct TPEChoice {
 
     private let model: Model
 
-    init(_ parameter: SweepParameter, below: [JSONValue], above: [JSONValue]) {
+    /// `below` and `above`: the good and the other trials' coordinates (`SweepParameter.coordinate`).
+    init(_ parameter: SweepParameter, below: [Double], above: [Double]) {
         if case .choice(let values) = parameter.domain {
             model = .choices(
-                values: values, good: Self.categorical(below.compactMap(parameter.choiceIndex), count: values.count),
-                bad: Self.categorical(above.compactMap(parameter.choiceIndex), count: values.count))
+                values: values, good: Self.categorical(below.map { Int($0) }, count: values.count),
+                bad: Self.categorical(above.map { Int($0) }, count: values.count))
         } else if let line = parameter.line {
             model = .line(
-                parameter,
-                good: ParzenEstimator(points: below.compactMap(parameter.linePoint), low: line.low, high: line.high),
-                bad: ParzenEstimator(points: above.compactMap(parameter.linePoint), low: line.low, high: line.high),
-                centre: (line.low + line.high) / 2)
+                parameter, good: ParzenEstimator(points: below, low: line.low, high: line.high),
+                bad: ParzenEstimator(points: above, low: line.low, high: line.high), centre: (line.low + line.high) / 2)
         } else {
             model = .none
         }
     }
 
-    /// Of 24 candidates drawn from the good trials' model, the one with the highest ratio of good to bad
-    /// likelihood. (`passingOver: false` computes every candidate's score in full, for the test that shows the
-    /// pick is the same.)
-    func pick(_ random: inout SplitMix64, passingOver: Bool = true) -> JSONValue {
+    /// The distinct values of 24 candidates drawn from the good trials' model, best first, each scored by the
+    /// log of its ratio of good to bad likelihood: Optuna's pick is the first, and the others are what an ask
+    /// turns to when the best of every parameter together make a point already asked. A value two candidates
+    /// share keeps the better score; equal scores go in the order drawn. A candidate whose score is not above
+    /// −∞ is never among them (with none left, the first choice or the line's centre).
+    func ranked(_ random: inout SplitMix64) -> [(value: JSONValue, score: Double)] {
+        var scored: [(value: JSONValue, score: Double)] = []
+        func add(_ position: Double, _ score: Double) {
+            guard score > -.infinity else { return }
+            let value = value(at: position)
+            if let place = scored.firstIndex(where: { $0.value == value }) {
+                scored[place].score = max(scored[place].score, score)
+            } else {
+                scored.append((value, score))
+            }
+        }
         switch model {
         case .choices(let values, let good, let bad):
-            var best = (index: 0, score: -Double.infinity)
             for _ in 0..<Self.candidates {
                 var pick = random.unit()
                 var index = values.count - 1
@@ -208,28 +195,27 @@ struct TPEChoice {
                         break
                     }
                 }
-                let score = Foundation.log(good[index]) - Foundation.log(bad[index])
-                if score > best.score { best = (index, score) }
+                add(Double(index), Foundation.log(good[index]) - Foundation.log(bad[index]))
             }
-            return values[best.index]
-        case .line(let parameter, let good, let bad, let centre):
-            var best = (point: centre, score: -Double.infinity)
+        case .line(_, let good, let bad, _):
             for _ in 0..<Self.candidates {
                 let point = good.sample(&random)
-                let goodDensity = good.logDensity(point)
-                // A candidate that could not beat the best even against the bad model's floor is passed over
-                // without the bad model's sum (most of an ask's time with hundreds of trials told); the pick
-                // is the same, to the bit.
-                guard let badDensity = bad.logDensity(point, unless: { passingOver && goodDensity - $0 <= best.score })
-                else {
-                    continue
-                }
-                let score = goodDensity - badDensity
-                if score > best.score { best = (point, score) }
+                add(point, good.logDensity(point) - bad.logDensity(point))
             }
-            return parameter.value(line: best.point)
         case .none:
-            return .null
+            break
+        }
+        guard !scored.isEmpty else { return [(value(at: nil), -.infinity)] }
+        return scored.enumerated().sorted { ($0.element.score, -$0.offset) > ($1.element.score, -$1.offset) }.map(
+            \.element)
+    }
+
+    /// The value at a candidate's position; with none, the first choice or the line's centre.
+    private func value(at position: Double?) -> JSONValue {
+        switch model {
+        case .choices(let values, _, _): values[position.map { Int($0) } ?? 0]
+        case .line(let parameter, _, _, let centre): parameter.value(line: position ?? centre)
+        case .none: .null
         }
     }
 

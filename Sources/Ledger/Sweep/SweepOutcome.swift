@@ -18,7 +18,7 @@ public struct SweepOutcome: Sendable {
         let bestTrial = record.best
         bestExact = bestTrial?.objective ?? .null
         sweepID = record.sweepID
-        told = record.told.count
+        told = record.toldCount
         budget = record.budget
         inFlight = record.inFlight.count
         finished = record.finished?.reason

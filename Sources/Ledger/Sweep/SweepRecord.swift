@@ -23,11 +23,39 @@ struct SweepRecord: Sendable {
     var budget = 0
     /// When `haas.sweep.started` was recorded, µs (the time limit counts from it).
     var startedAt: Int64 = 0
-    var trials: [Trial] = []
+    private(set) var trials: [Trial] = []
     var finished: (reason: String, best: Int?)?
+    /// How many trials have a verdict: asked once per trial told, so kept rather than counted.
+    private(set) var toldCount = 0
+    /// The told trials as the sampler sees them, numbers 0, 1, 2… for as far as all are told: each trial is
+    /// turned into a `ToldTrial` once, not at every ask.
+    private var knownPrefix: [ToldTrial] = []
 
     var told: [Trial] { trials.filter { $0.state != nil } }
     var inFlight: [Trial] { trials.filter { $0.state == nil } }
+
+    mutating func ask(_ trial: Trial) { trials.append(trial) }
+
+    /// The trial numbered `number`: at that place when trials were asked in order, as a sweep asks them.
+    func index(of number: Int) -> Int? {
+        if trials.indices.contains(number), trials[number].number == number { return number }
+        return trials.firstIndex { $0.number == number }
+    }
+
+    mutating func tell(
+        _ number: Int, state: String?, objective: JSONValue = .null, broken: [String] = [], backtestID: String? = nil,
+        reason: String? = nil
+    ) {
+        guard let index = index(of: number) else { return }
+        if let backtestID, !backtestID.isEmpty { trials[index].backtestID = backtestID }
+        if trials[index].state == nil, state != nil { toldCount += 1 }
+        if trials[index].state != nil, state == nil { toldCount -= 1 }
+        trials[index].state = state
+        trials[index].objective = objective
+        trials[index].broken = broken
+        trials[index].reason = reason
+        if index < knownPrefix.count { knownPrefix.removeSubrange(index...) }
+    }
 
     static func read(_ sweepID: String, in log: EventLog) throws -> SweepRecord {
         var record = SweepRecord(sweepID: sweepID)
@@ -41,22 +69,19 @@ struct SweepRecord: Sendable {
                     record.budget = json["budget"]?.numberValue?.int64Value.map(Int.init) ?? 0
                     record.startedAt = event.recordedAt
                 case EventType.sweepTrialAsked.name:
-                    record.trials.append(
+                    record.ask(
                         Trial(
                             number: json["trial"]?.numberValue?.int64Value.map(Int.init) ?? record.trials.count,
                             backtestID: json["backtest_id"]?.stringValue ?? "",
                             parameters: json["parameters"] ?? .object([])))
                 case EventType.sweepTrialTold.name:
-                    guard let number = json["trial"]?.numberValue?.int64Value.map(Int.init),
-                        let index = record.trials.firstIndex(where: { $0.number == number })
-                    else { return true }
-                    record.trials[index].state = json["state"]?.stringValue
-                    if let ran = json["backtest_id"]?.stringValue { record.trials[index].backtestID = ran }
-                    record.trials[index].objective = json["objective"] ?? .null
-                    if case .array(let items)? = json["broken"] {
-                        record.trials[index].broken = items.compactMap(\.stringValue)
-                    }
-                    record.trials[index].reason = json["reason"]?.stringValue
+                    guard let number = json["trial"]?.numberValue?.int64Value.map(Int.init) else { return true }
+                    var broken: [String] = []
+                    if case .array(let items)? = json["broken"] { broken = items.compactMap(\.stringValue) }
+                    record.tell(
+                        number, state: json["state"]?.stringValue, objective: json["objective"] ?? .null,
+                        broken: broken, backtestID: json["backtest_id"]?.stringValue,
+                        reason: json["reason"]?.stringValue)
                 case EventType.sweepFinished.name:
                     record.finished = (
                         json["reason"]?.stringValue ?? "?", json["best_trial"]?.numberValue?.int64Value.map(Int.init)
@@ -71,21 +96,27 @@ struct SweepRecord: Sendable {
 
     /// The told trials the sampler knows when it asks trial `number`: those numbered below
     /// `number - concurrency + 1`, all told by then.
-    func knowledge(for number: Int, concurrency: Int) -> [ToldTrial]? {
+    mutating func knowledge(for number: Int, concurrency: Int) -> [ToldTrial]? {
         let window = max(0, number - concurrency + 1)
-        let known = trials.filter { $0.number < window }
-        guard known.count == window, known.allSatisfy({ $0.state != nil }) else { return nil }
-        let maximize = definition?.objective.maximize ?? true
-        return known.map { trial in
-            let score = StoredMetric.orderable(trial.objective).map { maximize ? $0 : -$0 }
-            let verdict: ToldTrial.Verdict =
-                switch trial.state {
-                case "complete": score.map(ToldTrial.Verdict.complete) ?? .unusable
-                case "infeasible": .infeasible(score)
-                default: .unusable
-                }
-            return ToldTrial(number: trial.number, parameters: trial.parameters, verdict: verdict)
+        while knownPrefix.count < window {
+            let next = knownPrefix.count
+            guard let index = index(of: next), trials[index].state != nil else { return nil }
+            knownPrefix.append(toldTrial(trials[index]))
         }
+        return knownPrefix.count == window ? knownPrefix : Array(knownPrefix.prefix(window))
+    }
+
+    private func toldTrial(_ trial: Trial) -> ToldTrial {
+        let maximize = definition?.objective.maximize ?? true
+        let score = StoredMetric.orderable(trial.objective).map { maximize ? $0 : -$0 }
+        let verdict: ToldTrial.Verdict =
+            switch trial.state {
+            case "complete": score.map(ToldTrial.Verdict.complete) ?? .unusable
+            case "infeasible": .infeasible(score)
+            default: .unusable
+            }
+        return ToldTrial(
+            number: trial.number, parameters: trial.parameters, verdict: verdict, space: definition?.space ?? [])
     }
 
     /// The best complete trial under the sweep's direction (ties: the earliest).

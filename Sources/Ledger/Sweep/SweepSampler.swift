@@ -16,6 +16,16 @@ struct ToldTrial: Sendable {
     let number: Int
     let parameters: JSONValue
     let verdict: Verdict
+    /// Each parameter of the space's where it lies (`SweepParameter.coordinate`), read from the parameters
+    /// once rather than at every ask.
+    let coordinates: [Double?]
+
+    init(number: Int, parameters: JSONValue, verdict: Verdict, space: [SweepParameter]) {
+        self.number = number
+        self.parameters = parameters
+        self.verdict = verdict
+        coordinates = space.map { parameters[$0.name].flatMap($0.coordinate) }
+    }
 }
 
 /// Picks each trial's parameters. Deterministic: trial n's parameters depend only on the seed, n and the
@@ -63,8 +73,10 @@ struct SweepSampler: Sendable {
     /// over each; of 24 candidates drawn from the good one, the one where good is likeliest against the rest.
     ///
     /// Steps snap candidates to a grid, so the good estimator often proposes a point already run; on a
-    /// deterministic server that trial would teach nothing. Up to eight further draws (streams of their own)
-    /// look for a new point before a repeat is accepted.
+    /// deterministic server that trial would teach nothing. The next best combination of the same candidates
+    /// is taken then, by their summed scores (the product of the likelihood ratios, which univariate TPE
+    /// maximises one parameter at a time); only when the best 512 were all asked do up to eight further draws
+    /// (streams of their own) look for a new point before a repeat is accepted.
     private func tpePoint(_ number: Int, told: [ToldTrial], asked: Set<String>) -> [(key: String, value: JSONValue)]? {
         func score(_ trial: ToldTrial) -> Double? {
             switch trial.verdict {
@@ -73,8 +85,8 @@ struct SweepSampler: Sendable {
             }
         }
         // Feasible trials by score (ties by number); infeasible ones after them, never among the good.
-        let feasible = told.filter { score($0) != nil }.sorted {
-            (score($0)!, -$0.number) > (score($1)!, -$1.number)
+        let feasible = told.compactMap { trial in score(trial).map { (score: $0, number: trial.number) } }.sorted {
+            ($0.score, -$0.number) > ($1.score, -$1.number)
         }
         guard !feasible.isEmpty else { return nil }
         let goodCount = min(Int((0.1 * Double(told.count)).rounded(.up)), 25, feasible.count)
@@ -82,20 +94,70 @@ struct SweepSampler: Sendable {
         let below = told.filter { good.contains($0.number) }
         let above = told.filter { !good.contains($0.number) }
         // The models depend on the told trials only: built once per ask, not once per attempt.
-        let models = definition.space.map { parameter in
+        let models = definition.space.enumerated().map { index, parameter in
             TPEChoice(
-                parameter, below: below.compactMap { $0.parameters[parameter.name] },
-                above: above.compactMap { $0.parameters[parameter.name] })
+                parameter, below: below.compactMap { $0.coordinates[index] },
+                above: above.compactMap { $0.coordinates[index] })
         }
-        var point: [(key: String, value: JSONValue)] = []
+        let names = definition.space.map(\.name)
+        var repeated: [(key: String, value: JSONValue)] = []
         for attempt in 0..<9 {
-            point = definition.space.enumerated().map { index, parameter in
+            let ranked = models.indices.map { index in
                 var random = SplitMix64(definition.seed, 3, UInt64(number), UInt64(index), UInt64(attempt))
-                return (parameter.name, models[index].pick(&random))
+                return models[index].ranked(&random)
             }
-            if !asked.contains(CanonicalJSON.string(.object(point))) { break }
+            if let point = Self.bestUnasked(ranked, names: names, asked: asked) { return point }
+            repeated = zip(names, ranked).map { (key: $0, value: $1[0].value) }
         }
-        return point
+        return repeated
+    }
+
+    /// Of the combinations of one value per list, the one with the highest summed score that `asked` lacks,
+    /// among the best `limit` (best first; equal sums in the order of the lists' places).
+    static func bestUnasked(
+        _ lists: [[(value: JSONValue, score: Double)]], names: [String], asked: Set<String>, limit: Int = 512
+    ) -> [(key: String, value: JSONValue)]? {
+        func total(_ places: [Int]) -> Double { zip(lists, places).reduce(0) { $0 + $1.0[$1.1].score } }
+        // A point's canonical JSON put together from its members' canonical text, each written once when first
+        // needed: the members in the canonical order of their names, as `CanonicalJSON` writes an object.
+        let order = names.indices.sorted { Array(names[$0].utf8).lexicographicallyPrecedes(Array(names[$1].utf8)) }
+        var members = lists.map { [ArraySlice<UInt8>?](repeating: nil, count: $0.count) }
+        func key(_ places: [Int]) -> String {
+            var bytes: [UInt8] = [UInt8(ascii: "{")]
+            for (offset, dimension) in order.enumerated() {
+                if offset > 0 { bytes.append(UInt8(ascii: ",")) }
+                let place = places[dimension]
+                if members[dimension][place] == nil {
+                    let member = CanonicalJSON.encode(.object([(names[dimension], lists[dimension][place].value)]))
+                    members[dimension][place] = member.dropFirst().dropLast()
+                }
+                bytes.append(contentsOf: members[dimension][place]!)
+            }
+            bytes.append(UInt8(ascii: "}"))
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        let first = Array(repeating: 0, count: lists.count)
+        var frontier = [(places: first, total: total(first))]
+        var seen: Set<[Int]> = [first]
+        for _ in 0..<limit {
+            guard
+                let next = frontier.indices.max(by: { left, right in
+                    let (a, b) = (frontier[left], frontier[right])
+                    return a.total != b.total
+                        ? a.total < b.total : a.places.lexicographicallyPrecedes(b.places) == false
+                })
+            else { return nil }
+            let places = frontier.remove(at: next).places
+            if !asked.contains(key(places)) {
+                return zip(names, zip(lists, places).map { $0[$1].value }).map { (key: $0, value: $1) }
+            }
+            for dimension in places.indices where places[dimension] + 1 < lists[dimension].count {
+                var successor = places
+                successor[dimension] += 1
+                if seen.insert(successor).inserted { frontier.append((successor, total(successor))) }
+            }
+        }
+        return nil
     }
 }
 

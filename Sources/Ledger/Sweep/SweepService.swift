@@ -252,7 +252,7 @@ public struct SweepService: Sendable {
                                 ("method", .string(asked.method)),
                             ]))
                     // Committed with the trial's request: an ask lost in a crash is asked again, the same.
-                    record.trials.append(trial)
+                    record.ask(trial)
                     askedPoints.insert(CanonicalJSON.string(trial.parameters))
                     next += 1
                     running += 1
@@ -265,7 +265,7 @@ public struct SweepService: Sendable {
                 guard let result = try await group.next() else { break }
                 guard case .trial(let number, let outcome) = result else { continue }
                 running -= 1
-                guard let trial = record.trials.first(where: { $0.number == number }) else { continue }
+                guard let trial = record.index(of: number).map({ record.trials[$0] }) else { continue }
                 switch outcome {
                 case .success(let outcome):
                     let verdict = judge(outcome, definition: definition)
@@ -302,13 +302,13 @@ public struct SweepService: Sendable {
         let halted = halt.withLock { $0 }
         if halted == .interrupt {
             throw LedgerError.interrupted(
-                "sweep \(sweepID): \(record.told.count) of \(record.budget) trials told, \(record.inFlight.count) in flight keep running on the server; `haasledger sweep resume \(sweepID)` carries on"
+                "sweep \(sweepID): \(record.toldCount) of \(record.budget) trials told, \(record.inFlight.count) in flight keep running on the server; `haasledger sweep resume \(sweepID)` carries on"
             )
         }
         let reason =
             halted == .cancel
             ? "cancelled"
-            : record.told.count >= record.budget
+            : record.toldCount >= record.budget
                 ? (definition.trials.map { $0 > record.budget } ?? false ? "grid exhausted" : "budget") : "time limit"
         // Every verdict first: some wait behind their trial's metrics.
         try recorder.flushAll()
@@ -350,7 +350,7 @@ public struct SweepService: Sendable {
                 ("state", .string(state)),
                 ("objective", objective), ("formula", .optional(record.definition?.objective.formula)),
                 ("broken", .array(broken.map(JSONValue.string))), ("reason", .optional(reason)),
-                ("told", .number(record.told.count + 1)),
+                ("told", .number(record.toldCount + 1)),
             ])
     }
 
@@ -359,21 +359,9 @@ public struct SweepService: Sendable {
         return SweepPayloads.draft(
             .sweepFinished, record.sweepID,
             [
-                ("reason", .string(reason)), ("told", .number(record.told.count)),
+                ("reason", .string(reason)), ("told", .number(record.toldCount)),
                 ("best_trial", .optional(best?.number)), ("best_objective", best?.objective ?? .null),
             ])
-    }
-}
-
-extension SweepRecord {
-    mutating func tell(
-        _ number: Int, state: String, objective: JSONValue = .null, broken: [String] = [], backtestID: String? = nil
-    ) {
-        guard let index = trials.firstIndex(where: { $0.number == number }) else { return }
-        if let backtestID, !backtestID.isEmpty { trials[index].backtestID = backtestID }
-        trials[index].state = state
-        trials[index].objective = objective
-        trials[index].broken = broken
     }
 }
 

@@ -157,6 +157,12 @@ public struct SweepParameter: Sendable, Equatable {
         return values.firstIndex(of: value)
     }
 
+    /// Where a value lies for TPE: its point on the line, or its index among the choices.
+    func coordinate(of value: JSONValue) -> Double? {
+        if case .choice = domain { return choiceIndex(of: value).map(Double.init) }
+        return linePoint(of: value)
+    }
+
     /// A value drawn evenly from the domain.
     func uniform(_ random: inout SplitMix64) -> JSONValue {
         if case .choice(let values) = domain { return values[Int(random.unit() * Double(values.count))] }
