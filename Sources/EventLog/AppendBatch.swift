@@ -49,21 +49,22 @@ struct AppendBatch {
 
     /// Stages one draft: claims its id, advances its stream, indexes its type, stores its blobs and publishes
     /// its placement in `arena` slot `index` (its place in the caller's batch, also used in error messages).
-    /// The record itself is encoded and sealed by `RecordArena.sealAll` and appended by `writeRecords`.
+    /// The record itself is encoded and sealed by `RecordArena.sealAll` and appended by `writeRecords`. The
+    /// draft is read through a pointer where it lies: through a buffer's subscript it was copied whole.
     mutating func stage(
-        _ draft: borrowing EventDraft, index: Int, storedBlobs: [[UInt8]], arena: RecordArena,
+        _ draft: UnsafePointer<EventDraft>, index: Int, storedBlobs: [[UInt8]], arena: RecordArena,
         txn: borrowing LMDBTransaction
     ) throws -> AppendOutcome {
         let position = headPosition + 1
         // Claim the id first: one B-tree operation both checks for a repeat and records the new id.
-        let claimed = try Keys.withID(draft.id) { key in
+        let claimed = try Keys.withID(draft.pointee.id) { key in
             try withUnsafeBytes(of: position.littleEndian) { value in
                 try txn.put(dbs.ids, key, value, flags: [.append, .noOverwrite])
                     || txn.put(dbs.ids, key, value, flags: .noOverwrite)
             }
         }
         if !claimed {
-            let original = try Keys.withID(draft.id) { key in
+            let original = try Keys.withID(draft.pointee.id) { key in
                 try txn.get(dbs.ids, key).map { Keys.uint64($0, bigEndian: false) }
             }
             guard let original else {
@@ -73,12 +74,13 @@ struct AppendBatch {
             return .duplicate(position: original)
         }
 
-        let slot = try streamSlot(draft.stream, txn: txn)
+        let slot = try streamSlot(draft.pointee.stream, txn: txn)
         var stream = cache.streams.values[slot]
-        if let expected = draft.expectedVersion, expected != stream.version {
-            throw EventLogError.versionConflict(stream: draft.stream, expected: expected, actual: stream.version)
+        if let expected = draft.pointee.expectedVersion, expected != stream.version {
+            throw EventLogError.versionConflict(
+                stream: draft.pointee.stream, expected: expected, actual: stream.version)
         }
-        let recordedAt = draft.importedRecordedAt ?? batchRecordedAt
+        let recordedAt = draft.pointee.importedRecordedAt ?? batchRecordedAt
         if recordedAt < lastRecordedAt {
             throw EventLogError.clockRegression(position: position, recordedAt: recordedAt, previous: lastRecordedAt)
         }
@@ -87,18 +89,18 @@ struct AppendBatch {
         stream.lastPosition = position
         if !stream.dirty {
             stream.dirty = true
-            dirtyStreams.append(draft.stream)
+            dirtyStreams.append(draft.pointee.stream)
         }
         cache.streams.values[slot] = stream
-        let typeNumber = try self.typeNumber(draft.type, txn: txn)
+        let typeNumber = try self.typeNumber(draft.pointee.type, txn: txn)
 
         try Keys.withTypeEntry(typeNumber, position) { key, value in
             _ = try txn.put(dbs.typeIndex, key, value, flags: .appendDuplicate)
         }
-        for (blob, stored) in zip(draft.blobs, storedBlobs) {
+        for (blob, stored) in zip(draft.pointee.blobs, storedBlobs) {
             try BlobStore.store(blob.hash, stored: stored, txn: txn, dbs: dbs)
         }
-        if let hashes = draft.importedBlobHashes {
+        if let hashes = draft.pointee.importedBlobHashes {
             for hash in hashes where try hash.withUnsafeBytes({ try txn.get(dbs.blobs, $0) }) == nil {
                 throw EventLogError.invalidDraft(
                     index: index, reason: "blob \(hash.hex) is referenced but its bytes were never given")

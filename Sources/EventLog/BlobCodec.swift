@@ -58,7 +58,7 @@ final class BlobCodec: Sendable {
     func encode(_ drafts: UnsafeBufferPointer<EventDraft>, env: LMDBEnvironment, dbs: LogDatabases) throws
         -> BatchEncoding
     {
-        let batchBytes = drafts.reduce(0) { $0 + $1.blobs.reduce(0) { $0 + $1.bytes.count } }
+        let batchBytes = drafts.blobBytes
         guard batchBytes > 0 else {
             return BatchEncoding(
                 stored: Array(repeating: [], count: drafts.count), trained: nil, untrainedBytes: 0, hasBlobs: false)
@@ -82,7 +82,7 @@ final class BlobCodec: Sendable {
             }
         }
         let chosen = dictionary
-        let blobs = drafts.map(\.blobs)
+        let blobs = drafts.indices.map { drafts[$0].blobs }
         var stored = [[[UInt8]]](repeating: [], count: blobs.count)
         let chunks = batchBytes >= Self.concurrentBytes ? min(blobs.count, 64) : 1
         @Sendable func encode(_ index: Int, with compressor: ZstdFrames.Compressor) -> [[UInt8]] {

@@ -161,7 +161,7 @@ public final class EventLog: Sendable {
         // Drafts are borrowed from the array's storage throughout: copying one retains every field.
         try drafts.withUnsafeBufferPointer { buffer in
             for index in buffer.indices {
-                if let reason = DraftValidation.problem(with: buffer[index]) {
+                if let reason = DraftValidation.problem(with: buffer.baseAddress! + index) {
                     throw EventLogError.invalidDraft(index: index, reason: reason)
                 }
             }
@@ -171,7 +171,7 @@ public final class EventLog: Sendable {
             envelopeSizes.reserveCapacity(buffer.count)
             for index in buffer.indices { envelopeSizes.append(EnvelopeEncoder.size(of: buffer[index])) }
             let batchBytes = UInt64(
-                envelopeSizes.reduce(0, +) + buffer.reduce(0) { $0 + $1.blobs.reduce(0) { $0 + $1.bytes.count } })
+                envelopeSizes.reduce(0, +) + buffer.blobBytes)
             do {
                 return try writer.withLock { cache in
                     // Taken out rather than copied: a copy-on-write of a large dictionary per batch would cost O(streams).
@@ -208,7 +208,8 @@ public final class EventLog: Sendable {
                             for index in buffer.indices {
                                 outcomes.append(
                                     try batch.stage(
-                                        buffer[index], index: index, storedBlobs: encoding.stored[index], arena: arena,
+                                        buffer.baseAddress! + index, index: index, storedBlobs: encoding.stored[index],
+                                        arena: arena,
                                         txn: txn))
                                 if sealer != nil && index % 64 == 63 {
                                     try batch.writeRecords(arena, outcomes: outcomes, txn: txn, waiting: false)
@@ -272,11 +273,13 @@ private enum OpenLogs {
 enum DraftValidation {
     static let maxNameBytes = 1024
 
-    static func problem(with draft: borrowing EventDraft) -> String? {
-        if let reason = nameProblem(draft.stream, field: "stream") { return reason }
-        if let reason = nameProblem(draft.type, field: "type") { return reason }
-        if draft.source.utf8.count > 64 * 1024 { return "source is longer than 64 KiB" }
-        if let causation = draft.causation, causation == 0 { return "causation must be a position (1 or more)" }
+    /// Through a pointer: the fields are read where the draft lies (reading them through a buffer's subscript
+    /// copied the whole draft each time).
+    static func problem(with draft: UnsafePointer<EventDraft>) -> String? {
+        if let reason = nameProblem(draft.pointee.stream, field: "stream") { return reason }
+        if let reason = nameProblem(draft.pointee.type, field: "type") { return reason }
+        if draft.pointee.source.utf8.count > 64 * 1024 { return "source is longer than 64 KiB" }
+        if let causation = draft.pointee.causation, causation == 0 { return "causation must be a position (1 or more)" }
         return nil
     }
 
@@ -294,5 +297,5 @@ enum DraftValidation {
 extension EventDraft {
     /// Why the log would refuse this draft (an empty or over-long stream or type, a control character, …); nil
     /// when it would take it. Lets a caller check a whole input before appending any of it.
-    public var problem: String? { DraftValidation.problem(with: self) }
+    public var problem: String? { withUnsafePointer(to: self) { DraftValidation.problem(with: $0) } }
 }

@@ -105,7 +105,7 @@ final class RecordArena: @unchecked Sendable {
                     let placement = placements[index]
                     let slot = envelopeSlot(index)
                     EnvelopeEncoder.encode(
-                        drafts[index], position: placement.position, recordedAt: placement.recordedAt,
+                        drafts.baseAddress! + index, position: placement.position, recordedAt: placement.recordedAt,
                         streamVersion: placement.streamVersion, previousInStream: placement.previousInStream, into: slot
                     )
                     let envelope = UnsafeRawBufferPointer(slot)

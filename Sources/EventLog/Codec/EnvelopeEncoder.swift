@@ -8,9 +8,10 @@ enum EnvelopeEncoder {
             + draft.source.utf8.count + 4 + 32 * blobCount + draft.payload.canonicalBytes.count
     }
 
-    /// Encodes one envelope into `out`, which must hold at least `size(of: draft)` bytes.
+    /// Encodes one envelope into `out`, which must hold at least `size(of: draft)` bytes. The draft is read
+    /// where it lies, through a pointer (through a buffer's subscript it was copied whole).
     static func encode(
-        _ draft: borrowing EventDraft, position: UInt64, recordedAt: Int64, streamVersion: UInt64,
+        _ draft: UnsafePointer<EventDraft>, position: UInt64, recordedAt: Int64, streamVersion: UInt64,
         previousInStream: UInt64, into out: UnsafeMutableRawBufferPointer
     ) {
         var writer = Writer(out: out)
@@ -18,29 +19,29 @@ enum EnvelopeEncoder {
         writer.u64(position)
         writer.u64(UInt64(bitPattern: recordedAt))
         writer.u64(streamVersion)
-        writer.u32(draft.schemaVersion)
+        writer.u32(draft.pointee.schemaVersion)
         var flags: UInt8 = 0
-        if draft.observedAt != nil { flags |= EnvelopeLayout.hasObservedAt }
-        if draft.correlationID != nil { flags |= EnvelopeLayout.hasCorrelation }
-        if draft.causation != nil { flags |= EnvelopeLayout.hasCausation }
+        if draft.pointee.observedAt != nil { flags |= EnvelopeLayout.hasObservedAt }
+        if draft.pointee.correlationID != nil { flags |= EnvelopeLayout.hasCorrelation }
+        if draft.pointee.causation != nil { flags |= EnvelopeLayout.hasCausation }
         writer.byte(flags)
-        writer.id(draft.id)
-        writer.u64(UInt64(bitPattern: draft.observedAt ?? 0))
-        writer.id(draft.correlationID ?? EventID(high: 0, low: 0))
-        writer.u64(draft.causation ?? 0)
+        writer.id(draft.pointee.id)
+        writer.u64(UInt64(bitPattern: draft.pointee.observedAt ?? 0))
+        writer.id(draft.pointee.correlationID ?? EventID(high: 0, low: 0))
+        writer.u64(draft.pointee.causation ?? 0)
         writer.u64(previousInStream)
-        writer.u32(UInt32(draft.payload.canonicalBytes.count))
-        writer.string(draft.stream)
-        writer.string(draft.type)
-        writer.string(draft.source)
-        if let blobHashes = draft.importedBlobHashes {
+        writer.u32(UInt32(draft.pointee.payload.canonicalBytes.count))
+        writer.string(draft.pointee.stream)
+        writer.string(draft.pointee.type)
+        writer.string(draft.pointee.source)
+        if let blobHashes = draft.pointee.importedBlobHashes {
             writer.u32(UInt32(blobHashes.count))
             for hash in blobHashes { hash.withUnsafeBytes { writer.raw($0) } }
         } else {
-            writer.u32(UInt32(draft.blobs.count))
-            for blob in draft.blobs { blob.hash.withUnsafeBytes { writer.raw($0) } }
+            writer.u32(UInt32(draft.pointee.blobs.count))
+            for blob in draft.pointee.blobs { blob.hash.withUnsafeBytes { writer.raw($0) } }
         }
-        draft.payload.canonicalBytes.withUnsafeBytes { writer.raw($0) }
+        draft.pointee.payload.canonicalBytes.withUnsafeBytes { writer.raw($0) }
         precondition(writer.offset == out.count || out.count > writer.offset, "envelope overran its slot")
     }
 

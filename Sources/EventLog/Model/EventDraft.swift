@@ -62,3 +62,15 @@ public enum AppendOutcome: Sendable, Equatable {
         }
     }
 }
+
+extension UnsafeBufferPointer<EventDraft> {
+    /// The bytes of every draft's blobs, each draft read in place: iterating the buffer (`reduce`, `map`,
+    /// `for in`) copies every draft, which retains each of its fields.
+    var blobBytes: Int {
+        var total = 0
+        for index in indices {
+            for blob in self[index].blobs { total += blob.bytes.count }
+        }
+        return total
+    }
+}
