@@ -1,4 +1,5 @@
 import EventLog
+import Platform
 
 /// The two passes of `log append`: the first parses and checks every line and writes the drafts to a spool;
 /// the second appends the spool in transactions. Nothing is appended unless every line passed.
@@ -42,13 +43,20 @@ enum AppendInput {
         try log.read { reader in
             var state = FollowState()
             var round: [(number: Int, bytes: [UInt8])] = []
+            // A round is parsed in the background while this thread reads the next one's lines and follows
+            // the one before: the reading, the check in order and the spool are not parallel themselves.
+            var parsing: BackgroundResult<[Part]>?
             try input.forEachLine { number, bytes in
                 round.append((number, bytes))
                 if round.count >= linesPerRound {
-                    try follow(parsed(round, name, defaultSource), &state, reader, spool)
+                    let lines = round
+                    let next = BackgroundResult { parsed(lines, name, defaultSource) }
+                    if let parsing { try follow(parsing.wait(), &state, reader, spool) }
+                    parsing = next
                     round.removeAll(keepingCapacity: true)
                 }
             }
+            if let parsing { try follow(parsing.wait(), &state, reader, spool) }
             try follow(parsed(round, name, defaultSource), &state, reader, spool)
         }
     }
@@ -114,19 +122,13 @@ enum AppendInput {
 
     /// The spooled drafts in transactions of `size`, with the input line of each.
     static func batches(of spool: DraftSpool, size: Int, _ body: ([EventDraft], [Int]) throws -> Void) throws {
-        var drafts: [EventDraft] = []
-        var lines: [Int] = []
-        drafts.reserveCapacity(size)
-        try spool.forEachDraft { draft, line in
-            drafts.append(draft)
-            lines.append(line)
-            if drafts.count >= size {
-                try body(drafts, lines)
-                drafts.removeAll(keepingCapacity: true)
-                lines.removeAll(keepingCapacity: true)
-            }
+        // The next batch is read from the spool (its drafts built) on another core while this one is appended.
+        let batches = try spool.batches(of: size)
+        var upcoming = BackgroundResult { Result { try batches.next() } }
+        while let batch = try upcoming.wait().get() {
+            upcoming = BackgroundResult { Result { try batches.next() } }
+            try body(batch.drafts, batch.lines)
         }
-        if !drafts.isEmpty { try body(drafts, lines) }
     }
 
     /// The draft of one line (with a placeholder id when the line gives none); nil for a blank line.

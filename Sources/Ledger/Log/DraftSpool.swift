@@ -43,26 +43,57 @@ final class DraftSpool {
         pending.removeAll(keepingCapacity: true)
     }
 
-    /// Calls `body` with every draft written, in order, and the input line it came from.
-    func forEachDraft(_ body: (EventDraft, Int) throws -> Void) throws {
+    /// The drafts written, in order, a batch at a time, with the input line of each.
+    func batches(of size: Int) throws -> Batches {
         try flush()
         guard lseek(descriptor, 0, SEEK_SET) == 0 else {
             throw LedgerError.file(path: "the append spool", reason: String(cString: strerror(errno)))
         }
-        var buffer = [UInt8](repeating: 0, count: Self.chunk)
-        var carry: [UInt8] = []
-        while true {
-            let count: Int
-            do { count = try readSome(descriptor, into: &buffer) } catch {
-                throw LedgerError.file(path: "the append spool", reason: error.description)
-            }
-            if count == 0 { break }
-            carry.append(contentsOf: buffer[0..<count])
-            var reader = SpoolReader(bytes: carry)
-            while let (draft, line) = reader.next() { try body(draft, line) }
-            carry.removeFirst(reader.offset)
+        return Batches(spool: self, size: size)
+    }
+
+    /// Reads the spool front to back. Used by one thread at a time: `AppendInput.batches` asks for the next
+    /// batch on a helper thread only once the one before has been handed over.
+    final class Batches: @unchecked Sendable {
+        private let spool: DraftSpool
+        private let size: Int
+        private var buffer = [UInt8](repeating: 0, count: DraftSpool.chunk)
+        private var carry: [UInt8] = []
+        private var ended = false
+
+        fileprivate init(spool: DraftSpool, size: Int) {
+            self.spool = spool
+            self.size = size
         }
-        guard carry.isEmpty else { throw LedgerError.file(path: "the append spool", reason: "ends inside a record") }
+
+        /// The next batch of at most `size` drafts and their lines; nil after the last.
+        func next() throws -> (drafts: [EventDraft], lines: [Int])? {
+            var drafts: [EventDraft] = []
+            var lines: [Int] = []
+            drafts.reserveCapacity(size)
+            lines.reserveCapacity(size)
+            while drafts.count < size {
+                var reader = SpoolReader(bytes: carry)
+                while drafts.count < size, let (draft, line) = reader.next() {
+                    drafts.append(draft)
+                    lines.append(line)
+                }
+                carry.removeFirst(reader.offset)
+                if drafts.count == size || ended { break }
+                let count: Int
+                do { count = try readSome(spool.descriptor, into: &buffer) } catch {
+                    throw LedgerError.file(path: "the append spool", reason: error.description)
+                }
+                if count == 0 { ended = true } else { carry.append(contentsOf: buffer[0..<count]) }
+            }
+            if ended, drafts.isEmpty {
+                guard carry.isEmpty else {
+                    throw LedgerError.file(path: "the append spool", reason: "ends inside a record")
+                }
+                return nil
+            }
+            return (drafts, lines)
+        }
     }
 
     // MARK: Record format: u32 length, then the fields below, little-endian.
