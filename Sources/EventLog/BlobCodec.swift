@@ -43,6 +43,20 @@ final class BlobCodec: Sendable {
         self.state = Locked(state)
     }
 
+    /// `blob` with the value the store would keep for it, compressed on the calling thread with the dictionary
+    /// new blobs use now. An append keeps that value while the dictionary is still the one it uses, and
+    /// encodes the bytes again otherwise (the batch that trains one, or one trained by another process).
+    func encodedAhead(_ blob: Blob) -> Blob {
+        guard blob.encoded == nil else { return blob }
+        let dictionary = state.withLock { $0.current }
+        var blob = blob
+        let stored = ZstdFrames.withIdleCompressor {
+            BlobStore.encode(blob.bytes, dictionary: dictionary, compressor: $0)
+        }
+        blob.encoded = (dictionary?.version ?? 0, stored)
+        return blob
+    }
+
     /// What one batch stores: every draft's blobs encoded, and the dictionary it trained, if it did.
     struct BatchEncoding {
         /// Per draft, the stored value of each of its blobs, in order.
@@ -83,10 +97,14 @@ final class BlobCodec: Sendable {
         }
         let chosen = dictionary
         let blobs = drafts.indices.map { drafts[$0].blobs }
+        @Sendable func ahead(_ blob: Blob) -> [UInt8]? {
+            blob.encoded.flatMap { $0.dictionaryVersion == (chosen?.version ?? 0) ? $0.stored : nil }
+        }
         var stored = [[[UInt8]]](repeating: [], count: blobs.count)
-        let chunks = batchBytes >= Self.concurrentBytes ? min(blobs.count, 64) : 1
+        let pendingBytes = blobs.reduce(0) { $0 + $1.reduce(0) { $0 + (ahead($1) == nil ? $1.bytes.count : 0) } }
+        let chunks = pendingBytes >= Self.concurrentBytes ? min(blobs.count, 64) : 1
         @Sendable func encode(_ index: Int, with compressor: ZstdFrames.Compressor) -> [[UInt8]] {
-            blobs[index].map { BlobStore.encode($0.bytes, dictionary: chosen, compressor: compressor) }
+            blobs[index].map { ahead($0) ?? BlobStore.encode($0.bytes, dictionary: chosen, compressor: compressor) }
         }
         if chunks == 1 {
             serialCompressor.withLock { compressor in

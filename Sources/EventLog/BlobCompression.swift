@@ -87,6 +87,17 @@ enum ZstdFrames {
         }
     }
 
+    /// Contexts not in use by `withIdleCompressor`, at most `keptCompressors`.
+    private static let idleCompressors = Locked<[Compressor]>([])
+    private static let keptCompressors = 8
+
+    /// `body` with a compression context no other thread is using, kept for the next caller.
+    static func withIdleCompressor<R>(_ body: (Compressor) -> R) -> R {
+        let compressor = idleCompressors.withLock { $0.popLast() } ?? Compressor()
+        defer { idleCompressors.withLock { if $0.count < keptCompressors { $0.append(compressor) } } }
+        return body(compressor)
+    }
+
     /// The size a frame says it decompresses to, or nil when the bytes are not a frame that says so.
     static func contentSize(_ frame: UnsafeRawBufferPointer) -> Int? {
         let size = ZSTD_getFrameContentSize(frame.baseAddress, frame.count)

@@ -155,6 +155,12 @@ public final class EventLog: Sendable {
         try append(drafts[...])
     }
 
+    /// `blob` compressed now, on the calling thread, as the blob store would keep it, so that a writer with
+    /// other work on every core (an import's parsing workers) does not compress it under the writer lock.
+    /// The bytes and hash are unchanged; an append that finds the log's dictionary changed since encodes
+    /// them again.
+    public func encodedAhead(_ blob: Blob) -> Blob { blobCodec.encodedAhead(blob) }
+
     /// Appends a slice of a larger array as one batch, without copying it.
     @discardableResult
     public func append(_ drafts: ArraySlice<EventDraft>) throws -> [AppendOutcome] {

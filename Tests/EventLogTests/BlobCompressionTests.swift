@@ -51,6 +51,37 @@ import Testing
         #expect(tiny == [0] + Array("tiny".utf8))
     }
 
+    /// A blob compressed ahead of its append is stored as the append would store it; the batch that trains a
+    /// dictionary encodes its blobs again with it, as it does any other.
+    @Test func blobsEncodedAheadAreStoredWithTheDictionaryTheAppendUses() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.appending("log")
+        let first = Self.body(1)
+        var crossing: [Blob] = []
+        let later = Self.body(999_999)
+        do {
+            let log = try EventLog.open(directory: path, options: .init(initialMapSize: 64 << 20, clock: ManualClock()))
+            let ahead = log.encodedAhead(first)
+            #expect(ahead == first, "the same bytes and hash")
+            try log.append(draft("s", blobs: [ahead, log.encodedAhead(Blob("tiny"))]))
+            crossing = (2..<(2 + Int(4 << 20) / first.bytes.count)).map { Self.body($0) }
+            try log.append(crossing.map { draft("b:\($0.hash.hex.prefix(6))", blobs: [log.encodedAhead($0)]) })
+            #expect(try log.stats().blobDictionaries == 1)
+            try log.append(draft("s", blobs: [log.encodedAhead(later)]))
+            for body in [first, later] + crossing { #expect(try log.read { try $0.blob(body.hash) } == body.bytes) }
+            #expect(try log.verify().isValid)
+        }
+        func stored(_ blob: Blob) throws -> [UInt8] {
+            var value: [UInt8] = []
+            try RawLMDB.modify(directory: path, database: "blobs", key: blob.hash.bytes) { value = $0 }
+            return value
+        }
+        #expect(Array(try stored(first).prefix(5)) == [1, 0, 0, 0, 0], "no dictionary yet")
+        #expect(try stored(Blob("tiny")) == [0] + Array("tiny".utf8))
+        #expect(Array(try stored(crossing[0]).prefix(5)) == [1, 1, 0, 0, 0], "encoded again with the new dictionary")
+        #expect(Array(try stored(later).prefix(5)) == [1, 1, 0, 0, 0])
+    }
+
     @Test func aDictionaryIsTrainedOnceEnoughIsStoredAndOldBlobsStayReadable() throws {
         let directory = try TemporaryDirectory()
         let path = directory.appending("log")

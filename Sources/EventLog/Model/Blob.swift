@@ -4,6 +4,9 @@
 public struct Blob: Sendable, Equatable {
     public let hash: SHA256Hash
     public let bytes: [UInt8]
+    /// The value the blob store would keep for these bytes, when `EventLog.encodedAhead` compressed them off
+    /// the writer's path, and the dictionary version it used (0 for none).
+    var encoded: (dictionaryVersion: UInt32, stored: [UInt8])?
 
     public init(_ bytes: [UInt8]) {
         self.bytes = bytes
@@ -11,4 +14,9 @@ public struct Blob: Sendable, Equatable {
     }
 
     public init(_ text: String) { self.init(Array(text.utf8)) }
+
+    /// The same bytes, however they were encoded.
+    public static func == (first: Blob, second: Blob) -> Bool {
+        first.hash == second.hash && first.bytes == second.bytes
+    }
 }

@@ -14,6 +14,6 @@ struct CacheFile: Sendable {
     let bytes: [UInt8]
     /// Modification time, microseconds since the epoch.
     let modifiedAt: Int64
-    let blob: Blob
+    var blob: Blob
     var sha256: String { blob.hash.hex }
 }

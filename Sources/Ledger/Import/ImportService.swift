@@ -62,23 +62,26 @@ public struct ImportService: Sendable {
             let windows = stride(from: 0, to: entries.count, by: 128).map {
                 Array(entries[$0..<min($0 + 128, entries.count)])
             }
-            let parser = run.parser
+            let (parser, dryRun) = (run.parser, request.dryRun)
             let prepare = { @Sendable (window: [CacheTree.Entry]) in
-                BackgroundResult { ParallelMap.map(window) { ImportRun.prepare($0, parser: parser, log: log) } }
+                BackgroundResult {
+                    ParallelMap.map(window) { ImportRun.prepare($0, parser: parser, log: log, dryRun: dryRun) }
+                }
             }
             var done = 0
-            var upcoming = windows.first.map(prepare)
+            // Two windows ahead, so the workers have one to go on with while a commit waits for the disk.
+            var upcoming = windows.prefix(2).map(prepare)
             for index in windows.indices {
                 if stopRequest.isRequested {
-                    _ = upcoming?.wait()
+                    for window in upcoming { _ = window.wait() }
                     try run.commit()
                     try run.finish(interrupted: true)
                     throw LedgerError.interrupted(
                         "import stopped after \(done) of \(entries.count) files; those are recorded (run closed as interrupted) and the same import again skips them"
                     )
                 }
-                let prepared = upcoming?.wait() ?? []
-                upcoming = index + 1 < windows.count ? prepare(windows[index + 1]) : nil
+                let prepared = upcoming.removeFirst().wait()
+                if index + 2 < windows.count { upcoming.append(prepare(windows[index + 2])) }
                 for file in prepared { try run.take(file) }
                 done += prepared.count
                 progress?(FetchProgress(phase: "import", done: done, total: entries.count))
@@ -137,7 +140,8 @@ private struct ImportRun {
         try completeInterruptedRuns(log)
         try log.append(
             EventDraft(
-                .runStarted, stream: RecorderStreams.run(runID), payload: Payload(
+                .runStarted, stream: RecorderStreams.run(runID),
+                payload: Payload(
                     .object([
                         ("command", .string("import")), ("paths", .array(request.paths.map(JSONValue.string))),
                         ("files", .number(entries.count)), ("server_label", .optional(request.serverLabel)),
@@ -159,7 +163,9 @@ private struct ImportRun {
     mutating func finish(interrupted: Bool = false) throws {
         guard let log, let runID else { return }
         var finished = summary.json
-        if interrupted, case .object(let members) = finished { finished = .object(members + [("interrupted", .bool(true))]) }
+        if interrupted, case .object(let members) = finished {
+            finished = .object(members + [("interrupted", .bool(true))])
+        }
         try log.append(
             EventDraft(
                 .runFinished, stream: RecorderStreams.run(runID), payload: Payload(finished),
@@ -183,9 +189,11 @@ private struct ImportRun {
         let stage: Stage
     }
 
-    static func prepare(_ entry: CacheTree.Entry, parser: CacheFileParser, log: EventLog?) -> PreparedFile {
+    static func prepare(_ entry: CacheTree.Entry, parser: CacheFileParser, log: EventLog?, dryRun: Bool)
+        -> PreparedFile
+    {
         guard let recognised = entry.recognised else { return PreparedFile(entry: entry, stage: .ignored) }
-        let file: CacheFile
+        var file: CacheFile
         do throws(CacheFileProblem) {
             let read = try CacheTree.read(entry.path)
             file = CacheFile(path: entry.path, bytes: read.bytes, modifiedAt: read.modifiedAt, blob: Blob(read.bytes))
@@ -209,6 +217,8 @@ private struct ImportRun {
                     stage: known ? .alreadyImported(recognised, file) : .copy(recognised, file, original: original))
             }
         }
+        // Compressed here, on every core, rather than in the commit, which holds the writer lock on one thread.
+        if let log, !dryRun { file.blob = log.encodedAhead(file.blob) }
         if CacheFileParser.readsSiblings(recognised.kind) {
             return PreparedFile(entry: entry, stage: .read(recognised, file, parsed: nil))
         }
@@ -323,7 +333,6 @@ private struct ImportRun {
         chunkSize = 0
     }
 }
-
 
 extension AppendOutcome {
     /// False for a draft whose id was already in the log.
