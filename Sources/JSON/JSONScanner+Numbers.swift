@@ -16,7 +16,9 @@ extension JSONScanner {
         }
         if bytes[index] == 0x30 {
             index += 1
-            if index < bytes.count, (0x30...0x39).contains(bytes[index]) { throw error("leading zeros are not allowed") }
+            if index < bytes.count, (0x30...0x39).contains(bytes[index]) {
+                throw error("leading zeros are not allowed")
+            }
         } else {
             skipDigits()
         }
@@ -46,9 +48,14 @@ extension JSONScanner {
     /// A number as a finite `Double`.
     public mutating func double() throws(JSONParseError) -> Double {
         let (range, integral) = try number()
-        if integral, range.count <= 15, let small = smallInteger(range) { return Double(small) }
+        if integral, range.count <= 15, let small = smallInteger(range) {
+            // "-0" is negative zero, as strtod reads it.
+            return small == 0 && bytes[range.lowerBound] == UInt8(ascii: "-") ? -0.0 : Double(small)
+        }
+        if let exact = exactDecimal(range) { return exact }
         let value: Double
-        if range.upperBound < bytes.count, JSONScanner.endsNumber(bytes[range.upperBound]), let base = bytes.baseAddress {
+        if range.upperBound < bytes.count, JSONScanner.endsNumber(bytes[range.upperBound]), let base = bytes.baseAddress
+        {
             // The grammar was checked, and a byte that cannot continue a number follows it inside the buffer,
             // so strtod stops exactly at the number's end without reading past the buffer.
             value = base.advanced(by: range.lowerBound).withMemoryRebound(to: CChar.self, capacity: range.count) {
@@ -88,6 +95,60 @@ extension JSONScanner {
         case UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x09, 0x0A, 0x0D: true
         default: false
         }
+    }
+
+    /// Powers of ten that are exact doubles.
+    private static let exactPowersOfTen: [Double] = (0...22).map { exponent in
+        (0..<exponent).reduce(1.0) { value, _ in value * 10 }
+    }
+
+    /// A number whose digits make an integer w ≤ 2⁵³ and whose value is w × 10^q with |q| ≤ 22 (most decimals
+    /// in a runtime: prices, amounts, fees), without strtod: w and 10^|q| are exact doubles, so the one
+    /// multiplication or division rounds correctly, to the bits strtod gives (Clinger's fast path). Nil
+    /// for any other number, which strtod reads.
+    func exactDecimal(_ range: Range<Int>) -> Double? {
+        var index = range.lowerBound
+        let negative = bytes[index] == UInt8(ascii: "-")
+        if negative { index += 1 }
+        var significand: UInt64 = 0
+        var exponent = 0
+        var fraction = false
+        while index < range.upperBound {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: ".") {
+                fraction = true
+            } else if byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
+                significand = significand &* 10 &+ UInt64(byte &- 0x30)
+                // Past 2⁵³ the significand is no longer exact (and 10 more digits could overflow).
+                guard significand <= 1 << 53 else { return nil }
+                if fraction { exponent -= 1 }
+            } else {
+                break
+            }
+            index += 1
+        }
+        if index < range.upperBound {
+            // An exponent: e or E, a sign, at most three digits (more is far outside the fast path).
+            index += 1
+            var sign = 1
+            if bytes[index] == UInt8(ascii: "-") || bytes[index] == UInt8(ascii: "+") {
+                if bytes[index] == UInt8(ascii: "-") { sign = -1 }
+                index += 1
+            }
+            guard range.upperBound - index <= 3 else { return nil }
+            var written = 0
+            while index < range.upperBound {
+                written = written * 10 + Int(bytes[index] &- 0x30)
+                index += 1
+            }
+            exponent += sign * written
+        }
+        guard exponent >= -22, exponent <= 22 else { return nil }
+        let magnitude =
+            exponent < 0
+            ? Double(significand) / Self.exactPowersOfTen[-exponent]
+            : Double(significand) * Self.exactPowersOfTen[exponent]
+        return negative ? -magnitude : magnitude
     }
 
     /// An integer of at most 18 digits (so it cannot overflow), read without allocating.

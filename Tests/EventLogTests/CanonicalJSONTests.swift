@@ -1,7 +1,9 @@
 import EventLog
+import EventLogTesting
 import Foundation
-@testable import JSON
 import Testing
+
+@testable import JSON
 
 @Suite struct CanonicalJSONTests {
     @Test func sortsKeysAndDropsWhitespace() throws {
@@ -98,6 +100,45 @@ import Testing
             let parses = (try? JSONParser.parse(bytes)) != nil
             #expect(bytes.withUnsafeBufferPointer(CanonicalJSON.isCanonical) == parses, "depth \(depth)")
             #expect(parses == (depth <= JSONScanner.maxDepth))
+        }
+    }
+}
+
+/// Decimals read without strtod (Clinger's fast path) give strtod's bits; the rest still go to strtod.
+@Suite struct ScannerDoubleTests {
+    static func scanned(_ text: String) throws -> Double {
+        let bytes = Array((text + ",").utf8)
+        return try bytes.withUnsafeBufferPointer { buffer in
+            var scanner = JSONScanner(buffer)
+            return try scanner.double()
+        }
+    }
+
+    @Test func everyDecimalReadsAsStrtodReadsIt() throws {
+        var random = SeededRandom(seed: 2026)
+        var checked = 0
+        for _ in 0..<60_000 {
+            let digits = (0..<Int.random(in: 1...20, using: &random)).map { _ in
+                String(Int.random(in: 0...9, using: &random))
+            }.joined()
+            let integer = String(digits.drop { $0 == "0" }).isEmpty ? "0" : String(digits.drop { $0 == "0" })
+            let point = Int.random(in: 0...integer.count, using: &random)
+            var text = String(integer.prefix(point)).isEmpty ? "0" : String(integer.prefix(point))
+            if point < integer.count { text += "." + integer.dropFirst(point) }
+            if Bool.random(using: &random) {
+                text +=
+                    ["e", "E"].randomElement(using: &random)! + ["", "+", "-"].randomElement(using: &random)!
+                    + String(Int.random(in: 0...30, using: &random))
+            }
+            if Bool.random(using: &random) { text = "-" + text }
+            let expected = strtod(text, nil)
+            guard expected.isFinite else { continue }
+            #expect(try Self.scanned(text).bitPattern == expected.bitPattern, "\(text)")
+            checked += 1
+        }
+        #expect(checked > 50_000)
+        for text in ["-0", "-0.0", "0.1", "1e22", "1e23", "9007199254740993", "9007199254740992.5", "4.35", "1E-22", "0e5"] {
+            #expect(try Self.scanned(text).bitPattern == strtod(text, nil).bitPattern, "\(text)")
         }
     }
 }

@@ -76,8 +76,9 @@ enum RuntimeReportDecoding {
         var id: String?, direction: Int64?, opened: Int64?, closed: Int64?, isClosed: Bool?
         var average: Double?, fees: Double?, realized: Double?, unrealized: Double?, roi: Double?
         var entries: [RuntimeOrder] = [], exits: [RuntimeOrder] = []
+        let table = positionTable  // once per position, not once per member (each read checks a lazy global)
         try scanner.objectMembers { name, scanner throws(JSONParseError) in
-            guard let packed = name.packed, let bit = positionTable.firstIndex(of: packed) else {
+            guard let packed = name.packed, let bit = table.firstIndex(of: packed) else {
                 return try scanner.skipValue()
             }
             guard seen & (1 << bit) == 0 else { throw scanner.error("duplicate member name \"\(name.string)\"") }
@@ -126,8 +127,9 @@ enum RuntimeReportDecoding {
         var seen: UInt32 = 0
         var direction: Int64?, completed: Int64?
         var price: Double?, amount: Double?, fee: Double?, margin: Double?, profit: Double?
+        let table = orderTable  // once per order, not once per member
         try scanner.objectMembers { name, scanner throws(JSONParseError) in
-            guard let packed = name.packed, let bit = orderTable.firstIndex(of: packed) else {
+            guard let packed = name.packed, let bit = table.firstIndex(of: packed) else {
                 return try scanner.skipValue()
             }
             guard seen & (1 << bit) == 0 else { throw scanner.error("duplicate member name \"\(name.string)\"") }
