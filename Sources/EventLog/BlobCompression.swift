@@ -146,6 +146,10 @@ enum ZstdFrames {
 
     /// A dictionary of at most `capacity` bytes trained on `samples`, or nil when zstd finds too little to
     /// learn from (too few or too small samples: blobs are then compressed without one).
+    ///
+    /// FastCover with the segment size (k = 1024, d = 8) that zstd's own search picks on runtime bodies, rather
+    /// than `ZDICT_trainFromBuffer`'s search over four: on 2 MB of runtimes it trains in 0.03 s instead of 0.14
+    /// (a tenth of a 10,000-runtime import) and compresses the next 52 MB 1 % smaller.
     static func train(_ samples: [[UInt8]], capacity: Int) -> [UInt8]? {
         var joined: [UInt8] = []
         joined.reserveCapacity(samples.reduce(0) { $0 + $1.count })
@@ -154,7 +158,15 @@ enum ZstdFrames {
         var dictionary = [UInt8](repeating: 0, count: capacity)
         let size = dictionary.withUnsafeMutableBytes { out in
             joined.withUnsafeBytes { source in
-                ZDICT_trainFromBuffer(out.baseAddress, capacity, source.baseAddress, sizes, UInt32(sizes.count))
+                var parameters = ZDICT_fastCover_params_t()
+                parameters.k = 1024
+                parameters.d = 8
+                parameters.f = 20
+                parameters.accel = 1
+                parameters.splitPoint = 1
+                parameters.zParams.compressionLevel = level
+                return ZDICT_trainFromBuffer_fastCover(
+                    out.baseAddress, capacity, source.baseAddress, sizes, UInt32(sizes.count), parameters)
             }
         }
         guard ZDICT_isError(size) == 0, size > 0 else { return nil }
