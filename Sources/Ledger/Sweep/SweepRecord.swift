@@ -54,7 +54,7 @@ struct SweepRecord: Sendable {
         trials[index].objective = objective
         trials[index].broken = broken
         trials[index].reason = reason
-        if index < knownPrefix.count { knownPrefix.removeSubrange(index...) }
+        if number < knownPrefix.count { knownPrefix.removeSubrange(number...) }
     }
 
     static func read(_ sweepID: String, in log: EventLog) throws -> SweepRecord {
