@@ -2,7 +2,7 @@ import Foundation
 import JSON
 import Platform
 
-/// A trial as the samplers see it: the parameters it ran with and what it was told.
+/// A trial as the samplers see it: where its parameters lie and what it was told.
 struct ToldTrial: Sendable {
     enum Verdict: Sendable, Equatable {
         /// Within every constraint, with the objective as a score where higher is better.
@@ -14,7 +14,6 @@ struct ToldTrial: Sendable {
     }
 
     let number: Int
-    let parameters: JSONValue
     let verdict: Verdict
     /// Each parameter of the space's where it lies (`SweepParameter.coordinate`), read from the parameters
     /// once rather than at every ask.
@@ -22,7 +21,6 @@ struct ToldTrial: Sendable {
 
     init(number: Int, parameters: JSONValue, verdict: Verdict, space: [SweepParameter]) {
         self.number = number
-        self.parameters = parameters
         self.verdict = verdict
         coordinates = space.map { parameters[$0.name].flatMap($0.coordinate) }
     }
@@ -118,24 +116,6 @@ struct SweepSampler: Sendable {
         _ lists: [[(value: JSONValue, score: Double)]], names: [String], asked: Set<String>, limit: Int = 512
     ) -> [(key: String, value: JSONValue)]? {
         func total(_ places: [Int]) -> Double { zip(lists, places).reduce(0) { $0 + $1.0[$1.1].score } }
-        // A point's canonical JSON put together from its members' canonical text, each written once when first
-        // needed: the members in the canonical order of their names, as `CanonicalJSON` writes an object.
-        let order = names.indices.sorted { Array(names[$0].utf8).lexicographicallyPrecedes(Array(names[$1].utf8)) }
-        var members = lists.map { [ArraySlice<UInt8>?](repeating: nil, count: $0.count) }
-        func key(_ places: [Int]) -> String {
-            var bytes: [UInt8] = [UInt8(ascii: "{")]
-            for (offset, dimension) in order.enumerated() {
-                if offset > 0 { bytes.append(UInt8(ascii: ",")) }
-                let place = places[dimension]
-                if members[dimension][place] == nil {
-                    let member = CanonicalJSON.encode(.object([(names[dimension], lists[dimension][place].value)]))
-                    members[dimension][place] = member.dropFirst().dropLast()
-                }
-                bytes.append(contentsOf: members[dimension][place]!)
-            }
-            bytes.append(UInt8(ascii: "}"))
-            return String(decoding: bytes, as: UTF8.self)
-        }
         let first = Array(repeating: 0, count: lists.count)
         var frontier = [(places: first, total: total(first))]
         var seen: Set<[Int]> = [first]
@@ -148,9 +128,8 @@ struct SweepSampler: Sendable {
                 })
             else { return nil }
             let places = frontier.remove(at: next).places
-            if !asked.contains(key(places)) {
-                return zip(names, zip(lists, places).map { $0[$1].value }).map { (key: $0, value: $1) }
-            }
+            let point = zip(names, zip(lists, places).map { $0[$1].value }).map { (key: $0, value: $1) }
+            if !asked.contains(CanonicalJSON.string(.object(point))) { return point }
             for dimension in places.indices where places[dimension] + 1 < lists[dimension].count {
                 var successor = places
                 successor[dimension] += 1
