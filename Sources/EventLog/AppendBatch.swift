@@ -28,6 +28,7 @@ struct AppendBatch {
     let previousHash: SHA256Hash
     /// The next arena slot whose record `writeRecords` appends.
     private var nextRecord = 0
+    private var packer = BlobPacker()
 
     /// A stream's version and the position of its newest event, as stored in the `streams` table.
     struct StreamHead {
@@ -98,7 +99,7 @@ struct AppendBatch {
             _ = try txn.put(dbs.typeIndex, key, value, flags: .appendDuplicate)
         }
         for (blob, stored) in zip(draft.pointee.blobs, storedBlobs) {
-            try BlobStore.store(blob.hash, stored: stored, txn: txn, dbs: dbs)
+            try packer.store(blob.hash, stored: stored, txn: txn, dbs: dbs)
         }
         if let hashes = draft.pointee.importedBlobHashes {
             for hash in hashes where try hash.withUnsafeBytes({ try txn.get(dbs.blobs, $0) }) == nil {
@@ -140,6 +141,7 @@ struct AppendBatch {
     /// Writes the stream heads and type names the batch changed; returns the cache for the next batch
     /// (to be kept only once the transaction has committed).
     mutating func finish(txn: borrowing LMDBTransaction, transactionID: Int) throws -> WriterCache {
+        try packer.flush(txn: txn, dbs: dbs)
         for name in dirtyStreams {
             guard let slot = cache.streams.index(forKey: name) else { continue }
             var head = cache.streams.values[slot]

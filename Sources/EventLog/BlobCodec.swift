@@ -17,30 +17,13 @@ final class BlobCodec: Sendable {
     /// A batch with this much blob content is compressed on every core.
     static let concurrentBytes = 1 << 20
 
-    private struct State {
-        var dictionaries: [UInt32: BlobDictionary] = [:]
-        var current: BlobDictionary?
-        var untrainedBytes: UInt64 = 0
-        var format: UInt32
-
-        /// Newer dictionaries, in version order: the last becomes the one new blobs use.
-        mutating func load(_ found: [BlobDictionary]) {
-            for dictionary in found { dictionaries[dictionary.version] = dictionary }
-            current = found.last ?? current
-        }
-    }
-
-    private let state: Locked<State>
+    let dictionaries: TrainedDictionaries
     /// The context small batches compress with, kept between them (`encode` runs under the writer lock).
     private let serialCompressor = Locked(ZstdFrames.Compressor())
 
-    init(txn: borrowing LMDBTransaction, dbs: LogDatabases, format: UInt32) throws {
-        var state = State(format: format)
-        state.load(try Self.dictionaries(after: 0, txn: txn, dbs: dbs))
-        state.untrainedBytes = try Keys.withUTF8(Self.untrainedKey) { key in
-            try txn.get(dbs.meta, key).map { Keys.uint64($0, bigEndian: false) } ?? 0
-        }
-        self.state = Locked(state)
+    init(txn: borrowing LMDBTransaction, dbs: LogDatabases) throws {
+        dictionaries = try TrainedDictionaries(
+            prefix: "blob-dictionary/", untrainedKey: "blob-untrained-bytes", txn: txn, dbs: dbs)
     }
 
     /// `blob` with the value the store would keep for it, compressed on the calling thread with the dictionary
@@ -48,7 +31,7 @@ final class BlobCodec: Sendable {
     /// encodes the bytes again otherwise (the batch that trains one, or one trained by another process).
     func encodedAhead(_ blob: Blob) -> Blob {
         guard blob.encoded == nil else { return blob }
-        let dictionary = state.withLock { $0.current }
+        let dictionary = dictionaries.current
         var blob = blob
         let stored = ZstdFrames.withIdleCompressor {
             BlobStore.encode(blob.bytes, dictionary: dictionary, compressor: $0)
@@ -61,9 +44,9 @@ final class BlobCodec: Sendable {
     struct BatchEncoding {
         /// Per draft, the stored value of each of its blobs, in order.
         var stored: [[[UInt8]]]
-        var trained: BlobDictionary?
+        var trained: ZstdDictionary?
         var untrainedBytes: UInt64
-        /// The batch holds blobs (so the counter and format may need writing).
+        /// The batch holds blobs (so the counter may need writing).
         var hasBlobs: Bool
     }
 
@@ -78,17 +61,17 @@ final class BlobCodec: Sendable {
                 stored: Array(repeating: [], count: drafts.count), trained: nil, untrainedBytes: 0, hasBlobs: false)
         }
         // Only while this process knows no dictionary: one may have been trained by another since it opened.
-        if state.withLock({ $0.current == nil }) { try refresh(env: env, dbs: dbs) }
-        let snapshot = state.withLock { ($0.current, $0.untrainedBytes, $0.dictionaries.keys.max() ?? 0) }
-        var dictionary = snapshot.0
-        var untrained = snapshot.1
-        var trained: BlobDictionary?
+        if dictionaries.current == nil { try dictionaries.refresh(env: env, dbs: dbs) }
+        let snapshot = dictionaries.snapshot
+        var dictionary = snapshot.current
+        var untrained = snapshot.untrainedBytes
+        var trained: ZstdDictionary?
         if dictionary == nil {
             untrained += UInt64(batchBytes)
             if untrained >= Self.trainingThreshold {
                 let samples = try Self.samples(stored: env, dbs: dbs, batch: drafts)
                 if let bytes = ZstdFrames.train(samples, capacity: Self.dictionaryCapacity) {
-                    trained = BlobDictionary(version: snapshot.2 + 1, bytes: bytes)
+                    trained = ZstdDictionary(version: snapshot.newestVersion + 1, bytes: bytes)
                     dictionary = trained
                 }
                 // Trained or not (too little to learn from), wait for as much again before the next try.
@@ -127,101 +110,42 @@ final class BlobCodec: Sendable {
         return BatchEncoding(stored: stored, trained: trained, untrainedBytes: untrained, hasBlobs: true)
     }
 
-    /// Writes what the batch's encoding needs besides its blobs: a new dictionary, the untrained count, and the
-    /// format that says blobs may be compressed. In the batch's own transaction, so a crash keeps all or none.
+    /// Writes what the batch's encoding needs besides its blobs: a new dictionary and the untrained count. In
+    /// the batch's own transaction, so a crash keeps all or none; throws `TrainedDictionaries.TrainedElsewhere`
+    /// when another process trained that version first (the batch is then encoded again with the log's).
     func record(_ encoding: BatchEncoding, txn: borrowing LMDBTransaction, dbs: LogDatabases) throws {
         guard encoding.hasBlobs else { return }
-        if let trained = encoding.trained {
-            let stored = try Self.withDictionaryKey(trained.version) { key in
-                try trained.bytes.withUnsafeBytes { try txn.put(dbs.meta, key, $0, flags: .noOverwrite) }
-            }
-            // Another process trained this version first: the batch's blobs name a dictionary that is not the
-            // stored one, so the batch is encoded again with what the log holds.
-            if !stored { throw TrainedElsewhere() }
-        }
-        let untrainedChanged = state.withLock { $0.current == nil }
-        if untrainedChanged {
-            try Keys.withUTF8(Self.untrainedKey) { key in
-                try withUnsafeBytes(of: encoding.untrainedBytes.littleEndian) { _ = try txn.put(dbs.meta, key, $0) }
-            }
-        }
-        if state.withLock({ $0.format }) < EventLog.formatVersion {
-            try EventLog.stampFormat(txn: txn, meta: dbs.meta)
-        }
-    }
-
-    /// Thrown inside a batch's transaction (rolling it back) when another process committed a dictionary of the
-    /// version this batch trained.
-    struct TrainedElsewhere: Error {}
-
-    /// Loads dictionaries other processes trained since this log was opened.
-    func refresh(env: LMDBEnvironment, dbs: LogDatabases) throws {
-        let known = state.withLock { $0.dictionaries.keys.max() ?? 0 }
-        let found = try env.read { try Self.dictionaries(after: known, txn: $0, dbs: dbs) }
-        state.withLock { $0.load(found) }
-    }
-
-    /// The dictionaries stored after version `known`, in version order (versions are consecutive).
-    private static func dictionaries(after known: UInt32, txn: borrowing LMDBTransaction, dbs: LogDatabases) throws
-        -> [BlobDictionary]
-    {
-        var found: [BlobDictionary] = []
-        while let dictionary = try loadDictionary(known + UInt32(found.count) + 1, txn: txn, dbs: dbs) {
-            found.append(dictionary)
-        }
-        return found
+        try dictionaries.persist(
+            trained: encoding.trained, untrainedBytes: encoding.untrainedBytes, txn: txn, dbs: dbs)
     }
 
     /// After the batch committed: what it trained and counted becomes this codec's.
     func adopt(_ encoding: BatchEncoding) {
         guard encoding.hasBlobs else { return }
-        state.withLock { state in
-            if let trained = encoding.trained {
-                state.dictionaries[trained.version] = trained
-                state.current = trained
-            }
-            state.untrainedBytes = encoding.untrainedBytes
-            state.format = EventLog.formatVersion
-        }
+        dictionaries.adopt(trained: encoding.trained, untrainedBytes: encoding.untrainedBytes)
     }
 
-    /// The original bytes of a stored value, loading a dictionary another process trained when needed.
-    func content(of stored: UnsafeRawBufferPointer, txn: borrowing LMDBTransaction, dbs: LogDatabases) throws
+    /// The original bytes of the blob stored under `hash` (nil when the store has none), loading a dictionary
+    /// another process trained when needed.
+    func content(of hash: SHA256Hash, txn: borrowing LMDBTransaction, dbs: LogDatabases) throws
+        -> Result<[UInt8], BlobProblem>?
+    {
+        guard let entry = try hash.withUnsafeBytes({ try txn.get(dbs.blobs, $0) }) else { return nil }
+        return try content(ofEntry: entry, txn: txn, dbs: dbs)
+    }
+
+    /// The original bytes of one entry of the `blobs` table.
+    func content(ofEntry entry: UnsafeRawBufferPointer, txn: borrowing LMDBTransaction, dbs: LogDatabases) throws
         -> Result<[UInt8], BlobProblem>
     {
-        try BlobStore.content(of: stored) { version in
-            if let known = state.withLock({ $0.dictionaries[version] }) { return known }
-            guard let loaded = try Self.loadDictionary(version, txn: txn, dbs: dbs) else { return nil }
-            state.withLock { $0.dictionaries[version] = loaded }
-            return loaded
+        switch try BlobStore.resolve(entry, txn: txn, dbs: dbs) {
+        case .failure(let problem): return .failure(problem)
+        case .success(let stored):
+            return try BlobStore.content(of: stored) { try dictionaries.dictionary($0, txn: txn, dbs: dbs) }
         }
     }
 
-    /// How many dictionaries the log holds (counting any another process trained), for `log stats`.
-    static func dictionaryCount(txn: borrowing LMDBTransaction, dbs: LogDatabases) throws -> Int {
-        var count = 0
-        while try withDictionaryKey(UInt32(count + 1), { try txn.get(dbs.meta, $0) != nil }) { count += 1 }
-        return count
-    }
-
-    // MARK: Keys and samples
-
-    private static let untrainedKey = "blob-untrained-bytes"
-
-    private static func withDictionaryKey<R>(_ version: UInt32, _ body: (UnsafeRawBufferPointer) throws -> R)
-        rethrows -> R
-    {
-        var key = Array("blob-dictionary/".utf8)
-        withUnsafeBytes(of: version.bigEndian) { key.append(contentsOf: $0) }
-        return try key.withUnsafeBytes(body)
-    }
-
-    private static func loadDictionary(_ version: UInt32, txn: borrowing LMDBTransaction, dbs: LogDatabases) throws
-        -> BlobDictionary?
-    {
-        let bytes = try withDictionaryKey(version) { key in try txn.get(dbs.meta, key).map { Array($0) } }
-        return bytes.flatMap { BlobDictionary(version: version, bytes: $0) }
-    }
+    // MARK: Samples
 
     /// What training learns from: the blobs stored so far (all without a dictionary, so few) and the batch's.
     private static func samples(stored env: LMDBEnvironment, dbs: LogDatabases, batch: UnsafeBufferPointer<EventDraft>)
@@ -239,7 +163,8 @@ final class BlobCodec: Sendable {
             try txn.withCursor(dbs.blobs) { cursor in
                 var entry = try cursor.first()
                 while let current = entry, total < sampleLimit {
-                    if case .success(let bytes) = BlobStore.content(of: current.value, dictionary: { _ in nil }),
+                    if case .success(let stored) = try BlobStore.resolve(current.value, txn: txn, dbs: dbs),
+                        case .success(let bytes) = BlobStore.content(of: stored, dictionary: { _ in nil }),
                         bytes.count >= BlobStore.smallestCompressed
                     {
                         samples.append(bytes)

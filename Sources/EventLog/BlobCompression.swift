@@ -3,7 +3,7 @@ import Platform
 
 /// A zstd dictionary trained on a ledger's own response bodies. Kept in the log's `meta` table under its
 /// version, so a blob compressed with it stays readable whatever dictionaries come after it.
-final class BlobDictionary: @unchecked Sendable {
+final class ZstdDictionary: @unchecked Sendable {
     let version: UInt32
     let bytes: [UInt8]
     // Both are immutable once made, which zstd documents as safe to share between threads.
@@ -63,7 +63,7 @@ enum ZstdFrames {
         /// `source` as one frame (with its content size in the header) appended to `out`, or false when the
         /// frame would not be smaller than `limit` bytes (`out` is then as it was).
         func compress(
-            _ source: UnsafeRawBufferPointer, dictionary: BlobDictionary?, limit: Int, into out: inout [UInt8]
+            _ source: UnsafeRawBufferPointer, dictionary: ZstdDictionary?, limit: Int, into out: inout [UInt8]
         ) -> Bool {
             let start = out.count
             let bound = ZSTD_compressBound(source.count)
@@ -125,23 +125,44 @@ enum ZstdFrames {
     private static let keptDecompressors = 8
 
     /// The bytes of one frame, or nil when the frame is damaged or does not decompress to the size it names.
-    static func decompress(_ frame: UnsafeRawBufferPointer, dictionary: BlobDictionary?) -> [UInt8]? {
+    static func decompress(_ frame: UnsafeRawBufferPointer, dictionary: ZstdDictionary?) -> [UInt8]? {
         guard let size = contentSize(frame) else { return nil }
         guard let decompressor = idleDecompressors.withLock({ $0.popLast() }) ?? Decompressor() else { return nil }
         defer {
             idleDecompressors.withLock { if $0.count < keptDecompressors { $0.append(decompressor) } }
         }
-        let context = decompressor.context
         var failed = false
         let content = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
-            let written =
-                dictionary?.withDecompression {
-                    ZSTD_decompress_usingDDict(context, buffer.baseAddress, size, frame.baseAddress, frame.count, $0)
-                } ?? ZSTD_decompressDCtx(context, buffer.baseAddress, size, frame.baseAddress, frame.count)
-            failed = ZSTD_isError(written) != 0 || written != size
+            failed = !decompress(
+                frame, dictionary: dictionary, into: UnsafeMutableRawBufferPointer(buffer), with: decompressor)
             count = failed ? 0 : size
         }
         return failed ? nil : content
+    }
+
+    /// Decompresses one frame into `destination`, which must be exactly the size the frame names; false when
+    /// the frame is damaged or decompresses to another size.
+    static func decompress(
+        _ frame: UnsafeRawBufferPointer, dictionary: ZstdDictionary?, into destination: UnsafeMutableRawBufferPointer
+    ) -> Bool {
+        guard let decompressor = idleDecompressors.withLock({ $0.popLast() }) ?? Decompressor() else { return false }
+        defer {
+            idleDecompressors.withLock { if $0.count < keptDecompressors { $0.append(decompressor) } }
+        }
+        return decompress(frame, dictionary: dictionary, into: destination, with: decompressor)
+    }
+
+    private static func decompress(
+        _ frame: UnsafeRawBufferPointer, dictionary: ZstdDictionary?, into destination: UnsafeMutableRawBufferPointer,
+        with decompressor: Decompressor
+    ) -> Bool {
+        let context = decompressor.context
+        let size = destination.count
+        let written =
+            dictionary?.withDecompression {
+                ZSTD_decompress_usingDDict(context, destination.baseAddress, size, frame.baseAddress, frame.count, $0)
+            } ?? ZSTD_decompressDCtx(context, destination.baseAddress, size, frame.baseAddress, frame.count)
+        return ZSTD_isError(written) == 0 && written == size
     }
 
     /// A dictionary of at most `capacity` bytes trained on `samples`, or nil when zstd finds too little to

@@ -2,17 +2,21 @@
 /// Storing the same bytes again is a no-op, which is what makes a re-fetched payload cost nothing.
 ///
 /// Encodings: 0 is the bytes themselves; 1 is a u32 (little-endian) dictionary version, 0 for none, then one
-/// zstd frame that names its content size. Blobs that do not shrink stay identity.
+/// zstd frame that names its content size. Blobs that do not shrink stay identity. 2 says where in a pack
+/// the stored value (of encoding 0 or 1) lies; see `BlobPacker`.
 enum BlobStore {
     static let identityEncoding: UInt8 = 0
     static let zstdEncoding: UInt8 = 1
+    static let packedEncoding: UInt8 = 2
+    /// Encoding 2 ‖ u64 pack ‖ u32 offset ‖ u32 length, little-endian.
+    static let locatorSize = 17
     static let zstdHeaderSize = 5
     /// Below this a frame's own header outweighs what it saves.
     static let smallestCompressed = 64
 
     /// What `stage` writes for `bytes`: compressed with `dictionary` when that makes it smaller.
     static func encode(
-        _ bytes: [UInt8], dictionary: BlobDictionary?, compressor: borrowing ZstdFrames.Compressor
+        _ bytes: [UInt8], dictionary: ZstdDictionary?, compressor: borrowing ZstdFrames.Compressor
     ) -> [UInt8] {
         var stored: [UInt8] = []
         if bytes.count >= smallestCompressed {
@@ -31,14 +35,22 @@ enum BlobStore {
         return stored
     }
 
-    static func store(
-        _ hash: SHA256Hash, stored: [UInt8], txn: borrowing LMDBTransaction, dbs: LogDatabases
-    ) throws {
-        let exists = try hash.withUnsafeBytes { try txn.get(dbs.blobs, $0) != nil }
-        if exists { return }
-        try hash.withUnsafeBytes { key in
-            try stored.withUnsafeBytes { _ = try txn.put(dbs.blobs, key, $0, flags: .noOverwrite) }
+    /// The stored value a blob's entry refers to: the entry itself, or the slice of a pack it locates.
+    static func resolve(_ entry: UnsafeRawBufferPointer, txn: borrowing LMDBTransaction, dbs: LogDatabases) throws
+        -> Result<UnsafeRawBufferPointer, BlobProblem>
+    {
+        guard entry.first == packedEncoding else { return .success(entry) }
+        guard entry.count == locatorSize else { return .failure(.badLocator) }
+        let pack = Keys.uint64(entry, at: 1, bigEndian: false)
+        let offset = Int(UInt32(littleEndian: entry.loadUnaligned(fromByteOffset: 9, as: UInt32.self)))
+        let length = Int(UInt32(littleEndian: entry.loadUnaligned(fromByteOffset: 13, as: UInt32.self)))
+        guard let packs = dbs.blobPacks, let bytes = try Keys.withPosition(pack, { try txn.get(packs, $0) }) else {
+            return .failure(.missingPack(pack))
         }
+        guard length > 0, offset + length <= bytes.count else { return .failure(.outsidePack(pack)) }
+        let stored = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + length)])
+        guard stored.first != packedEncoding else { return .failure(.badLocator) }
+        return .success(stored)
     }
 
     /// The size of the original bytes, from the stored value alone (no decompression), for `log stats`.
@@ -54,7 +66,7 @@ enum BlobStore {
 
     /// The original bytes of a stored value, or why they cannot be had. `dictionary` is looked up by the
     /// caller for the version the value names.
-    static func content(of stored: UnsafeRawBufferPointer, dictionary: (UInt32) throws -> BlobDictionary?) rethrows
+    static func content(of stored: UnsafeRawBufferPointer, dictionary: (UInt32) throws -> ZstdDictionary?) rethrows
         -> Result<[UInt8], BlobProblem>
     {
         guard let encoding = stored.first else { return .failure(.unknownEncoding(nil)) }
@@ -63,7 +75,7 @@ enum BlobStore {
             return .success(Array(UnsafeRawBufferPointer(rebasing: stored[1...])))
         case zstdEncoding where stored.count > zstdHeaderSize:
             let version = UInt32(littleEndian: stored.loadUnaligned(fromByteOffset: 1, as: UInt32.self))
-            var found: BlobDictionary?
+            var found: ZstdDictionary?
             if version != 0 {
                 guard let known = try dictionary(version) else { return .failure(.missingDictionary(version)) }
                 found = known
@@ -82,6 +94,9 @@ enum BlobProblem: Error, Sendable {
     case unknownEncoding(UInt8?)
     case missingDictionary(UInt32)
     case damagedFrame
+    case badLocator
+    case missingPack(UInt64)
+    case outsidePack(UInt64)
 
     func describe(_ hash: SHA256Hash) -> String {
         switch self {
@@ -90,6 +105,9 @@ enum BlobProblem: Error, Sendable {
         case .missingDictionary(let version):
             "blob \(hash.hex) needs compression dictionary \(version), which the log does not hold"
         case .damagedFrame: "blob \(hash.hex) does not decompress (its stored bytes are damaged)"
+        case .badLocator: "blob \(hash.hex) has a damaged pack locator"
+        case .missingPack(let pack): "blob \(hash.hex) lies in pack \(pack), which the log does not hold"
+        case .outsidePack(let pack): "blob \(hash.hex) is located past the end of pack \(pack)"
         }
     }
 }

@@ -22,15 +22,18 @@ public struct LogStats: Sendable, Equatable {
 extension EventLog {
     public func stats() throws -> LogStats {
         try env.read { txn in
-            let reader = LogReader(txn: LMDBTransaction(handle: txn.handle), dbs: dbs, codec: blobCodec)
+            let reader = LogReader(
+                txn: LMDBTransaction(handle: txn.handle), dbs: dbs, codec: blobCodec, records: recordCodec)
             let head = try reader.head()
             var blobBytes: Int64 = 0
             var blobStoredBytes: Int64 = 0
             try txn.withCursor(dbs.blobs) { cursor in
                 var entry = try cursor.first()
                 while let current = entry {
-                    blobBytes += Int64(BlobStore.contentSize(of: current.value) ?? 0)
-                    blobStoredBytes += Int64(current.value.count)
+                    let stored = try BlobStore.resolve(current.value, txn: txn, dbs: dbs)
+                    let value = (try? stored.get()) ?? current.value
+                    blobBytes += Int64(BlobStore.contentSize(of: value) ?? 0)
+                    blobStoredBytes += Int64(value.count)
                     entry = try cursor.next()
                 }
             }
@@ -44,7 +47,7 @@ extension EventLog {
                 blobs: try txn.entryCount(dbs.blobs),
                 blobBytes: blobBytes,
                 blobStoredBytes: blobStoredBytes,
-                blobDictionaries: try BlobCodec.dictionaryCount(txn: txn, dbs: dbs),
+                blobDictionaries: try blobCodec.dictionaries.count(txn: txn, dbs: dbs),
                 fileBytes: FileSystem.fileSize(directory + "/data.mdb") ?? 0,
                 mapBytes: Int64(env.mapSize))
         }

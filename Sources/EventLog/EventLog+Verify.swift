@@ -39,7 +39,9 @@ private struct ChainVerifier: ~Copyable {
     static let pagesReleasedEvery = 1_000
 
     init(reader: borrowing LogReader, expectedHead: SHA256Hash?) {
-        self.reader = LogReader(txn: LMDBTransaction(handle: reader.txn.handle), dbs: reader.dbs, codec: reader.codec)
+        self.reader = LogReader(
+            txn: LMDBTransaction(handle: reader.txn.handle), dbs: reader.dbs, codec: reader.codec,
+            records: reader.records)
         self.expectedHead = expectedHead
     }
 
@@ -58,6 +60,7 @@ private struct ChainVerifier: ~Copyable {
             if problem == nil { problem = VerifyReport.Problem(position: position, reason: reason) }
         }
 
+        var scratch: [UInt8] = []
         try reader.txn.withCursor(reader.dbs.events) { cursor in
             var entry = try cursor.first()
             while let current = entry, problem == nil {
@@ -67,14 +70,19 @@ private struct ChainVerifier: ~Copyable {
                 if position != expectedPosition {
                     fail(expectedPosition, "missing: the next stored position is \(position)"); return
                 }
-                let decoder = RecordDecoder(record: current.value)
                 let event: RecordedEvent
                 let computed: SHA256Hash
-                do throws(RecordDecoder.Corrupt) {
-                    computed = SHA256Hash.chain(previous: previous, envelope: try decoder.envelope)
-                    event = try decoder.decode()
-                } catch {
-                    fail(position, "undecodable record: \(error.reason)")
+                do {
+                    (computed, event) = try StoredRecord(value: current.value).withPlain(
+                        codec: reader.records, txn: reader.txn, dbs: reader.dbs, scratch: &scratch
+                    ) { record in
+                        let decoder = RecordDecoder(record: record)
+                        return (
+                            SHA256Hash.chain(previous: previous, envelope: try decoder.envelope), try decoder.decode()
+                        )
+                    }
+                } catch let corrupt as RecordDecoder.Corrupt {
+                    fail(position, "undecodable record: \(corrupt.reason)")
                     return
                 }
                 if computed != event.hash {
@@ -203,15 +211,13 @@ private struct ChainVerifier: ~Copyable {
     }
 
     private func blobProblem(_ hash: SHA256Hash) throws -> String? {
-        return try hash.withUnsafeBytes { key -> String? in
-            guard let stored = try reader.txn.get(reader.dbs.blobs, key) else { return "blob \(hash.hex) is missing" }
-            let content: [UInt8]
-            switch try reader.codec.content(of: stored, txn: reader.txn, dbs: reader.dbs) {
-            case .success(let bytes): content = bytes
-            case .failure(let problem): return problem.describe(hash)
-            }
-            let actual = content.withUnsafeBytes { SHA256Hash.of($0) }
-            return actual == hash ? nil : "blob \(hash.hex) was altered (its content hashes to \(actual.hex))"
+        let content: [UInt8]
+        switch try reader.codec.content(of: hash, txn: reader.txn, dbs: reader.dbs) {
+        case nil: return "blob \(hash.hex) is missing"
+        case .success(let bytes): content = bytes
+        case .failure(let problem): return problem.describe(hash)
         }
+        let actual = content.withUnsafeBytes { SHA256Hash.of($0) }
+        return actual == hash ? nil : "blob \(hash.hex) was altered (its content hashes to \(actual.hex))"
     }
 }

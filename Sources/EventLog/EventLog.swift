@@ -18,26 +18,33 @@ public final class EventLog: Sendable {
         /// Full fsync on every commit. Turn off only for throwaway data.
         public var durable: Bool
         public var clock: any LedgerClock
+        /// Store records compressed once a record dictionary is trained. Off only for a baseline to compare with.
+        public var compressRecords: Bool
 
         public init(
             create: Bool = true, initialMapSize: Int = 256 << 20, durable: Bool = true,
-            clock: any LedgerClock = SystemClock()
+            clock: any LedgerClock = SystemClock(), compressRecords: Bool = true
         ) {
             self.create = create
             self.initialMapSize = initialMapSize
             self.durable = durable
             self.clock = clock
+            self.compressRecords = compressRecords
         }
     }
 
-    /// The log format this build writes and the newest it can read. 2: blobs may be zstd-compressed (a log of
-    /// format 1 is stamped 2 by the first batch that stores a blob).
-    public static let formatVersion: UInt32 = 2
+    /// The log format this build writes and the newest it can read. 2: blobs may be zstd-compressed. 3: blobs
+    /// may lie in packs, and records may be compressed. An older log is stamped by the first batch appended to it.
+    public static let formatVersion: UInt32 = 3
 
     public let directory: String
     let env: LMDBEnvironment
     let dbs: LogDatabases
     let blobCodec: BlobCodec
+    let recordCodec: RecordCodec
+    private let compressRecords: Bool
+    /// The format stamped in the log; below `formatVersion` until this build's first batch.
+    private let stampedFormat: Locked<UInt32>
     let clock: any LedgerClock
     /// Serialises appends in this process and carries the writer's cache between batches.
     private let writer = Locked(WriterCache())
@@ -91,7 +98,9 @@ public final class EventLog: Sendable {
             self.env = env
             let dbs = try LogDatabases(opening: env)
             self.dbs = dbs
-            self.blobCodec = try env.read { try BlobCodec(txn: $0, dbs: dbs, format: format) }
+            self.blobCodec = try env.read { try BlobCodec(txn: $0, dbs: dbs) }
+            self.recordCodec = try env.read { try RecordCodec(txn: $0, dbs: dbs) }
+            self.stampedFormat = Locked(format)
         } catch let error as LMDBError where error.isNotLMDB {
             OpenLogs.release(canonical)
             throw EventLogError.notALedger(path: dataFile, reason: "it is not an LMDB file (damaged or overwritten)")
@@ -101,6 +110,7 @@ public final class EventLog: Sendable {
         }
         self.directory = directory
         self.clock = options.clock
+        self.compressRecords = options.compressRecords
         self.canonicalDirectory = canonical
     }
 
@@ -176,8 +186,8 @@ public final class EventLog: Sendable {
             var envelopeSizes: [Int] = []
             envelopeSizes.reserveCapacity(buffer.count)
             for index in buffer.indices { envelopeSizes.append(EnvelopeEncoder.size(of: buffer[index])) }
-            let batchBytes = UInt64(
-                envelopeSizes.reduce(0, +) + buffer.blobBytes)
+            let envelopeBytes = envelopeSizes.reduce(0, +)
+            let batchBytes = UInt64(envelopeBytes + buffer.blobBytes)
             do {
                 return try writer.withLock { cache in
                     // Taken out rather than copied: a copy-on-write of a large dictionary per batch would cost O(streams).
@@ -185,8 +195,15 @@ public final class EventLog: Sendable {
                     cache = WriterCache()
                     // Compressed (and a dictionary trained, once) before the transaction, on every core for a large batch.
                     var encoding = try blobCodec.encode(buffer, env: env, dbs: dbs)
+                    func recordEncoding() throws -> RecordCodec.BatchEncoding {
+                        guard compressRecords else { return recordCodec.plain }
+                        return try recordCodec.prepare(buffer, envelopeSizes: envelopeSizes, env: env, dbs: dbs)
+                    }
+                    var records = try recordEncoding()
                     var attempts = 0
-                    func write(_ encoding: BlobCodec.BatchEncoding) throws -> ([AppendOutcome], WriterCache) {
+                    func write(_ encoding: BlobCodec.BatchEncoding, _ records: RecordCodec.BatchEncoding) throws
+                        -> ([AppendOutcome], WriterCache)
+                    {
                         try env.write { txn in
                             attempts += 1
                             let id = txn.id
@@ -199,12 +216,17 @@ public final class EventLog: Sendable {
                                 txn: txn, dbs: dbs, now: clock.nowMicroseconds(), cache: carried)
                             carried = WriterCache()
                             try blobCodec.record(encoding, txn: txn, dbs: dbs)
+                            try recordCodec.record(records, txn: txn, dbs: dbs)
+                            if stampedFormat.withLock({ $0 }) < EventLog.formatVersion {
+                                try EventLog.stampFormat(txn: txn, meta: dbs.meta)
+                            }
                             let arena = RecordArena(drafts: buffer, envelopeSizes: envelopeSizes)
                             let previous = batch.previousHash
                             // Large batches encode and chain on a helper thread while this one stages the rest.
                             let sealer =
                                 buffer.count >= RecordArena.concurrentThreshold
-                                ? HelperThread { arena.sealAll(startingFrom: previous) } : nil
+                                ? HelperThread { arena.sealAll(startingFrom: previous, dictionary: records.dictionary) }
+                                : nil
                             defer {
                                 arena.abandon()
                                 sealer?.join()
@@ -221,22 +243,26 @@ public final class EventLog: Sendable {
                                     try batch.writeRecords(arena, outcomes: outcomes, txn: txn, waiting: false)
                                 }
                             }
-                            if sealer == nil { arena.sealAll(startingFrom: previous) }
+                            if sealer == nil { arena.sealAll(startingFrom: previous, dictionary: records.dictionary) }
                             try batch.writeRecords(arena, outcomes: outcomes, txn: txn, waiting: true)
                             return (outcomes, try batch.finish(txn: txn, transactionID: id))
                         }
                     }
                     let (outcomes, next): ([AppendOutcome], WriterCache)
                     do {
-                        (outcomes, next) = try write(encoding)
-                    } catch is BlobCodec.TrainedElsewhere {
-                        // Another process trained the dictionary first (rolled back): encode again with its.
-                        try blobCodec.refresh(env: env, dbs: dbs)
+                        (outcomes, next) = try write(encoding, records)
+                    } catch is TrainedDictionaries.TrainedElsewhere {
+                        // Another process trained a dictionary first (rolled back): encode again with its.
+                        try blobCodec.dictionaries.refresh(env: env, dbs: dbs)
+                        try recordCodec.dictionaries.refresh(env: env, dbs: dbs)
                         encoding = try blobCodec.encode(buffer, env: env, dbs: dbs)
-                        (outcomes, next) = try write(encoding)
+                        records = try recordEncoding()
+                        (outcomes, next) = try write(encoding, records)
                     }
                     cache = next
                     blobCodec.adopt(encoding)
+                    recordCodec.adopt(records)
+                    stampedFormat.withLock { $0 = EventLog.formatVersion }
                     return outcomes
                 }
             } catch let error as LMDBError where error.code == EIO || error.code == ENOSPC {
@@ -259,7 +285,9 @@ public final class EventLog: Sendable {
     /// Runs `body` with a reader over one consistent snapshot of the log.
     public func read<R>(_ body: (borrowing LogReader) throws -> R) throws -> R {
         try env.read { txn in
-            try body(LogReader(txn: LMDBTransaction(handle: txn.handle), dbs: dbs, codec: blobCodec))
+            try body(
+                LogReader(
+                    txn: LMDBTransaction(handle: txn.handle), dbs: dbs, codec: blobCodec, records: recordCodec))
         }
     }
 

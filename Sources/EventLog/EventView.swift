@@ -1,7 +1,8 @@
 /// A zero-copy look at one stored event, valid only inside the closure it is lent to.
 ///
 /// Replays that touch a few fields (projections deciding whether an event concerns them, benchmarks, verify)
-/// read them straight from the memory map; `decoded()` makes an owned `RecordedEvent` when one is needed.
+/// read them straight from the memory map (or, for a compressed record, from the buffer it was rebuilt in);
+/// `decoded()` makes an owned `RecordedEvent` when one is needed.
 public struct EventView: ~Copyable {
     let record: UnsafeRawBufferPointer
 
@@ -13,7 +14,7 @@ public struct EventView: ~Copyable {
         record[EnvelopeLayout.flagsOffset] & EnvelopeLayout.hasCausation != 0
             ? load(EnvelopeLayout.causationOffset) : nil
     }
-    /// Size of the stored record (envelope plus hash) in bytes.
+    /// Size of the record (envelope plus hash) in bytes, as appended (before any compression).
     public var recordBytes: Int { record.count }
 
     /// The UTF-8 bytes of the event type, for filtering without allocating a String.
@@ -51,16 +52,20 @@ extension LogReader {
         from: UInt64 = 1, through: UInt64 = .max, _ visit: (borrowing EventView) throws -> Bool
     ) throws {
         guard from <= through else { return }
+        var scratch: [UInt8] = []
         try txn.withCursor(dbs.events) { cursor in
             var entry = try Keys.withPosition(from) { try cursor.seek(atLeast: $0) }
             while let current = entry {
-                guard current.value.count >= EnvelopeLayout.fixedSize + EnvelopeLayout.hashSize else {
-                    throw EventLogError.corruptRecord(
-                        position: Keys.uint64(current.key, bigEndian: true), reason: "record is truncated")
+                let position = Keys.uint64(current.key, bigEndian: true)
+                if position > through { return }
+                // A compressed record is rebuilt into one buffer reused along the walk.
+                let more = try withPlainRecord(current.value, position: position, scratch: &scratch) { record in
+                    guard record.count >= EnvelopeLayout.fixedSize + EnvelopeLayout.hashSize else {
+                        throw EventLogError.corruptRecord(position: position, reason: "record is truncated")
+                    }
+                    return try visit(EventView(record: record))
                 }
-                let view = EventView(record: current.value)
-                if view.position > through { return }
-                guard try visit(view) else { return }
+                guard more else { return }
                 entry = try cursor.next()
             }
         }

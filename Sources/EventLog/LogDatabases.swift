@@ -6,6 +6,8 @@ struct LogDatabases: Sendable {
     let types: LMDBDatabase
     let typeIndex: LMDBDatabase
     let blobs: LMDBDatabase
+    /// Nil only in a read-only log of a format before 3, which has no packed blobs.
+    let blobPacks: LMDBDatabase?
     let meta: LMDBDatabase
 
     init(opening env: LMDBEnvironment) throws {
@@ -21,6 +23,7 @@ struct LogDatabases: Sendable {
         types = try open("types")
         typeIndex = try open("type_index", sortedDuplicates: true)
         blobs = try open("blobs")
+        blobPacks = try env.openDatabase("blob_packs", create: true)
         meta = try open("meta")
     }
 }

@@ -10,6 +10,7 @@ public struct LogReader: ~Copyable {
     let txn: LMDBTransaction
     let dbs: LogDatabases
     let codec: BlobCodec
+    let records: RecordCodec
 
     /// Gives back the pages of the log this process has read so far (they stay cached by the kernel): called
     /// every so often by a replay of the whole log, it keeps resident memory from growing with the log's size.
@@ -29,19 +30,21 @@ public struct LogReader: ~Copyable {
     static func readHead(txn: borrowing LMDBTransaction, dbs: LogDatabases) throws -> LogHead? {
         try txn.withCursor(dbs.events) { cursor in
             guard let last = try cursor.last() else { return nil }
-            let record = RecordDecoder(record: last.value)
             let position = Keys.uint64(last.key, bigEndian: true)
-            guard last.value.count >= EnvelopeLayout.fixedSize + EnvelopeLayout.hashSize else {
+            // The hash and time are read where they lie, compressed record or not.
+            guard let hash = StoredRecord(value: last.value).hash else {
                 throw EventLogError.corruptRecord(position: position, reason: "record is truncated")
             }
-            return LogHead(position: position, hash: SHA256Hash(record.storedHash), recordedAt: record.recordedAt)
+            return LogHead(
+                position: position, hash: SHA256Hash(hash), recordedAt: RecordDecoder(record: last.value).recordedAt)
         }
     }
 
     /// The event at `position`, or nil when there is none.
     public func event(at position: UInt64) throws -> RecordedEvent? {
-        try Keys.withPosition(position) { key in
-            try txn.get(dbs.events, key).map { try LogReader.decode($0, position: position) }
+        var scratch: [UInt8] = []
+        return try Keys.withPosition(position) { key in
+            try txn.get(dbs.events, key).map { try decode($0, position: position, scratch: &scratch) }
         }
     }
 
@@ -50,13 +53,14 @@ public struct LogReader: ~Copyable {
         from: UInt64 = 1, through: UInt64 = .max, _ visit: (RecordedEvent) throws -> Bool
     ) throws {
         guard from <= through else { return }
+        var scratch: [UInt8] = []
         try txn.withCursor(dbs.events) { cursor in
             var entry = try Keys.withPosition(from) { try cursor.seek(atLeast: $0) }
             var visited = 0
             while let current = entry {
                 let position = Keys.uint64(current.key, bigEndian: true)
                 if position > through { return }
-                guard try visit(try LogReader.decode(current.value, position: position)) else { return }
+                guard try visit(try decode(current.value, position: position, scratch: &scratch)) else { return }
                 // A walk over the whole log (an export) keeps only the pages it is reading resident.
                 visited += 1
                 if visited % Self.pagesReleasedEvery == 0 { releaseMappedPages() }
@@ -157,12 +161,10 @@ public struct LogReader: ~Copyable {
 
     /// The bytes of a stored blob, or nil when the store does not hold it.
     public func blob(_ hash: SHA256Hash) throws -> [UInt8]? {
-        try hash.withUnsafeBytes { key in
-            guard let stored = try txn.get(dbs.blobs, key) else { return nil }
-            switch try codec.content(of: stored, txn: txn, dbs: dbs) {
-            case .success(let bytes): return bytes
-            case .failure(let problem): throw EventLogError.corruptRecord(position: 0, reason: problem.describe(hash))
-            }
+        switch try codec.content(of: hash, txn: txn, dbs: dbs) {
+        case nil: return nil
+        case .success(let bytes): return bytes
+        case .failure(let problem): throw EventLogError.corruptRecord(position: 0, reason: problem.describe(hash))
         }
     }
 
@@ -171,6 +173,27 @@ public struct LogReader: ~Copyable {
             return try RecordDecoder(record: record).decode()
         } catch {
             throw EventLogError.corruptRecord(position: position, reason: error.reason)
+        }
+    }
+
+    /// A stored value (plain or compressed) as an owned event.
+    func decode(_ stored: UnsafeRawBufferPointer, position: UInt64, scratch: inout [UInt8]) throws -> RecordedEvent {
+        try withPlainRecord(stored, position: position, scratch: &scratch) {
+            try LogReader.decode($0, position: position)
+        }
+    }
+
+    /// `body` with the plain record (envelope ‖ hash) of a stored value; a record that cannot be rebuilt is
+    /// reported as corrupt at `position`.
+    func withPlainRecord<R>(
+        _ stored: UnsafeRawBufferPointer, position: UInt64, scratch: inout [UInt8],
+        _ body: (UnsafeRawBufferPointer) throws -> R
+    ) throws -> R {
+        do {
+            return try StoredRecord(value: stored).withPlain(
+                codec: records, txn: txn, dbs: dbs, scratch: &scratch, body)
+        } catch let corrupt as RecordDecoder.Corrupt {
+            throw EventLogError.corruptRecord(position: position, reason: corrupt.reason)
         }
     }
 }

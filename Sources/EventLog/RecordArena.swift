@@ -13,6 +13,8 @@ final class RecordArena: @unchecked Sendable {
     private let storage: UnsafeMutableRawBufferPointer
     private let offsets: UnsafeMutableBufferPointer<Int>
     private let envelopeSizes: UnsafeMutableBufferPointer<Int>
+    /// What each sealed slot stores: the plain record, or less when `RecordCodec` compressed it in place.
+    private let storedSizes: UnsafeMutableBufferPointer<Int>
     /// False for drafts whose id was already in the log: they have no record.
     private let isRecord: UnsafeMutableBufferPointer<Bool>
     /// What the writer decided for each record slot, for the encoder.
@@ -47,6 +49,8 @@ final class RecordArena: @unchecked Sendable {
         placements.initialize(repeating: Placement())
         offsets = .allocate(capacity: max(1, count))
         envelopeSizes = .allocate(capacity: max(1, count))
+        storedSizes = .allocate(capacity: max(1, count))
+        storedSizes.initialize(repeating: 0)
         isRecord = .allocate(capacity: max(1, count))
         var total = 0
         for (index, size) in sizes.enumerated() {
@@ -62,6 +66,7 @@ final class RecordArena: @unchecked Sendable {
         storage.deallocate()
         offsets.deallocate()
         envelopeSizes.deallocate()
+        storedSizes.deallocate()
         isRecord.deallocate()
         placements.deallocate()
     }
@@ -87,9 +92,18 @@ final class RecordArena: @unchecked Sendable {
     func abandon() { abandoned.store(true, ordering: .releasing) }
 
     /// Encodes every record slot and chains its hash, starting from `previous`, waiting for slots the writer
-    /// has not published yet. Returns early if the batch is abandoned.
-    func sealAll(startingFrom previous: SHA256Hash) {
+    /// has not published yet, and compresses it with `dictionary` when there is one. Returns early if the batch
+    /// is abandoned.
+    func sealAll(startingFrom previous: SHA256Hash, dictionary: ZstdDictionary?) {
+        guard let dictionary else { return seal(startingFrom: previous, compressing: nil) }
+        ZstdFrames.withIdleCompressor { seal(startingFrom: previous, compressing: (dictionary, $0)) }
+    }
+
+    private func seal(
+        startingFrom previous: SHA256Hash, compressing: (dictionary: ZstdDictionary, compressor: ZstdFrames.Compressor)?
+    ) {
         var previous = previous
+        var frame: [UInt8] = []
         var index = 0
         while index < count {
             var available = staged.load(ordering: .acquiring)
@@ -114,6 +128,14 @@ final class RecordArena: @unchecked Sendable {
                         storage.baseAddress!.advanced(by: offsets[index] + envelopeSizes[index])
                             .copyMemory(from: hash.baseAddress!, byteCount: EnvelopeLayout.hashSize)
                     }
+                    storedSizes[index] = envelopeSizes[index] + EnvelopeLayout.hashSize
+                    if let compressing {
+                        let record = UnsafeMutableRawBufferPointer(
+                            rebasing: storage[offsets[index]..<(offsets[index] + storedSizes[index])])
+                        storedSizes[index] = RecordCodec.compress(
+                            record, envelopeSize: envelopeSizes[index], dictionary: compressing.dictionary,
+                            compressor: compressing.compressor, frame: &frame)
+                    }
                 }
                 index += 1
                 hashed.store(index, ordering: .releasing)
@@ -124,7 +146,8 @@ final class RecordArena: @unchecked Sendable {
     /// How many leading slots are sealed right now (never blocks).
     var sealedCount: Int { hashed.load(ordering: .acquiring) }
 
-    /// The sealed record of slot `index` (envelope ‖ hash) once its hash is published, or nil for a duplicate.
+    /// The stored value of slot `index` (envelope ‖ hash, or its compressed form) once its hash is published, or
+    /// nil for a duplicate.
     func waitForRecord(_ index: Int) -> UnsafeRawBufferPointer? {
         var spins = 0
         while hashed.load(ordering: .acquiring) <= index {
@@ -133,8 +156,7 @@ final class RecordArena: @unchecked Sendable {
         }
         guard isRecord[index] else { return nil }
         let start = offsets[index]
-        return UnsafeRawBufferPointer(
-            rebasing: storage[start..<(start + envelopeSizes[index] + EnvelopeLayout.hashSize)])
+        return UnsafeRawBufferPointer(rebasing: storage[start..<(start + storedSizes[index])])
     }
 }
 

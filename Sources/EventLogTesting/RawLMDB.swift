@@ -14,21 +14,42 @@ public enum RawLMDB {
         directory: String, database: String, key: [UInt8], _ edit: (inout [UInt8]) -> Void
     ) throws {
         try withWriteTransaction(directory: directory) { txn in
-            var dbi: MDB_dbi = 0
-            try check(mdb_dbi_open(txn, database, 0, &dbi), "mdb_dbi_open(\(database))")
+            let (dbi, found) = try lookup(txn, database, key)
+            guard var value = found else { throw Failure(call: "mdb_get", code: MDB_NOTFOUND) }
+            edit(&value)
             var keyBytes = key
             try keyBytes.withUnsafeMutableBytes { keyBuffer in
                 var k = MDB_val(mv_size: keyBuffer.count, mv_data: keyBuffer.baseAddress)
-                var v = MDB_val()
-                try check(mdb_get(txn, dbi, &k, &v), "mdb_get")
-                var value = Array(UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size))
-                edit(&value)
                 try value.withUnsafeMutableBytes { valueBuffer in
                     var newValue = MDB_val(mv_size: valueBuffer.count, mv_data: valueBuffer.baseAddress)
                     try check(mdb_put(txn, dbi, &k, &newValue, 0), "mdb_put")
                 }
             }
         }
+    }
+
+    /// The value stored under `key` in the named database, or nil when there is none.
+    public static func value(directory: String, database: String, key: [UInt8]) throws -> [UInt8]? {
+        var found: [UInt8]?
+        try withWriteTransaction(directory: directory) { found = try lookup($0, database, key).value }
+        return found
+    }
+
+    private static func lookup(_ txn: OpaquePointer, _ database: String, _ key: [UInt8]) throws
+        -> (dbi: MDB_dbi, value: [UInt8]?)
+    {
+        var dbi: MDB_dbi = 0
+        try check(mdb_dbi_open(txn, database, 0, &dbi), "mdb_dbi_open(\(database))")
+        var keyBytes = key
+        let value = try keyBytes.withUnsafeMutableBytes { keyBuffer -> [UInt8]? in
+            var k = MDB_val(mv_size: keyBuffer.count, mv_data: keyBuffer.baseAddress)
+            var v = MDB_val()
+            let rc = mdb_get(txn, dbi, &k, &v)
+            if rc == MDB_NOTFOUND { return nil }
+            try check(rc, "mdb_get")
+            return Array(UnsafeRawBufferPointer(start: v.mv_data, count: v.mv_size))
+        }
+        return (dbi, value)
     }
 
     /// Writes `value` under `key`, creating the database when needed.

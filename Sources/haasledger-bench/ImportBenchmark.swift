@@ -36,6 +36,7 @@ func importBenchmark(work: String, count: Int) throws {
         )
     }
     let storage = try storageFigures(location, floorSeconds: floorSeconds)
+    let plain = try plainRecordFigures(location, work: work)
     try FileManager.default.removeItem(atPath: location.root)
     try FileManager.default.removeItem(atPath: cache)
     let rate = Double(summary.runtimes) / summary.seconds
@@ -76,6 +77,50 @@ func importBenchmark(work: String, count: Int) throws {
                 format: "%.0f MB/s; %.2f× the floor's read + hash per file",
                 Double(storage.stats.blobBytes) / storage.readSeconds / 1e6,
                 (Double(files.count) / floorSeconds) / (Double(storage.blobs) / storage.readSeconds))))
+    print(
+        row(
+            "the log with records stored plain (baseline)", megabytes(plain.logBytes),
+            String(
+                format: "compressed records: %.2f× the baseline's log",
+                Double(plain.compressedLogBytes) / Double(plain.logBytes))))
+    print(
+        row(
+            "replay (views) of plain records (baseline), per second", grouped(plain.plainRate), ""))
+    print(
+        row(
+            "replay (views) of compressed records, per second", grouped(plain.compressedRate),
+            String(
+                format: "%.2f× the baseline; %.1f µs per event to decompress", plain.compressedRate / plain.plainRate,
+                (1 / plain.compressedRate - 1 / plain.plainRate) * 1e6)))
+}
+
+/// The same events imported into a log that stores its records plain (`compressRecords` off), and a replay of
+/// each: what compressing records saves on disk and costs on replay.
+private func plainRecordFigures(_ location: LedgerLocation, work: String) throws
+    -> (logBytes: Int64, compressedLogBytes: Int64, plainRate: Double, compressedRate: Double)
+{
+    func size(_ directory: String) -> Int64 {
+        ((try? FileManager.default.attributesOfItem(atPath: directory + "/data.mdb"))?[.size] as? NSNumber)?
+            .int64Value ?? 0
+    }
+    let compressed = try EventLog.open(directory: location.logDirectory, options: .init(create: false))
+    var lines: [(number: Int, bytes: [UInt8])] = []
+    _ = try compressed.exportNDJSON { lines.append((lines.count + 1, $0)) }
+    let plainDirectory = work + "/plain-records-log"
+    _ = try EventLog.importNDJSON(
+        lines, into: plainDirectory, options: .init(durable: false, compressRecords: false))
+    lines = []
+    let plain = try EventLog.open(directory: plainDirectory, options: .init(create: false))
+    // Each replayed twice, the better of two kept: the first pass also pays for reading the pages in.
+    func rate(_ log: EventLog) throws -> Double {
+        try (0..<2).map { _ in
+            let replay = try timedViewReplay(log)
+            return Double(replay.events) / replay.seconds
+        }.max() ?? 0
+    }
+    let figures = (size(plainDirectory), size(location.logDirectory), try rate(plain), try rate(compressed))
+    try FileManager.default.removeItem(atPath: plainDirectory)
+    return figures
 }
 
 /// The ledger's size on disk after an import, and the time to read every body back out of the blob store.

@@ -184,8 +184,7 @@ import Testing
             for body in bodies { #expect(try log.read { try $0.blob(body.hash) } == body.bytes) }
             #expect(try log.verify().isValid)
         }
-        var stored: [UInt8] = []
-        try RawLMDB.modify(directory: path, database: "blobs", key: bodies[0].hash.bytes) { stored = $0 }
+        let stored = try PackedStorageTests.storedBlob(path, bodies[0])
         #expect(Array(stored.prefix(5)) == [1, 1, 0, 0, 0], "compressed with the other process's dictionary")
     }
 }

@@ -26,7 +26,8 @@ import Testing
                 let string = try reader.string(value)
                 #expect(string == expected?.stringValue, "\(key)")
                 #expect(reader.double(value) == expected?.numberValue?.doubleValue, "\(key)")
-                #expect(reader.isObject(value) == (expected.map { if case .object = $0 { true } else { false } } ?? false))
+                #expect(
+                    reader.isObject(value) == (expected.map { if case .object = $0 { true } else { false } } ?? false))
             }
             #expect(names == ["backtest_id", "big", "flag", "nested", "values"])
             let values = try #require(try reader.member("values", of: reader.root))
@@ -50,15 +51,18 @@ import Testing
         }
         try withReader(#"{"win \"%\"":1}"#) { reader in
             var names: [String] = []
-            try reader.forEachMember(of: reader.root) { name, _ in names.append(try CanonicalJSONReader.unescaped(name)) }
+            try reader.forEachMember(of: reader.root) { name, _ in names.append(try CanonicalJSONReader.unescaped(name))
+            }
             #expect(names == ["win \"%\""])
         }
     }
 
     @Test(arguments: [
         (#"{"a":1"#, "expected an object"), (#"{"a" 1}"#, "expected ':'"), (#"{"a":"x}"#, "unterminated string"),
-        (#"{"a":{"b":1}"#, "unterminated object or array"), (#"{"a":}"#, "expected a value"), (#"{"a":[1,2}"#, "unterminated object or array"),
-        (#"{"a":1 "b":2}"#, "expected ',' between members"), (#"{1:2}"#, "expected a member name"), ("[]", "expected an object"),
+        (#"{"a":{"b":1}"#, "unterminated object or array"), (#"{"a":}"#, "expected a value"),
+        (#"{"a":[1,2}"#, "unterminated object or array"),
+        (#"{"a":1 "b":2}"#, "expected ',' between members"), (#"{1:2}"#, "expected a member name"),
+        ("[]", "expected an object"),
     ])
     func malformedInputIsAnError(json: String, reason: String) {
         withReader(json) { reader in

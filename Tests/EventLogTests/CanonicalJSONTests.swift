@@ -137,7 +137,9 @@ import Testing
             checked += 1
         }
         #expect(checked > 50_000)
-        for text in ["-0", "-0.0", "0.1", "1e22", "1e23", "9007199254740993", "9007199254740992.5", "4.35", "1E-22", "0e5"] {
+        for text in [
+            "-0", "-0.0", "0.1", "1e22", "1e23", "9007199254740993", "9007199254740992.5", "4.35", "1E-22", "0e5",
+        ] {
             #expect(try Self.scanned(text).bitPattern == strtod(text, nil).bitPattern, "\(text)")
         }
     }

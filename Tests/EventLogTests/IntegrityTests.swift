@@ -107,14 +107,7 @@ import Testing
         #expect(exported == 10)
         let text = lines.map { String(decoding: $0, as: UTF8.self) }
         #expect(text[4].contains(#""data":"#), "the first reference carries the blob's bytes")
-        let target = directory.appending("imported")
-        let imported = try EventLog.importNDJSON(lines.enumerated().map { ($0.offset + 1, $0.element) }, into: target)
-        #expect(imported == head)
-        let copy = try EventLog.open(directory: target, options: .init(create: false))
-        #expect(try copy.verify().isValid)
-        var again: [[UInt8]] = []
-        try copy.exportNDJSON { again.append($0) }
-        #expect(again == lines, "export is canonical: the copy exports byte for byte the same")
+        try expectRoundTrip(lines, into: directory.appending("imported"), head: head)
     }
 
     @Test func importRefusesANonEmptyLogAndAnAlteredExport() throws {

@@ -1,6 +1,7 @@
 import EventLog
 import EventLogTesting
 import JSON
+import Testing
 
 /// A log in its own temporary directory with a manual clock; the directory goes away with the value.
 struct TestLog {
@@ -35,4 +36,16 @@ func allEvents(_ log: EventLog) throws -> [RecordedEvent] {
         }
         return events
     }
+}
+
+/// Imports `lines` (an export) into a new log at `target` and checks the copy: its head is `head`, it verifies,
+/// and it exports byte for byte the same lines (export is canonical).
+func expectRoundTrip(_ lines: [[UInt8]], into target: String, head: LogHead?) throws {
+    let imported = try EventLog.importNDJSON(lines.enumerated().map { ($0.offset + 1, $0.element) }, into: target)
+    #expect(imported == head)
+    let copy = try EventLog.open(directory: target, options: .init(create: false))
+    #expect(try copy.verify().isValid)
+    var again: [[UInt8]] = []
+    try copy.exportNDJSON { again.append($0) }
+    #expect(again == lines, "export is canonical: the copy exports byte for byte the same")
 }
