@@ -41,6 +41,7 @@ extension FetchCommand: StopsBetweenUnits {}
 extension WatchCommand: StopsBetweenUnits {}
 extension ImportCommand: StopsBetweenUnits {}
 extension MetricsCommand.Recompute: StopsBetweenUnits {}
+extension LogCommand.Append: StopsBetweenUnits {}
 
 /// A command that writes its output under a temporary name first: on SIGINT or SIGTERM the temporary file is
 /// removed before the process exits 130.

@@ -49,7 +49,8 @@ import Testing
             throws: LedgerError.malformedInput(
                 source: directory.appending("input-1001.ndjson"), line: 1_001, reason: "missing field 'payload'")
         ) {
-            try service.append(from: try file(events(1_000) + [#"{"stream":"s","type":"t"}"#]), eventsPerTransaction: 64)
+            try service.append(
+                from: try file(events(1_000) + [#"{"stream":"s","type":"t"}"#]), eventsPerTransaction: 64)
         }
         #expect(try service.stats().events == 3)
     }
@@ -99,9 +100,10 @@ extension StreamingAppendTests {
         let summary = try service.append(path: fifo)
         written.wait()
         #expect(summary.appended == 3)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: service.location.root).allSatisfy {
-            !$0.hasPrefix(".haasledger-scratch")
-        })
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: service.location.root).allSatisfy {
+                !$0.hasPrefix(".haasledger-scratch")
+            })
     }
 }
 
@@ -117,5 +119,52 @@ extension StreamingAppendTests {
         #expect(try mode(service.location.logDirectory) == 0o700)
         #expect(try mode(service.location.logDirectory + "/data.mdb") == 0o600)
         #expect(try mode(service.location.root + "/readmodels.sqlite") == 0o600)
+    }
+
+    /// A clock that raises a stop the first time a batch asks it for the time: the stop arrives while the first
+    /// transaction is being appended, as a Ctrl-C would.
+    final class StoppingClock: LedgerClock {
+        let stop: StopRequest
+        let clock = ManualClock()
+        init(_ stop: StopRequest) { self.stop = stop }
+        func nowMicroseconds() -> Int64 {
+            stop.request()
+            return clock.nowMicroseconds()
+        }
+    }
+
+    @Test func aStopWhileCheckingAppendsNothing() throws {
+        var stopped = service
+        stopped.stopRequest = StopRequest()
+        stopped.stopRequest.request()
+        let input = try file(events(40_000))
+        #expect(
+            throws: LedgerError.interrupted(
+                "log append stopped while checking line 32768 of the input: nothing was appended")
+        ) { try stopped.append(from: input, eventsPerTransaction: 64) }
+        #expect(try service.location.openLog(create: true).read { try $0.head() } == nil)
+    }
+
+    @Test func aStopBetweenTransactionsKeepsTheWholeOnesBefore() throws {
+        let stop = StopRequest()
+        var stopped = LogService(location: service.location, clock: StoppingClock(stop))
+        stopped.stopRequest = stop
+        #expect(
+            throws: LedgerError.interrupted(
+                "log append stopped after 64 event(s) in whole transactions (positions 1–64), before line 65: running it again skips the lines that carry an id; lines without one would be appended a second time"
+            )
+        ) { try stopped.append(from: try file(events(1_000)), eventsPerTransaction: 64) }
+        // Through the public entry point, into a ledger that did not exist: the transaction committed is kept
+        // (a refused input leaves no ledger behind; a stopped one keeps what it says it kept).
+        _ = try file(events(30_000))
+        let freshStop = StopRequest()
+        var fresh = LogService(
+            location: LedgerLocation(root: directory.appending("fresh")), clock: StoppingClock(freshStop))
+        fresh.stopRequest = freshStop
+        #expect(throws: LedgerError.self) { try fresh.append(path: directory.appending("input-30000.ndjson")) }
+        #expect(try fresh.location.openLog(create: false).read { try $0.head() }?.position == 25_000)
+        let log = try service.location.openLog(create: false)
+        #expect(try log.read { try $0.head() }?.position == 64)
+        #expect(try log.verify().isValid)
     }
 }

@@ -36,9 +36,10 @@ enum AppendInput {
     /// Every line parsed (on every core) and checked in input order, its draft written to `spool`: a bad line,
     /// a draft the log would refuse, or an `expected_version` the stream will not be at (given the log and the
     /// lines before it) fails the whole input before anything is appended.
-    static func stage(_ input: some LineInput, defaultSource: String, against log: EventLog, into spool: DraftSpool)
-        throws
-    {
+    static func stage(
+        _ input: some LineInput, defaultSource: String, against log: EventLog, into spool: DraftSpool,
+        stop: StopRequest
+    ) throws {
         let name = input.name
         try log.read { reader in
             var state = FollowState()
@@ -49,6 +50,8 @@ enum AppendInput {
             try input.forEachLine { number, bytes in
                 round.append((number, bytes))
                 if round.count >= linesPerRound {
+                    try stop.check(
+                        "log append stopped while checking line \(number) of the input: nothing was appended")
                     let lines = round
                     let next = BackgroundResult { parsed(lines, name, defaultSource) }
                     if let parsing { try follow(parsing.wait(), &state, reader, spool) }

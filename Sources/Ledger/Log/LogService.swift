@@ -9,6 +9,8 @@ public struct LogService: Sendable {
 
     /// What to do when another command is writing to the ledger.
     public var writerPolicy: WriterLock.Policy = .waitOnStandardError
+    /// Honoured between rounds of the first pass (nothing is appended) and between transactions of the second.
+    public var stopRequest: StopRequest = .process
 
     public init(location: LedgerLocation, clock: any LedgerClock = SystemClock()) {
         self.location = location
@@ -53,14 +55,17 @@ public struct LogService: Sendable {
     }
 
     /// Runs `body`; when it fails and the ledger did not exist before, removes what it created, so a refused
-    /// input leaves no empty ledger behind.
+    /// input leaves no empty ledger behind. A ledger that holds events by then (an append stopped after some
+    /// transactions committed) is kept.
     private func withNewLedgerUndone<R>(_ body: () throws -> R) throws -> R {
         let existed = FileManager.default.fileExists(atPath: location.logDirectory)
         let rootExisted = FileManager.default.fileExists(atPath: location.root)
         do {
             return try body()
         } catch {
-            if !existed {
+            let holdsEvents =
+                ((try? location.openLog(create: false, clock: clock).read { try $0.head() }) ?? nil) != nil
+            if !existed && !holdsEvents {
                 try? FileManager.default.removeItem(atPath: rootExisted ? location.logDirectory : location.root)
                 if rootExisted {
                     try? FileManager.default.removeItem(atPath: WriterLock.path(ledgerRoot: location.root))
@@ -87,10 +92,15 @@ public struct LogService: Sendable {
         defer { withExtendedLifetime(lock) {} }
         let log = try location.openLog(create: true, clock: clock)
         let spool = try DraftSpool(directory: try scratchDirectory())
-        try AppendInput.stage(input, defaultSource: defaultSource, against: log, into: spool)
+        try AppendInput.stage(input, defaultSource: defaultSource, against: log, into: spool, stop: stopRequest)
         var appended: (count: Int, first: UInt64?, last: UInt64?) = (0, nil, nil)
         var duplicates = 0
         try AppendInput.batches(of: spool, size: eventsPerTransaction) { drafts, lines in
+            try stopRequest.check(
+                appended.count + duplicates == 0
+                    ? "log append stopped after checking the input: nothing was appended"
+                    : "log append stopped after \(appended.count) event(s) in whole transactions\(appended.first.map { " (positions \($0)–\(appended.last ?? $0))" } ?? ""), before line \(lines.first ?? 0): running it again skips the lines that carry an id; lines without one would be appended a second time"
+            )
             let outcomes: [AppendOutcome]
             do {
                 outcomes = try log.append(drafts)
