@@ -125,19 +125,12 @@ final class BlobCodec: Sendable {
         dictionaries.adopt(trained: encoding.trained, untrainedBytes: encoding.untrainedBytes)
     }
 
-    /// The original bytes of the blob stored under `hash` (nil when the store has none), loading a dictionary
-    /// another process trained when needed.
+    /// The original bytes of the blob stored under `hash` (nil when the store has none), following its locator
+    /// into a pack and loading a dictionary another process trained when needed.
     func content(of hash: SHA256Hash, txn: borrowing LMDBTransaction, dbs: LogDatabases) throws
         -> Result<[UInt8], BlobProblem>?
     {
         guard let entry = try hash.withUnsafeBytes({ try txn.get(dbs.blobs, $0) }) else { return nil }
-        return try content(ofEntry: entry, txn: txn, dbs: dbs)
-    }
-
-    /// The original bytes of one entry of the `blobs` table.
-    func content(ofEntry entry: UnsafeRawBufferPointer, txn: borrowing LMDBTransaction, dbs: LogDatabases) throws
-        -> Result<[UInt8], BlobProblem>
-    {
         switch try BlobStore.resolve(entry, txn: txn, dbs: dbs) {
         case .failure(let problem): return .failure(problem)
         case .success(let stored):
