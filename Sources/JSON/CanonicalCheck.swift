@@ -129,25 +129,25 @@ enum CanonicalCheck {
             let start = index
             var integral = true
             if current == UInt8(ascii: "-") { index += 1 }
-            guard let first = current, (0x30...0x39).contains(first) else { return false }
+            guard let first = current, JSONScanner.isDigit(first) else { return false }
             index += 1
             if first == 0x30 {
-                if let next = current, (0x30...0x39).contains(next) { return false }
+                if let next = current, JSONScanner.isDigit(next) { return false }
             } else {
-                while let byte = current, (0x30...0x39).contains(byte) { index += 1 }
+                while let byte = current, JSONScanner.isDigit(byte) { index += 1 }
             }
             if current == UInt8(ascii: ".") {
                 integral = false
                 index += 1
-                guard let byte = current, (0x30...0x39).contains(byte) else { return false }
-                while let byte = current, (0x30...0x39).contains(byte) { index += 1 }
+                guard let byte = current, JSONScanner.isDigit(byte) else { return false }
+                while let byte = current, JSONScanner.isDigit(byte) { index += 1 }
             }
             if current == UInt8(ascii: "e") || current == UInt8(ascii: "E") {
                 integral = false
                 index += 1
                 if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { index += 1 }
-                guard let byte = current, (0x30...0x39).contains(byte) else { return false }
-                while let byte = current, (0x30...0x39).contains(byte) { index += 1 }
+                guard let byte = current, JSONScanner.isDigit(byte) else { return false }
+                while let byte = current, JSONScanner.isDigit(byte) { index += 1 }
             }
             let text = UnsafeBufferPointer(rebasing: bytes[start..<index])
             if integral { return !(text.count == 2 && text[0] == UInt8(ascii: "-") && text[1] == 0x30) }

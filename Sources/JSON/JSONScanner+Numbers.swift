@@ -11,12 +11,12 @@ extension JSONScanner {
         let start = index
         var integral = true
         if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
-        guard index < bytes.count, (0x30...0x39).contains(bytes[index]) else {
+        guard index < bytes.count, JSONScanner.isDigit(bytes[index]) else {
             throw error("expected a number, found \(foundName)", at: start)
         }
         if bytes[index] == 0x30 {
             index += 1
-            if index < bytes.count, (0x30...0x39).contains(bytes[index]) {
+            if index < bytes.count, JSONScanner.isDigit(bytes[index]) {
                 throw error("leading zeros are not allowed")
             }
         } else {
@@ -38,15 +38,21 @@ extension JSONScanner {
         return (start..<index, integral)
     }
 
+    /// One comparison (the range's `contains` was not inlined across the scanner's calls).
+    @inline(__always)
+    static func isDigit(_ byte: UInt8) -> Bool { byte &- 0x30 < 10 }
+
     @discardableResult
     mutating func skipDigits() -> Int {
         let start = index
-        while index < bytes.count, (0x30...0x39).contains(bytes[index]) { index += 1 }
+        while index < bytes.count, JSONScanner.isDigit(bytes[index]) { index += 1 }
         return index - start
     }
 
     /// A number as a finite `Double`.
     public mutating func double() throws(JSONParseError) -> Double {
+        skipWhitespace()
+        if let plain = plainNumber() { return plain.double }
         let (range, integral) = try number()
         if integral, range.count <= 15, let small = smallInteger(range) {
             // "-0" is negative zero, as strtod reads it.
@@ -72,7 +78,14 @@ extension JSONScanner {
     /// their value, as `JSONDecoder` reads them (tools that write every number as a float are common); a
     /// fraction is refused.
     public mutating func int64() throws(JSONParseError) -> Int64 {
+        skipWhitespace()
         let start = index
+        if let plain = plainNumber() {
+            if plain.exponent == 0, plain.significand <= UInt64(Int64.max) {
+                return plain.negative ? -Int64(plain.significand) : Int64(plain.significand)
+            }
+            index = start
+        }
         let (range, integral) = try number()
         guard integral else {
             index = start
@@ -88,6 +101,50 @@ extension JSONScanner {
         return value
     }
 
+    /// Most numbers in a runtime, read in the one pass that checks them: `-?(0|[1-9][0-9]*)(.[0-9]+)?` whose
+    /// digits fit 64 bits, with at most 22 after the point, followed by a byte that ends a number (or the
+    /// end). Moves the cursor past it; nil, with the cursor where it was, for any other text, which the checked
+    /// path (`number()`, then `exactDecimal` or strtod) reads or refuses.
+    @inline(__always)
+    mutating func plainNumber() -> (significand: UInt64, exponent: Int, negative: Bool, double: Double)? {
+        var cursor = index
+        let end = bytes.count
+        let negative = cursor < end && bytes[cursor] == UInt8(ascii: "-")
+        if negative { cursor += 1 }
+        guard cursor < end, JSONScanner.isDigit(bytes[cursor]) else { return nil }
+        var significand: UInt64 = 0
+        var exponent = 0
+        if bytes[cursor] == 0x30 {
+            cursor += 1
+        } else {
+            while cursor < end, JSONScanner.isDigit(bytes[cursor]) {
+                guard significand <= Self.significandLimit else { return nil }
+                significand = significand &* 10 &+ UInt64(bytes[cursor] &- 0x30)
+                cursor += 1
+            }
+        }
+        if cursor < end, bytes[cursor] == UInt8(ascii: ".") {
+            cursor += 1
+            let fraction = cursor
+            while cursor < end, JSONScanner.isDigit(bytes[cursor]) {
+                guard significand <= Self.significandLimit else { return nil }
+                significand = significand &* 10 &+ UInt64(bytes[cursor] &- 0x30)
+                cursor += 1
+            }
+            exponent = fraction - cursor
+            guard exponent < 0, exponent >= -22 else { return nil }
+        }
+        // A leading zero followed by digits, an exponent, or anything else: the checked path says what it is.
+        guard cursor == end || JSONScanner.endsNumber(bytes[cursor]) else { return nil }
+        guard let magnitude = ExactDecimal.value(significand, tenToThe: exponent) else { return nil }
+        index = cursor
+        return (significand, exponent, negative, negative ? -magnitude : magnitude)
+    }
+
+    /// The largest significand one more digit can be added to without overflowing 64 bits, (2⁶⁴ − 1 − 9) / 10
+    /// (a literal: a computed global would be checked for initialisation on every digit).
+    static var significandLimit: UInt64 { 1_844_674_407_370_955_160 }
+
     /// A byte that may follow a number in valid JSON (white space or structure): strtod stops there. After
     /// anything else (`0x1f`, `1e5q`) it might read on, so such text takes the slow path and fails later.
     static func endsNumber(_ byte: UInt8) -> Bool {
@@ -97,15 +154,9 @@ extension JSONScanner {
         }
     }
 
-    /// Powers of ten that are exact doubles.
-    private static let exactPowersOfTen: [Double] = (0...22).map { exponent in
-        (0..<exponent).reduce(1.0) { value, _ in value * 10 }
-    }
-
-    /// A number whose digits make an integer w ≤ 2⁵³ and whose value is w × 10^q with |q| ≤ 22 (most decimals
-    /// in a runtime: prices, amounts, fees), without strtod: w and 10^|q| are exact doubles, so the one
-    /// multiplication or division rounds correctly, to the bits strtod gives (Clinger's fast path). Nil
-    /// for any other number, which strtod reads.
+    /// A number whose digits make an integer w of at most 64 bits and whose value is w × 10^q with |q| ≤ 22
+    /// (prices, amounts, fees, written with an exponent), without strtod: `ExactDecimal` gives the bits
+    /// strtod gives. Nil for any other number, which strtod reads.
     func exactDecimal(_ range: Range<Int>) -> Double? {
         var index = range.lowerBound
         let negative = bytes[index] == UInt8(ascii: "-")
@@ -118,9 +169,8 @@ extension JSONScanner {
             if byte == UInt8(ascii: ".") {
                 fraction = true
             } else if byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
+                guard significand <= Self.significandLimit else { return nil }
                 significand = significand &* 10 &+ UInt64(byte &- 0x30)
-                // Past 2⁵³ the significand is no longer exact (and 10 more digits could overflow).
-                guard significand <= 1 << 53 else { return nil }
                 if fraction { exponent -= 1 }
             } else {
                 break
@@ -143,11 +193,7 @@ extension JSONScanner {
             }
             exponent += sign * written
         }
-        guard exponent >= -22, exponent <= 22 else { return nil }
-        let magnitude =
-            exponent < 0
-            ? Double(significand) / Self.exactPowersOfTen[-exponent]
-            : Double(significand) * Self.exactPowersOfTen[exponent]
+        guard let magnitude = ExactDecimal.value(significand, tenToThe: exponent) else { return nil }
         return negative ? -magnitude : magnitude
     }
 

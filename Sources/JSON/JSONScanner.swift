@@ -25,6 +25,7 @@ public struct JSONScanner {
         JSONParseError(offset: offset ?? index, reason: reason)
     }
 
+    @inline(__always)
     public mutating func skipWhitespace() {
         while index < bytes.count {
             switch bytes[index] {
@@ -35,6 +36,7 @@ public struct JSONScanner {
     }
 
     /// The next significant byte, white space skipped; nil at the end.
+    @inline(__always)
     public mutating func peek() -> UInt8? {
         skipWhitespace()
         return index < bytes.count ? bytes[index] : nil
@@ -221,7 +223,8 @@ public struct JSONScanner {
         case UInt8(ascii: "u"):
             var scalar = try hex4()
             if (0xD800...0xDBFF).contains(scalar) {
-                guard bytes.count - index >= 2, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+                guard bytes.count - index >= 2, bytes[index] == UInt8(ascii: "\\"),
+                    bytes[index + 1] == UInt8(ascii: "u")
                 else { throw error("unpaired surrogate in \\u escape") }
                 index += 2
                 let low = try hex4()

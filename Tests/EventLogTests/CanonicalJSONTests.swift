@@ -104,13 +104,77 @@ import Testing
     }
 }
 
-/// Decimals read without strtod (Clinger's fast path) give strtod's bits; the rest still go to strtod.
+/// Decimals read without strtod (the one-pass plain path, or Clinger's fast path) give strtod's bits; the
+/// rest still go to strtod. Each text is read followed by a comma and as the whole input.
 @Suite struct ScannerDoubleTests {
     static func scanned(_ text: String) throws -> Double {
-        let bytes = Array((text + ",").utf8)
-        return try bytes.withUnsafeBufferPointer { buffer in
+        let followed = try read(text + ",") { try $0.double() }
+        let alone = try read(text) { try $0.double() }
+        #expect(followed.bitPattern == alone.bitPattern, "\(text)")
+        return followed
+    }
+
+    static func read<T>(_ text: String, _ body: (inout JSONScanner) throws -> T) throws -> T {
+        try Array(text.utf8).withUnsafeBufferPointer { buffer in
             var scanner = JSONScanner(buffer)
-            return try scanner.double()
+            let value = try body(&scanner)
+            #expect(scanner.index == text.utf8.count - (text.hasSuffix(",") ? 1 : 0), "the cursor after \(text)")
+            return value
+        }
+    }
+
+    /// Significands past 2⁵³ (formed and rounded in 128 bits), against strtod, with the ties between two
+    /// doubles that only an exact remainder decides.
+    @Test func wideSignificandsRoundAsStrtodRoundsThem() {
+        var random = SeededRandom(seed: 53)
+        for _ in 0..<50_000 {
+            let w =
+                UInt64.random(in: (1 << 53 + 1)...UInt64.max, using: &random)
+                >> UInt64.random(in: 0...10, using: &random)
+            let q = Int.random(in: -22...22, using: &random)
+            let expected = strtod("\(w)e\(q)", nil)
+            #expect(ExactDecimal.value(w, tenToThe: q)?.bitPattern == expected.bitPattern, "\(w)e\(q)")
+        }
+        // 2⁵³ + 1 and + 3 lie halfway between two doubles (ties go to the even one); the largest significand at
+        // both ends of the exponents; a quotient that is exact.
+        for (w, q) in [
+            (UInt64(9_007_199_254_740_993), 0), (9_007_199_254_740_995, 0), (UInt64.max, 0), (UInt64.max, -22),
+            (UInt64.max, 22), (10_000_000_000_000_000_000, -19), (9_007_199_254_740_993, -1),
+        ] {
+            #expect(ExactDecimal.value(w, tenToThe: q)?.bitPattern == strtod("\(w)e\(q)", nil).bitPattern, "\(w)e\(q)")
+        }
+        #expect(ExactDecimal.value(1, tenToThe: 23) == nil)
+    }
+
+    @Test func integersReadAsTheirValueWhateverTheirSpelling() throws {
+        var random = SeededRandom(seed: 7)
+        for _ in 0..<20_000 {
+            let value =
+                Int64.random(in: -(1 << 62)...(1 << 62), using: &random) >> Int.random(in: 0...62, using: &random)
+            #expect(try Self.read(String(value)) { try $0.int64() } == value)
+            #expect(try Self.read(String(value) + ",") { try $0.int64() } == value)
+        }
+        for (text, value) in [
+            ("-0", 0), ("0", 0), ("9007199254740993", 9_007_199_254_740_993), ("3.0", 3), ("1e3", 1000),
+        ] {
+            #expect(try Self.read(text) { try $0.int64() } == Int64(value), "\(text)")
+        }
+        #expect(throws: JSONParseError.self) { try Self.read("2.5") { try $0.int64() } }
+    }
+
+    @Test(arguments: [
+        ("01", "leading zeros are not allowed"), ("-", "expected a number"), ("1.", "expected digits after '.'"),
+        ("-.5", "expected a number"), ("1e", "expected digits in the exponent"),
+    ])
+    func malformedNumbersAreRefusedAsBefore(text: String, reason: String) {
+        for input in [text, text + ","] {
+            #expect(throws: JSONParseError.self, "\(input)") { try Self.read(input) { try $0.double() } }
+            do {
+                _ = try Self.read(input) { try $0.double() }
+            } catch {
+                let said = (error as? JSONParseError)?.reason ?? "\(error)"
+                #expect(said.hasPrefix(reason), "\(input): \(said)")
+            }
         }
     }
 
