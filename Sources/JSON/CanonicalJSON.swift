@@ -40,21 +40,30 @@ public enum CanonicalJSON {
         case .object(let members):
             out.append(UInt8(ascii: "{"))
             // Members usually arrive sorted (they were read from canonical JSON or written in order): check first.
-            let sorted = isSorted(members) ? members : members.sorted { precedes($0.key, $1.key) }
-            for (offset, member) in sorted.enumerated() {
+            // Otherwise their places are sorted, not the members, which would retain and release each move.
+            let order =
+                isSorted(members)
+                ? Array(members.indices) : members.indices.sorted { precedes(members[$0].key, members[$1].key) }
+            for (offset, index) in order.enumerated() {
                 if offset > 0 { out.append(UInt8(ascii: ",")) }
-                writeString(member.key, into: &out)
+                writeString(members[index].key, into: &out)
                 out.append(UInt8(ascii: ":"))
-                write(member.value, into: &out)
+                write(members[index].value, into: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
     }
 
-    /// Byte order of UTF-8 names, as the canonical form sorts them. (Through the UTF-8 views: twice as fast
-    /// on short names as copying each name to reach its contiguous bytes.)
+    /// Byte order of UTF-8 names, as the canonical form sorts them: over the names' own bytes where they are
+    /// contiguous (native strings; a short one is lent from the stack), else through the UTF-8 views.
     private static func precedes(_ first: String, _ second: String) -> Bool {
-        first.utf8.lexicographicallyPrecedes(second.utf8)
+        let contiguous: Bool?? = first.utf8.withContiguousStorageIfAvailable { a in
+            second.utf8.withContiguousStorageIfAvailable { b -> Bool in
+                for index in 0..<min(a.count, b.count) where a[index] != b[index] { return a[index] < b[index] }
+                return a.count < b.count
+            }
+        }
+        return (contiguous ?? nil) ?? first.utf8.lexicographicallyPrecedes(second.utf8)
     }
 
     private static func isSorted(_ members: [(key: String, value: JSONValue)]) -> Bool {
