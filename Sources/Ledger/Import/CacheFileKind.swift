@@ -44,10 +44,10 @@ struct RecognisedPath: Equatable, Sendable {
 
     /// Recognises a path by its last three components. Nothing is read from the file.
     static func recognise(_ path: String) -> RecognisedPath? {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-        guard let name = parts.last else { return nil }
-        let parent = parts.count >= 2 ? parts[parts.count - 2] : ""
-        let grandparent = parts.count >= 3 ? parts[parts.count - 3] : ""
+        let parts = lastComponents(path, 3)
+        guard let name = parts.last.map(String.init) else { return nil }
+        let parent = parts.count >= 2 ? String(parts[parts.count - 2]) : ""
+        let grandparent = parts.count >= 3 ? String(parts[parts.count - 3]) : ""
         if parent == "backtest_details", name.hasSuffix(".json"), let folder = labFolder(grandparent) {
             return RecognisedPath(
                 kind: .labBacktestDetail, labID: folder.lab, backtestID: String(name.dropLast(5)), stamp: folder.stamp)
@@ -78,6 +78,23 @@ struct RecognisedPath: Equatable, Sendable {
             if isStamp(stamp) { return RecognisedPath(kind: .historyCutoffsBackup, stamp: stamp) }
         }
         return nil
+    }
+
+    /// The last `count` components of `path`, in order, empty ones skipped. Found from the end, not by
+    /// splitting the whole path: an import recognises every file a walk finds.
+    private static func lastComponents(_ path: String, _ count: Int) -> [Substring] {
+        var parts: [Substring] = []
+        var rest = Substring(path)
+        while parts.count < count, !rest.isEmpty {
+            guard let slash = rest.utf8.lastIndex(of: UInt8(ascii: "/")) else {
+                parts.append(rest)
+                break
+            }
+            let part = rest[rest.index(after: slash)...]
+            if !part.isEmpty { parts.append(part) }
+            rest = rest[..<slash]
+        }
+        return parts.reversed()
     }
 
     /// `lab_backtests_{lab}_{YYYYmmdd_HHMMSS}`: the lab is whatever lies between the prefix and the stamp.

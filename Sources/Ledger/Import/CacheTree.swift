@@ -1,4 +1,5 @@
 import Platform
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -42,26 +43,37 @@ enum CacheTree {
         guard let handle = opendir(directory) else {
             throw LedgerError.file(path: directory, reason: String(cString: strerror(errno)))
         }
-        var names: [String] = []
+        var found: [(name: String, type: UInt8)] = []
         while let entry = readdir(handle) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
-            if name != "." && name != ".." { names.append(name) }
+            if name != "." && name != ".." { found.append((name, entry.pointee.d_type)) }
         }
         closedir(handle)
-        for name in names.sorted() {
+        for (name, type) in found.sorted(by: { $0.name < $1.name }) {
             let path = directory == "/" ? "/" + name : directory + "/" + name
-            var info = stat()
-            guard lstat(path, &info) == 0 else { continue }
-            switch info.st_mode & S_IFMT {
-            case S_IFDIR: try walk(path, visit)
-            case S_IFREG: try visit(path)
-            case S_IFLNK:
-                var target = stat()
-                if stat(path, &target) == 0, (target.st_mode & S_IFMT) == S_IFREG { try visit(path) }
-            default: continue
+            switch Int(type) {
+            // The directory entry names the type on most file systems: no stat per file.
+            case Int(DT_REG): try visit(path)
+            case Int(DT_DIR): try walk(path, visit)
+            default: try visitByStat(path, visit)
             }
+        }
+    }
+
+    /// A symbolic link (followed to a file, never to a folder), or an entry whose type the file system does
+    /// not give (`DT_UNKNOWN`).
+    private static func visitByStat(_ path: String, _ visit: (String) throws -> Void) throws {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        switch info.st_mode & S_IFMT {
+        case S_IFDIR: try walk(path, visit)
+        case S_IFREG: try visit(path)
+        case S_IFLNK:
+            var target = stat()
+            if stat(path, &target) == 0, (target.st_mode & S_IFMT) == S_IFREG { try visit(path) }
+        default: return
         }
     }
 
@@ -90,19 +102,10 @@ enum CacheTree {
             throw CacheFileProblem(nil, "cannot stat: \(String(cString: strerror(errno)))")
         }
         let modifiedAt = Int64(info.st_mtim.tv_sec) * 1_000_000 + Int64(info.st_mtim.tv_nsec) / 1_000
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
-        var offset = 0
-        while offset < bytes.count {
-            let count: Int
-            do {
-                count = try readSome(descriptor, into: &bytes, at: offset)
-            } catch {
-                throw CacheFileProblem(nil, "cannot read: \(String(cString: strerror(error.errno)))")
-            }
-            if count == 0 { break }
-            offset += count
+        do {
+            return (try readUpTo(descriptor, count: Int(info.st_size)), modifiedAt)
+        } catch {
+            throw CacheFileProblem(nil, "cannot read: \(String(cString: strerror(error.errno)))")
         }
-        if offset < bytes.count { bytes.removeSubrange(offset...) }
-        return (bytes, modifiedAt)
     }
 }
