@@ -36,13 +36,15 @@ public enum RuntimeAdapter {
         var equity: [Double] = []
         let capital = profits?.roiMargin.flatMap { $0 > 0 ? $0 : nil }
         if let capital {
-            let byClose = closed.sorted { ($0.closedAt ?? 0) < ($1.closedAt ?? 0) }
+            // The two fields the curve needs, sorted (sorting the positions themselves copies their orders).
+            let byClose = closed.map { (closedAt: $0.closedAt ?? 0, profit: $0.realizedProfit ?? 0) }
+                .sorted { $0.closedAt < $1.closedAt }
             var realized = 0.0
             var next = 0
             equity.reserveCapacity(bars.count)
             for time in bars {
-                while next < byClose.count, Double(byClose[next].closedAt ?? 0) <= time {
-                    realized += byClose[next].realizedProfit ?? 0
+                while next < byClose.count, Double(byClose[next].closedAt) <= time {
+                    realized += byClose[next].profit
                     next += 1
                 }
                 equity.append(capital + realized)
