@@ -4,11 +4,11 @@ import Foundation
 import HaasAPI
 import HaasSimulator
 import JSON
-@testable import Projections
 import SQLiteKit
 import Testing
 
 @testable import Ledger
+@testable import Projections
 
 /// `haasledger import` over cache trees the simulator writes in every pyHaasAPI layout.
 @Suite struct ImportTests {
@@ -296,7 +296,10 @@ extension ImportTests {
         }
         _ = try writeCache()
         let bytes = try Data(contentsOf: URL(fileURLWithPath: cacheRoot + "/data/history_cutoffs.json"))
-        for path in [first + "/history_cutoffs.json", second + "/history_cutoffs.json", second + "/backups/history_cutoffs_backup_20250101_000000.json"] {
+        for path in [
+            first + "/history_cutoffs.json", second + "/history_cutoffs.json",
+            second + "/backups/history_cutoffs_backup_20250101_000000.json",
+        ] {
             try bytes.write(to: URL(fileURLWithPath: path))
         }
         let (one, _) = try importCache([directory.appending("first")])
@@ -305,7 +308,8 @@ extension ImportTests {
         #expect(cutoffs > 0)
         let (two, outcomes) = try importCache([directory.appending("second")])
         #expect(two.imported == 0 && two.copies == 2 && two.skipped == 0)
-        #expect(outcomes.allSatisfy { $0.status == .copy && $0.reason == "same bytes as \(first)/history_cutoffs.json" })
+        #expect(
+            outcomes.allSatisfy { $0.status == .copy && $0.reason == "same bytes as \(first)/history_cutoffs.json" })
         let files = try events("cache.file.imported")
         #expect(Set(try files.map { try $0.payload.json["path"]?.stringValue ?? "" }).count == 3)
         #expect(try events("history.cutoff.recorded").count == cutoffs, "the facts once")
@@ -313,6 +317,23 @@ extension ImportTests {
         let (three, _) = try importCache([directory.appending("first"), directory.appending("second")])
         #expect(three.skipped == 3 && three.copies == 0 && three.imported == 0)
         #expect(try events("cache.file.imported").count == 3)
+    }
+
+    /// The walk follows a link to a file, never one to a folder (a loop cannot hang it), and finds files in
+    /// the order of their names.
+    @Test func linkedFilesAreImportedAndLinkedFoldersAreNotFollowed() throws {
+        let data = directory.appending("linked/data")
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        _ = try writeCache()
+        try FileManager.default.createSymbolicLink(
+            atPath: data + "/history_cutoffs.json", withDestinationPath: cacheRoot + "/data/history_cutoffs.json")
+        try FileManager.default.createSymbolicLink(atPath: data + "/loop", withDestinationPath: data)
+        try FileManager.default.createSymbolicLink(atPath: data + "/cache", withDestinationPath: cacheRoot)
+        // Empty path components do not change what a path is recognised as.
+        let (summary, outcomes) = try importCache([directory.appending("linked//data/")])
+        #expect(summary.imported == 1 && summary.failed == 0 && summary.ignored == 0)
+        #expect(outcomes.map(\.path) == [data + "/history_cutoffs.json"])
+        #expect(outcomes.first?.kind == .historyCutoffs)
     }
 
     @Test func aFolderWithoutCacheFilesImportsNothingAndSaysSo() throws {
