@@ -12,14 +12,18 @@ import Projections
     import Glibc
 #endif
 
-/// `import`: a generated `unified_cache/backtests/` of `count` raw runtimes (shape A), imported into a fresh
-/// ledger with canonical@1 metrics; reading and hashing the same files is the floor it is compared with.
+/// `import`: a generated `unified_cache/backtests/` of `count` raw runtimes (shape A), imported three times,
+/// each into a fresh ledger, with the default formula's metrics; reading and hashing the same files is the
+/// floor it is compared with.
 func importBenchmark(work: String, count: Int) throws {
     let labs = max(1, count / 1_000)
     let world = SimulatedWorld(
         configuration: SimulatorConfiguration(seed: 606, labs: labs, backtestsPerLab: count / labs))
     let cache = work + "/pyhaasapi"
     let files = try PyHaasCacheWriter(world: world).write(to: cache, layouts: .unifiedRuntimes)
+    // The cache on disk before anything is timed, as a user's cache is: otherwise the kernel writes the
+    // new files back while the floor and the import run, and takes the disk and a core from them.
+    sync()
     let floorStart = monotonicSeconds()
     var bytes = 0
     for path in files {
@@ -29,12 +33,21 @@ func importBenchmark(work: String, count: Int) throws {
     }
     let floorSeconds = monotonicSeconds() - floorStart
     let location = LedgerLocation(root: work + "/import-ledger")
-    let summary = try ImportService(location: location).run(ImportRequest(paths: [cache], workingDirectory: work))
-    guard summary.imported == files.count, summary.failed == 0, summary.metricsComputed == files.count else {
-        fail(
-            "imported \(summary.imported) of \(files.count) files, \(summary.metricsComputed) metrics, \(summary.failed) failed"
-        )
+    // Three imports, each into a new ledger, and the middle one reported: one run on two cores varies by
+    // several per cent with what else the machine does. The last ledger is kept for the storage figures.
+    var runs: [ImportSummary] = []
+    for run in 0..<importRuns {
+        if run > 0 { try FileManager.default.removeItem(atPath: location.root) }
+        let summary = try ImportService(location: location).run(ImportRequest(paths: [cache], workingDirectory: work))
+        guard summary.imported == files.count, summary.failed == 0, summary.metricsComputed == files.count else {
+            fail(
+                "imported \(summary.imported) of \(files.count) files, \(summary.metricsComputed) metrics, \(summary.failed) failed"
+            )
+        }
+        runs.append(summary)
     }
+    let ranked = runs.sorted { $0.seconds < $1.seconds }
+    let summary = ranked[ranked.count / 2]
     let storage = try storageFigures(location, floorSeconds: floorSeconds)
     let plain = try plainRecordFigures(location, work: work)
     try FileManager.default.removeItem(atPath: location.root)
@@ -47,7 +60,10 @@ func importBenchmark(work: String, count: Int) throws {
     print(
         row(
             "runtimes imported (file + runtime + metrics events)", grouped(rate),
-            String(format: "(goal ≥ 6,000/s: %@)", rate >= 6_000 ? "met" : "NOT met")))
+            String(
+                format: "(goal ≥ 6,000/s: %@; median of %d, %@–%@)", rate >= 6_000 ? "met" : "NOT met", importRuns,
+                grouped(Double(summary.runtimes) / ranked.last!.seconds),
+                grouped(Double(summary.runtimes) / ranked[0].seconds))))
     print(row("MB imported", String(format: "%.1f", Double(bytes) / summary.seconds / 1e6), ""))
     print(
         row(
@@ -93,6 +109,9 @@ func importBenchmark(work: String, count: Int) throws {
                 format: "%.2f× the baseline; %.1f µs per event to decompress", plain.compressedRate / plain.plainRate,
                 (1 / plain.compressedRate - 1 / plain.plainRate) * 1e6)))
 }
+
+/// Imports timed; the median is reported.
+private let importRuns = 3
 
 /// The same events imported into a log that stores its records plain (`compressRecords` off), and a replay of
 /// each: what compressing records saves on disk and costs on replay.
