@@ -46,7 +46,9 @@ extension JSONScanner {
         index += 1
         let start = index
         var ascii = true
-        while index < bytes.count {
+        while true {
+            index = plainRun(from: index)
+            guard index < bytes.count else { break }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 if !ascii,

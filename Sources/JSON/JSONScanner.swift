@@ -35,6 +35,36 @@ public struct JSONScanner {
         }
     }
 
+    /// Where the run of bytes a string passes over unexamined ends: the offset of the first quote, backslash,
+    /// control character or byte outside ASCII at or after `start`, or the end. Eight bytes at a time (ids and
+    /// names are most of a runtime's strings), then byte by byte.
+    @inline(__always)
+    func plainRun(from start: Int) -> Int {
+        var offset = start
+        let end = bytes.count
+        if let base = UnsafeRawPointer(bytes.baseAddress) {
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            while offset + 8 <= end {
+                let word = UInt64(littleEndian: (base + offset).loadUnaligned(as: UInt64.self))
+                let quote = word ^ (ones &* 0x22)
+                let backslash = word ^ (ones &* 0x5C)
+                // A byte's top bit is set when it is zero after the xor (a quote or a backslash), below 0x20, or
+                // at least 0x80. A borrow can only mark bytes above a marked one, so the lowest mark is exact.
+                let marks =
+                    ((quote &- ones) & ~quote | (backslash &- ones) & ~backslash | (word &- ones &* 0x20) | word)
+                    & (ones &* 0x80)
+                if marks != 0 { return offset + marks.trailingZeroBitCount / 8 }
+                offset += 8
+            }
+        }
+        while offset < end {
+            let byte = bytes[offset]
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { return offset }
+            offset += 1
+        }
+        return end
+    }
+
     /// The next significant byte, white space skipped; nil at the end.
     @inline(__always)
     public mutating func peek() -> UInt8? {
@@ -68,12 +98,7 @@ public struct JSONScanner {
         while true {
             guard peek() == UInt8(ascii: "\"") else { throw error("expected a member name in quotes") }
             let start = index + 1
-            var end = start
-            while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"),
-                bytes[end] >= 0x20, bytes[end] < 0x80
-            {
-                end += 1
-            }
+            let end = plainRun(from: start)
             let name: JSONName
             if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
                 index = end + 1
@@ -173,11 +198,9 @@ public struct JSONScanner {
         guard peek() == UInt8(ascii: "\"") else { throw error("expected a string, found \(foundName)") }
         index += 1
         let start = index
-        while index < bytes.count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\"),
-            bytes[index] >= 0x20
-        {
-            index += 1
-        }
+        index = plainRun(from: start)
+        // Bytes outside ASCII are kept as they are and checked with the rest below.
+        while index < bytes.count, bytes[index] >= 0x80 { index = plainRun(from: index + 1) }
         if index < bytes.count, bytes[index] == UInt8(ascii: "\"") {
             guard let text = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
             else { throw error("string is not valid UTF-8", at: start) }

@@ -208,3 +208,64 @@ import Testing
         }
     }
 }
+
+/// Strings are passed over eight bytes at a time: the run ends exactly where a byte-by-byte look ends, wherever
+/// the byte that ends it lies in a word.
+@Suite struct ScannerStringTests {
+    @Test func theWordAtATimeRunEndsWhereTheByteLoopEnds() {
+        var random = SeededRandom(seed: 8)
+        let specials: [UInt8] = [0x22, 0x5C, 0x00, 0x1F, 0x80, 0xC3, 0xFF]
+        for _ in 0..<20_000 {
+            var bytes = (0..<Int.random(in: 0...40, using: &random)).map { _ in
+                UInt8.random(in: 0x20...0x7E, using: &random)
+            }.filter { $0 != 0x22 && $0 != 0x5C }
+            for _ in 0..<Int.random(in: 0...2, using: &random) where !bytes.isEmpty {
+                bytes[Int.random(in: 0..<bytes.count, using: &random)] = specials.randomElement(using: &random)!
+            }
+            let start = bytes.isEmpty ? 0 : Int.random(in: 0...bytes.count, using: &random)
+            let expected =
+                bytes[start...].firstIndex { $0 == 0x22 || $0 == 0x5C || $0 < 0x20 || $0 >= 0x80 } ?? bytes.count
+            bytes.withUnsafeBufferPointer { buffer in
+                #expect(JSONScanner(buffer).plainRun(from: start) == expected, "\(bytes) from \(start)")
+            }
+        }
+    }
+
+    @Test func stringsAreReadAndRefusedAsBefore() throws {
+        let long = String(repeating: "abcdefgh", count: 5)
+        for (text, value) in [
+            (#""\#(long)""#, long), (#""\#(long)é\#(long)""#, long + "é" + long), (#""ab\"cd""#, "ab\"cd"),
+            (#""\#(long)\n""#, long + "\n"), ("\"\"", ""),
+        ] {
+            let bytes = Array(text.utf8)
+            let read = try bytes.withUnsafeBufferPointer { buffer in
+                var scanner = JSONScanner(buffer)
+                return try scanner.string()
+            }
+            #expect(read == value)
+            try bytes.withUnsafeBufferPointer { buffer in
+                var scanner = JSONScanner(buffer)
+                try scanner.skipValue()
+                #expect(scanner.atEnd)
+            }
+        }
+        let quote = UInt8(ascii: "\"")
+        for (bytes, reason) in [
+            ([quote] + Array(long.utf8) + [0x01, quote], "control character"),
+            ([quote] + Array(long.utf8), "unterminated string"),
+            ([quote] + Array("abcdefgh".utf8) + [0xFF, quote], "string is not valid UTF-8"),
+        ] {
+            for skipping in [false, true] {
+                do throws(JSONParseError) {
+                    try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) in
+                        var scanner = JSONScanner(buffer)
+                        if skipping { try scanner.skipValue() } else { _ = try scanner.string() }
+                    }
+                    Issue.record("\(bytes) was read")
+                } catch {
+                    #expect(error.reason.hasPrefix(reason), "\(bytes): \(error.reason)")
+                }
+            }
+        }
+    }
+}
