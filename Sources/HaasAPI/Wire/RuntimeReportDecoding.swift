@@ -3,56 +3,64 @@ import JSON
 /// The nested parts of a runtime — account reports, positions, orders — read member by member with
 /// `JSONScanner`. A member read twice is refused: the canonical form of the body would be ambiguous.
 enum RuntimeReportDecoding {
-    private static let wantedFields: [String: Set<String>] = [
-        "F": ["TFC", "FC"], "PR": ["SP", "SB", "PC", "GP", "RP", "UP", "ROI", "RM"], "P": ["C", "W"],
-        "T": ["SHR", "SOR", "WP", "PF", "MaxDrawDown"],
+    /// A report's members the ledger reads, and the fields of each section; everything else is skipped.
+    private static let sectionKeys: [StaticString] = ["M", "PL", "F", "PR", "P", "T"]
+    private static let sectionFields: [[StaticString]] = [
+        [], [], ["TFC", "FC"], ["SP", "SB", "PC", "GP", "RP", "UP", "ROI", "RM"], ["C", "W"],
+        ["SHR", "SOR", "WP", "PF", "MaxDrawDown"],
     ]
 
+    /// The place of `name` among `keys`, by length and bytes (reports are read once per runtime: a short
+    /// linear search, no hashing).
+    private static func place(of name: JSONName, in keys: [StaticString]) -> Int? {
+        keys.firstIndex { name == $0 }
+    }
+
     static func report(_ scanner: inout JSONScanner, _ path: inout FieldPath) throws(JSONParseError) -> RuntimeReport {
-        var seen = Set<String>()
+        var seen: UInt32 = 0
         var market: String?, label: String?
         var fees: RuntimeReport.Fees?, profits: RuntimeReport.Profits?
         var positions: RuntimeReport.Positions?, performance: RuntimeReport.Performance?
-        try scanner.object { key, scanner throws(JSONParseError) in
-            guard key == "M" || key == "PL" || wantedFields[key] != nil else { return try scanner.skipValue() }
-            guard seen.insert(key).inserted else { throw scanner.error("duplicate member name \"\(key)\"") }
-            path.push(key)
-            if key == "M" || key == "PL" {
+        try scanner.objectMembers { name, scanner throws(JSONParseError) in
+            guard let section = place(of: name, in: sectionKeys) else { return try scanner.skipValue() }
+            guard seen & (1 << section) == 0 else { throw scanner.error("duplicate member name \"\(name.string)\"") }
+            seen |= 1 << section
+            path.push(.key(sectionKeys[section]))
+            if section < 2 {
                 let text = try scanner.optionalString()
-                if key == "M" { market = text } else { label = text }
+                if section == 0 { market = text } else { label = text }
                 return path.pop()
             }
             if try scanner.null() { return path.pop() }
-            let wanted = wantedFields[key] ?? []
-            var values: [String: Double?] = [:]
-            var integers: [String: Int64?] = [:]
-            try scanner.object { field, scanner throws(JSONParseError) in
-                guard wanted.contains(field) else { return try scanner.skipValue() }
-                guard values[field] == nil, integers[field] == nil else {
-                    throw scanner.error("duplicate member name \"\(field)\"")
-                }
-                path.push(field)
-                if key == "P" {
-                    integers[field] = .some(try scanner.optionalInt64())
+            let fields = sectionFields[section]
+            var read: UInt32 = 0
+            var values = [Double?](repeating: nil, count: fields.count)
+            var integers = [Int64?](repeating: nil, count: fields.count)
+            try scanner.objectMembers { name, scanner throws(JSONParseError) in
+                guard let field = place(of: name, in: fields) else { return try scanner.skipValue() }
+                guard read & (1 << field) == 0 else { throw scanner.error("duplicate member name \"\(name.string)\"") }
+                read |= 1 << field
+                path.push(.key(fields[field]))
+                if section == 4 {
+                    integers[field] = try scanner.optionalInt64()
                 } else {
-                    values[field] = .some(try scanner.optionalDouble())
+                    values[field] = try scanner.optionalDouble()
                 }
                 path.pop()
             }
-            func value(_ field: String) -> Double? { values[field] ?? nil }
-            func integer(_ field: String) -> Int? { (integers[field] ?? nil).map { Int($0) } }
-            switch key {
-            case "F": fees = RuntimeReport.Fees(totalFeeCosts: value("TFC"), feeCosts: value("FC"))
-            case "PR":
+            func integer(_ field: Int) -> Int? { integers[field].map { Int($0) } }
+            switch section {
+            case 2: fees = RuntimeReport.Fees(totalFeeCosts: values[0], feeCosts: values[1])
+            case 3:
                 profits = RuntimeReport.Profits(
-                    startPrice: value("SP"), startBalance: value("SB"), priceChange: value("PC"),
-                    grossProfits: value("GP"), realizedProfits: value("RP"), unrealizedProfits: value("UP"),
-                    returnOnInvestment: value("ROI"), roiMargin: value("RM"))
-            case "P": positions = RuntimeReport.Positions(closed: integer("C"), winning: integer("W"))
+                    startPrice: values[0], startBalance: values[1], priceChange: values[2], grossProfits: values[3],
+                    realizedProfits: values[4], unrealizedProfits: values[5], returnOnInvestment: values[6],
+                    roiMargin: values[7])
+            case 4: positions = RuntimeReport.Positions(closed: integer(0), winning: integer(1))
             default:
                 performance = RuntimeReport.Performance(
-                    sharpe: value("SHR"), sortino: value("SOR"), winPercentage: value("WP"),
-                    profitFactor: value("PF"), maxDrawDown: value("MaxDrawDown"))
+                    sharpe: values[0], sortino: values[1], winPercentage: values[2], profitFactor: values[3],
+                    maxDrawDown: values[4])
             }
             path.pop()
         }
