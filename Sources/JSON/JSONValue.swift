@@ -82,6 +82,8 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
     static func canonicalize(_ value: Double) -> String {
         if let exact = Int64(exactly: value) { return String(exact) }
         var text = value.description  // shortest round-trip, e.g. "1e-07", "1.5e+20"
+        // Most values have no exponent: one look over the bytes (a search through the UTF-8 view cost more).
+        guard text.withUTF8({ $0.contains(UInt8(ascii: "e")) }) else { return text }
         if let e = text.utf8.firstIndex(of: UInt8(ascii: "e")) {
             let mantissa = text[..<e]
             var exponent = text[text.index(after: e)...]

@@ -44,10 +44,10 @@ struct RecognisedPath: Equatable, Sendable {
 
     /// Recognises a path by its last three components. Nothing is read from the file.
     static func recognise(_ path: String) -> RecognisedPath? {
-        let parts = lastComponents(path, 3)
-        guard let name = parts.last.map(String.init) else { return nil }
-        let parent = parts.count >= 2 ? String(parts[parts.count - 2]) : ""
-        let grandparent = parts.count >= 3 ? String(parts[parts.count - 3]) : ""
+        let parts = split(path, at: UInt8(ascii: "/"), keepingEmpty: false)
+        guard let name = parts.last else { return nil }
+        let parent = parts.count >= 2 ? parts[parts.count - 2] : ""
+        let grandparent = parts.count >= 3 ? parts[parts.count - 3] : ""
         if parent == "backtest_details", name.hasSuffix(".json"), let folder = labFolder(grandparent) {
             return RecognisedPath(
                 kind: .labBacktestDetail, labID: folder.lab, backtestID: String(name.dropLast(5)), stamp: folder.stamp)
@@ -80,21 +80,21 @@ struct RecognisedPath: Equatable, Sendable {
         return nil
     }
 
-    /// The last `count` components of `path`, in order, empty ones skipped. Found from the end, not by
-    /// splitting the whole path: an import recognises every file a walk finds.
-    private static func lastComponents(_ path: String, _ count: Int) -> [Substring] {
-        var parts: [Substring] = []
-        var rest = Substring(path)
-        while parts.count < count, !rest.isEmpty {
-            guard let slash = rest.utf8.lastIndex(of: UInt8(ascii: "/")) else {
-                parts.append(rest)
-                break
+    /// `text` split at every `separator` byte, empty parts kept or not. Over the UTF-8 bytes: an import
+    /// recognises every file a walk finds, and splitting by characters looked at every grapheme of each path.
+    private static func split(_ text: String, at separator: UInt8, keepingEmpty: Bool) -> [String] {
+        var text = text
+        return text.withUTF8 { bytes in
+            var parts: [String] = []
+            var start = 0
+            for offset in 0...bytes.count where offset == bytes.count || bytes[offset] == separator {
+                if keepingEmpty || offset > start {
+                    parts.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self))
+                }
+                start = offset + 1
             }
-            let part = rest[rest.index(after: slash)...]
-            if !part.isEmpty { parts.append(part) }
-            rest = rest[..<slash]
+            return parts
         }
-        return parts.reversed()
     }
 
     /// `lab_backtests_{lab}_{YYYYmmdd_HHMMSS}`: the lab is whatever lies between the prefix and the stamp.
@@ -112,7 +112,7 @@ struct RecognisedPath: Equatable, Sendable {
     /// so the ids are split off the right-hand end and whatever remains is the server name, which may
     /// itself contain underscores. pyHaasAPI's `split('_')[0]` took v2's server for the lab.
     static func unifiedBacktest(stem: String) -> RecognisedPath {
-        var parts = stem.split(separator: "_", omittingEmptySubsequences: false).map(String.init)
+        var parts = split(stem, at: UInt8(ascii: "_"), keepingEmpty: true)
         var result = RecognisedPath(kind: .unifiedBacktest)
         guard parts.count >= 2, !parts.contains(where: \.isEmpty) else { return result }
         result.backtestID = parts.removeLast()
