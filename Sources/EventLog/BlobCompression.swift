@@ -47,6 +47,9 @@ enum ZstdFrames {
     /// first frame, which for a sweep's few-kilobyte commits cost more than the compression).
     final class Compressor: @unchecked Sendable {
         private let context: OpaquePointer
+        /// Where frames are written before the bytes written are copied out: room for the worst case, kept from
+        /// one frame to the next (zeroing a bound's worth in the output per frame cost more than a copy).
+        private var scratch = UnsafeMutableRawBufferPointer(start: nil, count: 0)
 
         init() {
             // Allocation failure is the only way this returns nil; there is nothing sensible to do but stop.
@@ -58,31 +61,30 @@ enum ZstdFrames {
             self.context = context
         }
 
-        deinit { ZSTD_freeCCtx(context) }
+        deinit {
+            ZSTD_freeCCtx(context)
+            scratch.deallocate()
+        }
 
         /// `source` as one frame (with its content size in the header) appended to `out`, or false when the
         /// frame would not be smaller than `limit` bytes (`out` is then as it was).
         func compress(
             _ source: UnsafeRawBufferPointer, dictionary: ZstdDictionary?, limit: Int, into out: inout [UInt8]
         ) -> Bool {
-            let start = out.count
             let bound = ZSTD_compressBound(source.count)
-            out.append(contentsOf: repeatElement(0, count: bound))
-            let written = out.withUnsafeMutableBytes { buffer -> Int in
-                let destination = buffer.baseAddress! + start
-                if let dictionary {
-                    dictionary.withCompression { _ = ZSTD_CCtx_refCDict(context, $0) }
-                } else {
-                    ZSTD_CCtx_refCDict(context, nil)
-                    ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level)
-                }
-                return ZSTD_compress2(context, destination, bound, source.baseAddress, source.count)
+            if scratch.count < bound {
+                scratch.deallocate()
+                scratch = .allocate(byteCount: max(bound, 2 * scratch.count), alignment: 16)
             }
-            guard ZSTD_isError(written) == 0, written < limit else {
-                out.removeSubrange(start...)
-                return false
+            if let dictionary {
+                dictionary.withCompression { _ = ZSTD_CCtx_refCDict(context, $0) }
+            } else {
+                ZSTD_CCtx_refCDict(context, nil)
+                ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level)
             }
-            out.removeSubrange((start + written)...)
+            let written = ZSTD_compress2(context, scratch.baseAddress, bound, source.baseAddress, source.count)
+            guard ZSTD_isError(written) == 0, written < limit else { return false }
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[..<written]))
             return true
         }
     }
