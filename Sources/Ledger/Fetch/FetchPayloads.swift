@@ -58,19 +58,21 @@ enum FetchPayloads {
     static func reported(_ runtime: BacktestRuntime) -> JSONValue {
         let report = runtime.primaryReport
         let profits = report?.profits
+        // Listed in canonical (byte) order, so the canonical writer finds them sorted and need not sort.
         return .object([
-            ("roi", .optional(profits?.returnOnInvestment)), ("realized_profits", .optional(profits?.realizedProfits)),
-            ("gross_profits", .optional(profits?.grossProfits)), ("roi_margin", .optional(profits?.roiMargin)),
+            ("closed_positions", .optional(report?.positions?.closed)),
+            ("gross_profits", .optional(profits?.grossProfits)),
+            ("max_drawdown", .optional(report?.performance?.maxDrawDown)),
             ("price_change_pct", .optional(profits?.priceChange)),
-            ("unrealized_profits", .optional(profits?.unrealizedProfits)),
-            ("start_balance", .optional(profits?.startBalance)), ("start_price", .optional(profits?.startPrice)),
-            ("total_fee_costs", .optional(report?.fees?.totalFeeCosts)),
+            ("profit_factor", .optional(report?.performance?.profitFactor)),
+            ("realized_profits", .optional(profits?.realizedProfits)),
+            ("roi", .optional(profits?.returnOnInvestment)), ("roi_margin", .optional(profits?.roiMargin)),
             ("sharpe", .optional(report?.performance?.sharpe)),
             ("sortino", .optional(report?.performance?.sortino)),
-            ("profit_factor", .optional(report?.performance?.profitFactor)),
+            ("start_balance", .optional(profits?.startBalance)), ("start_price", .optional(profits?.startPrice)),
+            ("total_fee_costs", .optional(report?.fees?.totalFeeCosts)),
+            ("unrealized_profits", .optional(profits?.unrealizedProfits)),
             ("win_percentage", .optional(report?.performance?.winPercentage)),
-            ("max_drawdown", .optional(report?.performance?.maxDrawDown)),
-            ("closed_positions", .optional(report?.positions?.closed)),
             ("winning_positions", .optional(report?.positions?.winning)),
         ])
     }
@@ -80,15 +82,14 @@ enum FetchPayloads {
         _ runtime: BacktestRuntime, lab: String?, backtest: String, bodyHash: String,
         extra: [(key: String, value: JSONValue)] = []
     ) -> EventDraft {
+        // In canonical order (see `reported`).
         let facts: [(key: String, value: JSONValue)] = [
-            ("lab_id", .optional(lab)), ("backtest_id", .string(backtest)),
-            ("market", .optional(runtime.priceMarket)),
-            ("script_id", .optional(runtime.scriptID)), ("script_name", .optional(runtime.scriptName)),
-            ("account_id", .optional(runtime.accountID)), ("leverage", .optional(runtime.leverage)),
-            ("started_at", .optional(runtime.activatedSince)),
-            ("ended_at", .optional(runtime.lastUpdateTimestamp)),
-            ("finished_positions", .number(runtime.finishedPositions.count)), ("reported", reported(runtime)),
-            ("body_sha256", .string(bodyHash)),
+            ("account_id", .optional(runtime.accountID)), ("backtest_id", .string(backtest)),
+            ("body_sha256", .string(bodyHash)), ("ended_at", .optional(runtime.lastUpdateTimestamp)),
+            ("finished_positions", .number(runtime.finishedPositions.count)), ("lab_id", .optional(lab)),
+            ("leverage", .optional(runtime.leverage)), ("market", .optional(runtime.priceMarket)),
+            ("reported", reported(runtime)), ("script_id", .optional(runtime.scriptID)),
+            ("script_name", .optional(runtime.scriptName)), ("started_at", .optional(runtime.activatedSince)),
         ]
         return EventDraft(
             .runtimeFetched, stream: RecorderStreams.backtest(backtest), payload: Payload(.object(facts + extra)),

@@ -68,27 +68,28 @@ enum MetricsPayloads {
             if let roi = profits?.returnOnInvestment, let change = profits?.priceChange {
                 .bool(roi / leverage > change)
             } else { .null }
+        // Members in canonical (byte) order, so the canonical writer need not sort them.
         return Payload(
             .object([
+                ("backtest_id", .string(backtest)), ("beats_buy_hold", beatsBuyHold),
                 ("formula", .string(formula.name)), ("formula_id", .string(formula.id)),
                 ("formula_version", .number(formula.version)),
-                ("parameters", .object(formula.parameters.entries.map { ($0.0, .string($0.1)) })),
-                ("lab_id", .optional(lab)), ("backtest_id", .string(backtest)),
-                ("values", .object(values.entries.map { ($0.name, $0.value.json) })),
                 (
                     "inputs",
                     .object([
-                        ("equity_anchor", .string("RM (ROI margin)")), ("capital", .optional(adapted.capital)),
+                        ("capital", .optional(adapted.capital)), ("end", .optional(Int64(adapted.inputs.endTime))),
+                        ("equity_anchor", .string("RM (ROI margin)")),
                         ("periods", .number(max(0, adapted.inputs.equity.count - 1))),
                         ("periods_per_year", .optional(adapted.settings.periodsPerYear)),
-                        ("trades", .number(adapted.inputs.trades.count)),
                         ("start", .optional(Int64(adapted.inputs.startTime))),
-                        ("end", .optional(Int64(adapted.inputs.endTime))),
+                        ("trades", .number(adapted.inputs.trades.count)),
                     ])
                 ),
-                ("unrealized_profits", .optional(adapted.unrealizedProfits)),
+                ("lab_id", .optional(lab)),
+                ("parameters", .object(formula.parameters.entries.map { ($0.0, .string($0.1)) })),
                 ("reported", FetchPayloads.reported(runtime)),
-                ("beats_buy_hold", beatsBuyHold),
+                ("unrealized_profits", .optional(adapted.unrealizedProfits)),
+                ("values", .object(values.entries.map { ($0.name, $0.value.json) })),
             ]))
     }
 }
