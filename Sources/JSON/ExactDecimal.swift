@@ -4,7 +4,7 @@
 /// Up to 2⁵³, w is an exact double and so is 10^|q|: one multiplication or division rounds correctly (Clinger's
 /// fast path). Above it (the 17-digit fractions a float's shortest spelling often needs, "27.861282449999997"),
 /// w × 5^q or w / 5^|q| is formed exactly in 128 bits and rounded once; the power of two is exact. strtod took
-/// a fifth of the scanner's time on those before.
+/// a tenth of the runtime decoder's time before (`perf`, a 10,000-runtime import).
 enum ExactDecimal {
     static func value(_ w: UInt64, tenToThe q: Int) -> Double? {
         guard q >= -22, q <= 22 else { return nil }
