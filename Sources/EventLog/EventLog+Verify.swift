@@ -45,10 +45,15 @@ private struct ChainVerifier: ~Copyable {
         self.expectedHead = expectedHead
     }
 
+    /// Streams whose last checked event is remembered, so the next event of the stream is checked against it
+    /// without reading (and decompressing) its predecessor again: at most this many, then forgotten at once.
+    static let rememberedStreams = 65_536
+
     /// One pass in position order checks each event against its predecessor in the chain and in its stream
-    /// (read back by position), so memory does not grow with the log; then the stream table's heads must account
-    /// for every event, and every stored blob must hash to its key.
+    /// (remembered, or read back by position), so memory does not grow with the log; then the stream table's
+    /// heads must account for every event, and every stored blob must hash to its key.
     func run() throws -> VerifyReport {
+        var lastInStream: [String: (position: UInt64, version: UInt64)] = [:]
         var previous = SHA256Hash.zero
         var expectedPosition: UInt64 = 1
         var lastRecordedAt = Int64.min
@@ -93,7 +98,11 @@ private struct ChainVerifier: ~Copyable {
                 }
                 if event.position != position { fail(position, "envelope says position \(event.position)"); return }
                 if event.recordedAt < lastRecordedAt { fail(position, "recordedAt goes backwards"); return }
-                if let reason = try streamLinkProblem(event) { fail(position, reason); return }
+                if let reason = try streamLinkProblem(event, lastInStream[event.stream]) {
+                    fail(position, reason); return
+                }
+                if lastInStream.count >= Self.rememberedStreams { lastInStream.removeAll(keepingCapacity: true) }
+                lastInStream[event.stream] = (position, event.streamVersion)
                 try checkIndexes(event, fail: fail)
                 for hash in event.blobHashes {
                     let stored = try hash.withUnsafeBytes { try reader.txn.get(reader.dbs.blobs, $0) != nil }
@@ -128,9 +137,17 @@ private struct ChainVerifier: ~Copyable {
     }
 
     /// Version 1 of a stream links back to nothing; any later version links back to an earlier event of the
-    /// same stream, one version before it.
-    private func streamLinkProblem(_ event: RecordedEvent) throws -> String? {
+    /// same stream, one version before it. `remembered` is the stream's last event checked in this walk, if
+    /// known: a link to it, one version on, needs no read.
+    private func streamLinkProblem(_ event: RecordedEvent, _ remembered: (position: UInt64, version: UInt64)?)
+        throws -> String?
+    {
         let link = event.previousInStream ?? 0
+        if let remembered, event.streamVersion > 1, link == remembered.position,
+            event.streamVersion == remembered.version + 1
+        {
+            return nil
+        }
         guard event.streamVersion > 1 else {
             if event.streamVersion == 0 { return "stream '\(event.stream)' version is 0, expected at least 1" }
             return link == 0 ? nil : "stream '\(event.stream)' links back to \(link), expected 0 (version 1)"
