@@ -42,6 +42,11 @@ let package = Package(
             pkgConfig: "libzstd",
             providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]
         ),
+        // LZ4 for event records (liblz4-dev). Linked statically by EventLog: see the shim.
+        .systemLibrary(
+            name: "CLZ4",
+            providers: [.apt(["liblz4-dev"]), .brew(["lz4"])]
+        ),
         .systemLibrary(
             name: "CXlsxWriter",
             pkgConfig: "xlsxwriter",
@@ -67,9 +72,13 @@ let package = Package(
         ),
         .target(
             name: "EventLog",
-            dependencies: ["JSON", "Platform", "CLMDB", "CZstd", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "JSON", "Platform", "CLMDB", "CZstd", "CLZ4", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             exclude: ["FORMAT.md"],
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            // The static archive: LZ4_attach_dictionary is not exported by the shared library (Sources/CLZ4/shim.h).
+            linkerSettings: [.linkedLibrary(":liblz4.a")]
         ),
         .target(
             name: "SQLiteKit",

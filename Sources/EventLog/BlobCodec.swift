@@ -33,7 +33,7 @@ final class BlobCodec: Sendable {
         guard blob.encoded == nil else { return blob }
         let dictionary = dictionaries.current
         var blob = blob
-        let stored = ZstdFrames.withIdleCompressor {
+        let stored = ZstdFrames.compressors.withItem {
             BlobStore.encode(blob.bytes, dictionary: dictionary, compressor: $0)
         }
         blob.encoded = (dictionary?.version ?? 0, stored)
@@ -44,7 +44,7 @@ final class BlobCodec: Sendable {
     struct BatchEncoding {
         /// Per draft, the stored value of each of its blobs, in order.
         var stored: [[[UInt8]]]
-        var trained: ZstdDictionary?
+        var trained: TrainedDictionary?
         var untrainedBytes: UInt64
         /// The batch holds blobs (so the counter may need writing).
         var hasBlobs: Bool
@@ -65,13 +65,13 @@ final class BlobCodec: Sendable {
         let snapshot = dictionaries.snapshot
         var dictionary = snapshot.current
         var untrained = snapshot.untrainedBytes
-        var trained: ZstdDictionary?
+        var trained: TrainedDictionary?
         if dictionary == nil {
             untrained += UInt64(batchBytes)
             if untrained >= Self.trainingThreshold {
                 let samples = try Self.samples(stored: env, dbs: dbs, batch: drafts)
                 if let bytes = ZstdFrames.train(samples, capacity: Self.dictionaryCapacity) {
-                    trained = ZstdDictionary(version: snapshot.newestVersion + 1, bytes: bytes)
+                    trained = TrainedDictionary(version: snapshot.newestVersion + 1, bytes: bytes)
                     dictionary = trained
                 }
                 // Trained or not (too little to learn from), wait for as much again before the next try.

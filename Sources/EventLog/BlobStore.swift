@@ -16,7 +16,7 @@ enum BlobStore {
 
     /// What `stage` writes for `bytes`: compressed with `dictionary` when that makes it smaller.
     static func encode(
-        _ bytes: [UInt8], dictionary: ZstdDictionary?, compressor: borrowing ZstdFrames.Compressor
+        _ bytes: [UInt8], dictionary: TrainedDictionary?, compressor: borrowing ZstdFrames.Compressor
     ) -> [UInt8] {
         var stored: [UInt8] = []
         if bytes.count >= smallestCompressed {
@@ -66,7 +66,7 @@ enum BlobStore {
 
     /// The original bytes of a stored value, or why they cannot be had. `dictionary` is looked up by the
     /// caller for the version the value names.
-    static func content(of stored: UnsafeRawBufferPointer, dictionary: (UInt32) throws -> ZstdDictionary?) rethrows
+    static func content(of stored: UnsafeRawBufferPointer, dictionary: (UInt32) throws -> TrainedDictionary?) rethrows
         -> Result<[UInt8], BlobProblem>
     {
         guard let encoding = stored.first else { return .failure(.unknownEncoding(nil)) }
@@ -75,7 +75,7 @@ enum BlobStore {
             return .success(Array(UnsafeRawBufferPointer(rebasing: stored[1...])))
         case zstdEncoding where stored.count > zstdHeaderSize:
             let version = UInt32(littleEndian: stored.loadUnaligned(fromByteOffset: 1, as: UInt32.self))
-            var found: ZstdDictionary?
+            var found: TrainedDictionary?
             if version != 0 {
                 guard let known = try dictionary(version) else { return .failure(.missingDictionary(version)) }
                 found = known

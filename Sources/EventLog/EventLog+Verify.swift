@@ -65,7 +65,7 @@ private struct ChainVerifier: ~Copyable {
             if problem == nil { problem = VerifyReport.Problem(position: position, reason: reason) }
         }
 
-        var scratch: [UInt8] = []
+        var scratch = RecordScratch()
         try reader.txn.withCursor(reader.dbs.events) { cursor in
             var entry = try cursor.first()
             while let current = entry, problem == nil {

@@ -34,8 +34,9 @@ public final class EventLog: Sendable {
     }
 
     /// The log format this build writes and the newest it can read. 2: blobs may be zstd-compressed. 3: blobs
-    /// may lie in packs, and records may be compressed. An older log is stamped by the first batch appended to it.
-    public static let formatVersion: UInt32 = 3
+    /// may lie in packs, and records may be zstd-compressed. 4: records may be LZ4 blocks. An older log is stamped
+    /// by the first batch appended to it.
+    public static let formatVersion: UInt32 = 4
 
     public let directory: String
     let env: LMDBEnvironment

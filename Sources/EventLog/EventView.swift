@@ -52,7 +52,7 @@ extension LogReader {
         from: UInt64 = 1, through: UInt64 = .max, _ visit: (borrowing EventView) throws -> Bool
     ) throws {
         guard from <= through else { return }
-        var scratch: [UInt8] = []
+        var scratch = RecordScratch()
         try txn.withCursor(dbs.events) { cursor in
             var entry = try Keys.withPosition(from) { try cursor.seek(atLeast: $0) }
             while let current = entry {

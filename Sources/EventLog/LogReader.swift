@@ -42,7 +42,7 @@ public struct LogReader: ~Copyable {
 
     /// The event at `position`, or nil when there is none.
     public func event(at position: UInt64) throws -> RecordedEvent? {
-        var scratch: [UInt8] = []
+        var scratch = RecordScratch()
         return try Keys.withPosition(position) { key in
             try txn.get(dbs.events, key).map { try decode($0, position: position, scratch: &scratch) }
         }
@@ -53,7 +53,7 @@ public struct LogReader: ~Copyable {
         from: UInt64 = 1, through: UInt64 = .max, _ visit: (RecordedEvent) throws -> Bool
     ) throws {
         guard from <= through else { return }
-        var scratch: [UInt8] = []
+        var scratch = RecordScratch()
         try txn.withCursor(dbs.events) { cursor in
             var entry = try Keys.withPosition(from) { try cursor.seek(atLeast: $0) }
             var visited = 0
@@ -177,7 +177,9 @@ public struct LogReader: ~Copyable {
     }
 
     /// A stored value (plain or compressed) as an owned event.
-    func decode(_ stored: UnsafeRawBufferPointer, position: UInt64, scratch: inout [UInt8]) throws -> RecordedEvent {
+    func decode(_ stored: UnsafeRawBufferPointer, position: UInt64, scratch: inout RecordScratch) throws
+        -> RecordedEvent
+    {
         try withPlainRecord(stored, position: position, scratch: &scratch) {
             try LogReader.decode($0, position: position)
         }
@@ -186,7 +188,7 @@ public struct LogReader: ~Copyable {
     /// `body` with the plain record (envelope ‖ hash) of a stored value; a record that cannot be rebuilt is
     /// reported as corrupt at `position`.
     func withPlainRecord<R>(
-        _ stored: UnsafeRawBufferPointer, position: UInt64, scratch: inout [UInt8],
+        _ stored: UnsafeRawBufferPointer, position: UInt64, scratch: inout RecordScratch,
         _ body: (UnsafeRawBufferPointer) throws -> R
     ) throws -> R {
         do {

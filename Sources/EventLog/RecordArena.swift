@@ -1,3 +1,4 @@
+import Platform
 import Synchronization
 
 /// One batch's records, laid out in a single allocation: each slot holds an envelope followed by room for
@@ -94,16 +95,16 @@ final class RecordArena: @unchecked Sendable {
     /// Encodes every record slot and chains its hash, starting from `previous`, waiting for slots the writer
     /// has not published yet, and compresses it with `dictionary` when there is one. Returns early if the batch
     /// is abandoned.
-    func sealAll(startingFrom previous: SHA256Hash, dictionary: ZstdDictionary?) {
+    func sealAll(startingFrom previous: SHA256Hash, dictionary: TrainedDictionary?) {
         guard let dictionary else { return seal(startingFrom: previous, compressing: nil) }
-        ZstdFrames.withIdleCompressor { seal(startingFrom: previous, compressing: (dictionary, $0)) }
+        RecordCodec.compressors.withItem { seal(startingFrom: previous, compressing: (dictionary, $0)) }
     }
 
     private func seal(
-        startingFrom previous: SHA256Hash, compressing: (dictionary: ZstdDictionary, compressor: ZstdFrames.Compressor)?
+        startingFrom previous: SHA256Hash,
+        compressing: (dictionary: TrainedDictionary, compressor: RecordCodec.Compressor)?
     ) {
         var previous = previous
-        var frame: [UInt8] = []
         var index = 0
         while index < count {
             var available = staged.load(ordering: .acquiring)
@@ -134,7 +135,7 @@ final class RecordArena: @unchecked Sendable {
                             rebasing: storage[offsets[index]..<(offsets[index] + storedSizes[index])])
                         storedSizes[index] = RecordCodec.compress(
                             record, envelopeSize: envelopeSizes[index], dictionary: compressing.dictionary,
-                            compressor: compressing.compressor, frame: &frame)
+                            compressor: compressing.compressor)
                     }
                 }
                 index += 1

@@ -11,12 +11,12 @@ final class TrainedDictionaries: Sendable {
     let untrainedKey: String
 
     private struct State {
-        var dictionaries: [UInt32: ZstdDictionary] = [:]
-        var current: ZstdDictionary?
+        var dictionaries: [UInt32: TrainedDictionary] = [:]
+        var current: TrainedDictionary?
         var untrainedBytes: UInt64 = 0
 
         /// Newer dictionaries, in version order: the last becomes the one new data uses.
-        mutating func load(_ found: [ZstdDictionary]) {
+        mutating func load(_ found: [TrainedDictionary]) {
             for dictionary in found { dictionaries[dictionary.version] = dictionary }
             current = found.last ?? current
         }
@@ -36,10 +36,10 @@ final class TrainedDictionaries: Sendable {
     }
 
     /// The dictionary new data is compressed with, if one has been trained.
-    var current: ZstdDictionary? { state.withLock { $0.current } }
+    var current: TrainedDictionary? { state.withLock { $0.current } }
 
     /// What a batch starts from: the dictionary in use, the bytes stored without one, the newest version.
-    var snapshot: (current: ZstdDictionary?, untrainedBytes: UInt64, newestVersion: UInt32) {
+    var snapshot: (current: TrainedDictionary?, untrainedBytes: UInt64, newestVersion: UInt32) {
         state.withLock { ($0.current, $0.untrainedBytes, $0.dictionaries.keys.max() ?? 0) }
     }
 
@@ -49,7 +49,7 @@ final class TrainedDictionaries: Sendable {
 
     /// Writes what a batch trained and the bytes it left untrained, in the batch's own transaction, so a crash
     /// keeps all or none. Throws `TrainedElsewhere` when the version is taken.
-    func persist(trained: ZstdDictionary?, untrainedBytes: UInt64, txn: borrowing LMDBTransaction, dbs: LogDatabases)
+    func persist(trained: TrainedDictionary?, untrainedBytes: UInt64, txn: borrowing LMDBTransaction, dbs: LogDatabases)
         throws
     {
         if let trained {
@@ -66,7 +66,7 @@ final class TrainedDictionaries: Sendable {
     }
 
     /// After the batch committed: what it trained and counted becomes this log's.
-    func adopt(trained: ZstdDictionary?, untrainedBytes: UInt64) {
+    func adopt(trained: TrainedDictionary?, untrainedBytes: UInt64) {
         state.withLock { state in
             if let trained {
                 state.dictionaries[trained.version] = trained
@@ -84,7 +84,7 @@ final class TrainedDictionaries: Sendable {
     }
 
     /// The dictionary of `version`, loading one another process trained when needed; nil when the log has none.
-    func dictionary(_ version: UInt32, txn: borrowing LMDBTransaction, dbs: LogDatabases) throws -> ZstdDictionary? {
+    func dictionary(_ version: UInt32, txn: borrowing LMDBTransaction, dbs: LogDatabases) throws -> TrainedDictionary? {
         if let known = state.withLock({ $0.dictionaries[version] }) { return known }
         guard let loaded = try Self.load(prefix: prefix, version: version, txn: txn, dbs: dbs) else { return nil }
         state.withLock { $0.dictionaries[version] = loaded }
@@ -111,17 +111,17 @@ final class TrainedDictionaries: Sendable {
     }
 
     private static func load(prefix: String, version: UInt32, txn: borrowing LMDBTransaction, dbs: LogDatabases)
-        throws -> ZstdDictionary?
+        throws -> TrainedDictionary?
     {
         let bytes = try withKey(prefix: prefix, version) { key in try txn.get(dbs.meta, key).map { Array($0) } }
-        return bytes.flatMap { ZstdDictionary(version: version, bytes: $0) }
+        return bytes.flatMap { TrainedDictionary(version: version, bytes: $0) }
     }
 
     /// The dictionaries stored after version `known`, in version order.
     private static func dictionaries(
         prefix: String, after known: UInt32, txn: borrowing LMDBTransaction, dbs: LogDatabases
-    ) throws -> [ZstdDictionary] {
-        var found: [ZstdDictionary] = []
+    ) throws -> [TrainedDictionary] {
+        var found: [TrainedDictionary] = []
         while let dictionary = try load(prefix: prefix, version: known + UInt32(found.count) + 1, txn: txn, dbs: dbs) {
             found.append(dictionary)
         }

@@ -53,7 +53,7 @@ import Testing
             let stats = try log.stats()
             #expect(stats.blobs == 5)
             #expect(stats.blobBytes == Int64(4 * 3_000 + 4))
-            #expect(stats.formatVersion == 3)
+            #expect(stats.formatVersion == EventLog.formatVersion)
             #expect(try log.verify().isValid)
         }
         // The layout FORMAT.md documents: one pack per batch, in order; locators with offset and length.
@@ -129,14 +129,31 @@ import Testing
         try #require(try RawLMDB.value(directory: path, database: "events", key: RawLMDB.positionKey(position)))
     }
 
+    /// Changes the stored record at `position`, which must carry `tag`, behind the log's back.
+    static func damageRecord(
+        _ path: String, _ position: UInt64, tag: UInt8, _ change: (inout [UInt8]) -> Void
+    ) throws {
+        try RawLMDB.modify(directory: path, database: "events", key: RawLMDB.positionKey(position)) { record in
+            #expect(record[0] == tag)
+            change(&record)
+        }
+    }
+
     /// Appends 1,000 metrics-like events in batches of 100: enough for the record dictionary to be trained.
     static func metricsLog(_ path: String) throws -> [EventDraft] {
-        let log = try EventLog.open(directory: path, options: .init(initialMapSize: 64 << 20, clock: ManualClock()))
         let drafts = (0..<1_000).map { index in
             draft("backtest:\(index % 300)", "metrics.computed", metrics(index), blobs: [])
         }
-        for start in stride(from: 0, to: drafts.count, by: 100) { try log.append(drafts[start..<(start + 100)]) }
+        try appendInBatches(drafts, batch: 100, to: path)
         return drafts
+    }
+
+    /// A new log at `path` holding `drafts`, appended `batch` at a time.
+    static func appendInBatches(_ drafts: [EventDraft], batch: Int, to path: String) throws {
+        let log = try EventLog.open(directory: path, options: .init(initialMapSize: 64 << 20, clock: ManualClock()))
+        for start in stride(from: 0, to: drafts.count, by: batch) {
+            try log.append(drafts[start..<min(start + batch, drafts.count)])
+        }
     }
 
     @Test func recordsAreCompressedOnceTrainedAndReadBackAsAppended() throws {
@@ -208,10 +225,7 @@ import Testing
         let directory = try TemporaryDirectory()
         let path = directory.appending("log")
         _ = try Self.metricsLog(path)
-        try RawLMDB.modify(directory: path, database: "events", key: RawLMDB.positionKey(900)) { record in
-            #expect(record[0] == 0x81)
-            record[record.count - 10] ^= 0xFF
-        }
+        try Self.damageRecord(path, 900, tag: 0x81) { $0[$0.count - 10] ^= 0xFF }
         let log = try EventLog.open(directory: path, options: .init(create: false))
         let report = try log.verify()
         #expect(report.problem?.position == 900)

@@ -88,7 +88,7 @@ extension CLITests {
     @Test func versionNamesTheFormatAndTheFormulas() throws {
         let version = try run(["--version"])
         #expect(version.status == 0)
-        #expect(version.stdout == "haasledger 0.2.0 (log format 3; formulas canonical@1, canonical@2)\n")
+        #expect(version.stdout == "haasledger 0.2.0 (log format 4; formulas canonical@1, canonical@2)\n")
     }
 
     /// Shell completion (issue 14 §3): the scripts ArgumentParser writes offer every metric name for `--sort`.

@@ -1,12 +1,13 @@
-/// A value of the `events` table: a plain record (envelope ‖ hash) or a compressed one (`RecordCodec`).
+/// A value of the `events` table: a plain record (envelope ‖ hash) or a compressed one (`RecordCodec`): a zstd
+/// frame or an LZ4 block of everything after the kept prefix.
 ///
-/// The position, `recordedAt` and stream version sit at the same offsets in both, and the hash is at hand in
-/// both, so a binary search by time and the head need no decompression; everything else goes through
+/// The position, `recordedAt` and stream version sit at the same offsets in all three, and the hash is at hand
+/// in all, so a binary search by time and the head need no decompression; everything else goes through
 /// `withPlain`, which hands readers the plain record either way.
 struct StoredRecord {
     let value: UnsafeRawBufferPointer
 
-    var isCompressed: Bool { value.first == RecordCodec.compressedTag }
+    var isCompressed: Bool { value.first == RecordCodec.zstdTag || value.first == RecordCodec.lz4Tag }
 
     /// The record's hash, or nil when the value is too short to hold one.
     var hash: UnsafeRawBufferPointer? {
@@ -21,37 +22,47 @@ struct StoredRecord {
     /// `body` with the plain record: the value itself, or rebuilt into `scratch` (kept by the caller between
     /// records, so a walk allocates once).
     func withPlain<R>(
-        codec: RecordCodec, txn: borrowing LMDBTransaction, dbs: LogDatabases, scratch: inout [UInt8],
+        codec: RecordCodec, txn: borrowing LMDBTransaction, dbs: LogDatabases, scratch: inout RecordScratch,
         _ body: (UnsafeRawBufferPointer) throws -> R
     ) throws -> R {
         guard isCompressed else { return try body(value) }
-        guard value.count > RecordCodec.frameOffset else {
+        let isLZ4 = value.first == RecordCodec.lz4Tag
+        guard value.count > (isLZ4 ? RecordCodec.lz4BlockOffset : RecordCodec.frameOffset) else {
             throw RecordDecoder.Corrupt(reason: "compressed record is \(value.count) bytes, shorter than its header")
         }
         let version = UInt32(
             littleEndian: value.loadUnaligned(fromByteOffset: RecordCodec.dictionaryOffset, as: UInt32.self))
-        guard let dictionary = try codec.dictionaries.dictionary(version, txn: txn, dbs: dbs) else {
+        guard
+            let dictionary = try scratch.dictionary(version)
+                ?? codec.dictionaries.dictionary(version, txn: txn, dbs: dbs)
+        else {
             throw RecordDecoder.Corrupt(reason: "needs record dictionary \(version), which the log does not hold")
         }
-        let frame = UnsafeRawBufferPointer(rebasing: value[RecordCodec.frameOffset...])
-        let kept = RecordCodec.keptPrefix
-        guard let tailSize = ZstdFrames.contentSize(frame), tailSize <= UInt32.max,
-            kept + tailSize >= EnvelopeLayout.fixedSize
-        else {
-            throw RecordDecoder.Corrupt(reason: "compressed record's frame is damaged")
+        let tailSize: Int
+        let encoding: RecordScratch.Encoding
+        if isLZ4 {
+            let block = UnsafeRawBufferPointer(rebasing: value[RecordCodec.lz4BlockOffset...])
+            tailSize = Int(
+                UInt32(littleEndian: value.loadUnaligned(fromByteOffset: RecordCodec.lz4SizeOffset, as: UInt32.self)))
+            // LZ4 expands at most 255-fold, so a larger size is damage, not a reason to allocate it.
+            guard tailSize <= 255 * block.count else {
+                throw RecordDecoder.Corrupt(reason: "compressed record names a size its block cannot hold")
+            }
+            encoding = .lz4(block: block)
+        } else {
+            let frame = UnsafeRawBufferPointer(rebasing: value[RecordCodec.frameOffset...])
+            guard let size = ZstdFrames.contentSize(frame), size <= UInt32.max else {
+                throw RecordDecoder.Corrupt(reason: "compressed record's frame is damaged")
+            }
+            tailSize = size
+            encoding = .zstd(frame: frame)
         }
-        let plainSize = kept + tailSize + EnvelopeLayout.hashSize
-        if scratch.count < plainSize { scratch = [UInt8](repeating: 0, count: plainSize) }
-        let decompressed = scratch.withUnsafeMutableBytes { buffer -> Bool in
-            let base = buffer.baseAddress!
-            base.copyMemory(from: value.baseAddress!, byteCount: kept)
-            buffer[EnvelopeLayout.formatOffset] = EnvelopeLayout.format
-            (base + kept + tailSize).copyMemory(
-                from: value.baseAddress! + RecordCodec.hashOffset, byteCount: EnvelopeLayout.hashSize)
-            let tail = UnsafeMutableRawBufferPointer(rebasing: buffer[kept..<(kept + tailSize)])
-            return ZstdFrames.decompress(frame, dictionary: dictionary, into: tail)
+        guard RecordCodec.keptPrefix + tailSize >= EnvelopeLayout.fixedSize else {
+            throw RecordDecoder.Corrupt(reason: "compressed record is shorter than the fixed envelope")
         }
-        guard decompressed else { throw RecordDecoder.Corrupt(reason: "compressed record does not decompress") }
-        return try scratch.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[..<plainSize])) }
+        guard let record = scratch.rebuild(value, tailSize: tailSize, encoding: encoding, dictionary: dictionary) else {
+            throw RecordDecoder.Corrupt(reason: "compressed record does not decompress")
+        }
+        return try body(record)
     }
 }

@@ -1,40 +1,6 @@
 import CZstd
 import Platform
 
-/// A zstd dictionary trained on a ledger's own response bodies. Kept in the log's `meta` table under its
-/// version, so a blob compressed with it stays readable whatever dictionaries come after it.
-final class ZstdDictionary: @unchecked Sendable {
-    let version: UInt32
-    let bytes: [UInt8]
-    // Both are immutable once made, which zstd documents as safe to share between threads.
-    private let compression: OpaquePointer
-    private let decompression: OpaquePointer
-
-    init?(version: UInt32, bytes: [UInt8]) {
-        guard
-            let compression = bytes.withUnsafeBytes({
-                ZSTD_createCDict($0.baseAddress, $0.count, ZstdFrames.level)
-            })
-        else { return nil }
-        guard let decompression = bytes.withUnsafeBytes({ ZSTD_createDDict($0.baseAddress, $0.count) }) else {
-            ZSTD_freeCDict(compression)
-            return nil
-        }
-        self.version = version
-        self.bytes = bytes
-        self.compression = compression
-        self.decompression = decompression
-    }
-
-    deinit {
-        ZSTD_freeCDict(compression)
-        ZSTD_freeDDict(decompression)
-    }
-
-    fileprivate func withCompression<R>(_ body: (OpaquePointer) -> R) -> R { body(compression) }
-    fileprivate func withDecompression<R>(_ body: (OpaquePointer) -> R) -> R { body(decompression) }
-}
-
 /// zstd frames in and out of byte buffers, and dictionary training. Contexts are made and freed inside each
 /// call that needs one (or each `Compressor`), never handed out.
 enum ZstdFrames {
@@ -69,7 +35,7 @@ enum ZstdFrames {
         /// `source` as one frame (with its content size in the header) appended to `out`, or false when the
         /// frame would not be smaller than `limit` bytes (`out` is then as it was).
         func compress(
-            _ source: UnsafeRawBufferPointer, dictionary: ZstdDictionary?, limit: Int, into out: inout [UInt8]
+            _ source: UnsafeRawBufferPointer, dictionary: TrainedDictionary?, limit: Int, into out: inout [UInt8]
         ) -> Bool {
             let bound = ZSTD_compressBound(source.count)
             if scratch.count < bound {
@@ -77,7 +43,7 @@ enum ZstdFrames {
                 scratch = .allocate(byteCount: max(bound, 2 * scratch.count), alignment: 16)
             }
             if let dictionary {
-                dictionary.withCompression { _ = ZSTD_CCtx_refCDict(context, $0) }
+                dictionary.withZstdCompression { _ = ZSTD_CCtx_refCDict(context, $0) }
             } else {
                 ZSTD_CCtx_refCDict(context, nil)
                 ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level)
@@ -89,16 +55,8 @@ enum ZstdFrames {
         }
     }
 
-    /// Contexts not in use by `withIdleCompressor`, at most `keptCompressors`.
-    private static let idleCompressors = Locked<[Compressor]>([])
-    private static let keptCompressors = 8
-
-    /// `body` with a compression context no other thread is using, kept for the next caller.
-    static func withIdleCompressor<R>(_ body: (Compressor) -> R) -> R {
-        let compressor = idleCompressors.withLock { $0.popLast() } ?? Compressor()
-        defer { idleCompressors.withLock { if $0.count < keptCompressors { $0.append(compressor) } } }
-        return body(compressor)
-    }
+    /// Compression contexts for callers that each need one for a while (a blob batch's thread).
+    static let compressors = IdlePool(capacity: 8) { Compressor() }
 
     /// The size a frame says it decompresses to, or nil when the bytes are not a frame that says so.
     static func contentSize(_ frame: UnsafeRawBufferPointer) -> Int? {
@@ -114,29 +72,23 @@ enum ZstdFrames {
     private final class Decompressor: @unchecked Sendable {
         let context: OpaquePointer
 
-        init?() {
-            guard let context = ZSTD_createDCtx() else { return nil }
+        init() {
+            guard let context = ZSTD_createDCtx() else { fatalError("zstd: out of memory for a decompression context") }
             self.context = context
         }
 
         deinit { ZSTD_freeDCtx(context) }
     }
 
-    /// Contexts not in use, one per thread that read at once, at most `keptDecompressors`.
-    private static let idleDecompressors = Locked<[Decompressor]>([])
-    private static let keptDecompressors = 8
+    /// Contexts not in use, one per thread that reads at once.
+    private static let decompressors = IdlePool(capacity: 8) { Decompressor() }
 
     /// The bytes of one frame, or nil when the frame is damaged or does not decompress to the size it names.
-    static func decompress(_ frame: UnsafeRawBufferPointer, dictionary: ZstdDictionary?) -> [UInt8]? {
+    static func decompress(_ frame: UnsafeRawBufferPointer, dictionary: TrainedDictionary?) -> [UInt8]? {
         guard let size = contentSize(frame) else { return nil }
-        guard let decompressor = idleDecompressors.withLock({ $0.popLast() }) ?? Decompressor() else { return nil }
-        defer {
-            idleDecompressors.withLock { if $0.count < keptDecompressors { $0.append(decompressor) } }
-        }
         var failed = false
         let content = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
-            failed = !decompress(
-                frame, dictionary: dictionary, into: UnsafeMutableRawBufferPointer(buffer), with: decompressor)
+            failed = !decompress(frame, dictionary: dictionary, into: UnsafeMutableRawBufferPointer(buffer))
             count = failed ? 0 : size
         }
         return failed ? nil : content
@@ -145,26 +97,18 @@ enum ZstdFrames {
     /// Decompresses one frame into `destination`, which must be exactly the size the frame names; false when
     /// the frame is damaged or decompresses to another size.
     static func decompress(
-        _ frame: UnsafeRawBufferPointer, dictionary: ZstdDictionary?, into destination: UnsafeMutableRawBufferPointer
+        _ frame: UnsafeRawBufferPointer, dictionary: TrainedDictionary?, into destination: UnsafeMutableRawBufferPointer
     ) -> Bool {
-        guard let decompressor = idleDecompressors.withLock({ $0.popLast() }) ?? Decompressor() else { return false }
-        defer {
-            idleDecompressors.withLock { if $0.count < keptDecompressors { $0.append(decompressor) } }
+        decompressors.withItem { decompressor in
+            let context = decompressor.context
+            let size = destination.count
+            let written =
+                dictionary?.withZstdDecompression {
+                    ZSTD_decompress_usingDDict(
+                        context, destination.baseAddress, size, frame.baseAddress, frame.count, $0)
+                } ?? ZSTD_decompressDCtx(context, destination.baseAddress, size, frame.baseAddress, frame.count)
+            return ZSTD_isError(written) == 0 && written == size
         }
-        return decompress(frame, dictionary: dictionary, into: destination, with: decompressor)
-    }
-
-    private static func decompress(
-        _ frame: UnsafeRawBufferPointer, dictionary: ZstdDictionary?, into destination: UnsafeMutableRawBufferPointer,
-        with decompressor: Decompressor
-    ) -> Bool {
-        let context = decompressor.context
-        let size = destination.count
-        let written =
-            dictionary?.withDecompression {
-                ZSTD_decompress_usingDDict(context, destination.baseAddress, size, frame.baseAddress, frame.count, $0)
-            } ?? ZSTD_decompressDCtx(context, destination.baseAddress, size, frame.baseAddress, frame.count)
-        return ZSTD_isError(written) == 0 && written == size
     }
 
     /// A dictionary of at most `capacity` bytes trained on `samples`, or nil when zstd finds too little to
