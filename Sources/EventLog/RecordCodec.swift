@@ -12,7 +12,8 @@ import Platform
 ///
 /// LZ4 is tried first, because replays decode records far more often than appends write them and LZ4 decodes
 /// about six times faster. Where LZ4 leaves more than a quarter of the bytes, zstd's entropy stage pays (records
-/// of many differing numbers: an import's, a third smaller than LZ4's), so zstd is tried too and the smaller kept.
+/// of many differing numbers: an import's, a third smaller than LZ4's), so zstd is tried too, and kept when it is
+/// at least an eighth smaller.
 final class RecordCodec: Sendable {
     /// The first byte of a compressed record (a plain one starts with its envelope format, 1): a zstd frame, or an
     /// LZ4 block (format 4).
