@@ -86,4 +86,13 @@ extension ReadModelConnection {
                 broken: row[8].textValue, reason: row[9].textValue, validFrom: row[10].integerValue ?? 0)
         }
     }
+
+    /// The best complete trial of a sweep so far, as of `asOf`: what `haas.sweep.finished` will record if the
+    /// sweep ends there. A running sweep has recorded none yet.
+    public func bestTrialSoFar(sweep sweepID: String, maximize: Bool, asOf: UInt64? = nil) throws -> TrialRow? {
+        MetricOrder.best(
+            try trials(sweep: sweepID, asOf: asOf).filter { $0.state == "complete" }, maximize: maximize,
+            value: { MetricOrder.orderable(number: $0.objective.realValue, text: $0.objective.textValue ?? "") },
+            number: \.trial)
+    }
 }

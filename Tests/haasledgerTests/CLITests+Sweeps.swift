@@ -123,12 +123,25 @@ extension CLITests {
                 "log", "show", "--ledger", ledger, "--stream", "sweep:\(sweepID)", "--type", "haas.sweep.trial.told",
                 "--format", "ndjson",
             ])
-            let fifth = try #require(verdicts.stdout.split(separator: "\n").dropFirst(4).first)
-            let position = try #require(try JSONParser.parse(String(fifth))["position"]?.numberValue?.int64Value)
+            let firstFive = try verdicts.stdout.split(separator: "\n").prefix(5).map {
+                try JSONParser.parse(String($0))
+            }
+            let position = try #require(firstFive.last?["position"]?.numberValue?.int64Value)
+            // Its best so far: the complete trial of the highest return among them (ties: the earliest).
+            let bestSoFar = try #require(
+                firstFive.compactMap { line -> (trial: Int64, value: Double)? in
+                    guard let payload = line["payload"], payload["state"] == .string("complete"),
+                        let trial = payload["trial"]?.numberValue?.int64Value,
+                        let value = payload["objective"]?.numberValue?.doubleValue
+                    else { return nil }
+                    return (trial, value)
+                }.max { ($0.value, -$0.trial) < ($1.value, -$1.trial) }, "no complete trial in \(firstFive)")
             let then = try run([
                 "sweep", "list", "--ledger", ledger, "--at-position", String(position), "--format", "csv",
             ])
-            #expect(then.stdout.contains("\(sweepID),running,tpe,max total_return,5,12,"), "\(then.stdout)")
+            #expect(
+                then.stdout.contains("\(sweepID),running,tpe,max total_return,5,12,\(bestSoFar.trial),"),
+                "\(then.stdout)")
             #expect(executeRequests(server).count == 12)
         }
     }

@@ -25,18 +25,26 @@ extension ReadModelService {
     /// `sweep list`: every sweep as of a moment.
     public func sweeps(at moment: Moment) throws -> ResultTable {
         let source = try read()
-        let rows = try source.models.sweeps(asOf: try Self.position(moment, source.events))
+        let position = try Self.position(moment, source.events)
+        let rows = try source.models.sweeps(asOf: position)
+        // A running sweep records its best only when it ends; until then, the best of its trials told so far.
+        let best = try rows.map { row -> (trial: Int64?, objective: SQLiteValue) in
+            guard row.state == "running", row.bestTrial == nil else { return (row.bestTrial, row.bestObjective) }
+            let found = try source.models.bestTrialSoFar(
+                sweep: row.sweepID, maximize: row.direction != "minimize", asOf: position)
+            return (found?.trial, found?.objective ?? .null)
+        }
         return ResultTable(
             columns: [
                 "sweep_id", "state", "sampler", "objective", "told", "budget", "best_trial", "best_objective",
                 "stop_reason", "script_id", "market", "started_at",
             ],
-            rows: rows.map { row in
+            rows: zip(rows, best).map { row, best in
                 [
                     .text(row.sweepID), .init(row.state), .init(row.sampler),
                     .init(row.objective.map { "\(row.direction == "minimize" ? "min" : "max") \($0)" }),
                     row.told.map(ResultTable.Cell.integer) ?? .null, row.budget.map(ResultTable.Cell.integer) ?? .null,
-                    row.bestTrial.map(ResultTable.Cell.integer) ?? .null, ResultTable.Cell(stored: row.bestObjective),
+                    best.trial.map(ResultTable.Cell.integer) ?? .null, ResultTable.Cell(stored: best.objective),
                     .init(row.stopReason), .init(row.scriptID), .init(row.market),
                     row.startedAt.map(ResultTable.Cell.integer) ?? .null,
                 ]

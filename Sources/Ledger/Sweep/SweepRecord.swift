@@ -121,10 +121,9 @@ struct SweepRecord: Sendable {
 
     /// The best complete trial under the sweep's direction (ties: the earliest).
     var best: Trial? {
-        let maximize = definition?.objective.maximize ?? true
-        return told.filter { $0.state == "complete" }.compactMap { trial in
-            StoredMetric.orderable(trial.objective).map { (trial, maximize ? $0 : -$0) }
-        }.max { ($0.1, -$0.0.number) < ($1.1, -$1.0.number) }?.0
+        MetricOrder.best(
+            told.filter { $0.state == "complete" }, maximize: definition?.objective.maximize ?? true,
+            value: { StoredMetric.orderable($0.objective) }, number: { Int64($0.number) })
     }
 }
 
