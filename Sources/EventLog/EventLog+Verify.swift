@@ -47,7 +47,9 @@ private struct ChainVerifier: ~Copyable {
 
     /// Streams whose last checked event is remembered, so the next event of the stream is checked against it
     /// without reading (and decompressing) its predecessor again: at most this many, then forgotten at once.
-    static let rememberedStreams = 65_536
+    /// About 50 bytes each for names of up to 15 bytes (more for longer ones): a million streams stay well under
+    /// the 256 MB a read command may use, and a ledger of 100,000 backtests keeps them all.
+    static let rememberedStreams = 1 << 20
 
     /// One pass in position order checks each event against its predecessor in the chain and in its stream
     /// (remembered, or read back by position), so memory does not grow with the log; then the stream table's
