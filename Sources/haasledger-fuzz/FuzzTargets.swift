@@ -3,6 +3,7 @@ import EventLog
 import Foundation
 import HaasAPI
 import JSON
+
 @testable import Ledger
 
 /// The inputs a user hands the ledger from outside, each read the way the command that takes it reads it.
@@ -33,8 +34,12 @@ enum FuzzTarget: String, CaseIterable {
 
     private static let parser = CacheFileParser(serverLabel: nil, formulas: [FormulaSet.canonicalV2])
 
-    /// The index is a SQLite file, read by path: each input is written to this one.
+    /// The index is a SQLite file, read by path: each input is written to this one (`tools/fuzz` points TMPDIR at
+    /// its own scratch folder, which it removes; a run over named files removes it itself).
     private static let indexPath = NSTemporaryDirectory() + "/haasledger-fuzz-\(getpid())-cache.db"
+
+    /// Removes the files the targets wrote.
+    static func removeScratch() { try? FileManager.default.removeItem(atPath: indexPath) }
 
     func run(_ bytes: [UInt8]) {
         switch self {

@@ -38,4 +38,5 @@ for input in inputs {
     }
     chosen.run(Array(bytes))
 }
+FuzzTarget.removeScratch()
 print("\(name): ran \(inputs.count) inputs")

@@ -22,9 +22,12 @@ import Testing
             .filter { FileManager.default.fileExists(atPath: $0) }
         let inputs = folders.reduce(0) { $0 + ((try? FileManager.default.contentsOfDirectory(atPath: $1))?.count ?? 0) }
         #expect(inputs > 0)
+        let scratch = try TemporaryDirectory()
         let ran = try ChildProcess.run(
-            "haasledger-fuzz", folders, environment: ["HAASLEDGER_FUZZ_TARGET": target, "SWIFT_BACKTRACE": "enable=no"])
+            "haasledger-fuzz", folders,
+            environment: ["HAASLEDGER_FUZZ_TARGET": target, "SWIFT_BACKTRACE": "enable=no", "TMPDIR": scratch.path])
         #expect(ran.status == 0, "\(ran.stderr)")
         #expect(ran.stdout == "\(target): ran \(inputs) inputs\n", "\(ran.stdout)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.path) == [], "it leaves nothing behind")
     }
 }
