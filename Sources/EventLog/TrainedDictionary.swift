@@ -51,4 +51,6 @@ final class TrainedDictionary: @unchecked Sendable {
     func withZstdCompression<R>(_ body: (OpaquePointer) -> R) -> R { body(zstdCompression) }
     func withZstdDecompression<R>(_ body: (OpaquePointer) -> R) -> R { body(zstdDecompression) }
     func withLZ4Stream<R>(_ body: (UnsafePointer<LZ4_stream_t>) -> R) -> R { body(lz4Stream) }
+    /// The bytes LZ4 decodes against, where they lie.
+    var lz4Window: UnsafeRawBufferPointer { UnsafeRawBufferPointer(lz4Bytes) }
 }

@@ -3,13 +3,19 @@
 /// Laid out as [spare: `keptPrefix` bytes] [the dictionary's bytes] [tail] [hash]. LZ4 takes its fastest path
 /// when its dictionary ends where its output begins (59 against 81 ns for a 365-byte record here), so a tail is
 /// decoded right behind the dictionary, and the rebuilt record starts `keptPrefix` bytes before it, over the
-/// dictionary's last bytes; those are put back before the next LZ4 block is decoded.
+/// dictionary's last bytes; those are put back before the next LZ4 block is decoded. Copying the dictionary in
+/// costs about as much as fifty such decodes, so it is done from a walk's second LZ4 block on: a read of one event
+/// decodes against the dictionary where it lies.
 struct RecordScratch: ~Copyable {
     private var base: UnsafeMutableRawPointer?
     private var capacity = 0
     /// The dictionary whose bytes the buffer holds, and whether its last bytes are its own right now.
     private var laidOut: TrainedDictionary?
     private var windowIntact = false
+    /// The dictionary of the last record rebuilt: a walk meets one for long runs, and this saves the lock of the
+    /// log's table of them.
+    private var recent: TrainedDictionary?
+    private var lz4Blocks = 0
 
     init() {}
 
@@ -21,10 +27,9 @@ struct RecordScratch: ~Copyable {
         case lz4(block: UnsafeRawBufferPointer)
     }
 
-    /// The dictionary of `version` when it is the one laid out (a walk meets one dictionary for long runs, and
-    /// this saves the lock of the log's table of them).
+    /// The dictionary of `version` when the last record rebuilt used it.
     func dictionary(_ version: UInt32) -> TrainedDictionary? {
-        laidOut?.version == version ? laidOut : nil
+        recent?.version == version ? recent : nil
     }
 
     /// The plain record of a compressed `value` whose tail decodes to `tailSize` bytes, or nil when it does not
@@ -35,25 +40,34 @@ struct RecordScratch: ~Copyable {
         let kept = RecordCodec.keptPrefix
         let windowSize = dictionary.bytes.count
         let needed = kept + windowSize + tailSize + EnvelopeLayout.hashSize
-        if capacity < needed || laidOut !== dictionary {
-            if capacity < needed {
-                base?.deallocate()
-                capacity = max(needed, 2 * capacity)
-                base = .allocate(byteCount: capacity, alignment: 16)
-            }
-            layOut(dictionary, bytes: windowSize)
+        if capacity < needed {
+            base?.deallocate()
+            capacity = max(needed, 2 * capacity)
+            base = .allocate(byteCount: capacity, alignment: 16)
+            laidOut = nil
         }
-        let buffer = base!
-        let window = buffer + kept
-        let tail = UnsafeMutableRawBufferPointer(start: window + windowSize, count: tailSize)
+        // Where the tail goes depends on this dictionary's size, so another one's window would be written over.
+        if laidOut !== dictionary { laidOut = nil }
+        recent = dictionary
+        let window = UnsafeMutableRawBufferPointer(start: base! + kept, count: windowSize)
+        let tail = UnsafeMutableRawBufferPointer(start: window.baseAddress! + windowSize, count: tailSize)
         let decoded: Bool
         switch encoding {
         case .zstd(let frame):
             decoded = ZstdFrames.decompress(frame, dictionary: dictionary, into: tail)
         case .lz4(let block):
-            if !windowIntact { restoreWindowEnd(dictionary, bytes: windowSize) }
-            decoded = LZ4Blocks.decompress(
-                block, into: tail, window: UnsafeRawBufferPointer(start: window, count: windowSize))
+            lz4Blocks += 1
+            if laidOut == nil, lz4Blocks > 1 {
+                window.copyMemory(from: dictionary.lz4Window)
+                laidOut = dictionary
+                windowIntact = true
+            }
+            if laidOut != nil {
+                if !windowIntact { restoreWindowEnd(window, from: dictionary.lz4Window) }
+                decoded = LZ4Blocks.decompress(block, into: tail, window: UnsafeRawBufferPointer(window))
+            } else {
+                decoded = LZ4Blocks.decompress(block, into: tail, window: dictionary.lz4Window)
+            }
         }
         guard decoded else { return nil }
         let record = tail.baseAddress! - kept
@@ -65,22 +79,11 @@ struct RecordScratch: ~Copyable {
         return UnsafeRawBufferPointer(start: record, count: kept + tailSize + EnvelopeLayout.hashSize)
     }
 
-    private mutating func layOut(_ dictionary: TrainedDictionary, bytes windowSize: Int) {
-        dictionary.bytes.withUnsafeBytes {
-            (base! + RecordCodec.keptPrefix).copyMemory(from: $0.baseAddress!, byteCount: windowSize)
-        }
-        laidOut = dictionary
-        windowIntact = true
-    }
-
     /// Puts back the dictionary bytes the last rebuilt record's prefix covered: the window's last `keptPrefix`
     /// bytes, or all of it when it is shorter.
-    private mutating func restoreWindowEnd(_ dictionary: TrainedDictionary, bytes windowSize: Int) {
-        let covered = min(RecordCodec.keptPrefix, windowSize)
-        dictionary.bytes.withUnsafeBytes {
-            (base! + RecordCodec.keptPrefix + windowSize - covered).copyMemory(
-                from: $0.baseAddress! + windowSize - covered, byteCount: covered)
-        }
-        windowIntact = true
+    private func restoreWindowEnd(_ window: UnsafeMutableRawBufferPointer, from bytes: UnsafeRawBufferPointer) {
+        let covered = min(RecordCodec.keptPrefix, window.count)
+        UnsafeMutableRawBufferPointer(rebasing: window[(window.count - covered)...])
+            .copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[(bytes.count - covered)...]))
     }
 }
