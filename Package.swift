@@ -190,7 +190,7 @@ let package = Package(
         // the files it is given once each, as the test suite does with the corpus and the regressions.
         .executableTarget(
             name: "haasledger-fuzz",
-            dependencies: ["BacktestMetrics", "CFuzzerDriver", "EventLog", "HaasAPI", "JSON", "Ledger"],
+            dependencies: ["BacktestMetrics", "CFuzzerDriver", "EventLog", "HaasAPI", "JSON", "Ledger", "Platform"],
             swiftSettings: strictSettings
         ),
         // The benchmark harness driven by tools/bench.

@@ -13,6 +13,7 @@ enum FuzzTarget: String, CaseIterable {
     case labDetail = "lab-detail", labList = "lab-list", labAnalytics = "lab-analytics"
     case unified, reportJSON = "report-json", reportCSV = "report-csv"
     case cutoffs, cutoffsBackup = "cutoffs-backup", pickle, cacheIndex = "cache-index"
+    case storedRecord = "stored-record"
 
     /// Where a file of this kind sits in a pyHaasAPI cache tree: the importer knows a kind by its path.
     private var cachePath: String? {
@@ -28,7 +29,7 @@ enum FuzzTarget: String, CaseIterable {
         case .cutoffs: "/fuzz/data/history_cutoffs.json"
         case .cutoffsBackup: "/fuzz/data/backups/history_cutoffs_backup_20250812_100000.json"
         case .pickle: "/fuzz/backtest_cache/57cb31e69a894cf38846d2114eeab1fb.pkl"
-        case .ndjson, .runtime, .json, .pydantic, .csv, .cacheIndex: nil
+        case .ndjson, .runtime, .json, .pydantic, .csv, .cacheIndex, .storedRecord: nil
         }
     }
 
@@ -39,7 +40,10 @@ enum FuzzTarget: String, CaseIterable {
     private static let indexPath = NSTemporaryDirectory() + "/haasledger-fuzz-\(getpid())-cache.db"
 
     /// Removes the files the targets wrote.
-    static func removeScratch() { try? FileManager.default.removeItem(atPath: indexPath) }
+    static func removeScratch() {
+        try? FileManager.default.removeItem(atPath: indexPath)
+        StoredRecordTarget.removeScratch()
+    }
 
     func run(_ bytes: [UInt8]) {
         switch self {
@@ -59,6 +63,8 @@ enum FuzzTarget: String, CaseIterable {
             _ = PydanticRepr.pairs(String(decoding: bytes, as: UTF8.self))
         case .csv:
             _ = try? CSVReader.records(bytes)
+        case .storedRecord:
+            StoredRecordTarget.run(bytes)
         case .cacheIndex:
             _ = FileManager.default.createFile(atPath: Self.indexPath, contents: Data(bytes))
             _ = try? CacheFileParser.readIndex(path: Self.indexPath)

@@ -13,7 +13,7 @@ import Testing
         #expect(
             Self.targets == [
                 "cache-index", "csv", "cutoffs", "cutoffs-backup", "json", "lab-analytics", "lab-detail", "lab-list",
-                "ndjson", "pickle", "pydantic", "report-csv", "report-json", "runtime", "unified",
+                "ndjson", "pickle", "pydantic", "report-csv", "report-json", "runtime", "stored-record", "unified",
             ])
     }
 
