@@ -58,11 +58,13 @@ enum ZstdFrames {
     /// Compression contexts for callers that each need one for a while (a blob batch's thread).
     static let compressors = IdlePool(capacity: 8) { Compressor() }
 
-    /// The size a frame says it decompresses to, or nil when the bytes are not a frame that says so.
+    /// The size a frame says it decompresses to, or nil when the bytes are not a frame that says so, or say more
+    /// than the frame could hold: every block of at most 128 KiB takes at least three bytes, so a damaged header
+    /// cannot make a reader allocate gigabytes for a few bytes of frame.
     static func contentSize(_ frame: UnsafeRawBufferPointer) -> Int? {
         let size = ZSTD_getFrameContentSize(frame.baseAddress, frame.count)
         guard size != haasledger_zstd_content_size_unknown, size != haasledger_zstd_content_size_error,
-            size <= UInt64(Int.max)
+            size <= UInt64(frame.count / 3 + 1) << 17
         else { return nil }
         return Int(size)
     }

@@ -108,4 +108,23 @@ import Testing
         }
         #expect(try log.read { try $0.event(at: 2_299) } != nil, "its neighbours read as before")
     }
+
+    @Test func aDamagedCountIsRefusedBeforeAnythingIsAllocatedForIt() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.appending("log")
+        _ = try Self.mixedLog(path)
+        // Position 1 is plain: the fixed envelope, "backtest:0", "metrics.computed", no source, then the blob count
+        // (tools/fuzz found a count of billions asking for 74 GB).
+        try PackedStorageTests.damageRecord(path, 1, tag: 1) {
+            $0.replaceSubrange(128..<132, with: [0xFF, 0xFF, 0xFF, 0xFF])
+        }
+        let log = try EventLog.open(directory: path, options: .init(create: false))
+        do {
+            _ = try log.read { try $0.event(at: 1) }
+            Issue.record("a blob count past the end of the record was read")
+        } catch {
+            #expect("\(error)".contains("blob count 4294967295 runs past the end of the record"), "\(error)")
+        }
+        #expect(try log.verify().problem?.position == 1)
+    }
 }

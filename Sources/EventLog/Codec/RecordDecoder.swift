@@ -43,6 +43,10 @@ struct RecordDecoder {
         let type = try reader.string("type")
         let source = try reader.string("source")
         let blobCount = Int(try reader.uint32("blob count"))
+        // Checked before reserving: a damaged count would otherwise ask for up to 128 GiB.
+        guard blobCount <= reader.remaining / EnvelopeLayout.hashSize else {
+            throw Corrupt(reason: "blob count \(blobCount) runs past the end of the record")
+        }
         var blobHashes: [SHA256Hash] = []
         blobHashes.reserveCapacity(blobCount)
         for _ in 0..<blobCount { blobHashes.append(SHA256Hash(try reader.bytes(32, "blob hash"))) }
@@ -106,6 +110,8 @@ struct RecordDecoder {
 private struct FieldReader {
     let data: UnsafeRawBufferPointer
     var offset: Int
+
+    var remaining: Int { data.count - offset }
 
     // Field names are StaticStrings and only become messages on failure: this runs once per field per event.
     mutating func uint32(_ field: StaticString) throws(RecordDecoder.Corrupt) -> UInt32 {
