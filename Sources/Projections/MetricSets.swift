@@ -65,8 +65,6 @@ public enum MetricOrder {
         }
     }
 
-    /// The orderable number of a stored value, read in place (the canonical spelling of the two strings is
-    /// fixed, so their bytes are compared without decoding).
     /// The item with the best orderable value under a direction, ties to the lowest number: the rule a sweep's
     /// best trial is chosen by, when it ends and (in `sweep list`) while it runs.
     public static func best<Item>(
@@ -76,6 +74,8 @@ public enum MetricOrder {
             .max { ($0.1, -number($0.0)) < ($1.1, -number($1.0)) }?.0
     }
 
+    /// The orderable number of a stored value, read in place (the canonical spelling of the two strings is
+    /// fixed, so their bytes are compared without decoding).
     static func orderable(_ reader: CanonicalJSONReader, _ value: Range<Int>) -> Double? {
         if let number = reader.double(value) { return number }
         let bytes = reader.slice(value)
