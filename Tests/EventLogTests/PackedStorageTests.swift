@@ -209,9 +209,14 @@ import Testing
     }
 
     @Test func anExportOfACompressedLogImportsToTheSameHeadAndExportsTheSameBytes() throws {
+        try Self.expectExportRoundTrip(of: Self.metricsLog)
+    }
+
+    /// Exports the log `write` makes, imports the export into a new log and checks the copy (`expectRoundTrip`).
+    static func expectExportRoundTrip(of write: (String) throws -> [EventDraft]) throws {
         let directory = try TemporaryDirectory()
         let path = directory.appending("log")
-        _ = try Self.metricsLog(path)
+        _ = try write(path)
         var lines: [[UInt8]] = []
         let head = try {
             let log = try EventLog.open(directory: path, options: .init(create: false))

@@ -87,6 +87,10 @@ import Testing
         #expect(Array(zstd[0..<1]) + Array(zstd[57..<65]) == [0x81, 1, 0, 0, 0, 0x28, 0xB5, 0x2F, 0xFD])
     }
 
+    @Test func anExportOfAMixedLogImportsToTheSameHeadAndExportsTheSameBytes() throws {
+        try PackedStorageTests.expectExportRoundTrip(of: Self.mixedLog)
+    }
+
     @Test func aDamagedLZ4RecordIsFoundWhereItLies() throws {
         let directory = try TemporaryDirectory()
         let path = directory.appending("log")
