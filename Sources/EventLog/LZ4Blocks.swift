@@ -49,6 +49,12 @@ enum LZ4Blocks {
         }
     }
 
+    /// Whether `block` could decode to `size` bytes: LZ4 expands at most 255-fold, so a larger size is damage,
+    /// not a reason to allocate it.
+    static func canDecode(_ block: UnsafeRawBufferPointer, to size: Int) -> Bool {
+        size <= 255 * block.count
+    }
+
     /// Decodes `block` into `destination`, which must be exactly the size it decodes to; false when the block is
     /// damaged or decodes to another size. `window` holds the dictionary's bytes; LZ4 takes its fastest path when
     /// they end right where `destination` begins.

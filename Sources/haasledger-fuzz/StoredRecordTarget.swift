@@ -9,8 +9,9 @@ import Platform
 ///
 /// The input's first byte picks the value: 0, the rest of the input itself; 1, 2 or 3, a plain, zstd or LZ4 record
 /// of the log, changed by the rest read as (u16 offset, byte) triples that each XOR one byte. Beyond not crashing,
-/// an unchanged record must decode, and a record must decode to the same bytes the first time in a walk (against
-/// the dictionary where it lies) and the second (against the copy laid out before the output).
+/// an unchanged record must decode, and a record must decode to the same bytes three times in one walk: against
+/// the dictionary where it lies, against the copy laid out before the output, and against that copy once its end
+/// has been put back.
 enum StoredRecordTarget {
     private static let directory = NSTemporaryDirectory() + "/haasledger-fuzz-\(getpid())-log"
 
@@ -69,7 +70,7 @@ enum StoredRecordTarget {
         let decoded = try? prepared.log.read { reader in
             var scratch = RecordScratch()
             return try value.withUnsafeBytes { stored in
-                try (0..<2).map { _ in
+                try (0..<3).map { _ in
                     try StoredRecord(value: stored).withPlain(
                         codec: reader.records, txn: reader.txn, dbs: reader.dbs, scratch: &scratch
                     ) { record in
@@ -80,7 +81,7 @@ enum StoredRecordTarget {
             }
         }
         if !changed { precondition(decoded != nil, "an unchanged record did not decode") }
-        if let decoded { precondition(decoded[0] == decoded[1], "the two decodes of one record differ") }
+        if let decoded { precondition(Set(decoded).count == 1, "the three decodes of one record differ") }
     }
 
     static func removeScratch() { try? FileManager.default.removeItem(atPath: directory) }

@@ -9,12 +9,12 @@
 struct RecordScratch: ~Copyable {
     private var base: UnsafeMutableRawPointer?
     private var capacity = 0
-    /// The dictionary whose bytes the buffer holds, and whether its last bytes are its own right now.
-    private var laidOut: TrainedDictionary?
-    private var windowIntact = false
     /// The dictionary of the last record rebuilt: a walk meets one for long runs, and this saves the lock of the
     /// log's table of them.
     private var recent: TrainedDictionary?
+    /// Whether the buffer holds `recent`'s bytes, and whether their last bytes are their own right now.
+    private var windowLaidOut = false
+    private var windowIntact = false
     private var lz4Blocks = 0
 
     init() {}
@@ -44,10 +44,10 @@ struct RecordScratch: ~Copyable {
             base?.deallocate()
             capacity = max(needed, 2 * capacity)
             base = .allocate(byteCount: capacity, alignment: 16)
-            laidOut = nil
+            windowLaidOut = false
         }
         // Where the tail goes depends on this dictionary's size, so another one's window would be written over.
-        if laidOut !== dictionary { laidOut = nil }
+        if recent !== dictionary { windowLaidOut = false }
         recent = dictionary
         let window = UnsafeMutableRawBufferPointer(start: base! + kept, count: windowSize)
         let tail = UnsafeMutableRawBufferPointer(start: window.baseAddress! + windowSize, count: tailSize)
@@ -57,12 +57,12 @@ struct RecordScratch: ~Copyable {
             decoded = ZstdFrames.decompress(frame, dictionary: dictionary, into: tail)
         case .lz4(let block):
             lz4Blocks += 1
-            if laidOut == nil, lz4Blocks > 1 {
+            if !windowLaidOut, lz4Blocks > 1 {
                 window.copyMemory(from: dictionary.lz4Window)
-                laidOut = dictionary
+                windowLaidOut = true
                 windowIntact = true
             }
-            if laidOut != nil {
+            if windowLaidOut {
                 if !windowIntact { restoreWindowEnd(window, from: dictionary.lz4Window) }
                 decoded = LZ4Blocks.decompress(block, into: tail, window: UnsafeRawBufferPointer(window))
             } else {

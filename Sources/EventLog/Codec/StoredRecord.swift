@@ -44,8 +44,7 @@ struct StoredRecord {
             let block = UnsafeRawBufferPointer(rebasing: value[RecordCodec.lz4BlockOffset...])
             tailSize = Int(
                 UInt32(littleEndian: value.loadUnaligned(fromByteOffset: RecordCodec.lz4SizeOffset, as: UInt32.self)))
-            // LZ4 expands at most 255-fold, so a larger size is damage, not a reason to allocate it.
-            guard tailSize <= 255 * block.count else {
+            guard LZ4Blocks.canDecode(block, to: tailSize) else {
                 throw RecordDecoder.Corrupt(reason: "compressed record names a size its block cannot hold")
             }
             encoding = .lz4(block: block)
