@@ -24,7 +24,13 @@ public final class WriterLock: Sendable {
 
     private init(descriptor: Int32) { self.descriptor = descriptor }
 
-    deinit { close(descriptor) }
+    /// Unlocks before closing: a child process another thread starts at that moment holds a copy of this
+    /// descriptor until it execs, and `close` alone would leave the lock held by that copy, so the next
+    /// writer in this process would find the ledger busy.
+    deinit {
+        _ = flock(descriptor, LOCK_UN)
+        close(descriptor)
+    }
 
     public static func path(ledgerRoot: String) -> String { ledgerRoot + "/writer.lock" }
 
