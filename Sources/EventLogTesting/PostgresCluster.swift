@@ -30,7 +30,8 @@ public final class PostgresCluster: @unchecked Sendable {
 
     public let user = "haas"
     public let password: String
-    public let port: Int
+    /// Chosen just before the server starts, and again should another listener have taken it meanwhile.
+    public private(set) var port = 0
     private let directory: TemporaryDirectory
     private var running = false
 
@@ -45,20 +46,36 @@ public final class PostgresCluster: @unchecked Sendable {
             chown(directory.path, account.pointee.pw_uid, account.pointee.pw_gid)
             chown(passwordFile, account.pointee.pw_uid, account.pointee.pw_gid)
         }
-        port = try Self.freePort()
         try runAsServerUser(
             bin + "/initdb",
             [
                 "-D", directory.appending("data"), "-U", user, "--pwfile", passwordFile, "--auth-host=scram-sha-256",
                 "--auth-local=scram-sha-256", "-E", "UTF8", "--no-locale", "--no-sync",
             ])
-        try runAsServerUser(
-            bin + "/pg_ctl",
-            [
-                "-D", directory.appending("data"), "-l", directory.appending("server.log"), "-w", "-o",
-                "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off", "start",
-            ])
+        try start(bin)
         running = true
+    }
+
+    /// Starts the server on a port free a moment ago. Another listener in this process can be handed the
+    /// same port before the server binds it, so a start that could not bind is tried again on another.
+    private func start(_ bin: String) throws {
+        for attempt in 1... {
+            port = try Self.freePort()
+            do {
+                try runAsServerUser(
+                    bin + "/pg_ctl",
+                    [
+                        "-D", directory.appending("data"), "-l", directory.appending("server.log"), "-w", "-o",
+                        "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off", "start",
+                    ])
+                return
+            } catch {
+                let log = (try? String(contentsOfFile: directory.appending("server.log"), encoding: .utf8)) ?? ""
+                guard attempt < 3, log.contains("could not bind") else {
+                    throw ClusterError("\(error); the server's log ends: \(log.suffix(600))")
+                }
+            }
+        }
     }
 
     deinit { stop() }
