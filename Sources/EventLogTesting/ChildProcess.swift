@@ -86,6 +86,17 @@ public enum ChildProcess {
         }
     }
 
+    /// Waits for a started `process` to end on a thread of its own, for the reason `runInBackground` gives: a
+    /// child stopped with a signal still cancels its work on the server in this process before it exits.
+    public static func exit(of process: Process) async {
+        await withCheckedContinuation { continuation in
+            Thread {
+                process.waitUntilExit()
+                continuation.resume()
+            }.start()
+        }
+    }
+
     /// A running child whose stdout is read line by line, for tests that act on what it reports.
     public final class Streaming {
         public let process = Process()

@@ -64,7 +64,12 @@ struct DrillCommands {
             committed.withLock { if $0 == nil { $0 = .some(try? DrillCommands.head(ledger)) } }
             Foundation.kill(process.processIdentifier, SIGKILL)
         }
-        process.terminationHandler = { _ in server.stopWaiting() }
+        // Made before the child starts, so a child that ends before the request always stops the wait.
+        let awaited = Task { () -> ReceivedRequest? in
+            guard case .request(let channel, let number) = point else { return nil }
+            return await server.request(channel: channel, number: number)
+        }
+        process.terminationHandler = { _ in awaited.cancel() }
         try process.run()
         let stderr = BackgroundResult { () -> String in
             var text = ""
@@ -86,9 +91,7 @@ struct DrillCommands {
             }
             return text + String(decoding: buffer, as: UTF8.self)
         }
-        if case .request(let channel, let number) = point {
-            if await server.request(channel: channel, number: number) != nil, process.isRunning { kill() }
-        }
+        if await awaited.value != nil, process.isRunning { kill() }
         let text = stderr.wait()
         process.waitUntilExit()
         let killed = process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL

@@ -163,15 +163,16 @@ extension CLITests {
             }
             child.standardOutput = FileHandle.nullDevice
             child.standardError = FileHandle.nullDevice
-            child.terminationHandler = { _ in server.stopWaiting() }
+            let third = Task { await server.request(channel: "EXECUTE_BACKTEST", number: 3) }
+            child.terminationHandler = { _ in third.cancel() }
             try child.run()
             defer { if child.isRunning { kill(child.processIdentifier, SIGKILL) } }
-            #expect(await server.request(channel: "EXECUTE_BACKTEST", number: 3) != nil)
+            #expect(await third.value != nil)
             let cancelled = try await ChildProcess.runInBackground(
                 "haasledger", ["sweep", "cancel", sweepID] + session, environment: environment)
             #expect(cancelled.status == 0, "\(cancelled.stderr)")
             #expect(cancelled.stdout.contains("finished (cancelled)"), "\(cancelled.stdout)")
-            child.waitUntilExit()
+            await ChildProcess.exit(of: child)
             #expect(child.terminationStatus == 0)
 
             // Every trial asked is told; those in flight were cancelled on the server, and no more were started.
