@@ -218,7 +218,7 @@ extension CLITests {
     /// fails at once, naming the ledger and the holder, and appends nothing.
     @Test func noWaitFailsAtOnceWhileAnotherWriterHoldsTheLedger() throws {
         try seeded()
-        let descriptor = open(ledger + "/writer.lock", O_RDWR | O_CREAT, 0o600)
+        let descriptor = open(ledger + "/writer.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         #expect(descriptor >= 0)
         defer { close(descriptor) }
         let note = Array("pid 4242, fetch since 2026-12-02T10:00:00Z\n".utf8)
