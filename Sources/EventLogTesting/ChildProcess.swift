@@ -75,26 +75,24 @@ public enum ChildProcess {
         _ name: String, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:],
         workingDirectory: String? = nil
     ) async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                continuation.resume(
-                    with: Swift.Result {
-                        try run(
-                            name, arguments, stdin: stdin, environment: environment, workingDirectory: workingDirectory)
-                    })
-            }.start()
+        try await onThreadOfItsOwn {
+            try run(name, arguments, stdin: stdin, environment: environment, workingDirectory: workingDirectory)
         }
     }
 
     /// Waits for a started `process` to end on a thread of its own, for the reason `runInBackground` gives: a
     /// child stopped with a signal still cancels its work on the server in this process before it exits.
     public static func exit(of process: Process) async {
-        await withCheckedContinuation { continuation in
-            Thread {
-                process.waitUntilExit()
-                continuation.resume()
-            }.start()
+        await onThreadOfItsOwn { process.waitUntilExit() }
+    }
+
+    private static func onThreadOfItsOwn<R: Sendable, E: Error>(
+        _ body: @escaping @Sendable () throws(E) -> R
+    ) async throws(E) -> R {
+        let outcome = await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: Swift.Result(catching: body)) }.start()
         }
+        return try outcome.get()
     }
 
     /// A running child whose stdout is read line by line, for tests that act on what it reports.

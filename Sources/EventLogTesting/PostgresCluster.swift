@@ -59,18 +59,22 @@ public final class PostgresCluster: @unchecked Sendable {
     /// Starts the server on a port free a moment ago. Another listener in this process can be handed the
     /// same port before the server binds it, so a start that could not bind is tried again on another.
     private func start(_ bin: String) throws {
+        let logPath = directory.appending("server.log")
         for attempt in 1... {
             port = try Self.freePort()
+            // pg_ctl appends to the log: only what this attempt added says why it failed.
+            let logged = (try? FileManager.default.attributesOfItem(atPath: logPath)[.size] as? Int) ?? 0
             do {
                 try runAsServerUser(
                     bin + "/pg_ctl",
                     [
-                        "-D", directory.appending("data"), "-l", directory.appending("server.log"), "-w", "-o",
+                        "-D", directory.appending("data"), "-l", logPath, "-w", "-o",
                         "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off", "start",
                     ])
                 return
             } catch {
-                let log = (try? String(contentsOfFile: directory.appending("server.log"), encoding: .utf8)) ?? ""
+                let whole = (try? Data(contentsOf: URL(fileURLWithPath: logPath))) ?? Data()
+                let log = String(decoding: whole.dropFirst(logged), as: UTF8.self)
                 guard attempt < 3, log.contains("could not bind") else {
                     throw ClusterError("\(error); the server's log ends: \(log.suffix(600))")
                 }
